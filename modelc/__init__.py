@@ -1,0 +1,50 @@
+"""modelc: a symbolic-to-numeric modeling compiler for JAX.
+
+Public API (imported lazily, so that loading a cached model never imports
+SymPy or the parser):
+
+- `load(path)` and `parse(text)` give a compiled `Model`;
+- `Model.solve(...)` returns a `Solution`; `Model.solver(...)` a pure JAX function;
+- `ModelError` is raised for problems in a model file, with file:line:col.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import runtime  # noqa: F401  (float64 by default)
+from .errors import ModelError, SolveError
+
+__all__ = [
+    "__version__",
+    "load",
+    "parse",
+    "compile_to_file",
+    "Model",
+    "Solution",
+    "ModelError",
+    "SolveError",
+    "Status",
+    "enable_compilation_cache",
+]
+
+_LAZY = {
+    "load": ("modelc.api", "load"),
+    "parse": ("modelc.api", "parse"),
+    "compile_to_file": ("modelc.api", "compile_to_file"),
+    "Model": ("modelc.api", "Model"),
+    "enable_compilation_cache": ("modelc.cache", "enable_compilation_cache"),
+    "Solution": ("modelc.solution", "Solution"),
+    "Status": ("modelc.solvers", "Status"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module_name, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'modelc' has no attribute {name!r}")

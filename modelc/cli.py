@@ -1,0 +1,165 @@
+"""The ``modelc`` command: check, show, compile and simulate model files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import ModelError, SolveError
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 on errors in the input)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ModelError as err:
+        print(err.render(), file=sys.stderr)
+        return 1
+    except (SolveError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="modelc", description="Compile model files to JAX and simulate them."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="parse and check model files; exit 1 on errors")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.set_defaults(run=_check)
+
+    show = sub.add_parser("show", help="print a model's states, parameters and equations")
+    show.add_argument("file", metavar="FILE")
+    show.add_argument("--code", action="store_true", help="also print the generated module")
+    show.set_defaults(run=_show)
+
+    comp = sub.add_parser("compile", help="write the generated JAX module of a model")
+    comp.add_argument("file", metavar="FILE")
+    comp.add_argument("-o", "--out", required=True, help="output .py file")
+    comp.set_defaults(run=_compile)
+
+    sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
+    sim.add_argument("file", metavar="FILE")
+    sim.add_argument("--t", nargs=2, type=float, metavar=("T0", "T1"), help="time span")
+    sim.add_argument("--points", type=int, help="number of evenly spaced outputs")
+    sim.add_argument("--method", help="tsit5, dopri5, dopri8, bosh3, rk4 or euler")
+    sim.add_argument("--rtol", type=float)
+    sim.add_argument("--atol", type=float)
+    sim.add_argument("--dt", type=float, help="initial step (adaptive) or step (fixed-step)")
+    sim.add_argument("--max-steps", type=int, default=100_000)
+    sim.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
+    sim.add_argument("--y0", action="append", default=[], metavar="NAME=VALUE",
+                     help="initial value of a state")
+    sim.add_argument("--dtype", choices=["float64", "float32"])
+    sim.add_argument("--out", "-o", help="output file: .csv or .npz")
+    sim.add_argument("--plot", help="write a PNG plot of the solution")
+    sim.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a progress bar (default: when stderr is a terminal)")
+    sim.add_argument("--no-cache", action="store_true",
+                     help="recompile instead of using the module and XLA caches")
+    sim.set_defaults(run=_simulate)
+    return parser
+
+
+def _check(args) -> int:
+    from .api import compile_source
+
+    failed = False
+    for name in args.files:
+        try:
+            model, _ = compile_source(Path(name).read_text(encoding="utf-8"), name)
+        except ModelError as err:
+            print(err.render(), file=sys.stderr)
+            failed = True
+            continue
+        print(f"{name}: ok ({len(model.states)} states, {len(model.parameters)} parameters, "
+              f"{len(model.observes)} observables)")
+    return 1 if failed else 0
+
+
+def _show(args) -> int:
+    from .api import compile_source
+    from .show import describe
+
+    model, source = compile_source(Path(args.file).read_text(encoding="utf-8"), args.file)
+    print(describe(model))
+    if args.code:
+        print("\n# generated module\n" + source)
+    return 0
+
+
+def _compile(args) -> int:
+    from .api import compile_to_file
+
+    out = compile_to_file(args.file, args.out)
+    print(f"wrote {out}")
+    return 0
+
+
+def _simulate(args) -> int:
+    from .api import load
+    from .cache import enable_compilation_cache
+    from .simulate import run_simulation
+
+    started = time.perf_counter()
+    if not args.no_cache:
+        enable_compilation_cache()
+    model = load(args.file, cache_modules=not args.no_cache)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    sol = run_simulation(
+        model,
+        t=args.t,
+        points=args.points,
+        method=args.method,
+        rtol=args.rtol,
+        atol=args.atol,
+        dt0=args.dt,
+        max_steps=args.max_steps,
+        params=_assignments(args.param, "--param"),
+        y0=_assignments(args.y0, "--y0"),
+        dtype=args.dtype,
+        progress=progress,
+    )
+    elapsed = time.perf_counter() - started
+    stats = sol.stats
+    print(f"{model.name}: {sol.message}; method {stats['method']}, {stats['steps']} steps "
+          f"({stats['accepted']} accepted, {stats['rejected']} rejected), {stats['nfe']} rhs "
+          f"evaluations, {elapsed:.2f} s")
+    if args.out:
+        out = Path(args.out)
+        if out.suffix == ".npz":
+            sol.to_npz(out)
+        else:
+            sol.to_csv(out)
+        print(f"wrote {out}")
+    if args.plot:
+        from .plot import plot_solution
+
+        plot_solution(sol, args.plot, title=model.doc or model.name)
+        print(f"wrote {args.plot}")
+    return 0 if sol.ok else 1
+
+
+def _assignments(items: list[str], flag: str) -> dict[str, float]:
+    values = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"{flag} expects NAME=VALUE, got {item!r}")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"{flag} {name.strip()}: {value!r} is not a number") from None
+    return values
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

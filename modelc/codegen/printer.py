@@ -1,0 +1,123 @@
+"""SymPy -> JAX source printer.
+
+A subclass of SymPy's own `JaxPrinter` (strict: an unsupported node fails
+loudly) that emits ``jnp.<fn>`` calls, branch-free conditionals with
+``jnp.where``, and cheap forms of common powers. Symbols are printed through a
+name map so that generated code uses validated Python identifiers only.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy.printing.numpy import JaxPrinter as _SympyJaxPrinter
+
+__all__ = ["JaxPrinter"]
+
+
+class JaxPrinter(_SympyJaxPrinter):
+    """Print SymPy expressions as ``jax.numpy`` code using ``jnp`` as the module alias.
+
+    Args:
+        names: maps each SymPy symbol name to the Python identifier to print.
+    """
+
+    def __init__(self, names: dict[str, str]):
+        super().__init__({"fully_qualified_modules": True, "strict": True, "inline": True})
+        self._names = dict(names)
+
+    def _module_format(self, fqn, register=True):
+        if fqn.startswith("jax.numpy."):
+            return "jnp." + fqn[len("jax.numpy."):]
+        return super()._module_format(fqn, register)
+
+    def _print_Symbol(self, expr):
+        try:
+            return self._names[expr.name]
+        except KeyError:
+            raise ValueError(f"symbol {expr.name!r} has no generated name") from None
+
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.as_base_exp()
+        b = self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Pow"])
+        if exp == -1:
+            return f"(1/{b})"
+        if exp.is_Integer:
+            return f"{b}**{int(exp)}"
+        if exp == sympy.Rational(1, 2):
+            return f"jnp.sqrt({self._print(base)})"
+        if exp == sympy.Rational(-1, 2):
+            return f"(1/jnp.sqrt({self._print(base)}))"
+        if exp.is_Rational:
+            return f"{b}**({exp.p}/{exp.q})"
+        return f"{b}**{self.parenthesize(exp, sympy.printing.precedence.PRECEDENCE['Pow'])}"
+
+    def _print_Rational(self, expr):
+        return f"{expr.p}/{expr.q}"
+
+    def _print_Half(self, expr):
+        return "0.5"
+
+    def _print_Integer(self, expr):
+        return f"{int(expr)}.0"
+
+    def _print_Float(self, expr):
+        return repr(float(expr))
+
+    def _print_Piecewise(self, expr):
+        *pairs, last = expr.args
+        if last.cond != sympy.true:
+            raise ValueError("a conditional needs an 'otherwise' branch")
+        out = self._print(last.expr)
+        for value, cond in reversed(pairs):
+            out = f"jnp.where({self._print(cond)}, {self._print(value)}, {out})"
+        return out
+
+    def _print_And(self, expr):
+        return self._fold("jnp.logical_and", expr.args)
+
+    def _print_Or(self, expr):
+        return self._fold("jnp.logical_or", expr.args)
+
+    def _print_Not(self, expr):
+        return f"jnp.logical_not({self._print(expr.args[0])})"
+
+    def _print_BooleanTrue(self, expr):
+        return "True"
+
+    def _print_BooleanFalse(self, expr):
+        return "False"
+
+    def _print_Min(self, expr):
+        return self._fold("jnp.minimum", expr.args)
+
+    def _print_Max(self, expr):
+        return self._fold("jnp.maximum", expr.args)
+
+    def _print_Heaviside(self, expr):
+        x = self._print(expr.args[0])
+        at_zero = self._print(expr.args[1]) if len(expr.args) > 1 else "0.5"
+        return f"jnp.heaviside({x}, {at_zero})"
+
+    def _print_sech(self, expr):
+        return f"(1/jnp.cosh({self._print(expr.args[0])}))"
+
+    def _print_csch(self, expr):
+        return f"(1/jnp.sinh({self._print(expr.args[0])}))"
+
+    def _print_coth(self, expr):
+        return f"(1/jnp.tanh({self._print(expr.args[0])}))"
+
+    def _print_ImaginaryUnit(self, expr):
+        return "1j"
+
+    def _print_Exp1(self, expr):
+        return "jnp.e"
+
+    def _print_Pi(self, expr):
+        return "jnp.pi"
+
+    def _fold(self, fn, args):
+        out = self._print(args[0])
+        for a in args[1:]:
+            out = f"{fn}({out}, {self._print(a)})"
+        return out

@@ -1,0 +1,253 @@
+"""A compiled model: the generated JAX module plus solve/solver entry points."""
+
+from __future__ import annotations
+
+import difflib
+import warnings
+from functools import cached_property
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import solvers
+from .errors import SolveError
+from .solution import Solution
+
+__all__ = ["CompiledModel", "DEFAULT_RTOL", "DEFAULT_ATOL", "DEFAULT_POINTS"]
+
+DEFAULT_METHOD = "tsit5"
+DEFAULT_RTOL = 1e-6
+DEFAULT_ATOL = 1e-8
+DEFAULT_POINTS = 1001
+FIXED_STEP_METHODS = ("rk4", "euler")
+
+
+class CompiledModel:
+    """A model compiled to JAX: metadata, generated functions, `solve` and `solver`.
+
+    Build one with `modelc.load` or `modelc.parse`.
+    """
+
+    def __init__(self, module, *, source: str, ir=None, model_text: str | None = None,
+                 file: str = "<string>"):
+        self.module = module
+        self.generated_source = source
+        self._ir = ir
+        self._model_text = model_text
+        self._file = file
+        self._jitted: dict = {}
+
+    # -- declarations -------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The model's name from its header."""
+        return self.module.MODEL_NAME
+
+    @property
+    def doc(self) -> str | None:
+        """The model's doc string from its header, if any."""
+        return self.module.MODEL_DOC
+
+    @property
+    def state_names(self) -> tuple[str, ...]:
+        """State names in the order of the state vector."""
+        return self.module.STATE_NAMES
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Parameter names in the order of the parameter vector."""
+        return self.module.PARAMETER_NAMES
+
+    @property
+    def observable_names(self) -> tuple[str, ...]:
+        """Observable names."""
+        return self.module.OBSERVABLE_NAMES
+
+    @property
+    def simulate_defaults(self) -> dict:
+        """The options of the file's ``simulate`` lines."""
+        return dict(self.module.SIMULATE)
+
+    @cached_property
+    def defaults(self) -> dict[str, float]:
+        """Default parameter values and initial state values, by name."""
+        p = self.module.parameter_vector({})
+        y0 = self.module.initial_state(p, {})
+        values = dict(zip(self.param_names, np.asarray(p).tolist()))
+        values.update(zip(self.state_names, np.asarray(y0).tolist()))
+        return values
+
+    @property
+    def ir(self):
+        """The model IR (parsed on demand when the module came from the cache)."""
+        if self._ir is None:
+            from .api import compile_source
+
+            self._ir, _ = compile_source(self._model_text, self._file)
+        return self._ir
+
+    @property
+    def equations(self) -> list:
+        """The model as SymPy equations ``Eq(Derivative(x, t), rhs)``, lets inlined."""
+        from .passes.inline import inline_lets
+        import sympy
+
+        model = inline_lets(self.ir)
+        t = sympy.Symbol("t", real=True)
+        return [
+            sympy.Eq(sympy.Derivative(sympy.Symbol(d.state, real=True), t), d.expr)
+            for d in model.derivatives
+        ]
+
+    # -- solving --------------------------------------------------------------
+    def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
+              y0=None, points=None, dt0=None, max_steps=100_000, dtype=None) -> Solution:
+        """Integrate the model and return a `Solution`.
+
+        Args:
+            t: ``(t0, t1)``; defaults to the file's ``simulate t = [...]``.
+            saveat: output times (an array); default ``points`` evenly spaced times.
+            method: tsit5, dopri5, dopri8, bosh3 (adaptive) or rk4, euler (fixed step).
+            rtol, atol: tolerances of adaptive methods.
+            params, y0: values by name; missing ones come from the file.
+            points: number of evenly spaced outputs when ``saveat`` is not given.
+            dt0: initial step (adaptive) or the step (fixed-step methods).
+            max_steps: step budget; reaching it is reported in ``sol.status``.
+            dtype: "float64" (default on CPU) or "float32".
+        """
+        sim = self.simulate_defaults
+        method = method or sim.get("method", DEFAULT_METHOD)
+        rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
+        atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
+        dtype = _dtype(dtype, rtol)
+        ts, drop_first = self._time_grid(t, saveat, points)
+        if method in FIXED_STEP_METHODS and dt0 is None:
+            dt0 = abs(ts[-1] - ts[0]) / 1000
+        params = self._named(params, self.param_names, "parameter")
+        y0 = self._named(y0, self.state_names, "state")
+        run = self._run_function(method, max_steps, dt0 is not None)
+        raw, obs = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
+                       rtol, atol, dt0)
+        status = solvers.Status(int(raw.status))
+        if status != solvers.Status.SUCCESS:
+            warnings.warn(f"model {self.name!r}: {status.message}", RuntimeWarning, stacklevel=2)
+        start = 1 if drop_first else 0
+        return Solution(
+            t=np.asarray(raw.ts)[start:],
+            y=np.asarray(raw.ys)[start:],
+            state_names=self.state_names,
+            observables=np.asarray(obs)[start:],
+            observable_names=self.observable_names,
+            stats=_stats(raw, method),
+            status=status,
+        )
+
+    def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
+               atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
+               full_output: bool = False):
+        """A pure JAX function ``f(y0, params, ts) -> {state: values at ts}``.
+
+        ``y0`` and ``params`` are dicts keyed by name (missing entries take the
+        file's values); ``ts`` is an array whose first entry is the start time.
+        The function composes with `jax.jit`, `jax.vmap` and `jax.jacfwd`. With
+        ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
+        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``.
+        """
+        module = self.module
+        names = self.state_names
+        _check_method(method)
+
+        def solve(y0, params, ts):
+            p = module.parameter_vector(params)
+            y = module.initial_state(p, y0)
+            raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
+                                    dt0=dt0, max_steps=max_steps)
+            states = {name: raw.ys[:, i] for i, name in enumerate(names)}
+            if full_output:
+                info = {k: getattr(raw, k) for k in ("status", "nfe", "steps", "accepted", "rejected")}
+                return states, info
+            return states
+
+        return solve
+
+    def _run_function(self, method: str, max_steps: int, has_dt0: bool):
+        _check_method(method)
+        key = (method, max_steps, has_dt0)
+        if key not in self._jitted:
+            module = self.module
+
+            def run(y0, params, ts, rtol, atol, dt0):
+                p = module.parameter_vector(params).astype(ts.dtype)
+                y = module.initial_state(p, y0)
+                raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol,
+                                        atol=atol, dt0=dt0, max_steps=max_steps)
+                obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+                return raw, obs
+
+            self._jitted[key] = jax.jit(run)
+        return self._jitted[key]
+
+    def _time_grid(self, t, saveat, points):
+        sim = self.simulate_defaults
+        if t is None and "t0" in sim:
+            t = (sim["t0"], sim["t1"])
+        if saveat is not None:
+            ts = np.asarray(saveat, dtype=float).ravel()
+            if ts.size == 0:
+                raise SolveError("saveat is empty: give at least one output time")
+            if t is None or float(t[0]) == ts[0]:
+                return ts, False
+            return np.concatenate([[float(t[0])], ts]), True
+        if t is None:
+            raise SolveError(
+                f"model {self.name!r} has no time span: pass t=(t0, t1) or add a line "
+                "`simulate t = [t0, t1]` to the model file"
+            )
+        t0, t1 = float(t[0]), float(t[1])
+        if t0 == t1:
+            raise SolveError(f"the time span is empty: t0 = t1 = {t0}")
+        n = int(points or sim.get("points", DEFAULT_POINTS))
+        if n < 2:
+            raise SolveError(f"points must be at least 2, got {n}")
+        return np.linspace(t0, t1, n), False
+
+    def _named(self, values, known, kind):
+        values = dict(values or {})
+        for name in values:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise SolveError(
+                    f"model {self.name!r} has no {kind} named {name!r}{hint} "
+                    f"(its {kind}s: {', '.join(known) or 'none'})"
+                )
+        return values
+
+
+def _check_method(method):
+    if method not in solvers.METHODS:
+        raise SolveError(f"unknown method {method!r}; choose one of {', '.join(solvers.METHODS)}")
+
+
+def _dtype(dtype, rtol):
+    dtype = jnp.dtype(dtype) if dtype is not None else jnp.asarray(0.0).dtype
+    if dtype not in (jnp.dtype("float32"), jnp.dtype("float64")):
+        raise SolveError(f"dtype must be float32 or float64, got {dtype}")
+    floor = 10 * float(jnp.finfo(dtype).eps)
+    if rtol < floor:
+        raise SolveError(
+            f"rtol = {rtol:g} is below what {dtype} can deliver (about {floor:.1e}); "
+            "raise rtol or use dtype='float64'"
+        )
+    return dtype
+
+
+def _cast(values: dict, dtype) -> dict:
+    return {k: jnp.asarray(v, dtype=dtype) for k, v in values.items()}
+
+
+def _stats(raw, method) -> dict:
+    stats = {k: int(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected")}
+    stats["method"] = method
+    return stats

@@ -1,0 +1,123 @@
+"""Statements as parsed, before the semantic checks turn them into a `Model`.
+
+The transformer (`transform.py`) produces these records; `check.py` reads them
+and `parser.py` assembles the IR from them once they pass. Each record keeps the
+span of the whole statement item and of the name it declares or uses, and every
+name its expression refers to (`Ref`), because SymPy simplifies some uses away
+(`b - b` is 0) and the checker must still see them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+from ..errors import Span
+
+__all__ = [
+    "STATEMENT_WORDS",
+    "FUTURE_WORDS",
+    "CONSTANTS",
+    "CONDITION_WORDS",
+    "RESERVED",
+    "Ref",
+    "Header",
+    "Decl",
+    "Der",
+    "SimOption",
+    "Program",
+]
+
+#: Words that begin a statement; they are never a user's name.
+STATEMENT_WORDS = frozenset(
+    "model parameter state species let der observe reaction domain field "
+    "boundary external simulate".split()
+)
+#: Statement words of language sections this version does not build yet.
+FUTURE_WORDS = frozenset("species reaction domain field boundary external".split())
+#: Names with a fixed meaning in expressions: time, pi and the imaginary unit.
+CONSTANTS = {"t": "time", "pi": "the constant pi", "I": "the imaginary unit"}
+#: Words of conditions; a name spelled like one could never be used.
+CONDITION_WORDS = frozenset({"and", "or", "not", "if"})
+RESERVED = STATEMENT_WORDS | frozenset(CONSTANTS) | CONDITION_WORDS
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One use of a name inside an expression (``t`` included; ``pi`` and ``I`` not)."""
+
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class Header:
+    """``model name "doc"``."""
+
+    name: str
+    doc: str | None
+    span: Span
+
+
+@dataclass(frozen=True)
+class Decl:
+    """One ``name = expr`` item of a ``parameter``, ``state``, ``let`` or ``observe`` line."""
+
+    kind: str
+    name: str
+    name_span: Span
+    expr: sympy.Expr
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class Der:
+    """``der(state) = expr``."""
+
+    state: str
+    name_span: Span
+    expr: sympy.Expr
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class SimOption:
+    """One ``key = value`` item of a ``simulate`` line; ``values`` has two items for ``[a, b]``."""
+
+    key: str
+    key_span: Span
+    values: tuple[sympy.Expr, ...]
+    value_spans: tuple[Span, ...]
+    refs: tuple[Ref, ...]
+    interval: bool
+    span: Span
+
+
+@dataclass
+class Program:
+    """All statements of one file, grouped by kind, each group in source order."""
+
+    file: str
+    source: str
+    headers: list[Header] = field(default_factory=list)
+    decls: list[Decl] = field(default_factory=list)
+    ders: list[Der] = field(default_factory=list)
+    simulate: list[SimOption] = field(default_factory=list)
+
+    def add(self, statement: Header | Decl | Der | SimOption) -> None:
+        """File one statement record under its kind."""
+        if isinstance(statement, Header):
+            self.headers.append(statement)
+        elif isinstance(statement, Decl):
+            self.decls.append(statement)
+        elif isinstance(statement, Der):
+            self.ders.append(statement)
+        else:
+            self.simulate.append(statement)
+
+    def of_kind(self, kind: str) -> list[Decl]:
+        """The declarations of one kind (``"parameter"``, ``"state"``, ...) in source order."""
+        return [d for d in self.decls if d.kind == kind]

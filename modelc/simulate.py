@@ -1,0 +1,83 @@
+"""Run a simulation for the CLI: one solve, or chunks of one with a progress bar."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import numpy as np
+
+from .compiled import DEFAULT_POINTS
+from .solution import Solution
+
+__all__ = ["run_simulation", "chunk_count"]
+
+MAX_CHUNKS = 20
+
+
+def chunk_count(points: int, max_chunks: int = MAX_CHUNKS) -> int:
+    """The largest number of equal chunks (at most ``max_chunks``) that split ``points - 1`` intervals."""
+    intervals = points - 1
+    return max(k for k in range(1, max_chunks + 1) if intervals % k == 0)
+
+
+def run_simulation(model, *, t=None, points=None, progress=False, params=None, y0=None,
+                   **options) -> Solution:
+    """Solve ``model`` on evenly spaced outputs.
+
+    With ``progress`` the output grid is cut into equal chunks, each solved from
+    the end state of the last (one compilation serves all), and a bar is drawn
+    on stderr. Statistics are summed over chunks.
+    """
+    if not progress:
+        return model.solve(t=t, points=points, params=params, y0=y0, **options)
+    sim = model.simulate_defaults
+    t0, t1 = t if t is not None else (sim.get("t0"), sim.get("t1"))
+    if t0 is None:
+        return model.solve(t=t, points=points, params=params, y0=y0, **options)
+    n = int(points or sim.get("points", DEFAULT_POINTS))
+    ts = np.linspace(float(t0), float(t1), n)
+    chunks = chunk_count(n)
+    size = (n - 1) // chunks
+    params = dict(params or {})
+    start = _initial_values(model, params, y0)
+    pieces = []
+    for k in range(chunks):
+        grid = ts[k * size: (k + 1) * size + 1]
+        sol = model.solve(saveat=grid, params=params, y0=start, **options)
+        pieces.append(sol if k == 0 else _tail(sol))
+        _draw(k + 1, chunks)
+        if not sol.ok:
+            break
+        start = dict(zip(sol.state_names, sol.y[-1].tolist()))
+    print(file=sys.stderr)
+    return _join(pieces)
+
+
+def _initial_values(model, params, y0) -> dict:
+    p = model.module.parameter_vector(params)
+    values = model.module.initial_state(p, dict(y0 or {}))
+    return dict(zip(model.state_names, np.asarray(values).tolist()))
+
+
+def _tail(sol: Solution) -> Solution:
+    return replace(sol, t=sol.t[1:], y=sol.y[1:], observables=sol.observables[1:])
+
+
+def _join(pieces: list[Solution]) -> Solution:
+    stats = dict(pieces[-1].stats)
+    for key in ("nfe", "steps", "accepted", "rejected"):
+        stats[key] = sum(p.stats[key] for p in pieces)
+    return replace(
+        pieces[-1],
+        t=np.concatenate([p.t for p in pieces]),
+        y=np.concatenate([p.y for p in pieces]),
+        observables=np.concatenate([p.observables for p in pieces]),
+        stats=stats,
+    )
+
+
+def _draw(done: int, total: int, width: int = 40) -> None:
+    filled = width * done // total
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    sys.stderr.flush()

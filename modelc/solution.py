@@ -1,0 +1,78 @@
+"""The result of a solve: times, states, observables, statistics and status."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["Solution"]
+
+
+@dataclass(frozen=True)
+class Solution:
+    """States and observables at the requested times.
+
+    Attributes:
+        t: output times, shape (n,).
+        y: states, shape (n, n_states) in the order of `state_names`
+           (with a leading batch axis for ensembles).
+        state_names: names of the state columns.
+        observables: observables, shape (n, n_observables).
+        observable_names: names of the observable columns.
+        stats: at least ``nfe``, ``steps``, ``accepted``, ``rejected``, ``method``.
+        status: a `modelc.Status`; anything but ``SUCCESS`` means the outputs
+            after the failure time are NaN.
+    """
+
+    t: np.ndarray
+    y: np.ndarray
+    state_names: tuple[str, ...]
+    observables: np.ndarray
+    observable_names: tuple[str, ...]
+    stats: dict = field(default_factory=dict)
+    status: object = None
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """A state or observable over time, by name."""
+        if name in self.state_names:
+            return self.y[..., self.state_names.index(name)]
+        if name in self.observable_names:
+            return self.observables[..., self.observable_names.index(name)]
+        known = self.state_names + self.observable_names
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise KeyError(f"no state or observable named {name!r}{hint} (known: {', '.join(known)})")
+
+    @property
+    def ok(self) -> bool:
+        """True when the solver reached the final time."""
+        return int(self.status) == 0
+
+    @property
+    def message(self) -> str:
+        """What the status means, in words."""
+        return getattr(self.status, "message", str(self.status))
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """All column names: states, then observables."""
+        return self.state_names + self.observable_names
+
+    def table(self) -> np.ndarray:
+        """Columns ``t``, states and observables as one 2-D array."""
+        return np.column_stack([self.t, self.y, self.observables])
+
+    def to_csv(self, path: str | Path) -> None:
+        """Write ``t``, the states and the observables as CSV with a header row."""
+        header = ",".join(("t",) + self.names)
+        np.savetxt(path, self.table(), delimiter=",", header=header, comments="")
+
+    def to_npz(self, path: str | Path) -> None:
+        """Write every column by name, plus the statistics, as a NumPy ``.npz`` file."""
+        arrays = {"t": self.t}
+        arrays.update({name: self[name] for name in self.names})
+        arrays.update({f"stats_{k}": np.asarray(v) for k, v in self.stats.items()})
+        np.savez(path, **arrays)

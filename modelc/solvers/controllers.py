@@ -1,0 +1,135 @@
+"""Step-size controllers.
+
+Protocol (all controllers are immutable and hashable; tolerances are runtime
+values passed in, so they may be traced)::
+
+    dt, cstate, nfe = controller.init(stepper, rhs, t0, t1, y0, f0, args,
+                                      rtol, atol, dt0)
+    accept, dt_next, cstate = controller.adapt_step_size(
+        stepper, t, dt, y0, y1, err, cstate, rtol, atol)
+
+Time runs forward inside the loop (``t1 >= t0``); the loop maps backward
+integration onto this.  ``nfe`` returned by ``init`` is a static Python int.
+Step-size decisions are taken under ``stop_gradient``: forward-mode
+derivatives are those of the discretisation on the (fixed) step mesh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+from jax import lax
+
+from .erk import AdaptiveStepper, _rms
+
+
+class AbstractController:
+    """Base class of step-size controllers."""
+
+    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+        """Return ``(dt, state, nfe)`` for the first step."""
+        raise NotImplementedError
+
+    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+        """Return ``(accept, dt_next, state)`` after a step of size ``dt``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ConstantStepController(AbstractController):
+    """Fixed step ``dt0`` (required); every step is accepted."""
+
+    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+        """Use ``|dt0|`` as the step; no state, no rhs evaluation."""
+        if dt0 is None:
+            raise ValueError("a fixed-step method needs dt0 (the step size)")
+        return jnp.abs(jnp.asarray(dt0, y0.dtype)), None, 0
+
+    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+        """Always accept; keep the step size."""
+        return jnp.asarray(True), dt, state
+
+
+def initial_step(stepper, rhs, t0, t1, y0, f0, args, rtol, atol):
+    """Hairer's automatic initial step (HINIT); costs one rhs evaluation.
+
+    ``d0 = |y0|, d1 = |f0|`` (weighted RMS), ``h0 = 0.01 d0/d1``; an explicit
+    Euler step of ``h0`` gives ``d2 = |f1 - f0| / h0`` and
+    ``h1 = (0.01 / max(d1, d2))**(1/order)``; the result is
+    ``min(100 h0, h1, t1 - t0)``.
+    """
+    y0, f0 = lax.stop_gradient(y0), lax.stop_gradient(f0)
+    scale = atol + rtol * jnp.abs(y0)
+    span = t1 - t0
+    d0, d1 = _rms(y0 / scale), _rms(f0 / scale)
+    small = (d0 < 1e-5) | (d1 < 1e-5)
+    h0 = jnp.where(small, 1e-6, 0.01 * d0 / jnp.where(small, 1.0, d1))
+    h0 = jnp.minimum(h0, span)
+    f1 = rhs(t0 + h0, y0 + h0 * f0, args)
+    d2 = _rms((f1 - f0) / scale) / jnp.where(h0 > 0, h0, 1.0)
+    dmax = jnp.maximum(d1, d2)
+    tiny = dmax <= 1e-15
+    h1 = jnp.where(tiny, jnp.maximum(1e-6, h0 * 1e-3),
+                   (0.01 / jnp.where(tiny, 1.0, dmax)) ** (1.0 / stepper.order))
+    h = jnp.minimum(jnp.minimum(100 * h0, h1), span)
+    return lax.stop_gradient(h.astype(y0.dtype))
+
+
+@dataclass(frozen=True)
+class PIController(AbstractController):
+    """Hairer--Wanner (II.4) PI step-size control, as in Hairer's DOPRI5 code.
+
+    ``err = RMS(e / (atol + rtol max(|y0|, |y1|)))`` (the stepper's norm), the
+    step is accepted if ``err <= 1`` and
+    ``factor = safety * err**-beta1 * err_prev**beta2`` clamped to
+    ``[factor_min, factor_max]``, with ``beta1 = 1/(q+1) - 0.75 beta2`` for
+    the error order ``q`` unless given.  A rejected step is retried with
+    ``max(factor_min, safety err**-beta1)`` (no PI term); right after a
+    rejection the step may not grow.  A non-finite error shrinks by
+    ``factor_min``.  ``err_prev`` starts at, and is floored to, ``1e-4``.
+
+    State: ``(err_prev, last_rejected)``.
+    """
+
+    beta2: float = 0.04
+    beta1: float | None = None
+    safety: float = 0.9
+    factor_min: float = 0.2
+    factor_max: float = 10.0
+
+    def _beta1(self, stepper) -> float:
+        if self.beta1 is not None:
+            return float(self.beta1)
+        return 1.0 / (stepper.error_order + 1) - 0.75 * self.beta2
+
+    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+        """First step ``|dt0|`` if given, else :func:`initial_step` (1 rhs eval)."""
+        if not isinstance(stepper, AdaptiveStepper):
+            raise ValueError(
+                f"{type(stepper).__name__} has no error estimate; use a "
+                "ConstantStepController (and give dt0)")
+        dtype = y0.dtype
+        state = (jnp.asarray(1e-4, dtype), jnp.asarray(False))
+        if dt0 is not None:
+            return jnp.minimum(jnp.abs(jnp.asarray(dt0, dtype)), t1 - t0), state, 0
+        return initial_step(stepper, rhs, t0, t1, y0, f0, args, rtol, atol), state, 1
+
+    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+        """PI update; returns ``(accept, dt_next, (err_prev, rejected))``."""
+        err_prev, last_rejected = state
+        scale = atol + rtol * jnp.maximum(jnp.abs(y0), jnp.abs(y1))
+        en = lax.stop_gradient(stepper.error_norm(err, scale))
+        finite = jnp.isfinite(en)
+        accept = en <= 1.0  # False for NaN
+        b1 = self._beta1(stepper)
+        en_c = jnp.maximum(jnp.where(finite, en, 1.0), 1e-10)
+        base = self.safety * en_c ** (-b1)
+        pi = base * err_prev ** self.beta2 if self.beta2 else base
+        factor = jnp.where(accept, pi, base)
+        fmax = jnp.where(last_rejected, 1.0, self.factor_max)
+        factor = jnp.clip(factor, self.factor_min, fmax)
+        factor = jnp.where(finite, factor, self.factor_min)
+        dt_next = lax.stop_gradient(dt * factor)
+        err_prev = jnp.where(accept, jnp.maximum(en_c, 1e-4), err_prev)
+        return accept, dt_next, (err_prev, ~accept)

@@ -1,0 +1,233 @@
+"""Explicit Runge--Kutta steppers driven by a :class:`ButcherTableau`.
+
+A stepper is an immutable, field-less object (hashable, usable as a static jit
+argument).  Capabilities are expressed by marker base classes:
+
+* :class:`AdaptiveStepper` -- has an embedded error estimate (``error_order``,
+  ``error_norm``), so it may be driven by an adaptive controller;
+* :class:`DenseOutputStepper` -- has a continuous extension (``interpolate``);
+* :class:`FSALStepper` -- the last stage is ``f(t + h, y1)`` and is carried as
+  the stepper state to become the first stage of the next step;
+* :class:`ExtraDenseStagesStepper` -- the continuous extension needs extra rhs
+  evaluations (``prepare_dense``) that are done only when output is needed.
+
+Stepper protocol (``rhs(t, y, args) -> dy/dt``)::
+
+    state, nfe = stepper.init(rhs, t0, y0, args)
+    y1, err, dense_info, state1, nfe = stepper.step(rhs, t, y, dt, args, state)
+    y = stepper.interpolate(dense_info, theta)      # theta in [0, 1]
+
+``nfe`` are Python ints (static counts of rhs evaluations).  The stage loop
+is unrolled in Python with the tableau coefficients as Python floats, so XLA
+sees one fused expression per stage and zero coefficients cost nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import jax.numpy as jnp
+
+from . import tableaus as tb
+
+
+def _combine(ks, coeffs):
+    """``sum_j coeffs[j] * ks[j]`` with Python-float coefficients, zeros skipped."""
+    acc = None
+    for k, c in zip(ks, coeffs):
+        c = float(c)
+        if c == 0.0:
+            continue
+        term = k if c == 1.0 else c * k
+        acc = term if acc is None else acc + term
+    return acc
+
+
+def _poly_theta(row, theta):
+    """``sum_j row[j] * theta**(j+1)`` by Horner's scheme (Python-float row)."""
+    row = [float(x) for x in row]
+    while row and row[-1] == 0.0:
+        row.pop()
+    if not row:
+        return None
+    acc = row[-1]
+    for c in reversed(row[:-1]):
+        acc = acc * theta + c
+    return acc * theta
+
+
+class AbstractStepper:
+    """Base class of all steppers; subclasses define ``order``."""
+
+    order: ClassVar[int]
+
+    def init(self, rhs, t0, y0, args):
+        """Return ``(state, nfe)``: the stepper state before the first step."""
+        return None, 0
+
+    def step(self, rhs, t, y, dt, args, state):
+        """Advance one step: ``(y1, err, dense_info, new_state, nfe)``."""
+        raise NotImplementedError
+
+
+class AdaptiveStepper(AbstractStepper):
+    """Marker: the stepper returns an error estimate usable for step control."""
+
+    error_order: ClassVar[int]
+
+    def error_norm(self, err, scale):
+        """RMS norm of the error estimate ``err`` weighted by ``1/scale``."""
+        return _rms(err / scale)
+
+
+class DenseOutputStepper(AbstractStepper):
+    """Marker: the stepper has a continuous extension ``interpolate``."""
+
+    def interpolate(self, dense_info, theta):
+        """Solution at ``t + theta*dt`` of the step described by ``dense_info``."""
+        raise NotImplementedError
+
+
+class FSALStepper(AbstractStepper):
+    """Marker: first-same-as-last; the state is ``f(t, y)`` at the step start."""
+
+
+class ExtraDenseStagesStepper(DenseOutputStepper):
+    """Marker: ``prepare_dense`` must be applied to ``dense_info`` before use."""
+
+    def prepare_dense(self, rhs, args, dense_info):
+        """Return ``(dense_info, nfe)`` completed with the extra stages."""
+        raise NotImplementedError
+
+
+def _rms(x):
+    """Root mean square, with a floored square root (forward-mode safe at 0)."""
+    ms = jnp.mean(x * x)
+    return jnp.sqrt(jnp.maximum(ms, jnp.finfo(ms.dtype).tiny))
+
+
+@dataclass(frozen=True)
+class ExplicitRK(AbstractStepper):
+    """Generic explicit RK stepper; subclasses set the ``tableau`` class variable.
+
+    ``dense_info`` is ``(t, dt, y0, y1, ks)`` with ``ks`` the tuple of stages.
+    """
+
+    tableau: ClassVar[tb.ButcherTableau]
+
+    @property
+    def order(self) -> int:  # type: ignore[override]
+        """Classical order of the propagated solution."""
+        return self.tableau.order
+
+    def init(self, rhs, t0, y0, args):
+        """FSAL steppers evaluate ``f(t0, y0)`` (1 evaluation); others need nothing."""
+        if isinstance(self, FSALStepper):
+            return rhs(t0, y0, args), 1
+        return None, 0
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One RK step; see the module docstring for the returned tuple."""
+        tab = self.tableau
+        fsal = isinstance(self, FSALStepper)
+        ks = [state if fsal else rhs(t, y, args)]
+        nfe = 0 if fsal else 1
+        last = tab.stages - 1
+        y1 = None
+        for i in range(1, tab.stages):
+            inc = _combine(ks, tab.a[i, :i])
+            yi = y if inc is None else y + dt * inc
+            if fsal and i == last:
+                y1 = yi
+            ks.append(rhs(t + float(tab.c[i]) * dt, yi, args))
+            nfe += 1
+        if y1 is None:
+            y1 = y + dt * _combine(ks, tab.b)
+        err = self._error(ks, dt)
+        new_state = ks[-1] if fsal else None
+        return y1, err, (t, dt, y, y1, tuple(ks)), new_state, nfe
+
+    def _error(self, ks, dt):
+        """Local error estimate ``dt * sum e_i k_i`` (None without an estimator)."""
+        if self.tableau.e is None:
+            return None
+        return dt * _combine(ks, self.tableau.e)
+
+    def interpolate(self, dense_info, theta):
+        """Evaluate the tableau's continuous extension at ``theta`` in [0, 1]."""
+        _, dt, y0, _, ks = dense_info
+        acc = None
+        for k, row in zip(ks, self.tableau.dense):
+            w = _poly_theta(row, theta)
+            if w is None:
+                continue
+            acc = w * k if acc is None else acc + w * k
+        return y0 + dt * acc
+
+
+class Euler(ExplicitRK):
+    """Forward Euler, order 1, fixed step only."""
+
+    tableau = tb.EULER
+
+
+class RK4(ExplicitRK):
+    """Classical 4th order Runge--Kutta, fixed step only."""
+
+    tableau = tb.RK4
+
+
+class _AdaptiveERK(ExplicitRK, AdaptiveStepper, FSALStepper, DenseOutputStepper):
+    """Embedded FSAL pair with a continuous extension."""
+
+    @property
+    def error_order(self) -> int:  # type: ignore[override]
+        """Order of the embedded estimate (error behaves like ``dt**(error_order+1)``)."""
+        return self.tableau.error_order
+
+
+class Bosh3(_AdaptiveERK):
+    """Bogacki--Shampine 3(2) with Hermite cubic dense output."""
+
+    tableau = tb.BOSH3
+
+
+class Dopri5(_AdaptiveERK):
+    """Dormand--Prince 5(4) with Shampine's 4th order dense output."""
+
+    tableau = tb.DOPRI5
+
+
+class Tsit5(_AdaptiveERK):
+    """Tsitouras 5(4) (2011) with its own 4th order continuous extension."""
+
+    tableau = tb.TSIT5
+
+
+class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
+    """Hairer's DOP853: order 8, 5th/3rd order combined error estimate,
+    7th order dense output using 3 extra stages (evaluated lazily)."""
+
+    tableau = tb.DOP853
+
+    def _error(self, ks, dt):
+        """Pair ``(dt * E5 k, dt * E3 k)`` combined by :meth:`error_norm`."""
+        return dt * _combine(ks, self.tableau.e), dt * _combine(ks, self.tableau.e2)
+
+    def error_norm(self, err, scale):
+        """Hairer's combination ``e5^2 / sqrt(n (e5^2 + 0.01 e3^2))`` of the two estimators."""
+        e5, e3 = err[0] / scale, err[1] / scale
+        s5, s3 = jnp.sum(e5 * e5), jnp.sum(e3 * e3)
+        den = jnp.maximum((s5 + 0.01 * s3) * e5.shape[0], jnp.finfo(s5.dtype).tiny)
+        return s5 / jnp.sqrt(den)
+
+    def prepare_dense(self, rhs, args, dense_info):
+        """Evaluate the 3 extra stages of the 7th order continuous extension."""
+        t, dt, y0, y1, ks = dense_info
+        ks = list(ks)
+        tab = self.tableau
+        for c, row in zip(tab.extra_c, tab.extra_a):
+            yi = y0 + dt * _combine(ks, row[: len(ks)])
+            ks.append(rhs(t + float(c) * dt, yi, args))
+        return (t, dt, y0, y1, tuple(ks)), len(tab.extra_c)

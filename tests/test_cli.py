@@ -1,0 +1,80 @@
+"""The `modelc` command: exit codes, messages, outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from modelc.cli import main
+
+
+def test_check_valid(examples_dir, capsys):
+    assert main(["check", str(examples_dir / "lorenz.model")]) == 0
+    assert "ok (3 states, 3 parameters" in capsys.readouterr().out
+
+
+def test_check_reports_errors_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.model"
+    bad.write_text("model bad\nstate x = 1\nder(x) = -y\n")
+    assert main(["check", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}:3:11" in err
+    assert "Traceback" not in err
+
+
+def test_missing_file_is_an_error_not_a_traceback(capsys):
+    assert main(["check", "no/such/file.model"]) == 1
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_show(examples_dir, capsys):
+    assert main(["show", str(examples_dir / "pendulum.model")]) == 0
+    out = capsys.readouterr().out
+    assert "dtheta/dt = omega" in out
+    assert "energy" in out
+
+
+def test_compile_writes_importable_module(examples_dir, tmp_path, capsys):
+    out = tmp_path / "lorenz_gen.py"
+    assert main(["compile", str(examples_dir / "lorenz.model"), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "def rhs(t, state, parameter):" in text
+
+
+def test_simulate_writes_csv_npz_and_plot(examples_dir, tmp_path, capsys):
+    csv, npz, png = tmp_path / "v.csv", tmp_path / "v.npz", tmp_path / "v.png"
+    model = str(examples_dir / "vanderpol.model")
+    assert main(["simulate", model, "--t", "0", "5", "--points", "51", "--out", str(csv),
+                 "--plot", str(png)]) == 0
+    data = np.genfromtxt(csv, delimiter=",", names=True)
+    assert data.dtype.names == ("t", "x", "v") and len(data) == 51
+    assert png.stat().st_size > 1000
+    assert main(["simulate", model, "--t", "0", "5", "--points", "51", "--out", str(npz),
+                 "-p", "mu=2", "--y0", "x=1"]) == 0
+    arrays = np.load(npz)
+    assert arrays["x"][0] == 1.0
+
+
+def test_simulate_progress_chunks_match_single_run(examples_dir, tmp_path, capsys):
+    model = str(examples_dir / "vanderpol.model")
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    args = ["simulate", model, "--t", "0", "10", "--points", "101", "--rtol", "1e-10",
+            "--atol", "1e-10"]
+    assert main(args + ["--out", str(a), "--no-progress"]) == 0
+    assert main(args + ["--out", str(b), "--progress"]) == 0
+    assert "20/20" in capsys.readouterr().err
+    np.testing.assert_allclose(np.loadtxt(a, delimiter=",", skiprows=1),
+                               np.loadtxt(b, delimiter=",", skiprows=1), rtol=1e-7, atol=1e-8)
+
+
+def test_simulate_bad_param_is_clear(examples_dir, capsys):
+    assert main(["simulate", str(examples_dir / "lorenz.model"), "-p", "rh=1"]) == 1
+    assert "did you mean 'rho'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["check", "show", "compile", "simulate"])
+def test_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: modelc" in capsys.readouterr().out
