@@ -190,8 +190,6 @@ class CompiledModel:
 
     def _time_grid(self, t, saveat, points):
         sim = self.simulate_defaults
-        if t is None and "t0" in sim:
-            t = (sim["t0"], sim["t1"])
         if saveat is not None:
             ts = np.asarray(saveat, dtype=float).ravel()
             if ts.size == 0:
@@ -199,6 +197,8 @@ class CompiledModel:
             if t is None or float(t[0]) == ts[0]:
                 return ts, False
             return np.concatenate([[float(t[0])], ts]), True
+        if t is None and "t0" in sim:
+            t = (sim["t0"], sim["t1"])
         if t is None:
             raise SolveError(
                 f"model {self.name!r} has no time span: pass t=(t0, t1) or add a line "

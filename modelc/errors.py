@@ -56,9 +56,11 @@ class Diagnostic:
 def _source_line(source: str | None, line: int) -> str | None:
     if source is None:
         return None
-    all_lines = source.splitlines()
+    # Split on "\n" only, as the parser counts lines (str.splitlines also splits
+    # on form feeds and other separators, which would shift the line shown).
+    all_lines = source.split("\n")
     if 1 <= line <= len(all_lines):
-        return all_lines[line - 1]
+        return all_lines[line - 1].rstrip("\r")
     return None
 
 

@@ -130,12 +130,12 @@ def _function(fname, doc, model, outputs, names, printer) -> str:
     body += _unpack_parameters(model, let_exprs + outputs, names)
     temporaries = _temporary_symbols(names)
     replacements, reduced = _cse(let_exprs + outputs, temporaries)
-    for tmp, value in replacements:
-        names[tmp.name] = tmp.name
-        body.append(f"{tmp.name} = {printer.doprint(value)}")
-    printer._names.update(names)
-    for le, value in zip(lets, reduced[: len(lets)]):
-        body.append(f"{names[le.name]} = {printer.doprint(value)}")
+    printer.add_names({tmp.name: tmp.name for tmp, _ in replacements})
+    assignments = replacements + [
+        (sympy.Symbol(le.name, real=True), value) for le, value in zip(lets, reduced[: len(lets)])
+    ]
+    for target, value in _dependency_order(assignments):
+        body.append(f"{printer.doprint(target)} = {printer.doprint(value)}")
     results = [printer.doprint(e) for e in reduced[len(lets):]]
     body.append("return " + _stack(results, "state"))
     return _def(f"{fname}(t, state, parameter)", doc, body)
@@ -153,6 +153,19 @@ def _cse(exprs, temporaries):
         else:
             kept.append((tmp, value))
     return kept, [e.xreplace(inline) for e in reduced]
+
+
+def _dependency_order(assignments):
+    """Assignments ``(symbol, value)`` sorted so each comes after those it uses (stable)."""
+    position = {target.name: i for i, (target, _) in enumerate(assignments)}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(position)
+    for target, value in assignments:
+        for s in value.free_symbols:
+            if s.name in position:
+                graph.add_edge(s.name, target.name)
+    order = nx.lexicographical_topological_sort(graph, key=position.__getitem__)
+    return [assignments[position[name]] for name in order]
 
 
 def _temporary_symbols(names: dict[str, str]):

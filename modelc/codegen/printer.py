@@ -25,6 +25,10 @@ class JaxPrinter(_SympyJaxPrinter):
         super().__init__({"fully_qualified_modules": True, "strict": True, "inline": True})
         self._names = dict(names)
 
+    def add_names(self, names: dict[str, str]) -> None:
+        """Register more symbol names (e.g. temporaries) to print as given."""
+        self._names.update(names)
+
     def _module_format(self, fqn, register=True):
         if fqn.startswith("jax.numpy."):
             return "jnp." + fqn[len("jax.numpy."):]

@@ -91,7 +91,7 @@ class SimOption:
     key_span: Span
     values: tuple[sympy.Expr, ...]
     value_spans: tuple[Span, ...]
-    refs: tuple[Ref, ...]
+    value_refs: tuple[tuple[Ref, ...], ...]
     interval: bool
     span: Span
 

@@ -154,16 +154,37 @@ class ExplicitRK(AbstractStepper):
             return None
         return dt * _combine(ks, self.tableau.e)
 
+    def dense_poly(self, dense_info):
+        """Monomial form ``(y0, Q)`` of the continuous extension of one step.
+
+        ``y(theta) = y0 + sum_j theta**(j+1) Q[j]`` with ``Q[j] = dt sum_i P[i, j] k_i``;
+        computing ``Q`` once per step makes each output a short Horner sweep.
+        """
+        _, dt, y0, _, ks = dense_info
+        P = self.tableau.dense
+        return y0, jnp.stack([dt * _combine(ks, P[: len(ks), j]) for j in range(P.shape[1])])
+
+    def dense_carry(self, dense_info):
+        """Compact array kept by the loop for the last step: ``[y0; Q]``."""
+        y0, Q = self.dense_poly(dense_info)
+        return jnp.concatenate([y0[None], Q])
+
+    def dense_from_carry(self, rhs, args, t, dt, carry):
+        """``(poly, nfe)`` for :meth:`eval_dense_poly` from :meth:`dense_carry`."""
+        return (carry[0], carry[1:]), 0
+
+    @staticmethod
+    def eval_dense_poly(poly, theta):
+        """Evaluate ``(y0, Q)`` from :meth:`dense_poly` at ``theta`` (Horner)."""
+        y0, Q = poly
+        acc = Q[-1]
+        for j in range(Q.shape[0] - 2, -1, -1):
+            acc = Q[j] + theta * acc
+        return y0 + theta * acc
+
     def interpolate(self, dense_info, theta):
         """Evaluate the tableau's continuous extension at ``theta`` in [0, 1]."""
-        _, dt, y0, _, ks = dense_info
-        acc = None
-        for k, row in zip(ks, self.tableau.dense):
-            w = _poly_theta(row, theta)
-            if w is None:
-                continue
-            acc = w * k if acc is None else acc + w * k
-        return y0 + dt * acc
+        return self.eval_dense_poly(self.dense_poly(dense_info), theta)
 
 
 class Euler(ExplicitRK):
@@ -231,3 +252,15 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
             yi = y0 + dt * _combine(ks, row[: len(ks)])
             ks.append(rhs(t + float(c) * dt, yi, args))
         return (t, dt, y0, y1, tuple(ks)), len(tab.extra_c)
+
+    def dense_carry(self, dense_info):
+        """The step's start value and stages ``[y0; k_0..k_12]``; the extra
+        stages are evaluated only in :meth:`dense_from_carry`."""
+        _, _, y0, _, ks = dense_info
+        return jnp.stack([y0, *ks])
+
+    def dense_from_carry(self, rhs, args, t, dt, carry):
+        """Evaluate the 3 extra stages and return ``(poly, nfe)``."""
+        ks = tuple(carry[i] for i in range(1, carry.shape[0]))
+        info, nfe = self.prepare_dense(rhs, args, (t, dt, carry[0], None, ks))
+        return self.dense_poly(info), nfe

@@ -1,0 +1,353 @@
+"""Parse tree -> statement records with SymPy expressions (no `sympify`, ever).
+
+`ModelTransformer` builds SymPy objects node by node from the lark tree. Each
+expression node becomes an `_Val` carrying its SymPy value, whether it is a
+condition (a comparison or and/or/not) rather than a number, its span and the
+names it uses. Problems found here (a condition used as a number, a wrong
+number of arguments, an unknown function, a construct of a later language
+section) are collected as diagnostics and a placeholder stands in, so that
+independent problems in one file are all reported.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Callable, NamedTuple
+
+import sympy
+from lark import Token, Transformer_NonRecursive, v_args
+
+from .. import ir
+from ..errors import Diagnostic, Span
+from ..functions import FUNCTIONS
+from .syntax import Decl, Der, Header, Program, Ref, SimOption
+
+__all__ = ["ModelTransformer"]
+
+# Stands in for a sub-expression that could not be built; never reaches the IR,
+# because any diagnostic stops the build.
+_PLACEHOLDER = sympy.Symbol("__modelc_error__")
+# Exact integer powers larger than this many bits stay unevaluated (10^10^10).
+_MAX_EXACT_POWER_BITS = 100_000
+_SPATIAL = {"diff", "laplacian"}
+_FUTURE_SECTIONS = {
+    "species": "reaction networks",
+    "reaction": "reaction networks",
+    "domain": "fields and PDEs",
+    "field": "fields and PDEs",
+    "boundary": "fields and PDEs",
+    "external": "external functions",
+}
+_CONDITION_HINT = "comparisons and and/or/not are conditions: use them as the first argument of if(condition, a, b)"
+
+
+class _Val(NamedTuple):
+    """An expression node: its SymPy value, whether it is a condition, span and names used."""
+
+    expr: sympy.Basic
+    boolean: bool
+    span: Span
+    refs: tuple[Ref, ...]
+
+
+def _merge(*vals: _Val) -> tuple[Ref, ...]:
+    return tuple(ref for v in vals for ref in v.refs)
+
+
+def _unescape(text: str) -> str:
+    """The value of a STRING token: quotes removed, backslash escapes resolved by hand."""
+    escapes = {"n": "\n", "t": "\t", '"': '"', "\\": "\\"}
+    out, chars = [], iter(text[1:-1])
+    for ch in chars:
+        if ch == "\\":
+            nxt = next(chars, "")
+            out.append(escapes.get(nxt, "\\" + nxt))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@v_args(meta=True)
+class ModelTransformer(Transformer_NonRecursive):
+    """Turns a parse tree of `grammar/modelc.lark` into a `Program`.
+
+    Args:
+        file: the file name shown in spans.
+        source: the whole source text (for statement spans that run over lines).
+        line_offset: added to every line number (when the tree is of one
+            statement cut out of the file).
+        lines: ``source.split("\n")``, if the caller has it already.
+
+    After `transform`, ``diagnostics`` holds every problem found on the way.
+    """
+
+    def __init__(self, file: str, source: str, line_offset: int = 0, lines: list[str] | None = None):
+        super().__init__(visit_tokens=False)
+        self.file = file
+        self.source = source
+        self._offset = line_offset
+        self._lines = source.split("\n") if lines is None else lines
+        self.diagnostics: list[Diagnostic] = []
+
+    # ---- spans and diagnostics -------------------------------------------------
+
+    def _span(self, line: int, col: int, end_line: int | None, end_col: int | None) -> Span:
+        line += self._offset
+        if end_line is not None and end_line + self._offset != line:
+            text = self._lines[line - 1] if 0 < line <= len(self._lines) else ""
+            end_col = len(text.rstrip()) + 1
+        return Span(self.file, line, col, end_col)
+
+    def _tok_span(self, tok: Token) -> Span:
+        return self._span(tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _meta_span(self, meta) -> Span:
+        return self._span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def _error(self, span: Span, message: str, hint: str = "") -> None:
+        self.diagnostics.append(Diagnostic(span, message, hint))
+
+    def _text(self, span: Span) -> str:
+        """The source text under a one-line span, for messages."""
+        if 0 < span.line <= len(self._lines) and span.end_col:
+            return self._lines[span.line - 1][span.col - 1 : span.end_col - 1]
+        return "this"
+
+    def _num(self, val: _Val) -> _Val:
+        """`val` if it is a number; else report it and return a placeholder number."""
+        if not val.boolean:
+            return val
+        self._error(val.span, f"`{self._text(val.span)}` is a condition, not a number", _CONDITION_HINT)
+        return _Val(_PLACEHOLDER, False, val.span, val.refs)
+
+    def _cond(self, val: _Val) -> _Val:
+        """`val` if it is a condition; else report it and return a placeholder condition."""
+        if val.boolean:
+            return val
+        self._error(
+            val.span,
+            f"`{self._text(val.span)}` is a number, not a condition",
+            "write a comparison such as `x > 0`; combine conditions with and, or, not",
+        )
+        return _Val(sympy.true, True, val.span, val.refs)
+
+    def _build(self, span: Span, what: str, fn: Callable, *args) -> sympy.Basic:
+        """Call a SymPy constructor; a failure becomes a diagnostic, not a crash."""
+        try:
+            return fn(*args)
+        except RecursionError:
+            raise
+        except Exception as exc:  # SymPy raises many kinds (TypeError, ValueError, ...)
+            self._error(span, f"cannot build {what}: {exc}", "check the arguments' values and types")
+            return _PLACEHOLDER
+
+    # ---- atoms -------------------------------------------------------------------
+
+    def number(self, meta, children) -> _Val:
+        tok = children[0]
+        span = self._tok_span(tok)
+        text = str(tok)
+        if text.isdigit():
+            value = self._build(span, f"the number `{text[:20]}`", lambda: sympy.Integer(int(text)))
+        else:
+            value = self._build(span, f"the number `{text[:20]}`", sympy.Float, text)
+        return _Val(value, False, span, ())
+
+    def name(self, meta, children) -> _Val:
+        tok = children[0]
+        span = self._tok_span(tok)
+        if tok == "pi":
+            return _Val(sympy.pi, False, span, ())
+        if tok == "I":
+            return _Val(sympy.I, False, span, ())
+        return _Val(ir.symbol(str(tok)), False, span, (Ref(str(tok), span),))
+
+    def arguments(self, meta, children) -> list[_Val]:
+        return list(children)
+
+    def call(self, meta, children) -> _Val:
+        tok, args = children[0], children[1] or []
+        span = self._meta_span(meta)
+        name = str(tok)
+        refs = _merge(*args)
+        if name == "if":
+            return self._if(span, args, refs)
+        fn = FUNCTIONS.get(name)
+        if fn is None:
+            self._unknown_function(tok)
+            return _Val(_PLACEHOLDER, False, span, refs)
+        if len(args) != fn.arity:
+            usage = f"{name}({', '.join('xyz'[: fn.arity])})"
+            plural = "argument" if fn.arity == 1 else "arguments"
+            self._error(
+                span,
+                f"`{name}` takes {fn.arity} {plural}, got {len(args)}",
+                f"write `{usage}` ({fn.doc})",
+            )
+            return _Val(_PLACEHOLDER, False, span, refs)
+        values = [self._num(a).expr for a in args]
+        return _Val(self._build(span, f"`{name}(...)`", fn.build, *values), False, span, refs)
+
+    def _if(self, span: Span, args: list[_Val], refs: tuple[Ref, ...]) -> _Val:
+        if len(args) != 3:
+            self._error(
+                span,
+                f"`if` takes 3 arguments, got {len(args)}",
+                "write `if(condition, value_if_true, value_if_false)`",
+            )
+            return _Val(_PLACEHOLDER, False, span, refs)
+        cond, a, b = self._cond(args[0]), self._num(args[1]), self._num(args[2])
+        pieces = ((a.expr, cond.expr), (b.expr, True))
+        return _Val(self._build(span, "`if(...)`", sympy.Piecewise, *pieces), False, span, refs)
+
+    def _unknown_function(self, tok: Token) -> None:
+        name = str(tok)
+        span = self._tok_span(tok)
+        if name in _SPATIAL:
+            self._error(
+                span,
+                f"`{name}` (spatial derivatives of fields) is not supported by this version of modelc yet",
+                "fields and PDEs are a later part of the language; write the equations with `state` and `der(...)` for now",
+            )
+            return
+        close = difflib.get_close_matches(name, [*FUNCTIONS, "if"], n=1)
+        hint = f"did you mean `{close[0]}`? " if close else ""
+        hint += f"To multiply, write `{name}*(...)`."
+        self._error(span, f"unknown function `{name}`", hint)
+
+    # ---- operators ---------------------------------------------------------------
+
+    def _binary(self, meta, children, what: str, op: Callable) -> _Val:
+        a, b = self._num(children[0]), self._num(children[-1])
+        span = self._meta_span(meta)
+        return _Val(self._build(span, what, op, a.expr, b.expr), False, span, _merge(a, b))
+
+    def add(self, meta, children) -> _Val:
+        return self._binary(meta, children, "a sum", lambda a, b: a + b)
+
+    def sub(self, meta, children) -> _Val:
+        return self._binary(meta, children, "a difference", lambda a, b: a - b)
+
+    def mul(self, meta, children) -> _Val:
+        return self._binary(meta, children, "a product", lambda a, b: a * b)
+
+    def div(self, meta, children) -> _Val:
+        return self._binary(meta, children, "a quotient", lambda a, b: a / b)
+
+    def pow(self, meta, children) -> _Val:
+        return self._binary(meta, children, "a power", _power)
+
+    def neg(self, meta, children) -> _Val:
+        a = self._num(children[0])
+        span = self._meta_span(meta)
+        return _Val(self._build(span, "a negation", lambda x: -x, a.expr), False, span, a.refs)
+
+    def compare(self, meta, children) -> _Val:
+        a, op, b = self._num(children[0]), str(children[1]), self._num(children[2])
+        span = self._meta_span(meta)
+        value = self._build(span, f"the comparison `{op}`", _COMPARISONS[op], a.expr, b.expr)
+        return _Val(value, True, span, _merge(a, b))
+
+    def _logic(self, meta, children, word: str, op: Callable) -> _Val:
+        vals = [self._cond(c) for c in children if isinstance(c, _Val)]
+        span = self._meta_span(meta)
+        value = self._build(span, f"`{word}`", op, *(v.expr for v in vals))
+        return _Val(value, True, span, _merge(*vals))
+
+    def and_(self, meta, children) -> _Val:
+        return self._logic(meta, children, "and", sympy.And)
+
+    def or_(self, meta, children) -> _Val:
+        return self._logic(meta, children, "or", sympy.Or)
+
+    def not_(self, meta, children) -> _Val:
+        return self._logic(meta, children, "not", sympy.Not)
+
+    # ---- statements --------------------------------------------------------------
+
+    def binding(self, meta, children):
+        tok, val = children
+        return tok, self._num(val), self._meta_span(meta)
+
+    def _decls(self, kind: str, bindings) -> list[Decl]:
+        return [
+            Decl(kind, str(tok), self._tok_span(tok), val.expr, val.refs, span)
+            for tok, val, span in (b for b in bindings if b is not None)
+        ]
+
+    def parameter_decl(self, meta, children) -> list[Decl]:
+        return self._decls("parameter", children)
+
+    def state_decl(self, meta, children) -> list[Decl]:
+        return self._decls("state", children)
+
+    def let_decl(self, meta, children) -> list[Decl]:
+        return self._decls("let", children)
+
+    def observe_decl(self, meta, children) -> list[Decl]:
+        return self._decls("observe", children)
+
+    def typed_state(self, meta, children) -> None:
+        self._error(
+            self._meta_span(meta),
+            f"typed states (`state {children[0]}: {children[1]}`) are not supported by this version of modelc yet",
+            "array states are a later part of the language; declare scalar states with `state x = <initial value>`",
+        )
+
+    def der_decl(self, meta, children) -> Der:
+        tok, val = children
+        val = self._num(val)
+        return Der(str(tok), self._tok_span(tok), val.expr, val.refs, self._meta_span(meta))
+
+    def model_header(self, meta, children) -> Header:
+        tok, doc = children
+        return Header(str(tok), _unescape(str(doc)) if doc is not None else None, self._meta_span(meta))
+
+    def simulate_decl(self, meta, children) -> list[SimOption]:
+        return list(children)
+
+    def sim_interval(self, meta, children) -> SimOption:
+        tok, a, b = children[0], self._num(children[1]), self._num(children[2])
+        return SimOption(
+            str(tok), self._tok_span(tok), (a.expr, b.expr), (a.span, b.span), (a.refs, b.refs), True, self._meta_span(meta)
+        )
+
+    def sim_value(self, meta, children) -> SimOption:
+        tok, v = children[0], self._num(children[1])
+        return SimOption(str(tok), self._tok_span(tok), (v.expr,), (v.span,), (v.refs,), False, self._meta_span(meta))
+
+    def future_decl(self, meta, children) -> None:
+        word = children[0]
+        section = _FUTURE_SECTIONS[str(word)]
+        self._error(
+            self._tok_span(word),
+            f"`{word}` statements ({section}) are not supported by this version of modelc yet",
+            f"{section} are a later part of the language; write the equations with `state` and `der(...)` for now",
+        )
+
+    def start(self, meta, children) -> Program:
+        program = Program(self.file, self.source)
+        for child in children:
+            for statement in child if isinstance(child, list) else [child]:
+                if statement is not None:
+                    program.add(statement)
+        return program
+
+
+def _power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:
+    """``base**exponent``, left unevaluated when an exact result would be huge."""
+    if base.is_Rational and exponent.is_Rational:
+        bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
+        if bits > 1 and abs(exponent) * bits > _MAX_EXACT_POWER_BITS:
+            return sympy.Pow(base, exponent, evaluate=False)
+    return base**exponent
+
+
+_COMPARISONS: dict[str, Callable] = {
+    "<": sympy.Lt,
+    "<=": sympy.Le,
+    ">": sympy.Gt,
+    ">=": sympy.Ge,
+    "==": sympy.Eq,
+    "!=": sympy.Ne,
+}

@@ -1,0 +1,227 @@
+"""The integration loop: one ``lax.while_loop`` for every stepper/controller.
+
+Time is mapped to ``s = direction * t`` so the loop always runs forward;
+``rhs`` is wrapped accordingly.  Two output modes, chosen statically:
+
+* adaptive controllers: outputs are filled by the stepper's dense output after
+  each accepted step (inner ``while_loop`` over the output times passed);
+* :class:`ConstantStepController`: steps are shortened to land exactly on each
+  output time, which is then set to the step's end value.
+
+The loop carry is kept minimal (counters for ``nfe``/``steps`` are derived
+from ``accepted``/``rejected`` after the loop, see :func:`integrate`).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .controllers import ConstantStepController, PIController
+from .erk import (AdaptiveStepper, AbstractStepper, DenseOutputStepper,
+                  ExtraDenseStagesStepper)
+from .solution import RawSolution, Status
+
+
+def _resolve_method(method) -> AbstractStepper:
+    from . import METHODS
+    if isinstance(method, AbstractStepper):
+        return method
+    if isinstance(method, str) and method.lower() in METHODS:
+        return METHODS[method.lower()]
+    raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)} "
+                     "or pass a stepper instance")
+
+
+def _static_direction(ts):
+    """+1/-1 if ``ts`` is concrete, else None (decided at run time)."""
+    if isinstance(ts, jax.core.Tracer):
+        return None
+    ts = np.asarray(ts)
+    if ts.ndim != 1 or ts.shape[0] < 1:
+        raise ValueError("ts must be a non-empty 1-D array of output times")
+    return 1 if ts[-1] >= ts[0] else -1
+
+
+def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1e-6,
+              atol=1e-9, dt0=None, max_steps: int = 100_000, controller=None,
+              dtmin=None) -> RawSolution:
+    """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
+
+    ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
+    monotonic 1-D array (decreasing for backward integration), ``args`` any
+    pytree.  ``method`` is a name from ``METHODS`` or a stepper instance;
+    ``controller`` defaults to :class:`PIController` for adaptive steppers and
+    :class:`ConstantStepController` (``dt0`` required) otherwise.  ``dt0`` is
+    the (first) step size, chosen automatically if None.  ``dtmin`` is a lower
+    bound on rejected step sizes (default ``10 eps |t|``).  Returns a
+    :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
+    outputs after the failure time are NaN.  jit/vmap/jacfwd compatible.
+    """
+    stepper = _resolve_method(method)
+    if controller is None:
+        controller = (PIController() if isinstance(stepper, AdaptiveStepper)
+                      else ConstantStepController())
+    if isinstance(controller, ConstantStepController):
+        if dt0 is None:
+            raise ValueError(f"method {type(stepper).__name__} with a constant step "
+                             "needs dt0 (the step size)")
+    elif not isinstance(stepper, AdaptiveStepper):
+        raise ValueError(f"{type(stepper).__name__} is a fixed-step method: give dt0 "
+                         "and use ConstantStepController (the default)")
+    elif not isinstance(stepper, DenseOutputStepper):
+        raise ValueError(f"{type(stepper).__name__} has no dense output for adaptive use")
+    return _integrate(rhs, stepper, controller, int(max_steps), _static_direction(ts),
+                      dt0 is None, dtmin is None, y0, ts, args, rtol, atol, dt0, dtmin)
+
+
+def _pack(xs, dtype):
+    """Stack scalars into one vector (one loop-carry buffer, one fusion)."""
+    return jnp.stack([jnp.asarray(x).astype(dtype) for x in xs])
+
+
+def _unpack(vec, dtypes):
+    """Inverse of :func:`_pack`, restoring the given dtypes."""
+    return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
+
+
+@partial(jax.jit, static_argnums=(0, 1, 2, 3, 4, 5, 6))
+def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
+               y0, ts, args, rtol, atol, dt0, dtmin):
+    y0 = jnp.asarray(y0)
+    dtype = y0.dtype if jnp.issubdtype(y0.dtype, jnp.floating) else jnp.result_type(float)
+    y0 = y0.astype(dtype)
+    ts = jnp.asarray(ts, dtype)
+    rtol, atol = jnp.asarray(rtol, dtype), jnp.asarray(atol, dtype)
+    nts = ts.shape[0]
+    finfo = jnp.finfo(dtype)
+    f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
+    t0, t1 = ts[0], ts[-1]
+    # Signed time; step magnitudes are positive, hs = d * h is the signed step.
+    if direction is None:
+        d = jnp.where(t1 >= t0, 1.0, -1.0).astype(dtype)
+    else:
+        d = float(direction)
+    fwd = (lambda x: x) if direction == 1 else (lambda x: d * x)  # noqa: E731
+    span = fwd(t1 - t0)
+
+    # --- start: stepper state, first step, status --------------------------------
+    fstate, nfe_init = stepper.init(f, t0, y0, args)
+    g = f if direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward-time rhs
+    dt, cstate, nfe_dt = controller.init(stepper, g, fwd(t0), fwd(t1), y0,
+                                         None if fstate is None else fwd(fstate), args,
+                                         rtol, atol, None if auto_dt0 else dt0)
+    ok0 = jnp.all(jnp.isfinite(y0))
+    if fstate is not None:
+        ok0 = ok0 & jnp.all(jnp.isfinite(fstate))
+    status0 = jnp.where(ok0, Status.SUCCESS, Status.NONFINITE_STATE).astype(jnp.int32)
+    ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
+    user_dtmin = None if auto_dtmin else jnp.asarray(dtmin, dtype)
+    land = isinstance(controller, ConstantStepController)
+    lazy = (not land) and isinstance(stepper, ExtraDenseStagesStepper)
+    cs_leaves, cs_tree = jax.tree_util.tree_flatten(cstate)
+    sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
+    counts = {"step": 0, "dense": 0}  # static rhs-evaluation counts, set while tracing
+
+    # Inner loop: steps until the next output time is reached.  Only small buffers
+    # live here (XLA CPU then runs the body sequentially, without scheduling cost).
+    # sc = [t, dt, t_prev, hs_prev, *controller state]; ic = [accepted, rejected, status]
+    def step_cond(c):
+        sc, _, _, _, ic, target = c
+        return (ic[2] == 0) & (fwd(target - sc[0]) > 0) & (ic[0] + ic[1] < max_steps)
+
+    def step_body(c):
+        sc, y, fs, dc, ic, target = c
+        t, dt, _, _, *cl = _unpack(sc, sc_dtypes)
+        cs = jax.tree_util.tree_unflatten(cs_tree, cl)
+        goal = target if land else t1
+        rem = fwd(goal - t)
+        hit = rem <= (dt * (1 + 1e-6) if land else dt)
+        h = jnp.where(hit, rem, dt)
+        hs = fwd(h)
+        y1, err, dinfo, fs1, counts["step"] = stepper.step(f, t, y, hs, args, fs)
+        accept, dt_next, cs1 = controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
+                                                          rtol, atol)
+        if land:
+            dt_next = dt  # keep the nominal step, not the shortened one
+        t_new = jnp.where(hit, goal, t + hs)
+        y1_ok = jnp.all(jnp.isfinite(y1))
+        floor = jnp.maximum(10 * finfo.eps * jnp.abs(t), finfo.smallest_normal)
+        if user_dtmin is not None:
+            floor = jnp.maximum(floor, user_dtmin)
+        underflow = (~accept) & (dt_next < floor)
+        status = jnp.where((accept | underflow) & ~y1_ok, Status.NONFINITE_STATE,
+                           jnp.where(underflow, Status.STEP_SIZE_UNDERFLOW, ic[2]))
+        acc = accept & y1_ok
+        ai = accept.astype(jnp.int32)
+        ic = jnp.stack([ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)])
+        sc = _pack([jnp.where(acc, t_new, t), dt_next, t, hs,
+                    *jax.tree_util.tree_leaves(cs1)], dtype)
+        y = jnp.where(acc, y1, y)
+        if fs is not None:
+            fs = jnp.where(acc, fs1, fs)
+        if not land:
+            dc = stepper.dense_carry(dinfo)
+        return sc, y, fs, dc, ic, target
+
+    def s_at(i):
+        return lax.dynamic_index_in_dim(ts, jnp.minimum(i, nts - 1), keepdims=False)
+
+    # Outer loop: one iteration per output-bearing step.
+    def out_cond(c):
+        (sc, _, _, _, ic), idx, _, _ = c
+        return (ic[2] == 0) & (idx < nts) & (ic[0] + ic[1] < max_steps)
+
+    def out_body(c):
+        (sc, y, fs, dc, ic), idx, ys, nd = c
+        sc, y, fs, dc, ic, _ = lax.while_loop(step_cond, step_body,
+                                              (sc, y, fs, dc, ic, s_at(idx)))
+        if land:
+            def value(ti):
+                return y
+        else:
+            # Everything is sliced/evaluated inside the write loop so XLA fuses it
+            # there (no extra kernels in this body).
+            if lazy:
+                poly, counts["dense"] = stepper.dense_from_carry(f, args, sc[2], sc[3], dc)
+
+            def value(ti):
+                t_prev, hs = sc[2], sc[3]
+                p = poly if lazy else stepper.dense_from_carry(f, args, t_prev, hs, dc)[0]
+                theta = (ti - t_prev) / jnp.where(hs == 0, 1.0, hs)
+                return jnp.where(ti == sc[0], y, stepper.eval_dense_poly(p, theta))
+
+        def wcond(w):
+            i, _ = w
+            return (i < nts) & (fwd(s_at(i) - sc[0]) <= 0)
+
+        def wbody(w):
+            i, ys = w
+            return i + 1, lax.dynamic_update_index_in_dim(ys, value(s_at(i)), i, 0)
+
+        idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
+        return (sc, y, fs, dc, ic), idx, ys, nd + 1
+
+    sc0 = _pack([t0, dt, t0, t0, *cs_leaves], dtype)
+    ic0 = jnp.stack([jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32), status0])
+    if land:
+        dc0 = jnp.zeros((0,), dtype)
+    else:
+        _, _, dinfo0, _, _ = jax.eval_shape(
+            lambda: stepper.step(f, t0, y0, t0, args, fstate))
+        dc0 = jnp.zeros(jax.eval_shape(stepper.dense_carry, dinfo0).shape, dtype)
+    carry = ((sc0, y0, fstate, dc0, ic0), jnp.asarray(1, jnp.int32), ys,
+             jnp.asarray(0, jnp.int32))
+    (_, _, _, _, ic), idx, ys, nd = lax.while_loop(out_cond, out_body, carry)
+    nacc, nrej, status = ic[0], ic[1], ic[2]
+    status = jnp.where((status == 0) & (idx < nts), Status.MAX_STEPS_REACHED,
+                       status).astype(jnp.int32)
+    steps = nacc + nrej
+    nfe = nfe_init + nfe_dt + counts["step"] * steps + counts["dense"] * nd
+    return RawSolution(ts=ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
+                       steps=steps, accepted=nacc, rejected=nrej)
