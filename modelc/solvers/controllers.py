@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from .erk import AdaptiveStepper, _rms
@@ -89,7 +90,7 @@ class PIController(AbstractController):
     rejection the step may not grow.  A non-finite error shrinks by
     ``factor_min``.  ``err_prev`` starts at, and is floored to, ``1e-4``.
 
-    State: ``(err_prev, last_rejected)``.
+    State: ``(log(err_prev), last_rejected)``.
     """
 
     beta2: float = 0.04
@@ -110,26 +111,26 @@ class PIController(AbstractController):
                 f"{type(stepper).__name__} has no error estimate; use a "
                 "ConstantStepController (and give dt0)")
         dtype = y0.dtype
-        state = (jnp.asarray(1e-4, dtype), jnp.asarray(False))
+        state = (jnp.asarray(np.log(1e-4), dtype), jnp.asarray(False))
         if dt0 is not None:
             return jnp.minimum(jnp.abs(jnp.asarray(dt0, dtype)), t1 - t0), state, 0
         return initial_step(stepper, rhs, t0, t1, y0, f0, args, rtol, atol), state, 1
 
     def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
         """PI update; returns ``(accept, dt_next, (err_prev, rejected))``."""
-        err_prev, last_rejected = state
+        log_err_prev, last_rejected = state
         scale = atol + rtol * jnp.maximum(jnp.abs(y0), jnp.abs(y1))
         en = lax.stop_gradient(stepper.error_norm(err, scale))
         finite = jnp.isfinite(en)
         accept = en <= 1.0  # False for NaN
         b1 = self._beta1(stepper)
-        en_c = jnp.maximum(jnp.where(finite, en, 1.0), 1e-10)
-        base = self.safety * en_c ** (-b1)
-        pi = base * err_prev ** self.beta2 if self.beta2 else base
-        factor = jnp.where(accept, pi, base)
+        log_en = jnp.log(jnp.maximum(jnp.where(finite, en, 1.0), 1e-10))
+        # PI term only for accepted steps (a rejected step retries with the I part).
+        expo = -b1 * log_en + jnp.where(accept, self.beta2 * log_err_prev, 0.0)
+        factor = self.safety * jnp.exp(expo)
         fmax = jnp.where(last_rejected, 1.0, self.factor_max)
         factor = jnp.clip(factor, self.factor_min, fmax)
         factor = jnp.where(finite, factor, self.factor_min)
         dt_next = lax.stop_gradient(dt * factor)
-        err_prev = jnp.where(accept, jnp.maximum(en_c, 1e-4), err_prev)
-        return accept, dt_next, (err_prev, ~accept)
+        log_err_prev = jnp.where(accept, jnp.maximum(log_en, np.log(1e-4)), log_err_prev)
+        return accept, dt_next, (log_err_prev, ~accept)

@@ -164,6 +164,11 @@ class ExplicitRK(AbstractStepper):
         P = self.tableau.dense
         return y0, jnp.stack([dt * _combine(ks, P[: len(ks), j]) for j in range(P.shape[1])])
 
+    @property
+    def dense_carry_rows(self) -> int:
+        """Number of rows (n-vectors) of :meth:`dense_carry`."""
+        return self.tableau.dense.shape[1] + 1
+
     def dense_carry(self, dense_info):
         """Compact array kept by the loop for the last step: ``[y0; Q]``."""
         y0, Q = self.dense_poly(dense_info)
@@ -252,6 +257,11 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
             yi = y0 + dt * _combine(ks, row[: len(ks)])
             ks.append(rhs(t + float(c) * dt, yi, args))
         return (t, dt, y0, y1, tuple(ks)), len(tab.extra_c)
+
+    @property
+    def dense_carry_rows(self) -> int:
+        """``y0`` and the 13 stages."""
+        return self.tableau.stages + 1
 
     def dense_carry(self, dense_info):
         """The step's start value and stages ``[y0; k_0..k_12]``; the extra

@@ -123,6 +123,7 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
     user_dtmin = None if auto_dtmin else jnp.asarray(dtmin, dtype)
     land = isinstance(controller, ConstantStepController)
+    fsal = fstate is not None  # the stepper state is an array shaped like y
     lazy = (not land) and isinstance(stepper, ExtraDenseStagesStepper)
     cs_leaves, cs_tree = jax.tree_util.tree_flatten(cstate)
     sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
@@ -130,19 +131,24 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
 
     # Inner loop: steps until the next output time is reached.  Only small buffers
     # live here (XLA CPU then runs the body sequentially, without scheduling cost).
-    # sc = [t, dt, t_prev, hs_prev, *controller state]; ic = [accepted, rejected, status]
+    # sc = [t, dt, t_prev, 1/hs_prev, *controller state]; ic = [accepted, rejected, status]
     def step_cond(c):
-        sc, _, _, _, ic, target = c
+        sc, _, _, ic, target = c
         return (ic[2] == 0) & (fwd(target - sc[0]) > 0) & (ic[0] + ic[1] < max_steps)
 
     def step_body(c):
-        sc, y, fs, dc, ic, target = c
+        sc, yf, dc, ic, target = c
+        y, fs = yf[0], (yf[1] if fsal else None)
         t, dt, _, _, *cl = _unpack(sc, sc_dtypes)
         cs = jax.tree_util.tree_unflatten(cs_tree, cl)
         goal = target if land else t1
         rem = fwd(goal - t)
-        hit = rem <= (dt * (1 + 1e-6) if land else dt)
-        h = jnp.where(hit, rem, dt)
+        if land:  # land exactly on the output (a step up to 1e-6 longer is fine)
+            hit = rem <= dt * (1 + 1e-6)
+            h = jnp.where(hit, rem, dt)
+        else:
+            hit = rem <= dt
+            h = jnp.minimum(rem, dt)
         hs = fwd(h)
         y1, err, dinfo, fs1, counts["step"] = stepper.step(f, t, y, hs, args, fs)
         accept, dt_next, cs1 = controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
@@ -160,41 +166,41 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
         acc = accept & y1_ok
         ai = accept.astype(jnp.int32)
         ic = jnp.stack([ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)])
-        sc = _pack([jnp.where(acc, t_new, t), dt_next, t, hs,
+        inv_hs = 1.0 / jnp.where(hs == 0, 1.0, hs)  # for the dense output
+        sc = _pack([jnp.where(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1)], dtype)
-        y = jnp.where(acc, y1, y)
-        if fs is not None:
-            fs = jnp.where(acc, fs1, fs)
+        yf = jnp.where(acc, jnp.stack([y1, fs1]) if fsal else y1[None], yf)
         if not land:
             dc = stepper.dense_carry(dinfo)
-        return sc, y, fs, dc, ic, target
+        return sc, yf, dc, ic, target
 
     def s_at(i):
         return lax.dynamic_index_in_dim(ts, jnp.minimum(i, nts - 1), keepdims=False)
 
     # Outer loop: one iteration per output-bearing step.
     def out_cond(c):
-        (sc, _, _, _, ic), idx, _, _ = c
+        (sc, _, _, ic), idx, _, _ = c
         return (ic[2] == 0) & (idx < nts) & (ic[0] + ic[1] < max_steps)
 
     def out_body(c):
-        (sc, y, fs, dc, ic), idx, ys, nd = c
-        sc, y, fs, dc, ic, _ = lax.while_loop(step_cond, step_body,
-                                              (sc, y, fs, dc, ic, s_at(idx)))
+        (sc, yf, dc, ic), idx, ys, nd = c
+        sc, yf, dc, ic, _ = lax.while_loop(step_cond, step_body,
+                                           (sc, yf, dc, ic, s_at(idx)))
         if land:
             def value(ti):
-                return y
+                return yf[0]
         else:
             # Everything is sliced/evaluated inside the write loop so XLA fuses it
             # there (no extra kernels in this body).
             if lazy:
-                poly, counts["dense"] = stepper.dense_from_carry(f, args, sc[2], sc[3], dc)
+                poly, counts["dense"] = stepper.dense_from_carry(f, args, sc[2], 1.0 / sc[3],
+                                                                 dc)
 
             def value(ti):
-                t_prev, hs = sc[2], sc[3]
-                p = poly if lazy else stepper.dense_from_carry(f, args, t_prev, hs, dc)[0]
-                theta = (ti - t_prev) / jnp.where(hs == 0, 1.0, hs)
-                return jnp.where(ti == sc[0], y, stepper.eval_dense_poly(p, theta))
+                t_prev, inv_hs = sc[2], sc[3]
+                p = poly if lazy else stepper.dense_from_carry(f, args, t_prev, None, dc)[0]
+                theta = (ti - t_prev) * inv_hs
+                return jnp.where(ti == sc[0], yf[0], stepper.eval_dense_poly(p, theta))
 
         def wcond(w):
             i, _ = w
@@ -205,19 +211,18 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
             return i + 1, lax.dynamic_update_index_in_dim(ys, value(s_at(i)), i, 0)
 
         idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
-        return (sc, y, fs, dc, ic), idx, ys, nd + 1
+        return (sc, yf, dc, ic), idx, ys, nd + 1
 
     sc0 = _pack([t0, dt, t0, t0, *cs_leaves], dtype)
     ic0 = jnp.stack([jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32), status0])
     if land:
         dc0 = jnp.zeros((0,), dtype)
     else:
-        _, _, dinfo0, _, _ = jax.eval_shape(
-            lambda: stepper.step(f, t0, y0, t0, args, fstate))
-        dc0 = jnp.zeros(jax.eval_shape(stepper.dense_carry, dinfo0).shape, dtype)
-    carry = ((sc0, y0, fstate, dc0, ic0), jnp.asarray(1, jnp.int32), ys,
+        dc0 = jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype)
+    yf0 = jnp.stack([y0, fstate]) if fsal else y0[None]
+    carry = ((sc0, yf0, dc0, ic0), jnp.asarray(1, jnp.int32), ys,
              jnp.asarray(0, jnp.int32))
-    (_, _, _, _, ic), idx, ys, nd = lax.while_loop(out_cond, out_body, carry)
+    (_, _, _, ic), idx, ys, nd = lax.while_loop(out_cond, out_body, carry)
     nacc, nrej, status = ic[0], ic[1], ic[2]
     status = jnp.where((status == 0) & (idx < nts), Status.MAX_STEPS_REACHED,
                        status).astype(jnp.int32)
