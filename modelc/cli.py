@@ -80,9 +80,14 @@ def _check(args) -> int:
             print(err.render(), file=sys.stderr)
             failed = True
             continue
-        print(f"{name}: ok ({len(model.states)} states, {len(model.parameters)} parameters, "
-              f"{len(model.observes)} observables)")
+        counts = ", ".join(_plural(len(items), noun) for items, noun in (
+            (model.states, "state"), (model.parameters, "parameter"), (model.observes, "observable")))
+        print(f"{name}: ok ({counts})")
     return 1 if failed else 0
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _show(args) -> int:

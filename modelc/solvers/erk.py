@@ -28,33 +28,29 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import jax.numpy as jnp
+from jax import lax
 
 from . import tableaus as tb
 
 
 def _combine(ks, coeffs):
-    """``sum_j coeffs[j] * ks[j]`` with Python-float coefficients, zeros skipped."""
+    """``sum_j coeffs[j] * ks[j]`` with Python-float coefficients, zeros skipped.
+
+    Written with ``lax`` primitives (not ``jnp``) to keep tracing cheap.
+    """
     acc = None
     for k, c in zip(ks, coeffs):
         c = float(c)
         if c == 0.0:
             continue
-        term = k if c == 1.0 else c * k
-        acc = term if acc is None else acc + term
+        term = k if c == 1.0 else lax.mul(k, c)
+        acc = term if acc is None else lax.add(acc, term)
     return acc
 
 
-def _poly_theta(row, theta):
-    """``sum_j row[j] * theta**(j+1)`` by Horner's scheme (Python-float row)."""
-    row = [float(x) for x in row]
-    while row and row[-1] == 0.0:
-        row.pop()
-    if not row:
-        return None
-    acc = row[-1]
-    for c in reversed(row[:-1]):
-        acc = acc * theta + c
-    return acc * theta
+def _axpy(y, dt, inc):
+    """``y + dt * inc`` (``inc`` may be None, meaning zero)."""
+    return y if inc is None else lax.add(y, lax.mul(dt, inc))
 
 
 class AbstractStepper:
@@ -136,14 +132,13 @@ class ExplicitRK(AbstractStepper):
         last = tab.stages - 1
         y1 = None
         for i in range(1, tab.stages):
-            inc = _combine(ks, tab.a[i, :i])
-            yi = y if inc is None else y + dt * inc
+            yi = _axpy(y, dt, _combine(ks, tab.a[i, :i]))
             if fsal and i == last:
                 y1 = yi
             ks.append(rhs(t + float(tab.c[i]) * dt, yi, args))
             nfe += 1
         if y1 is None:
-            y1 = y + dt * _combine(ks, tab.b)
+            y1 = _axpy(y, dt, _combine(ks, tab.b))
         err = self._error(ks, dt)
         new_state = ks[-1] if fsal else None
         return y1, err, (t, dt, y, y1, tuple(ks)), new_state, nfe
@@ -152,7 +147,7 @@ class ExplicitRK(AbstractStepper):
         """Local error estimate ``dt * sum e_i k_i`` (None without an estimator)."""
         if self.tableau.e is None:
             return None
-        return dt * _combine(ks, self.tableau.e)
+        return lax.mul(dt, _combine(ks, self.tableau.e))
 
     def dense_poly(self, dense_info):
         """Monomial form ``(y0, Q)`` of the continuous extension of one step.
@@ -162,7 +157,8 @@ class ExplicitRK(AbstractStepper):
         """
         _, dt, y0, _, ks = dense_info
         P = self.tableau.dense
-        return y0, jnp.stack([dt * _combine(ks, P[: len(ks), j]) for j in range(P.shape[1])])
+        return y0, jnp.stack([lax.mul(dt, _combine(ks, P[: len(ks), j]))
+                              for j in range(P.shape[1])])
 
     @property
     def dense_carry_rows(self) -> int:
@@ -184,8 +180,8 @@ class ExplicitRK(AbstractStepper):
         y0, Q = poly
         acc = Q[-1]
         for j in range(Q.shape[0] - 2, -1, -1):
-            acc = Q[j] + theta * acc
-        return y0 + theta * acc
+            acc = lax.add(Q[j], lax.mul(theta, acc))
+        return lax.add(y0, lax.mul(theta, acc))
 
     def interpolate(self, dense_info, theta):
         """Evaluate the tableau's continuous extension at ``theta`` in [0, 1]."""
@@ -239,7 +235,8 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
 
     def _error(self, ks, dt):
         """Pair ``(dt * E5 k, dt * E3 k)`` combined by :meth:`error_norm`."""
-        return dt * _combine(ks, self.tableau.e), dt * _combine(ks, self.tableau.e2)
+        return (lax.mul(dt, _combine(ks, self.tableau.e)),
+                lax.mul(dt, _combine(ks, self.tableau.e2)))
 
     def error_norm(self, err, scale):
         """Hairer's combination ``e5^2 / sqrt(n (e5^2 + 0.01 e3^2))`` of the two estimators."""
@@ -254,7 +251,7 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
         ks = list(ks)
         tab = self.tableau
         for c, row in zip(tab.extra_c, tab.extra_a):
-            yi = y0 + dt * _combine(ks, row[: len(ks)])
+            yi = _axpy(y0, dt, _combine(ks, row[: len(ks)]))
             ks.append(rhs(t + float(c) * dt, yi, args))
         return (t, dt, y0, y1, tuple(ks)), len(tab.extra_c)
 
