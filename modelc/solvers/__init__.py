@@ -17,7 +17,7 @@ from .controllers import (AbstractController, ConstantStepController, PIControll
 from .erk import (AbstractStepper, AdaptiveStepper, Bosh3, DenseOutputStepper, Dopri5,
                   Dopri8, Euler, ExplicitRK, ExtraDenseStagesStepper, FSALStepper, RK4,
                   Tsit5)
-from .solution import RawSolution, Status
+from .loop import RawSolution, Status, integrate
 
 METHODS = {
     "tsit5": Tsit5(),
@@ -27,8 +27,6 @@ METHODS = {
     "rk4": RK4(),
     "euler": Euler(),
 }
-
-from .loop import integrate  # noqa: E402
 
 __all__ = [
     "integrate", "RawSolution", "Status", "METHODS",

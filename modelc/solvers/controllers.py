@@ -22,7 +22,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .erk import AdaptiveStepper, _rms
+from .erk import AdaptiveStepper, _rms, _select
 
 
 class AbstractController:
@@ -65,14 +65,14 @@ def initial_step(stepper, rhs, t0, t1, y0, f0, args, rtol, atol):
     span = t1 - t0
     d0, d1 = _rms(y0 / scale), _rms(f0 / scale)
     small = (d0 < 1e-5) | (d1 < 1e-5)
-    h0 = jnp.where(small, 1e-6, 0.01 * d0 / jnp.where(small, 1.0, d1))
+    h0 = _select(small, 1e-6, 0.01 * d0 / _select(small, 1.0, d1))
     h0 = jnp.minimum(h0, span)
     f1 = rhs(t0 + h0, y0 + h0 * f0, args)
-    d2 = _rms((f1 - f0) / scale) / jnp.where(h0 > 0, h0, 1.0)
+    d2 = _rms((f1 - f0) / scale) / _select(h0 > 0, h0, 1.0)
     dmax = jnp.maximum(d1, d2)
     tiny = dmax <= 1e-15
-    h1 = jnp.where(tiny, jnp.maximum(1e-6, h0 * 1e-3),
-                   (0.01 / jnp.where(tiny, 1.0, dmax)) ** (1.0 / stepper.order))
+    h1 = _select(tiny, jnp.maximum(1e-6, h0 * 1e-3),
+                   (0.01 / _select(tiny, 1.0, dmax)) ** (1.0 / stepper.order))
     h = jnp.minimum(jnp.minimum(100 * h0, h1), span)
     return lax.stop_gradient(h.astype(y0.dtype))
 
@@ -124,13 +124,13 @@ class PIController(AbstractController):
         finite = jnp.isfinite(en)
         accept = en <= 1.0  # False for NaN
         b1 = self._beta1(stepper)
-        log_en = jnp.log(jnp.maximum(jnp.where(finite, en, 1.0), 1e-10))
+        log_en = jnp.log(jnp.maximum(_select(finite, en, 1.0), 1e-10))
         # PI term only for accepted steps (a rejected step retries with the I part).
-        expo = -b1 * log_en + jnp.where(accept, self.beta2 * log_err_prev, 0.0)
+        expo = -b1 * log_en + _select(accept, self.beta2 * log_err_prev, 0.0)
         factor = self.safety * jnp.exp(expo)
-        fmax = jnp.where(last_rejected, 1.0, self.factor_max)
-        factor = jnp.clip(factor, self.factor_min, fmax)
-        factor = jnp.where(finite, factor, self.factor_min)
+        fmax = _select(last_rejected, jnp.asarray(1.0, factor.dtype), self.factor_max)
+        factor = jnp.minimum(jnp.maximum(factor, self.factor_min), fmax)
+        factor = _select(finite, factor, self.factor_min)
         dt_next = lax.stop_gradient(dt * factor)
-        log_err_prev = jnp.where(accept, jnp.maximum(log_en, np.log(1e-4)), log_err_prev)
+        log_err_prev = _select(accept, jnp.maximum(log_en, np.log(1e-4)), log_err_prev)
         return accept, dt_next, (log_err_prev, ~accept)

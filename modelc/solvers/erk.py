@@ -17,6 +17,10 @@ Stepper protocol (``rhs(t, y, args) -> dy/dt``)::
     y1, err, dense_info, state1, nfe = stepper.step(rhs, t, y, dt, args, state)
     y = stepper.interpolate(dense_info, theta)      # theta in [0, 1]
 
+The loop keeps only a compact array per step (``dense_carry(dense_info)``,
+``dense_carry_rows`` rows of n-vectors) and, when an output time falls into
+the last step, turns it into a polynomial with ``dense_from_carry`` (DOP853
+evaluates its extra stages there) evaluated by ``eval_dense_poly``.
 ``nfe`` are Python ints (static counts of rhs evaluations).  The stage loop
 is unrolled in Python with the tableau coefficients as Python floats, so XLA
 sees one fused expression per stage and zero coefficients cost nothing.
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import jax.numpy as jnp
+import numpy as np
 from jax import lax
 
 from . import tableaus as tb
@@ -43,7 +48,7 @@ def _combine(ks, coeffs):
         c = float(c)
         if c == 0.0:
             continue
-        term = k if c == 1.0 else lax.mul(k, c)
+        term = k if c == 1.0 else lax.mul(k, np.asarray(c, k.dtype))
         acc = term if acc is None else lax.add(acc, term)
     return acc
 
@@ -78,7 +83,9 @@ class AdaptiveStepper(AbstractStepper):
 
 
 class DenseOutputStepper(AbstractStepper):
-    """Marker: the stepper has a continuous extension ``interpolate``."""
+    """Marker: the stepper has a continuous extension (``interpolate`` and the
+    loop-facing ``dense_carry_rows``/``dense_carry``/``dense_from_carry``/
+    ``eval_dense_poly``, see the module docstring)."""
 
     def interpolate(self, dense_info, theta):
         """Solution at ``t + theta*dt`` of the step described by ``dense_info``."""
@@ -95,6 +102,22 @@ class ExtraDenseStagesStepper(DenseOutputStepper):
     def prepare_dense(self, rhs, args, dense_info):
         """Return ``(dense_info, nfe)`` completed with the extra stages."""
         raise NotImplementedError
+
+
+def _select(pred, a, b):
+    """``where(pred, a, b)`` for a scalar ``pred`` via ``lax.select`` (cheaper to trace
+    and compile than ``jnp.where``); Python scalars take the other operand's dtype."""
+    if not hasattr(a, "dtype"):
+        a = lax.full(jnp.shape(b), a, b.dtype)
+    if not hasattr(b, "dtype"):
+        b = lax.full(jnp.shape(a), b, a.dtype)
+    if a.dtype != b.dtype:
+        dt = jnp.promote_types(a.dtype, b.dtype)
+        a, b = a.astype(dt), b.astype(dt)
+    if a.shape != b.shape:
+        shape = jnp.broadcast_shapes(a.shape, b.shape)
+        a, b = jnp.broadcast_to(a, shape), jnp.broadcast_to(b, shape)
+    return lax.select(pred, a, b)
 
 
 def _rms(x):

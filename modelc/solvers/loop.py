@@ -1,21 +1,25 @@
-"""The integration loop: one ``lax.while_loop`` for every stepper/controller.
+"""The integration loop (``integrate``), its result type and status codes.
 
-Time is mapped to ``s = direction * t`` so the loop always runs forward;
-``rhs`` is wrapped accordingly.  Two output modes, chosen statically:
+One ``lax.while_loop`` nest serves every stepper and controller:
 
-* adaptive controllers: outputs are filled by the stepper's dense output after
-  each accepted step (inner ``while_loop`` over the output times passed);
-* :class:`ConstantStepController`: steps are shortened to land exactly on each
-  output time, which is then set to the step's end value.
+* an inner *stepping* loop takes steps until the next output time is reached;
+  its carry holds only small arrays (a packed scalar vector, ``[y; f]`` and the
+  last step's dense-output data), so XLA's CPU runtime executes its body as a
+  plain sequence of kernels without scheduling overhead;
+* an outer loop, once per output-bearing step, runs the stepping loop and then
+  a small loop writing every output time passed by the last step, from the
+  stepper's dense output (adaptive controllers) or, for a
+  :class:`ConstantStepController` (steps shortened to land exactly on the
+  output times), from the state itself.
 
-The loop carry is kept minimal (counters for ``nfe``/``steps`` are derived
-from ``accepted``/``rejected`` after the loop, see :func:`integrate`).
+Time is signed (``ts`` may decrease); step magnitudes are positive and the
+signed step is ``direction * h``.
 """
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any, Callable
+import enum
+from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -24,8 +28,55 @@ from jax import lax
 
 from .controllers import ConstantStepController, PIController
 from .erk import (AdaptiveStepper, AbstractStepper, DenseOutputStepper,
-                  ExtraDenseStagesStepper)
-from .solution import RawSolution, Status
+                  ExtraDenseStagesStepper, _select)
+
+
+class Status(enum.IntEnum):
+    """Outcome of an integration; ``Status(code).message`` explains it to users."""
+
+    SUCCESS = 0
+    MAX_STEPS_REACHED = 1
+    STEP_SIZE_UNDERFLOW = 2
+    NONFINITE_STATE = 3
+
+    @property
+    def message(self) -> str:
+        """A user-facing explanation of the status code."""
+        return _MESSAGES[self]
+
+
+_MESSAGES = {
+    Status.SUCCESS: "integration successful",
+    Status.MAX_STEPS_REACHED: (
+        "the maximum number of steps was reached before the final time; increase "
+        "max_steps, loosen the tolerances, or check for stiffness (an explicit "
+        "method on a stiff problem takes tiny steps)"),
+    Status.STEP_SIZE_UNDERFLOW: (
+        "the step size became too small relative to the time (step-size underflow); "
+        "the solution probably has a singularity (e.g. blows up in finite time) or "
+        "the model is extremely stiff"),
+    Status.NONFINITE_STATE: (
+        "the state or its derivative became non-finite (NaN or inf); the "
+        "right-hand side produced NaN/inf (check the model equations, parameters, "
+        "and the initial state)"),
+}
+
+
+class RawSolution(NamedTuple):
+    """Solver output (a pytree).
+
+    ``ts``: output times ``(T,)``; ``ys``: states ``(T, n)`` with ``ys[0] = y0``
+    and NaN after a failure; ``status``: int32 :class:`Status` code; ``nfe``:
+    rhs evaluations; ``steps = accepted + rejected`` (all int32 arrays).
+    """
+
+    ts: jax.Array
+    ys: jax.Array
+    status: jax.Array
+    nfe: jax.Array
+    steps: jax.Array
+    accepted: jax.Array
+    rejected: jax.Array
 
 
 def _resolve_method(method) -> AbstractStepper:
@@ -76,8 +127,9 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
                          "and use ConstantStepController (the default)")
     elif not isinstance(stepper, DenseOutputStepper):
         raise ValueError(f"{type(stepper).__name__} has no dense output for adaptive use")
-    return _integrate(rhs, stepper, controller, int(max_steps), _static_direction(ts),
-                      dt0 is None, dtmin is None, y0, ts, args, rtol, atol, dt0, dtmin)
+    static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
+              dtmin is None)
+    return _integrate_jit(*static, y0, ts, args, rtol, atol, dt0, dtmin)
 
 
 def _pack(xs, dtype):
@@ -90,7 +142,6 @@ def _unpack(vec, dtypes):
     return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
 
 
-@partial(jax.jit, static_argnums=(0, 1, 2, 3, 4, 5, 6))
 def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
                y0, ts, args, rtol, atol, dt0, dtmin):
     y0 = jnp.asarray(y0)
@@ -104,11 +155,10 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     t0, t1 = ts[0], ts[-1]
     # Signed time; step magnitudes are positive, hs = d * h is the signed step.
     if direction is None:
-        d = jnp.where(t1 >= t0, 1.0, -1.0).astype(dtype)
+        d = _select(t1 >= t0, jnp.asarray(1.0, dtype), -1.0)
     else:
         d = float(direction)
     fwd = (lambda x: x) if direction == 1 else (lambda x: d * x)  # noqa: E731
-    span = fwd(t1 - t0)
 
     # --- start: stepper state, first step, status --------------------------------
     fstate, nfe_init = stepper.init(f, t0, y0, args)
@@ -119,11 +169,12 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     ok0 = jnp.all(jnp.isfinite(y0))
     if fstate is not None:
         ok0 = ok0 & jnp.all(jnp.isfinite(fstate))
-    status0 = jnp.where(ok0, Status.SUCCESS, Status.NONFINITE_STATE).astype(jnp.int32)
+    status0 = _select(ok0, jnp.asarray(Status.SUCCESS, jnp.int32), Status.NONFINITE_STATE)
     ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
     user_dtmin = None if auto_dtmin else jnp.asarray(dtmin, dtype)
     land = isinstance(controller, ConstantStepController)
     fsal = fstate is not None  # the stepper state is an array shaped like y
+    nrow = 2 if fsal else 1
     lazy = (not land) and isinstance(stepper, ExtraDenseStagesStepper)
     cs_leaves, cs_tree = jax.tree_util.tree_flatten(cstate)
     sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
@@ -133,19 +184,19 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     # live here (XLA CPU then runs the body sequentially, without scheduling cost).
     # sc = [t, dt, t_prev, 1/hs_prev, *controller state]; ic = [accepted, rejected, status]
     def step_cond(c):
-        sc, _, _, ic, target = c
+        sc, _, ic, target = c
         return (ic[2] == 0) & (fwd(target - sc[0]) > 0) & (ic[0] + ic[1] < max_steps)
 
     def step_body(c):
-        sc, yf, dc, ic, target = c
-        y, fs = yf[0], (yf[1] if fsal else None)
+        sc, yz, ic, target = c
+        y, fs = yz[0], (yz[1] if fsal else None)
         t, dt, _, _, *cl = _unpack(sc, sc_dtypes)
         cs = jax.tree_util.tree_unflatten(cs_tree, cl)
         goal = target if land else t1
         rem = fwd(goal - t)
         if land:  # land exactly on the output (a step up to 1e-6 longer is fine)
             hit = rem <= dt * (1 + 1e-6)
-            h = jnp.where(hit, rem, dt)
+            h = _select(hit, rem, dt)
         else:
             hit = rem <= dt
             h = jnp.minimum(rem, dt)
@@ -155,52 +206,53 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
                                                           rtol, atol)
         if land:
             dt_next = dt  # keep the nominal step, not the shortened one
-        t_new = jnp.where(hit, goal, t + hs)
+        t_new = _select(hit, goal, t + hs)
         y1_ok = jnp.all(jnp.isfinite(y1))
         floor = jnp.maximum(10 * finfo.eps * jnp.abs(t), finfo.smallest_normal)
         if user_dtmin is not None:
             floor = jnp.maximum(floor, user_dtmin)
         underflow = (~accept) & (dt_next < floor)
-        status = jnp.where((accept | underflow) & ~y1_ok, Status.NONFINITE_STATE,
-                           jnp.where(underflow, Status.STEP_SIZE_UNDERFLOW, ic[2]))
+        status = _select((accept | underflow) & ~y1_ok, Status.NONFINITE_STATE,
+                           _select(underflow, Status.STEP_SIZE_UNDERFLOW, ic[2]))
         acc = accept & y1_ok
         ai = accept.astype(jnp.int32)
         ic = jnp.stack([ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)])
-        inv_hs = 1.0 / jnp.where(hs == 0, 1.0, hs)  # for the dense output
-        sc = _pack([jnp.where(acc, t_new, t), dt_next, t, inv_hs,
+        inv_hs = 1.0 / _select(hs == 0, 1.0, hs)  # for the dense output
+        sc = _pack([_select(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1)], dtype)
-        yf = jnp.where(acc, jnp.stack([y1, fs1]) if fsal else y1[None], yf)
+        rows = [y1[None], fs1[None]] if fsal else [y1[None]]
         if not land:
-            dc = stepper.dense_carry(dinfo)
-        return sc, yf, dc, ic, target
+            rows.append(stepper.dense_carry(dinfo))
+        yz = _select(acc, jnp.concatenate(rows), yz)
+        return sc, yz, ic, target
 
     def s_at(i):
-        return lax.dynamic_index_in_dim(ts, jnp.minimum(i, nts - 1), keepdims=False)
+        return lax.dynamic_slice(ts, (jnp.minimum(i, nts - 1),), (1,))[0]
 
     # Outer loop: one iteration per output-bearing step.
     def out_cond(c):
-        (sc, _, _, ic), idx, _, _ = c
+        (sc, _, ic), idx, _, _ = c
         return (ic[2] == 0) & (idx < nts) & (ic[0] + ic[1] < max_steps)
 
     def out_body(c):
-        (sc, yf, dc, ic), idx, ys, nd = c
-        sc, yf, dc, ic, _ = lax.while_loop(step_cond, step_body,
-                                           (sc, yf, dc, ic, s_at(idx)))
+        (sc, yz, ic), idx, ys, nd = c
+        sc, yz, ic, _ = lax.while_loop(step_cond, step_body, (sc, yz, ic, s_at(idx)))
         if land:
             def value(ti):
-                return yf[0]
+                return yz[0]
         else:
             # Everything is sliced/evaluated inside the write loop so XLA fuses it
             # there (no extra kernels in this body).
             if lazy:
                 poly, counts["dense"] = stepper.dense_from_carry(f, args, sc[2], 1.0 / sc[3],
-                                                                 dc)
+                                                                 yz[nrow:])
 
             def value(ti):
                 t_prev, inv_hs = sc[2], sc[3]
-                p = poly if lazy else stepper.dense_from_carry(f, args, t_prev, None, dc)[0]
+                p = poly if lazy else stepper.dense_from_carry(f, args, t_prev, None,
+                                                               yz[nrow:])[0]
                 theta = (ti - t_prev) * inv_hs
-                return jnp.where(ti == sc[0], yf[0], stepper.eval_dense_poly(p, theta))
+                return _select(ti == sc[0], yz[0], stepper.eval_dense_poly(p, theta))
 
         def wcond(w):
             i, _ = w
@@ -208,25 +260,27 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
 
         def wbody(w):
             i, ys = w
-            return i + 1, lax.dynamic_update_index_in_dim(ys, value(s_at(i)), i, 0)
+            return i + 1, lax.dynamic_update_slice(ys, value(s_at(i))[None], (i, jnp.int32(0)))
 
         idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
-        return (sc, yf, dc, ic), idx, ys, nd + 1
+        return (sc, yz, ic), idx, ys, nd + 1
 
     sc0 = _pack([t0, dt, t0, t0, *cs_leaves], dtype)
     ic0 = jnp.stack([jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32), status0])
-    if land:
-        dc0 = jnp.zeros((0,), dtype)
-    else:
-        dc0 = jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype)
-    yf0 = jnp.stack([y0, fstate]) if fsal else y0[None]
-    carry = ((sc0, yf0, dc0, ic0), jnp.asarray(1, jnp.int32), ys,
+    # yz = [y; f (FSAL); dense-output rows of the last step]: one buffer, one select.
+    rows0 = [y0[None], fstate[None]] if fsal else [y0[None]]
+    if not land:
+        rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
+    carry = ((sc0, jnp.concatenate(rows0), ic0), jnp.asarray(1, jnp.int32), ys,
              jnp.asarray(0, jnp.int32))
-    (_, _, _, ic), idx, ys, nd = lax.while_loop(out_cond, out_body, carry)
+    (_, _, ic), idx, ys, nd = lax.while_loop(out_cond, out_body, carry)
     nacc, nrej, status = ic[0], ic[1], ic[2]
-    status = jnp.where((status == 0) & (idx < nts), Status.MAX_STEPS_REACHED,
+    status = _select((status == 0) & (idx < nts), Status.MAX_STEPS_REACHED,
                        status).astype(jnp.int32)
     steps = nacc + nrej
     nfe = nfe_init + nfe_dt + counts["step"] * steps + counts["dense"] * nd
     return RawSolution(ts=ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
                        steps=steps, accepted=nacc, rejected=nrej)
+
+
+_integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6))
