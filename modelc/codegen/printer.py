@@ -34,6 +34,9 @@ class JaxPrinter(_SympyJaxPrinter):
             return "jnp." + fqn[len("jax.numpy."):]
         return super()._module_format(fqn, register)
 
+    def _print_Basic(self, expr):
+        raise ValueError(f"modelc cannot generate JAX code for {type(expr).__name__}: {expr}")
+
     def _print_Symbol(self, expr):
         try:
             return self._names[expr.name]
