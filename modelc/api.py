@@ -15,9 +15,20 @@ from .compiled import CompiledModel
 
 __all__ = ["load", "parse", "compile_source", "compile_to_file", "PASSES"]
 
-# Pure passes ``ir.Model -> ir.Model``, in order. (Reaction lowering, PDE
-# discretisation, simplification and splitting join here as they are built.)
-PASSES: tuple = ()
+def lower_reactions(model):
+    """Reaction networks -> ``der`` equations (`modelc.passes.reactions`; imported on first use,
+    so that loading a cached module never imports SymPy)."""
+    from .passes.reactions import lower_reactions as run
+
+    return run(model)
+
+
+# Pure passes ``ir.Model -> ir.Model``, in order. (PDE discretisation,
+# simplification and splitting join here as they are built.)
+PASSES: tuple = (lower_reactions,)
+
+
+SBML_SUFFIXES = (".xml", ".sbml")
 
 
 def _lower(model):
@@ -26,32 +37,50 @@ def _lower(model):
     return model
 
 
-def compile_source(text: str, file: str = "<string>") -> tuple[object, str]:
+def compile_source(text: str, file: str = "<string>", *,
+                   reduce_conservation: bool = False) -> tuple[object, str]:
     """Parse, check, lower and generate: returns ``(ir_model, module_source)``.
 
+    Args:
+        text: the model file's contents.
+        file: the name shown in error messages.
+        reduce_conservation: eliminate one species per conservation law of the
+            reaction network (see `modelc.passes.reactions.eliminate_conserved`).
     Raises:
         ModelError: for any problem in the model text, with file:line:col.
     """
     from .codegen.module import generate_module
     from .frontend.parser import parse_source
+    from .passes.reactions import eliminate_conserved
 
-    model = _lower(parse_source(text, file))
-    return model, generate_module(model, source_hash=cache.module_key(text))
+    model = parse_source(text, file)
+    if reduce_conservation:
+        # Right after lowering, before any later pass (lowering again is a no-op).
+        model = eliminate_conserved(lower_reactions(model))
+    model = _lower(model)
+    key = cache.module_key(text, options="reduce_conservation" if reduce_conservation else "")
+    return model, generate_module(model, source_hash=key)
 
 
-def parse(text: str, file: str = "<string>", *, cache_modules: bool = True) -> CompiledModel:
+def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
+          reduce_conservation: bool = False) -> CompiledModel:
     """Compile model text into a `CompiledModel` (its generated module is cached too).
 
+    Args:
+        reduce_conservation: eliminate one species per conservation law; each
+            total becomes a parameter ``total_<species>`` and the species an
+            observable.
     Raises:
         ModelError: for any problem in the text, naming ``file:line:col``.
     """
-    key = cache.module_key(text)
+    key = cache.module_key(text, options="reduce_conservation" if reduce_conservation else "")
     cached = cache.cached_module_path(key)
     if cache_modules and cached.exists():
         module = cache.import_module_file(cached)
         return CompiledModel(module, source=cached.read_text(encoding="utf-8"),
-                             model_text=text, file=file)
-    model, source = compile_source(text, file)
+                             model_text=text, file=file,
+                             options={"reduce_conservation": reduce_conservation})
+    model, source = compile_source(text, file, reduce_conservation=reduce_conservation)
     if cache_modules:
         module_path = cache.store_module(key, source)
     else:
@@ -61,18 +90,28 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True) -> C
     return CompiledModel(cache.import_module_file(module_path), source=source, ir=model)
 
 
-def load(path: str | Path, *, cache_modules: bool = True) -> CompiledModel:
-    """Compile a ``.model`` file into a `CompiledModel`, using the module cache.
+def load(path: str | Path, *, cache_modules: bool = True,
+         reduce_conservation: bool = False) -> CompiledModel:
+    """Compile a ``.model`` file (or an SBML ``.xml`` file) into a `CompiledModel`.
 
     Args:
         path: the model file.
         cache_modules: reuse (and store) the generated module in the cache
             folder; ``False`` always recompiles.
+        reduce_conservation: eliminate one species per conservation law of
+            the reaction network (see `parse`).
     Raises:
         ModelError: for any problem in the file, naming ``path:line:col``.
     """
     path = Path(path)
-    return parse(path.read_text(encoding="utf-8"), str(path), cache_modules=cache_modules)
+    if path.suffix.lower() in SBML_SUFFIXES:
+        from .io.sbml import sbml_to_model_text
+
+        text, _ = sbml_to_model_text(path)
+    else:
+        text = path.read_text(encoding="utf-8")
+    return parse(text, str(path), cache_modules=cache_modules,
+                 reduce_conservation=reduce_conservation)
 
 
 def compile_to_file(path: str | Path, out: str | Path) -> Path:

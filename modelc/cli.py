@@ -39,12 +39,19 @@ def _parser() -> argparse.ArgumentParser:
     show = sub.add_parser("show", help="print a model's states, parameters and equations")
     show.add_argument("file", metavar="FILE")
     show.add_argument("--code", action="store_true", help="also print the generated module")
+    show.add_argument("--reduce-conservation", action="store_true",
+                      help="eliminate one species per conservation law first")
     show.set_defaults(run=_show)
 
     comp = sub.add_parser("compile", help="write the generated JAX module of a model")
     comp.add_argument("file", metavar="FILE")
     comp.add_argument("-o", "--out", required=True, help="output .py file")
     comp.set_defaults(run=_compile)
+
+    imp = sub.add_parser("import", help="translate an SBML file into a .model file")
+    imp.add_argument("file", metavar="SBML_FILE")
+    imp.add_argument("-o", "--out", required=True, help="output .model file")
+    imp.set_defaults(run=_import)
 
     sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
     sim.add_argument("file", metavar="FILE")
@@ -63,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--plot", help="write a PNG plot of the solution")
     sim.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show a progress bar (default: when stderr is a terminal)")
+    sim.add_argument("--reduce-conservation", action="store_true",
+                     help="eliminate one species per conservation law of the network")
     sim.add_argument("--no-cache", action="store_true",
                      help="recompile instead of using the module and XLA caches")
     sim.set_defaults(run=_simulate)
@@ -94,7 +103,8 @@ def _show(args) -> int:
     from .api import compile_source
     from .show import describe
 
-    model, source = compile_source(Path(args.file).read_text(encoding="utf-8"), args.file)
+    model, source = compile_source(Path(args.file).read_text(encoding="utf-8"), args.file,
+                                   reduce_conservation=args.reduce_conservation)
     print(describe(model))
     if args.code:
         print("\n# generated module\n" + source)
@@ -109,6 +119,15 @@ def _compile(args) -> int:
     return 0
 
 
+def _import(args) -> int:
+    from .io.sbml import sbml_to_model_text
+
+    text, _ = sbml_to_model_text(args.file)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
 def _simulate(args) -> int:
     from .api import load
     from .cache import enable_compilation_cache
@@ -117,7 +136,8 @@ def _simulate(args) -> int:
     started = time.perf_counter()
     if not args.no_cache:
         enable_compilation_cache()
-    model = load(args.file, cache_modules=not args.no_cache)
+    model = load(args.file, cache_modules=not args.no_cache,
+                 reduce_conservation=args.reduce_conservation)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     sol = run_simulation(
         model,

@@ -30,12 +30,13 @@ class CompiledModel:
     """
 
     def __init__(self, module, *, source: str, ir=None, model_text: str | None = None,
-                 file: str = "<string>"):
+                 file: str = "<string>", options: dict | None = None):
         self.module = module
         self.generated_source = source
         self._ir = ir
         self._model_text = model_text
         self._file = file
+        self._options = dict(options or {})
         self._jitted: dict = {}
 
     # -- declarations -------------------------------------------------------
@@ -84,8 +85,14 @@ class CompiledModel:
         if self._ir is None:
             from .api import compile_source
 
-            self._ir, _ = compile_source(self._model_text, self._file)
+            self._ir, _ = compile_source(self._model_text, self._file, **self._options)
         return self._ir
+
+    @property
+    def network(self):
+        """The reaction network (`modelc.ir.ReactionNetwork`: stoichiometry, conservation
+        laws, complexes, deficiency), or None for a model without reactions."""
+        return self.ir.network
 
     @property
     def equations(self) -> list:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import networkx as nx
 import sympy
 
 from .errors import Span
@@ -22,6 +23,10 @@ __all__ = [
     "Observe",
     "Derivative",
     "SimulateOptions",
+    "Species",
+    "Reaction",
+    "ConservationLaw",
+    "ReactionNetwork",
     "Model",
 ]
 
@@ -94,11 +99,118 @@ class SimulateOptions:
 
 
 @dataclass(frozen=True)
+class Species:
+    """``species name = initial``: a state of a reaction network, changed only by reactions."""
+
+    name: str
+    initial: sympy.Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """``reaction label: reactants -> products, forward[, reverse]`` (or ``rate = forward``).
+
+    ``reactants`` and ``products`` are ``(species, coefficient)`` pairs with
+    positive integer coefficients, each species once per side, in source
+    order; ``()`` is the empty complex ``0``. ``forward`` is the rate constant,
+    or the whole rate law when ``explicit``; ``reverse`` is the reverse rate
+    constant of a mass-action ``<->`` reaction, else ``None``. ``label`` is the
+    user's label or an automatic one (``r1``, ``r2``, ... by position).
+    """
+
+    label: str
+    reactants: tuple[tuple[str, int], ...]
+    products: tuple[tuple[str, int], ...]
+    forward: sympy.Expr
+    reverse: sympy.Expr | None
+    explicit: bool
+    span: Span
+    reversible: bool = False
+
+    @property
+    def rate(self) -> sympy.Expr:
+        """The net rate: the explicit law, or mass action ``kf*prod(R^c) - kr*prod(P^c)``."""
+        if self.explicit:
+            return self.forward
+        rate = self.forward * _monomial(self.reactants)
+        if self.reverse is not None:
+            rate -= self.reverse * _monomial(self.products)
+        return rate
+
+    def change(self, species: str) -> int:
+        """Net stoichiometric change of ``species``: products minus reactants."""
+        return dict(self.products).get(species, 0) - dict(self.reactants).get(species, 0)
+
+
+def _monomial(side: tuple[tuple[str, int], ...]) -> sympy.Expr:
+    return sympy.Mul(*(symbol(name) ** coeff for name, coeff in side))
+
+
+@dataclass(frozen=True)
+class ConservationLaw:
+    """A conserved combination ``sum(c * species)`` of a reaction network (integer ``c``, nonzero only)."""
+
+    coefficients: tuple[tuple[str, int], ...]
+
+    @property
+    def expr(self) -> sympy.Expr:
+        """The conserved quantity as an expression of the species."""
+        return sympy.Add(*(c * symbol(name) for name, c in self.coefficients))
+
+    def __str__(self) -> str:
+        text = ""
+        for name, c in self.coefficients:
+            sign = " - " if c < 0 else " + "
+            term = name if abs(c) == 1 else f"{abs(c)}*{name}"
+            text += (("-" if c < 0 else "") if not text else sign) + term
+        return text
+
+
+@dataclass(frozen=True)
+class ReactionNetwork:
+    """What reaction lowering keeps of a network (see `modelc.passes.reactions`).
+
+    ``stoichiometry`` is species x reactions (integers, products minus
+    reactants); ``rates`` are the reactions' net rates; ``graph`` is the
+    species-reaction bipartite digraph (nodes ``("species", name)`` and
+    ``("reaction", label)``; edges reactant -> reaction -> product with the
+    coefficient as ``weight``). ``complexes`` are ``(species, coefficient)``
+    tuples (``()`` is the zero complex) and ``linkage_classes`` index them.
+    ``eliminated`` lists ``(species, total parameter)`` removed by conservation
+    reduction.
+    """
+
+    species: tuple[str, ...]
+    reactions: tuple[Reaction, ...]
+    stoichiometry: sympy.ImmutableMatrix
+    rates: tuple[sympy.Expr, ...]
+    conservation_laws: tuple[ConservationLaw, ...]
+    complexes: tuple[tuple[tuple[str, int], ...], ...]
+    linkage_classes: tuple[tuple[int, ...], ...]
+    deficiency: int
+    graph: nx.DiGraph = field(default_factory=nx.DiGraph, compare=False, repr=False)
+    eliminated: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def reaction_labels(self) -> tuple[str, ...]:
+        """Reaction labels in the order of the stoichiometry matrix's columns."""
+        return tuple(r.label for r in self.reactions)
+
+    @property
+    def rank(self) -> int:
+        """Rank of the stoichiometry matrix: complexes - linkage classes - deficiency."""
+        return len(self.complexes) - len(self.linkage_classes) - self.deficiency
+
+
+@dataclass(frozen=True)
 class Model:
     """A whole model: declarations in source order, plus its source text.
 
     ``lets`` are kept in source order (a valid model has no cycles among them);
-    ``derivatives`` are in the order of ``states``.
+    ``derivatives`` are in the order of ``states``. As parsed, ``species`` and
+    ``reactions`` hold a reaction network; reaction lowering turns species into
+    states with ``der`` equations, empties both and keeps ``network``.
     """
 
     name: str
@@ -111,6 +223,9 @@ class Model:
     simulate: SimulateOptions = field(default_factory=SimulateOptions)
     file: str = "<string>"
     source: str = ""
+    species: tuple[Species, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+    network: ReactionNetwork | None = None
 
     @property
     def state_names(self) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from .ir import Model
+from .ir import Model, ReactionNetwork
 from .passes.inline import inline_lets
 
 __all__ = ["describe"]
@@ -24,6 +24,8 @@ def describe(model: Model) -> str:
     if model.observes:
         lines.append("\nobservables:")
         lines += [f"  {o.name} = {sympy.sstr(o.expr)}" for o in model.observes]
+    if model.network is not None:
+        lines += describe_network(model.network)
     lines.append("\nequations (lets inlined):")
     flat = inline_lets(model)
     lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
@@ -31,3 +33,59 @@ def describe(model: Model) -> str:
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
     return "\n".join(lines)
+
+
+def describe_network(network: ReactionNetwork) -> list[str]:
+    """Lines describing a lowered reaction network: reactions, stoichiometry and structure."""
+    lines = ["\nspecies: " + (", ".join(network.species) or "(none)")]
+    idle = [s for i, s in enumerate(network.species) if not any(network.stoichiometry.row(i))]
+    if idle:
+        lines.append("  constant (no net change in any reaction): " + ", ".join(idle))
+    lines.append("\nreactions (net rates):")
+    labels = network.reaction_labels
+    width = max((len(label) for label in labels), default=0)
+    equations = [_reaction_text(r) for r in network.reactions]
+    eq_width = max((len(e) for e in equations), default=0)
+    for label, text, rate in zip(labels, equations, network.rates):
+        lines.append(f"  {label + ':':<{width + 1}} {text:<{eq_width}}   rate = {sympy.sstr(rate)}")
+    lines.append("\nstoichiometry matrix (species x reactions):")
+    lines += _matrix_lines(network)
+    lines.append("\nconservation laws:")
+    lines += [f"  {law} = constant" for law in network.conservation_laws] or ["  (none)"]
+    lines.append("\ncomplexes: " + ", ".join(_complex_text(c) for c in network.complexes))
+    classes = ["{" + ", ".join(_complex_text(network.complexes[i]) for i in cls) + "}"
+               for cls in network.linkage_classes]
+    lines.append("linkage classes: " + ", ".join(classes))
+    n_classes = len(network.linkage_classes)
+    lines.append(
+        f"deficiency: {len(network.complexes)} complexes - {n_classes} linkage "
+        f"class{'' if n_classes == 1 else 'es'} - rank {network.rank} = {network.deficiency}"
+    )
+    if network.eliminated:
+        lines.append("\neliminated by conservation (observables now; totals are parameters):")
+        lines += [f"  {s}: {t} = {law}" for (s, t), law in zip(network.eliminated, network.conservation_laws)]
+    return lines
+
+
+def _complex_text(side) -> str:
+    if not side:
+        return "0"
+    return " + ".join((f"{c}" if c != 1 else "") + name for name, c in side)
+
+
+def _reaction_text(reaction) -> str:
+    arrow = "<->" if reaction.reversible else "->"
+    return f"{_complex_text(reaction.reactants)} {arrow} {_complex_text(reaction.products)}"
+
+
+def _matrix_lines(network: ReactionNetwork) -> list[str]:
+    labels = network.reaction_labels
+    rows = [[str(network.stoichiometry[i, j]) for j in range(len(labels))] for i in range(len(network.species))]
+    name_width = max((len(s) for s in network.species), default=0)
+    widths = [max([len(label)] + [len(r[j]) for r in rows]) for j, label in enumerate(labels)]
+    head = "  " + " " * name_width + "".join(f"  {label:>{w}}" for label, w in zip(labels, widths))
+    body = [
+        "  " + f"{name:<{name_width}}" + "".join(f"  {v:>{w}}" for v, w in zip(row, widths))
+        for name, row in zip(network.species, rows)
+    ]
+    return [head.rstrip(), *body]

@@ -13,7 +13,12 @@ hint; the caller raises them together in one `ModelError`. The rules:
   and ``t``. Lets may be used anywhere in the file, before or after their
   definition, as long as no let depends on itself (directly or through other
   lets); observables are outputs and no expression may use them;
-* every state has exactly one ``der``, and ``der`` names a state;
+* every state has exactly one ``der``, and ``der`` names a state; a species
+  changes only through reactions and has no ``der`` (a species in no reaction
+  stays constant);
+* a species' initial value, like a state's, may use only parameters; rate
+  constants and rate laws may use parameters, states, species, lets and ``t``;
+* ``reaction`` lines are checked in `check_reactions.py`;
 * ``simulate`` options are known, given once, and plain numbers (constant
   expressions such as ``2*pi`` included).
 """
@@ -29,6 +34,7 @@ import sympy
 from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
+from .check_reactions import check_reactions, reacting_species
 from .syntax import CONSTANTS, RESERVED, STATEMENT_WORDS, Decl, Program, Ref, SimOption
 
 __all__ = ["check", "simulate_options", "SIMULATE_METHODS", "SIMULATE_OPTIONS"]
@@ -37,14 +43,23 @@ SIMULATE_METHODS = ("tsit5", "dopri5", "dopri8", "bosh3", "rk4", "euler")
 SIMULATE_OPTIONS = ("t", "method", "rtol", "atol", "points")
 
 # What each kind of declaration may use in its expression.
+_DYNAMIC = {"parameter", "state", "species", "let", "time"}
 _ALLOWED = {
     "parameter": {"parameter"},
     "state": {"parameter"},
-    "let": {"parameter", "state", "let", "time"},
-    "observe": {"parameter", "state", "let", "time"},
-    "der": {"parameter", "state", "let", "time"},
+    "species": {"parameter"},
+    "let": _DYNAMIC,
+    "observe": _DYNAMIC,
+    "der": _DYNAMIC,
+    "rate": _DYNAMIC,
 }
-_ARTICLE = {"parameter": "a parameter", "state": "a state", "let": "a let", "observe": "an observable"}
+_ARTICLE = {
+    "parameter": "a parameter",
+    "state": "a state",
+    "species": "a species",
+    "let": "a let",
+    "observe": "an observable",
+}
 
 
 def check(program: Program) -> list[Diagnostic]:
@@ -61,6 +76,7 @@ def check(program: Program) -> list[Diagnostic]:
     diags += _check_header(program)
     diags += _check_uses(program, table)
     diags += _check_ders(program, table)
+    diags += check_reactions(program, table)
     diags += _check_let_cycles(program, table)
     diags += simulate_options(program)[1]
     return diags
@@ -134,7 +150,7 @@ def _check_uses(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     undefined: dict[str, list[Span]] = {}
     users = [(d.kind, d.name, d.refs, d) for d in program.decls] + [
         ("der", d.state, d.refs, None) for d in program.ders
-    ]
+    ] + [("rate", r.label, item.refs, None) for r in program.reactions for item in r.rates]
     for kind, owner, refs, decl in users:
         for ref in refs:
             if ref.name != "t" and ref.name not in table:
@@ -168,7 +184,7 @@ def _misuse(kind: str, owner: str, ref: Ref, table: dict[str, Decl], decl: Decl 
             )
         return Diagnostic(
             ref.span,
-            f"the initial value of state `{owner}` uses {noun}",
+            f"the initial value of {kind} `{owner}` uses {noun}",
             "an initial value may use only parameters",
         )
     if kind == "parameter" and table.get(owner) is decl and _position(target) >= _position(decl):
@@ -218,6 +234,8 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             states = [d.name for d in program.of_kind("state")]
             hint = _suggest(der.state, states) or f"declare it first: `state {der.state} = <initial value>`"
             diags.append(Diagnostic(der.name_span, f"`der({der.state})`: `{der.state}` is not declared", hint))
+        elif target.kind == "species":
+            diags.append(_der_of_species(der, target, program))
         elif target.kind != "state":
             diags.append(
                 Diagnostic(
@@ -238,6 +256,23 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
                 )
             )
     return diags
+
+
+def _der_of_species(der, target: Decl, program: Program) -> Diagnostic:
+    name = der.state
+    reacting = reacting_species(program)
+    if name in reacting:
+        return Diagnostic(
+            der.span,
+            f"species `{name}` takes part in reactions (line {reacting[name].line}), which give its equation;"
+            " it cannot also have a `der`",
+            f"write the extra change as a reaction, e.g. `reaction 0 -> {name}, rate = <expression>`",
+        )
+    return Diagnostic(
+        der.name_span,
+        f"`der({name})`: `{name}` is a species (line {target.span.line}), which changes only through reactions",
+        f"declare it with `state {name} = ...` to give it a `der`, or write a reaction for it",
+    )
 
 
 def _check_let_cycles(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:

@@ -26,6 +26,7 @@ from .. import ir
 from ..errors import Diagnostic, ModelError, Span
 from ..resources import grammar_path
 from .check import check, simulate_options
+from .check_reactions import build_reactions
 from .syntax import STATEMENT_WORDS, Program
 from .syntax_errors import Bracket, describe, unclosed_bracket
 from .transform import ModelTransformer
@@ -269,6 +270,8 @@ def _build(program: Program) -> ir.Model:
         simulate=simulate_options(program)[0],
         file=program.file,
         source=program.source,
+        species=tuple(ir.Species(d.name, d.expr, d.span) for d in program.of_kind("species")),
+        reactions=build_reactions(program),
     )
 
 

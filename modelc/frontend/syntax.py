@@ -26,6 +26,9 @@ __all__ = [
     "Decl",
     "Der",
     "SimOption",
+    "Term",
+    "RateItem",
+    "ReactionStmt",
     "Program",
 ]
 
@@ -35,7 +38,7 @@ STATEMENT_WORDS = frozenset(
     "boundary external simulate".split()
 )
 #: Statement words of language sections this version does not build yet.
-FUTURE_WORDS = frozenset("species reaction domain field boundary external".split())
+FUTURE_WORDS = frozenset("domain field boundary external".split())
 #: Names with a fixed meaning in expressions: time, pi and the imaginary unit.
 CONSTANTS = {"t": "time", "pi": "the constant pi", "I": "the imaginary unit"}
 #: Words of conditions; a name spelled like one could never be used.
@@ -62,7 +65,7 @@ class Header:
 
 @dataclass(frozen=True)
 class Decl:
-    """One ``name = expr`` item of a ``parameter``, ``state``, ``let`` or ``observe`` line."""
+    """One ``name = expr`` item of a ``parameter``, ``state``, ``species``, ``let`` or ``observe`` line."""
 
     kind: str
     name: str
@@ -96,6 +99,48 @@ class SimOption:
     span: Span
 
 
+@dataclass(frozen=True)
+class Term:
+    """One term of a reaction side: ``2B`` is ``Term("B", span, 2, coefficient span)``.
+
+    ``name`` is ``None`` for a bare number (only ``0``, no species, is valid);
+    ``coefficient`` is the number as written (``None`` when there is none) and
+    ``negative`` tells that a ``-`` came before it. The checker validates them.
+    """
+
+    name: str | None
+    name_span: Span | None
+    coefficient: sympy.Number | None
+    coefficient_span: Span | None
+    negative: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class RateItem:
+    """One item after a reaction's products: a rate constant, or ``key = expr`` (``key`` is ``None`` for a constant)."""
+
+    key: str | None
+    key_span: Span | None
+    expr: sympy.Expr
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ReactionStmt:
+    """``reaction [label:] reactants -> products, rates`` as written (``arrow`` is ``->`` or ``<->``)."""
+
+    label: str | None
+    label_span: Span | None
+    reactants: tuple[Term, ...]
+    products: tuple[Term, ...]
+    arrow: str
+    arrow_span: Span
+    rates: tuple[RateItem, ...]
+    span: Span
+
+
 @dataclass
 class Program:
     """All statements of one file, grouped by kind, each group in source order."""
@@ -106,10 +151,13 @@ class Program:
     decls: list[Decl] = field(default_factory=list)
     ders: list[Der] = field(default_factory=list)
     simulate: list[SimOption] = field(default_factory=list)
+    reactions: list[ReactionStmt] = field(default_factory=list)
 
-    def add(self, statement: Header | Decl | Der | SimOption) -> None:
+    def add(self, statement: Header | Decl | Der | SimOption | ReactionStmt) -> None:
         """File one statement record under its kind."""
-        if isinstance(statement, Header):
+        if isinstance(statement, ReactionStmt):
+            self.reactions.append(statement)
+        elif isinstance(statement, Header):
             self.headers.append(statement)
         elif isinstance(statement, Decl):
             self.decls.append(statement)

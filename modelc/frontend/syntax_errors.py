@@ -29,7 +29,11 @@ class SyntaxMessage:
     examples: tuple[str, ...]
 
 
-_STATEMENTS = "model, parameter, state, let, der, observe or simulate"
+_STATEMENTS = "model, parameter, state, species, let, der, observe, reaction or simulate"
+_REACTION_SIDE = (
+    "each side of a reaction is species joined by `+`, each with an optional whole-number "
+    "coefficient (`2B`), or `0` for none, e.g. `reaction 2B -> B + C, k2`"
+)
 
 #: label -> message; the order matters where two labels share a parser state.
 SYNTAX_ERRORS: dict[str, SyntaxMessage] = {
@@ -164,6 +168,46 @@ SYNTAX_ERRORS: dict[str, SyntaxMessage] = {
         "write e.g. `simulate t = [0, 20]`",
         ("simulate t = [0]", "simulate t = [0 1]", "simulate t = [0, 1, 2]", "simulate t = [0, 1 2]"),
     ),
+    "reaction_arrow": SyntaxMessage(
+        "expected `->` or `<->` between the reactants and the products, found {found}",
+        "write `reaction A + B -> C, k` (or `<->` for a reversible reaction); species on one side are joined by `+`",
+        (
+            "reaction A B, k",
+            "reaction A, k",
+            "reaction A --> B, k",
+            "reaction A <- B, k",
+            "reaction A = B, k",
+            "reaction A + B C -> D, k",
+            "reaction 2A B -> C, k",
+            "reaction r1: A B, k",
+            "reaction A\n",
+        ),
+    ),
+    "reaction_species": SyntaxMessage(
+        "expected a species, found {found}",
+        _REACTION_SIDE,
+        (
+            "reaction -> B, k",
+            "reaction A -> , k",
+            "reaction A + -> B, k",
+            "reaction A -> B +, k",
+            "reaction A -> (B), k",
+            "reaction\n",
+            "reaction r1: : A -> B, k",
+            "reaction r1: -> B, k",
+            "reaction 2*A -> B, k",
+            "reaction 2 3 -> B, k",
+            "reaction A -> 2*B, k",
+            "reaction A -> \n",
+            "reaction - -> B, k",
+        ),
+    ),
+    "reaction_end": SyntaxMessage(
+        "expected `+`, or `,` and the rate, after the products; found {found}",
+        "write the rate constant after a comma: `reaction A -> B + C, k` (or `rate = <expression>`)",
+        ("reaction A -> B k", "reaction A -> B C, k", "reaction A -> B -> C, k", "reaction A -> B = 2",
+         "reaction A -> 2B k", "reaction r1: A -> B C, k"),
+    ),
     "unclosed": SyntaxMessage(
         "`{found}` is never closed",
         "add the matching closing bracket; a statement may go on over several lines only inside ( ) or [ ]",
@@ -201,8 +245,7 @@ _SHOWN = {
     "_NL": "end of line",
     "$END": "end of file",
     "FUTURE_KEYWORD": None,
-    "__ANON_0": None,
-    "__ANON_1": None,
+    "ARROW": "`->` or `<->`",
     "LPAR": "`(`",
     "RPAR": "`)`",
     "LSQB": "`[`",
@@ -219,7 +262,9 @@ _SHOWN = {
 _VALUE_START = {"NUMBER", "MINUS", "LPAR"}
 _CLOSING = {"RPAR": ")", "RSQB": "]"}
 _AFTER_VALUE = {"": "missing_operator", "(": "missing_comma", "[": "interval"}
-_STATEMENT_TOKENS = {"MODEL", "PARAMETER", "STATE", "LET", "DER", "OBSERVE", "SIMULATE", "FUTURE_KEYWORD"}
+_STATEMENT_TOKENS = {
+    "MODEL", "PARAMETER", "STATE", "SPECIES", "LET", "DER", "OBSERVE", "REACTION", "SIMULATE", "FUTURE_KEYWORD",
+}
 
 Bracket = tuple[str, int, int]
 
@@ -279,11 +324,20 @@ def _label(err: UnexpectedInput, parse, open_brackets: list[Bracket]) -> tuple[s
     expected = _expected(err)
     table = _table(parse)
     label = table.get((position, token.type)) or _by_rule(expected, token) or table.get((position, None), "unexpected")
+    if label == "reaction_arrow" and _after_arrow(err):
+        # Reactant and product sides share their LALR states.
+        label = "reaction_end"
     if label in _AFTER_VALUE.values():
         # Two values in a row fail in one LALR state wherever they are; the
         # innermost open bracket tells a statement, an argument list and an interval apart.
         label = _AFTER_VALUE[open_brackets[-1][0] if open_brackets else ""]
     return label, describe_token(token)
+
+
+def _after_arrow(err: UnexpectedToken) -> bool:
+    """Whether the statement being parsed has passed a reaction arrow."""
+    stack = getattr(err.state, "value_stack", ())
+    return any(getattr(v, "type", None) == "ARROW" for v in stack)
 
 
 def _expected(err: UnexpectedToken) -> set[str]:
@@ -335,6 +389,8 @@ def _table(parse) -> dict[tuple[object, str | None], str]:
 def _expected_names(err: UnexpectedInput) -> list[str]:
     names = []
     for name in sorted(_expected(err)) if isinstance(err, UnexpectedToken) else ():
+        if name[:1].islower():  # a grammar rule, not a token
+            continue
         shown = _SHOWN.get(name, f"`{name.lower()}`")
         if shown:
             names.append(shown)

@@ -20,7 +20,7 @@ from lark import Token, Transformer_NonRecursive, v_args
 from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
-from .syntax import Decl, Der, Header, Program, Ref, SimOption
+from .syntax import Decl, Der, Header, Program, RateItem, ReactionStmt, Ref, SimOption, Term
 
 __all__ = ["ModelTransformer"]
 
@@ -31,8 +31,6 @@ _PLACEHOLDER = sympy.Symbol("__modelc_error__")
 _MAX_EXACT_POWER_BITS = 100_000
 _SPATIAL = {"diff", "laplacian"}
 _FUTURE_SECTIONS = {
-    "species": "reaction networks",
-    "reaction": "reaction networks",
     "domain": "fields and PDEs",
     "field": "fields and PDEs",
     "boundary": "fields and PDEs",
@@ -287,6 +285,9 @@ class ModelTransformer(Transformer_NonRecursive):
     def observe_decl(self, meta, children) -> list[Decl]:
         return self._decls("observe", children)
 
+    def species_decl(self, meta, children) -> list[Decl]:
+        return self._decls("species", children)
+
     def typed_state(self, meta, children) -> None:
         self._error(
             self._meta_span(meta),
@@ -315,6 +316,65 @@ class ModelTransformer(Transformer_NonRecursive):
     def sim_value(self, meta, children) -> SimOption:
         tok, v = children[0], self._num(children[1])
         return SimOption(str(tok), self._tok_span(tok), (v.expr,), (v.span,), (v.refs,), False, self._meta_span(meta))
+
+    # ---- reactions (validated in check_reactions.py) ----------------------------
+
+    def reaction_decl(self, meta, children) -> ReactionStmt:
+        label, reactants, arrow, products, *rates = children
+        label_name, label_span = label if label is not None else (None, None)
+        return ReactionStmt(
+            label_name,
+            label_span,
+            reactants,
+            products,
+            str(arrow),
+            self._tok_span(arrow),
+            tuple(r for r in rates if r is not None),
+            self._meta_span(meta),
+        )
+
+    def reaction_label(self, meta, children) -> tuple[str, Span]:
+        return str(children[0]), self._tok_span(children[0])
+
+    def reaction_side(self, meta, children) -> tuple[Term, ...]:
+        return tuple(children)
+
+    def _term(self, meta, number: Token | None, name: Token | None, negative: bool) -> Term:
+        coefficient = None
+        if number is not None:
+            text = str(number)
+            span = self._tok_span(number)
+            build = (lambda: sympy.Integer(int(text))) if text.isdigit() else (lambda: sympy.Float(text))
+            coefficient = self._build(span, f"the number `{text[:20]}`", build)
+        return Term(
+            str(name) if name is not None else None,
+            self._tok_span(name) if name is not None else None,
+            coefficient,
+            self._tok_span(number) if number is not None else None,
+            negative,
+            self._meta_span(meta),
+        )
+
+    def term(self, meta, children) -> Term:
+        return self._term(meta, None, children[0], False)
+
+    def term_coefficient(self, meta, children) -> Term:
+        return self._term(meta, children[0], children[1], False)
+
+    def term_number(self, meta, children) -> Term:
+        return self._term(meta, children[0], None, False)
+
+    def term_negative(self, meta, children) -> Term:
+        number, name = children if len(children) == 2 else (None, children[0])
+        return self._term(meta, number, name, True)
+
+    def rate_constant(self, meta, children) -> RateItem:
+        val = self._num(children[0])
+        return RateItem(None, None, val.expr, val.refs, val.span)
+
+    def rate_option(self, meta, children) -> RateItem:
+        tok, val = children[0], self._num(children[1])
+        return RateItem(str(tok), self._tok_span(tok), val.expr, val.refs, self._meta_span(meta))
 
     def future_decl(self, meta, children) -> None:
         word = children[0]

@@ -8,6 +8,7 @@ AssertionError rather than ModelError.
 from __future__ import annotations
 
 import networkx as nx
+import sympy
 
 from ..ir import TIME, Model
 from .inline import let_dependency_graph
@@ -22,11 +23,17 @@ def verify(model: Model) -> Model:
     - derivatives are one per state, in state order;
     - expressions use only declared names and ``t``; parameter defaults use
       earlier parameters only; initial values use parameters only;
-    - lets are acyclic.
+    - lets are acyclic;
+    - reactions (before lowering) use declared species with positive integer
+      coefficients and rates of declared names; species have no ``der``;
+    - a network (after lowering) has a species x reactions stoichiometry
+      matrix, and each of its species is a state or an eliminated one's
+      observable, whose total is a parameter.
     """
     groups = {
         "parameter": [p.name for p in model.parameters],
         "state": [s.name for s in model.states],
+        "species": [s.name for s in model.species],
         "let": [le.name for le in model.lets],
         "observable": [o.name for o in model.observes],
     }
@@ -35,19 +42,52 @@ def verify(model: Model) -> Model:
     assert tuple(d.state for d in model.derivatives) == model.state_names, "der order"
 
     params = set(groups["parameter"])
-    usable = params | set(groups["state"]) | set(groups["let"]) | {TIME.name}
+    usable = params | set(groups["state"]) | set(groups["species"]) | set(groups["let"]) | {TIME.name}
     for d in model.derivatives:
         _uses_only(d.expr, usable, f"der({d.state})")
     for item in model.lets + model.observes:
         _uses_only(item.expr, usable, item.name)
-    for s in model.states:
+    for s in model.states + model.species:
         _uses_only(s.initial, params, f"initial value of {s.name}")
+    _verify_reactions(model, usable)
+    _verify_network(model)
     earlier: set[str] = set()
     for p in model.parameters:
         _uses_only(p.default, earlier, f"default of {p.name}")
         earlier.add(p.name)
     assert nx.is_directed_acyclic_graph(let_dependency_graph(model)), "circular lets"
     return model
+
+
+def _verify_reactions(model: Model, usable: set[str]) -> None:
+    species = {s.name for s in model.species}
+    labels = [r.label for r in model.reactions]
+    assert len(labels) == len(set(labels)), f"duplicate reaction labels in {labels}"
+    for r in model.reactions:
+        for name, coeff in r.reactants + r.products:
+            assert name in species, f"reaction {r.label} uses {name!r}, not a species"
+            assert isinstance(coeff, int) and coeff > 0, f"reaction {r.label}: coefficient {coeff!r} of {name}"
+        for expr in (r.forward, r.reverse):
+            if expr is not None:
+                _uses_only(expr, usable, f"rate of reaction {r.label}")
+        assert not (r.explicit and r.reverse is not None), f"reaction {r.label}: explicit rate with reverse constant"
+    assert not species & {d.state for d in model.derivatives}, "a species has a der"
+
+
+def _verify_network(model: Model) -> None:
+    network = model.network
+    if network is None:
+        return
+    assert network.stoichiometry.shape == (len(network.species), len(network.reactions)), "stoichiometry shape"
+    assert all(isinstance(x, sympy.Integer) for x in network.stoichiometry), "stoichiometry not integer"
+    states, observes = set(model.state_names), set(model.observe_names)
+    eliminated = dict(network.eliminated)
+    for name in network.species:
+        if name in eliminated:
+            assert name in observes and name not in states, f"eliminated species {name} is not an observable"
+            assert eliminated[name] in model.parameter_names, f"total of {name} is not a parameter"
+        else:
+            assert name in states, f"species {name} is not a state after lowering"
 
 
 def _uses_only(expr, allowed: set[str], where: str) -> None:

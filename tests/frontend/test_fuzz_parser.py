@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from modelc import ir
 from modelc.errors import ModelError
 from modelc.frontend.parser import parse_source
+from modelc.passes.reactions import eliminate_conserved, lower_reactions
+from modelc.passes.verify import verify
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,13 +27,29 @@ observe o = log10(1 + u^2) + floor(w) + sign(t - 1)
 simulate t = [0, 5], method = rk4, points = 11
 """
 
-BASES = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.model"))] + [EXTRA]
+REACTIONS = """\
+model net "a reaction network mixed with a state"
+parameter k1 = 0.04, k2 = 3e7, kf = 2, kr = 1, rate = 0.5
+species A = 1, B = 0, C = 0, S = 2*kf, P = 0
+state T = 1
+der(T) = -rate*T + A
+reaction A -> B, k1*T
+reaction r2: 2B -> B + C, k2
+reaction B + C <-> A + C, kf, kr     # reversible
+reaction S -> P, rate = rate*S/(1 + S)
+reaction 0 -> A, rate
+reaction r6: 3 C -> 0, 1e-3
+observe total = A + B + C
+"""
+
+BASES = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.model"))] + [EXTRA, REACTIONS]
 
 TOKENS = [
     "(", ")", "[", "]", ",", "=", "==", "<", ">=", "!=", "+", "-", "*", "/", "^", "**", ":", "->",
     "\n", " ", "#", '"', "\\", "$", "0", "1e", "2.5", "1e-3", ".", "t", "pi", "I", "x", "der", "der(",
     "state", "parameter", "let", "observe", "simulate", "model", "species", "reaction", "field",
     "if(", "and", "or", "not", "sin(", "exp", "heaviside(0)", "array", "\t", "\r\n", "\u03b1", "\x00",
+    "<->", "0", "2", "-2", "0 ->", "-> 0", "+", "rate =", "r1:", "1.5",
     "9" * 30, "10^10^10", "(((", ")))",
 ]
 
@@ -74,3 +92,4 @@ def test_mutations_give_a_model_or_a_model_error(text):
     else:
         assert isinstance(model, ir.Model)
         assert len(model.derivatives) == len(model.states)
+        verify(eliminate_conserved(verify(lower_reactions(verify(model)))))

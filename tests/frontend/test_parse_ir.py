@@ -70,7 +70,8 @@ def test_time_is_ir_time():
 def test_examples_parse(path):
     model = parse_file(path)
     assert model.file == str(path)
-    assert len(model.derivatives) == len(model.states) > 0
+    assert len(model.derivatives) == len(model.states)
+    assert len(model.states) + len(model.species) > 0
 
 
 def test_derivatives_follow_the_order_of_states():

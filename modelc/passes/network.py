@@ -1,0 +1,205 @@
+"""Structure of a reaction network: stoichiometry, conservation laws, complexes, deficiency.
+
+Pure functions of species names and `ir.Reaction`s; `analyze` gathers them in
+an `ir.ReactionNetwork`. Terms follow chemical reaction network theory: a
+*complex* is a side of a reaction (``0`` is the zero complex), a *linkage
+class* is a connected component of the graph of complexes joined by
+reactions, and the *deficiency* is ``complexes - linkage classes - rank(N)``.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from math import gcd
+
+import networkx as nx
+import sympy
+from sympy import QQ, ZZ
+from sympy.polys.matrices import DomainMatrix
+
+from ..ir import ConservationLaw, Reaction, ReactionNetwork
+
+__all__ = [
+    "analyze",
+    "stoichiometry_matrix",
+    "conservation_laws",
+    "complexes",
+    "linkage_classes",
+    "bipartite_graph",
+]
+
+# The search for non-negative conservation laws keeps at most this many candidates.
+_MAX_CANDIDATES = 2000
+
+
+def analyze(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> ReactionNetwork:
+    """The `ReactionNetwork` of ``reactions`` over ``species`` (in this order)."""
+    rows = _stoichiometry_rows(species, reactions)
+    left_null = _left_null_space(rows, len(reactions))
+    found = complexes(reactions)
+    classes = linkage_classes(reactions, found)
+    return ReactionNetwork(
+        species=tuple(species),
+        reactions=tuple(reactions),
+        stoichiometry=_matrix(rows, len(species), len(reactions)),
+        rates=tuple(r.rate for r in reactions),
+        conservation_laws=_laws(species, rows, len(reactions), left_null),
+        complexes=found,
+        linkage_classes=classes,
+        deficiency=len(found) - len(classes) - (len(species) - len(left_null)),
+        graph=bipartite_graph(species, reactions),
+    )
+
+
+def stoichiometry_matrix(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> sympy.ImmutableMatrix:
+    """Species x reactions integers: products minus reactants (a reversible reaction is one column)."""
+    return _matrix(_stoichiometry_rows(species, reactions), len(species), len(reactions))
+
+
+def _stoichiometry_rows(species, reactions) -> list[list[int]]:
+    index = {name: i for i, name in enumerate(species)}
+    rows = [[0] * len(reactions) for _ in species]
+    for j, r in enumerate(reactions):
+        for name, c in r.reactants:
+            rows[index[name]][j] -= c
+        for name, c in r.products:
+            rows[index[name]][j] += c
+    return rows
+
+
+def _matrix(rows: list[list[int]], n: int, m: int) -> sympy.ImmutableMatrix:
+    if n == 0 or m == 0:
+        return sympy.ImmutableMatrix.zeros(n, m)
+    return sympy.ImmutableMatrix(DomainMatrix.from_list(rows, ZZ).to_Matrix())
+
+
+def _left_null_space(rows: list[list[int]], m: int) -> list[list[int]]:
+    """An integer basis (rows) of ``{y : y N = 0}``, from the reduced row echelon form."""
+    n = len(rows)
+    if n == 0:
+        return []
+    if m == 0:
+        return [[int(i == k) for k in range(n)] for i in range(n)]
+    transposed = DomainMatrix.from_list(rows, ZZ).transpose().to_sparse().convert_to(QQ)
+    null = transposed.nullspace().to_dense()
+    if null.shape[0] == 0:
+        return []
+    echelon = null.rref()[0].to_list()
+    return [_primitive(row) for row in echelon if any(row)]
+
+
+def bipartite_graph(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> nx.DiGraph:
+    """Species and reactions as nodes; reactant -> reaction -> product edges weighted by coefficient."""
+    graph = nx.DiGraph()
+    graph.add_nodes_from((("species", s) for s in species), bipartite=0)
+    for r in reactions:
+        node = ("reaction", r.label)
+        graph.add_node(node, bipartite=1, reversible=r.reversible)
+        graph.add_edges_from((("species", s), node, {"weight": c}) for s, c in r.reactants)
+        graph.add_edges_from((node, ("species", s), {"weight": c}) for s, c in r.products)
+    return graph
+
+
+# ---- complexes -------------------------------------------------------------------------
+
+
+def _complex(side: tuple[tuple[str, int], ...]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(side))
+
+
+def complexes(reactions: tuple[Reaction, ...]) -> tuple[tuple[tuple[str, int], ...], ...]:
+    """The distinct complexes in order of first appearance (``()`` is the zero complex)."""
+    seen: dict = {}
+    for r in reactions:
+        for side in (r.reactants, r.products):
+            seen.setdefault(_complex(side), None)
+    return tuple(seen)
+
+
+def linkage_classes(reactions: tuple[Reaction, ...], found) -> tuple[tuple[int, ...], ...]:
+    """Connected components of the complex graph, as sorted indices into ``found``."""
+    index = {c: i for i, c in enumerate(found)}
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(found)))
+    graph.add_edges_from((index[_complex(r.reactants)], index[_complex(r.products)]) for r in reactions)
+    return tuple(sorted(tuple(sorted(c)) for c in nx.connected_components(graph)))
+
+
+# ---- conservation laws -------------------------------------------------------------------
+
+
+def conservation_laws(species: tuple[str, ...], matrix: sympy.Matrix) -> tuple[ConservationLaw, ...]:
+    """A basis of the left null space of ``matrix`` (species x reactions) with integer coefficients.
+
+    Non-negative laws with minimal support (as for Petri-net P-invariants) are
+    preferred; the basis is completed, where they do not span the null space,
+    from the reduced row echelon form of the null space, scaled to integers.
+    Laws are ordered by their first species, then by size.
+    """
+    rows = [[int(x) for x in matrix.row(i)] for i in range(matrix.rows)]
+    return _laws(species, rows, matrix.cols, _left_null_space(rows, matrix.cols))
+
+
+def _laws(species, rows, m, left_null) -> tuple[ConservationLaw, ...]:
+    if not left_null:
+        return ()
+    chosen: list[list[int]] = []
+    for vector in _semipositive_invariants(rows, m) + left_null:
+        if _rank([*chosen, vector]) > len(chosen):
+            chosen.append(vector)
+        if len(chosen) == len(left_null):
+            break
+    chosen.sort(key=lambda v: (next(i for i, c in enumerate(v) if c), sum(1 for c in v if c), v))
+    return tuple(
+        ConservationLaw(tuple((species[i], c) for i, c in enumerate(v) if c)) for v in chosen
+    )
+
+
+def _rank(rows: list[list[int]]) -> int:
+    return DomainMatrix.from_list(rows, ZZ).convert_to(QQ).rank()
+
+
+def _primitive(vector) -> list[int]:
+    """Integer vector with gcd 1 and a positive first nonzero entry."""
+    values = [sympy.Rational(x) if not isinstance(x, int) else sympy.Integer(x) for x in vector]
+    scale = reduce(sympy.ilcm, (v.q for v in values), 1)
+    ints = [int(v * scale) for v in values]
+    common = reduce(gcd, (abs(x) for x in ints), 0) or 1
+    ints = [x // common for x in ints]
+    first = next((x for x in ints if x), 1)
+    return [-x for x in ints] if first < 0 else ints
+
+
+def _semipositive_invariants(rows: list[list[int]], m: int) -> list[list[int]]:
+    """Minimal-support vectors ``y >= 0`` with ``y N = 0`` (Farkas' algorithm); ``[]`` if too many."""
+    n = len(rows)
+    # Each candidate: (its product with N, the combination of species, its support as a bit set).
+    candidates = [(list(rows[i]), [int(i == k) for k in range(n)], 1 << i) for i in range(n)]
+    for j in range(m):
+        keep = [c for c in candidates if c[0][j] == 0]
+        positive = [c for c in candidates if c[0][j] > 0]
+        negative = [c for c in candidates if c[0][j] < 0]
+        if len(keep) + len(positive) * len(negative) > _MAX_CANDIDATES:
+            return []
+        for p in positive:
+            for q in negative:
+                a, b = -q[0][j], p[0][j]
+                keep.append(_combined(a, p, b, q))
+        candidates = _minimal_support(keep)
+    return sorted((c[1] for c in candidates), key=lambda y: (sum(1 for x in y if x), y[::-1]))
+
+
+def _combined(a: int, p, b: int, q):
+    product = [a * x + b * y for x, y in zip(p[0], q[0])]
+    combination = [a * x + b * y for x, y in zip(p[1], q[1])]
+    common = reduce(gcd, combination, 0) or 1
+    return [x // common for x in product], [x // common for x in combination], p[2] | q[2]
+
+
+def _minimal_support(candidates):
+    """Drop candidates whose support contains another's (equal supports: keep the first)."""
+    kept = []
+    for c in sorted(candidates, key=lambda c: c[2].bit_count()):
+        if not any(k[2] & ~c[2] == 0 for k in kept):
+            kept.append(c)
+    return kept
