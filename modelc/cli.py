@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .errors import ModelError, SolveError
+from .io.commands import add_import_parser
 
 __all__ = ["main"]
 
@@ -48,10 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("-o", "--out", required=True, help="output .py file")
     comp.set_defaults(run=_compile)
 
-    imp = sub.add_parser("import", help="translate an SBML file into a .model file")
-    imp.add_argument("file", metavar="SBML_FILE")
-    imp.add_argument("-o", "--out", required=True, help="output .model file")
-    imp.set_defaults(run=_import)
+    add_import_parser(sub)
 
     sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
     sim.add_argument("file", metavar="FILE")
@@ -116,15 +114,6 @@ def _compile(args) -> int:
 
     out = compile_to_file(args.file, args.out)
     print(f"wrote {out}")
-    return 0
-
-
-def _import(args) -> int:
-    from .io.sbml import sbml_to_model_text
-
-    text, _ = sbml_to_model_text(args.file)
-    Path(args.out).write_text(text, encoding="utf-8")
-    print(f"wrote {args.out}")
     return 0
 
 
