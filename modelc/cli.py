@@ -146,7 +146,10 @@ def _simulate(args) -> int:
     stats = sol.stats
     print(f"{model.name}: {sol.message}; method {stats['method']}, {stats['steps']} steps "
           f"({stats['accepted']} accepted, {stats['rejected']} rejected), {stats['nfe']} rhs "
-          f"evaluations, {elapsed:.2f} s")
+          f"evaluations" + (f", {stats['njev']} Jacobians" if stats.get("njev") else "")
+          + f", {elapsed:.2f} s")
+    if "auto" in stats:
+        print(f"method auto: {stats['auto']}")
     if args.out:
         out = Path(args.out)
         if out.suffix == ".npz":

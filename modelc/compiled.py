@@ -115,7 +115,10 @@ class CompiledModel:
         Args:
             t: ``(t0, t1)``; defaults to the file's ``simulate t = [...]``.
             saveat: output times (an array); default ``points`` evenly spaced times.
-            method: tsit5, dopri5, dopri8, bosh3 (adaptive) or rk4, euler (fixed step).
+            method: tsit5, dopri5, dopri8, bosh3 (explicit adaptive), rodas5, kvaerno5
+                (stiff, with the generated Jacobian), rk4, euler (fixed step), or auto
+                (tsit5 or rodas5 from the Jacobian's spectrum at the start; the choice
+                and its reason are in ``sol.stats["method"]`` and ``["auto"]``).
             rtol, atol: tolerances of adaptive methods.
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
@@ -133,6 +136,10 @@ class CompiledModel:
             dt0 = abs(ts[-1] - ts[0]) / 1000
         params = self._named(params, self.param_names, "parameter")
         y0 = self._named(y0, self.state_names, "state")
+        _check_method(method)
+        auto_reason = None
+        if method == "auto":
+            method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
         run = self._run_function(method, max_steps, dt0 is not None)
         raw, obs = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
                        rtol, atol, dt0)
@@ -146,7 +153,7 @@ class CompiledModel:
             state_names=self.state_names,
             observables=np.asarray(obs)[start:],
             observable_names=self.observable_names,
-            stats=_stats(raw, method),
+            stats=_stats(raw, method, auto_reason),
             status=status,
         )
 
@@ -163,16 +170,17 @@ class CompiledModel:
         """
         module = self.module
         names = self.state_names
+        jacobian = self.jacobian
         _check_method(method)
 
         def solve(y0, params, ts):
             p = module.parameter_vector(params)
             y = module.initial_state(p, y0)
             raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
-                                    dt0=dt0, max_steps=max_steps)
+                                    dt0=dt0, max_steps=max_steps, jac=jacobian)
             states = {name: raw.ys[:, i] for i, name in enumerate(names)}
             if full_output:
-                info = {k: getattr(raw, k) for k in ("status", "nfe", "steps", "accepted", "rejected")}
+                info = {k: getattr(raw, k) for k in _COUNTERS + ("status",)}
                 return states, info
             return states
 
@@ -183,17 +191,29 @@ class CompiledModel:
         key = (method, max_steps, has_dt0)
         if key not in self._jitted:
             module = self.module
+            jacobian = self.jacobian
 
             def run(y0, params, ts, rtol, atol, dt0):
                 p = module.parameter_vector(params).astype(ts.dtype)
                 y = module.initial_state(p, y0)
                 raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol,
-                                        atol=atol, dt0=dt0, max_steps=max_steps)
+                                        atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian)
                 obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
                 return raw, obs
 
             self._jitted[key] = jax.jit(run)
         return self._jitted[key]
+
+    @property
+    def jacobian(self):
+        """The generated symbolic Jacobian ``jacobian(t, state, parameter)``, if the module has one."""
+        return getattr(self.module, "jacobian", None)
+
+    def _choose_method(self, ts, params, y0, rtol, dtype):
+        """``method="auto"``: pick an explicit or a stiff method from the Jacobian at the start."""
+        p = self.module.parameter_vector(_cast(params, dtype)).astype(dtype)
+        y = self.module.initial_state(p, _cast(y0, dtype))
+        return solvers.choose_method(self.module.rhs, self.jacobian, ts[0], ts[-1], y, p, rtol)
 
     def _time_grid(self, t, saveat, points):
         sim = self.simulate_defaults
@@ -254,7 +274,12 @@ def _cast(values: dict, dtype) -> dict:
     return {k: jnp.asarray(v, dtype=dtype) for k, v in values.items()}
 
 
-def _stats(raw, method) -> dict:
-    stats = {k: int(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected")}
+_COUNTERS = ("nfe", "steps", "accepted", "rejected", "njev", "nlu")
+
+
+def _stats(raw, method, auto_reason=None) -> dict:
+    stats = {k: int(getattr(raw, k)) for k in _COUNTERS}
     stats["method"] = method
+    if auto_reason is not None:
+        stats["auto"] = auto_reason
     return stats

@@ -34,12 +34,13 @@ import sympy
 from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
+from ..solvers import METHODS
 from .check_reactions import check_reactions, reacting_species
 from .syntax import CONSTANTS, RESERVED, STATEMENT_WORDS, Decl, Program, Ref, SimOption
 
 __all__ = ["check", "simulate_options", "SIMULATE_METHODS", "SIMULATE_OPTIONS"]
 
-SIMULATE_METHODS = ("tsit5", "dopri5", "dopri8", "bosh3", "rk4", "euler")
+SIMULATE_METHODS = tuple(METHODS)
 SIMULATE_OPTIONS = ("t", "method", "rtol", "atol", "points")
 
 # What each kind of declaration may use in its expression.

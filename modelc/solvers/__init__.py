@@ -9,7 +9,22 @@ and one ``lax.while_loop`` integration loop, operating on JAX functions
   where ``s`` counts the FSAL stage (tsit5/dopri5: 7, bosh3: 4, dopri8: 13),
   ``steps = accepted + rejected`` (rejected steps evaluate all stages too) and
   ``dense_steps`` are the accepted dopri8 steps with an output time inside;
-* fixed-step rk4 / euler: ``nfe = s * steps`` (4 / 1).
+* fixed-step rk4 / euler: ``nfe = s * steps`` (4 / 1);
+* rodas5: ``nfe = [2 if dt0 is None] + 8 * steps`` (no FSAL state, so the
+  automatic initial step evaluates ``f(t0, y0)`` itself; the first stage is one
+  ``jax.jvp`` in ``t``, giving ``f`` and ``df/dt``), ``njev = nlu = steps``;
+* kvaerno5: ``nfe = 1 + [1 if dt0 is None] + Newton iterations``,
+  ``njev = nlu = steps``.
+
+Stiff methods take ``jac(t, y, args)`` (``df/dy``; ``jax.jacfwd`` of the rhs
+when absent); ``method="auto"`` chooses ``tsit5`` or ``rodas5``
+(:func:`choose_method`).  Why an ESDIRK (kvaerno5) and not a variable-order
+BDF as the second stiff method: it is a one-step method, so it fits the
+stepper protocol and the loop unchanged (no history to rescale on step
+changes, no order selection, dense output per step), it shares the Jacobian
+and LU machinery with the Rosenbrock method, and it is directly comparable
+with diffrax's Kvaerno5.  Unlike Rodas5 it iterates (simplified Newton), so it
+stays accurate when the Jacobian is poor, at the price of data-dependent work.
 """
 
 from .controllers import (AbstractController, ConstantStepController, PIController,
@@ -17,7 +32,11 @@ from .controllers import (AbstractController, ConstantStepController, PIControll
 from .erk import (AbstractStepper, AdaptiveStepper, Bosh3, DenseOutputStepper, Dopri5,
                   Dopri8, Euler, ExplicitRK, ExtraDenseStagesStepper, FSALStepper, RK4,
                   Tsit5)
+from .esdirk import ESDIRK, Kvaerno5
+from .implicit import ImplicitStepper, StiffRHS
 from .loop import RawSolution, Status, integrate
+from .rosenbrock import Rodas5, Rosenbrock
+from .stiffness import AutoStepper, choose_method, spectral_radius, stiffness_index
 
 METHODS = {
     "tsit5": Tsit5(),
@@ -26,6 +45,9 @@ METHODS = {
     "bosh3": Bosh3(),
     "rk4": RK4(),
     "euler": Euler(),
+    "rodas5": Rodas5(),
+    "kvaerno5": Kvaerno5(),
+    "auto": AutoStepper(),
 }
 
 __all__ = [
@@ -34,4 +56,6 @@ __all__ = [
     "ExtraDenseStagesStepper", "ExplicitRK", "Tsit5", "Dopri5", "Dopri8", "Bosh3",
     "RK4", "Euler",
     "AbstractController", "PIController", "ConstantStepController", "initial_step",
+    "ImplicitStepper", "StiffRHS", "Rosenbrock", "Rodas5", "ESDIRK", "Kvaerno5",
+    "AutoStepper", "choose_method", "stiffness_index", "spectral_radius",
 ]

@@ -105,7 +105,8 @@ class PIController(AbstractController):
         return 1.0 / (stepper.error_order + 1) - 0.75 * self.beta2
 
     def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
-        """First step ``|dt0|`` if given, else :func:`initial_step` (1 rhs eval)."""
+        """First step ``|dt0|`` if given, else :func:`initial_step` (1 rhs eval, and
+        1 more for ``f0 = rhs(t0, y0)`` when the stepper has no FSAL state)."""
         if not isinstance(stepper, AdaptiveStepper):
             raise ValueError(
                 f"{type(stepper).__name__} has no error estimate; use a "
@@ -114,7 +115,10 @@ class PIController(AbstractController):
         state = (jnp.asarray(np.log(1e-4), dtype), jnp.asarray(False))
         if dt0 is not None:
             return jnp.minimum(jnp.abs(jnp.asarray(dt0, dtype)), t1 - t0), state, 0
-        return initial_step(stepper, rhs, t0, t1, y0, f0, args, rtol, atol), state, 1
+        nfe = 1
+        if f0 is None:
+            f0, nfe = rhs(t0, y0, args), 2
+        return initial_step(stepper, rhs, t0, t1, y0, f0, args, rtol, atol), state, nfe
 
     def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
         """PI update; returns ``(accept, dt_next, (err_prev, rejected))``."""

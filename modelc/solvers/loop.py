@@ -14,6 +14,14 @@ One ``lax.while_loop`` nest serves every stepper and controller:
 
 Time is signed (``ts`` may decrease); step magnitudes are positive and the
 signed step is ``direction * h``.
+
+Stiff steppers (:class:`~modelc.solvers.implicit.ImplicitStepper`) get the rhs
+as a :class:`~modelc.solvers.implicit.StiffRHS` (with the Jacobian and the
+tolerances) and report their work as ``(nfe, njev, nlu)``, which may be
+traced (Newton iterations); only for them the integer carry grows by these
+three counters, so the explicit path compiles to exactly what it did before.
+``method="auto"`` is resolved in :mod:`stiffness` (before tracing when the
+inputs are concrete, else by a ``lax.cond`` between two loops).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from jax import lax
 from .controllers import ConstantStepController, PIController
 from .erk import (AdaptiveStepper, AbstractStepper, DenseOutputStepper,
                   ExtraDenseStagesStepper, _select)
+from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 
 
 class Status(enum.IntEnum):
@@ -67,7 +76,9 @@ class RawSolution(NamedTuple):
 
     ``ts``: output times ``(T,)``; ``ys``: states ``(T, n)`` with ``ys[0] = y0``
     and NaN after a failure; ``status``: int32 :class:`Status` code; ``nfe``:
-    rhs evaluations; ``steps = accepted + rejected`` (all int32 arrays).
+    rhs evaluations; ``steps = accepted + rejected``; ``njev``: Jacobian
+    evaluations and ``nlu``: LU factorisations (0 for explicit methods); all
+    int32 arrays.
     """
 
     ts: jax.Array
@@ -77,6 +88,8 @@ class RawSolution(NamedTuple):
     steps: jax.Array
     accepted: jax.Array
     rejected: jax.Array
+    njev: jax.Array = 0
+    nlu: jax.Array = 0
 
 
 def _resolve_method(method) -> AbstractStepper:
@@ -101,7 +114,7 @@ def _static_direction(ts):
 
 def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1e-6,
               atol=1e-9, dt0=None, max_steps: int = 100_000, controller=None,
-              dtmin=None) -> RawSolution:
+              dtmin=None, jac: Callable | None = None) -> RawSolution:
     """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
 
     ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
@@ -110,11 +123,25 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     ``controller`` defaults to :class:`PIController` for adaptive steppers and
     :class:`ConstantStepController` (``dt0`` required) otherwise.  ``dt0`` is
     the (first) step size, chosen automatically if None.  ``dtmin`` is a lower
-    bound on rejected step sizes (default ``10 eps |t|``).  Returns a
+    bound on rejected step sizes (default ``10 eps |t|``).  ``jac(t, y, args)
+    -> (n, n)`` is the Jacobian ``df/dy`` used by stiff methods (``rodas5``,
+    ``kvaerno5``); without it they use ``jax.jacfwd`` of ``rhs``.
+    ``method="auto"`` chooses ``tsit5`` or ``rodas5`` from a stiffness
+    estimate (:func:`~modelc.solvers.stiffness.choose_method`).  Returns a
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
     outputs after the failure time are NaN.  jit/vmap/jacfwd compatible.
     """
     stepper = _resolve_method(method)
+    if isinstance(stepper, AutoStepper):
+        return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
+                              max_steps=max_steps, dtmin=dtmin, jac=jac)
+    return _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps,
+                              controller, dtmin, jac)
+
+
+def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, controller,
+                       dtmin, jac, jit=True):
+    """Check the stepper/controller pair and run the (jitted) loop."""
     if controller is None:
         controller = (PIController() if isinstance(stepper, AdaptiveStepper)
                       else ConstantStepController())
@@ -128,8 +155,9 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     elif not isinstance(stepper, DenseOutputStepper):
         raise ValueError(f"{type(stepper).__name__} has no dense output for adaptive use")
     static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
-              dtmin is None)
-    return _integrate_jit(*static, y0, ts, args, rtol, atol, dt0, dtmin)
+              dtmin is None, jac)
+    run = _integrate_jit if jit else _integrate
+    return run(*static, y0, ts, args, rtol, atol, dt0, dtmin)
 
 
 def _pack(xs, dtype):
@@ -142,7 +170,7 @@ def _unpack(vec, dtypes):
     return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
 
 
-def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
+def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac,
                y0, ts, args, rtol, atol, dt0, dtmin):
     y0 = jnp.asarray(y0)
     dtype = y0.dtype if jnp.issubdtype(y0.dtype, jnp.floating) else jnp.result_type(float)
@@ -159,9 +187,11 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     else:
         d = float(direction)
     fwd = (lambda x: x) if direction == 1 else (lambda x: d * x)  # noqa: E731
+    implicit = isinstance(stepper, ImplicitStepper)
+    fn = StiffRHS(f, make_jacobian(f, jac, dtype), rtol, atol) if implicit else f
 
     # --- start: stepper state, first step, status --------------------------------
-    fstate, nfe_init = stepper.init(f, t0, y0, args)
+    fstate, nfe_init = stepper.init(fn, t0, y0, args)
     g = f if direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward-time rhs
     dt, cstate, nfe_dt = controller.init(stepper, g, fwd(t0), fwd(t1), y0,
                                          None if fstate is None else fwd(fstate), args,
@@ -201,7 +231,7 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
             hit = rem <= dt
             h = jnp.minimum(rem, dt)
         hs = fwd(h)
-        y1, err, dinfo, fs1, counts["step"] = stepper.step(f, t, y, hs, args, fs)
+        y1, err, dinfo, fs1, work = stepper.step(fn, t, y, hs, args, fs)
         accept, dt_next, cs1 = controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
                                                           rtol, atol)
         if land:
@@ -216,7 +246,12 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
                            _select(underflow, Status.STEP_SIZE_UNDERFLOW, ic[2]))
         acc = accept & y1_ok
         ai = accept.astype(jnp.int32)
-        ic = jnp.stack([ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)])
+        icl = [ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)]
+        if implicit:  # data-dependent work counters (nfe, njev, nlu)
+            icl += [ic[3 + k] + jnp.asarray(w, jnp.int32) for k, w in enumerate(work)]
+        else:
+            counts["step"] = work
+        ic = jnp.stack(icl)
         inv_hs = 1.0 / _select(hs == 0, 1.0, hs)  # for the dense output
         sc = _pack([_select(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1)], dtype)
@@ -266,7 +301,8 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
         return (sc, yz, ic), idx, ys, nd + 1
 
     sc0 = _pack([t0, dt, t0, t0, *cs_leaves], dtype)
-    ic0 = jnp.stack([jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32), status0])
+    zero = jnp.asarray(0, jnp.int32)
+    ic0 = jnp.stack([zero, zero, status0] + ([zero] * 3 if implicit else []))
     # yz = [y; f (FSAL); dense-output rows of the last step]: one buffer, one select.
     rows0 = [y0[None], fstate[None]] if fsal else [y0[None]]
     if not land:
@@ -278,9 +314,13 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     status = _select((status == 0) & (idx < nts), Status.MAX_STEPS_REACHED,
                        status).astype(jnp.int32)
     steps = nacc + nrej
-    nfe = nfe_init + nfe_dt + counts["step"] * steps + counts["dense"] * nd
+    step_nfe = ic[3] if implicit else counts["step"] * steps
+    nfe = nfe_init + nfe_dt + step_nfe + counts["dense"] * nd
+    njev, nlu = (ic[4], ic[5]) if implicit else (zero, zero)
     return RawSolution(ts=ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
-                       steps=steps, accepted=nacc, rejected=nrej)
+                       steps=steps, accepted=nacc, rejected=nrej, njev=njev, nlu=nlu)
 
 
-_integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6))
+_integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7))
+
+from .stiffness import AutoStepper, integrate_auto  # noqa: E402  (uses this module)

@@ -39,6 +39,7 @@ def test_fixed_accounting(method, stages):
 
 
 def test_methods_registry():
-    assert set(METHODS) == {"tsit5", "dopri5", "dopri8", "bosh3", "rk4", "euler"}
+    assert set(METHODS) == {"tsit5", "dopri5", "dopri8", "bosh3", "rk4", "euler", "rodas5",
+                            "kvaerno5", "auto"}
     for m in METHODS.values():
         assert m.order >= 1

@@ -1,0 +1,126 @@
+"""ESDIRK steppers with simplified Newton iterations: Kvaerno5.
+
+Stage ``i`` solves ``z = g_i + h gamma f(t_i, z)`` with
+``g_i = y + h sum_{j<i} a_ij k_j``.  Per step the Jacobian is evaluated once,
+at ``(t, y)``, and ``W = I/(h gamma) - J`` is factorised once; every Newton
+iteration of every stage reuses the factors (``dz = W^-1 (f(z) - (z - g)/(h
+gamma))``).  The stage derivative is taken from the stage equation,
+``k_i = (z_i - g_i) / (h gamma)``, not from a further rhs evaluation, which
+keeps stiff components damped.  The Newton start is ``g_i + h gamma sum_j
+p_ij k_j`` (the tableau's predictor).
+
+Convergence (Hairer--Wanner IV.8): with the contraction estimate
+``theta = |dz_m| / |dz_{m-1}|`` (scaled RMS norm, 1 = the tolerance) and
+``eta = theta / (1 - theta)`` (carried into the next stage for its first
+iteration, starting from 1), a stage has converged when ``eta |dz_m| <=
+kappa``.  ``theta >= 1``, a non-finite update or ``max_iters`` iterations
+without convergence fail the step: the error estimate is then infinite, the
+controller rejects the step and retries with a smaller one.
+
+Dense output: the cubic Hermite interpolant through ``(y0, f0)`` and
+``(y1, f1)`` (``f1 = k_s``, carried to the next step: first same as last).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import jax.numpy as jnp
+from jax import lax
+
+from . import implicit_tableaus as itb
+from .erk import FSALStepper, _rms, _select
+from .implicit import ImplicitStepper, factor_w, hermite_q, solve_w
+
+
+@dataclass(frozen=True)
+class ESDIRK(ImplicitStepper, FSALStepper):
+    """Generic stiffly accurate ESDIRK stepper; subclasses set ``tableau``.
+
+    ``kappa`` is the Newton tolerance relative to the step tolerance,
+    ``max_iters`` the iteration limit per stage.
+    """
+
+    tableau: ClassVar[itb.ESDIRKTableau]
+    dense_degree: ClassVar[int] = 3
+    kappa: float = 0.01
+    max_iters: int = 10
+
+    @property
+    def order(self) -> int:  # type: ignore[override]
+        """Classical order of the propagated solution."""
+        return self.tableau.order
+
+    @property
+    def error_order(self) -> int:  # type: ignore[override]
+        """Order of the embedded solution."""
+        return self.tableau.error_order
+
+    def init(self, rhs, t0, y0, args):
+        """The first stage of each step is ``f(t, y)`` (carried; 1 evaluation here)."""
+        return rhs(t0, y0, args), 1
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; returns ``(y1, err, (y0, Q), f1, (nfe, njev, nlu))``."""
+        tab = self.tableau
+        hg = dt * tab.gamma
+        inv_hg = 1.0 / hg
+        w = factor_w(rhs.jac(t, y, args), inv_hg)
+        ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
+        ks, ok, nfe = self._stages(rhs, t, y, dt, args, ks, w, hg, inv_hg,
+                                   rhs.atol + rhs.rtol * jnp.abs(y))
+        y1 = y + lax.mul(dt, jnp.asarray(tab.b, y.dtype) @ ks)
+        err = _select(ok, lax.mul(dt, jnp.asarray(tab.e, y.dtype) @ ks), jnp.inf)
+        y1 = _select(ok, y1, y)
+        f1 = ks[-1]
+        return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, (nfe, 1, 1)
+
+    def _stages(self, rhs, t, y, dt, args, ks, w, hg, inv_hg, scale):
+        """All implicit stages in one ``while_loop`` (one rhs evaluation and one
+        solve per iteration; the stage index is part of the carry, so the body
+        is compiled once, not once per stage).  Returns ``(ks, ok, nfe)``."""
+        tab = self.tableau
+        s, kappa, max_iters = tab.stages, float(self.kappa), int(self.max_iters)
+        dtype = y.dtype
+        a, pred = jnp.asarray(tab.a, dtype), jnp.asarray(tab.predictor, dtype)
+        c = jnp.asarray(tab.c, dtype)
+
+        def start(i, ks):  # base g_i and Newton start z0 of stage i
+            g = y + lax.mul(dt, a[i] @ ks)
+            return g, g + lax.mul(hg, pred[i] @ ks)
+
+        def cond(carry):
+            i, _, _, _, _, _, _, ok, _ = carry
+            return ok & (i < s)
+
+        def body(carry):
+            i, it, z, g, ks, dn_prev, eta, _, nfe = carry
+            dz = solve_w(w, rhs(t + c[i] * dt, z, args) - lax.mul(inv_hg, z - g))
+            z = z + dz
+            dn = _rms(dz / scale)
+            theta = dn / _select(it == 0, 1.0, dn_prev)
+            eta = _select(it == 0, eta, theta / jnp.maximum(1.0 - theta, 1e-3))
+            bad = ~jnp.isfinite(dn) | ((it > 0) & (theta >= 1.0))
+            done = ~bad & ((eta * dn <= kappa) | (dn <= 1e-12))
+            ok = ~bad & (done | (it + 1 < max_iters))
+            ks_done = lax.dynamic_update_index_in_dim(ks, lax.mul(inv_hg, z - g), i, 0)
+            g_next, z_next = start(jnp.minimum(i + 1, s - 1), ks_done)
+            i_next = i + done.astype(i.dtype)
+            return (i_next, _select(done, 0, it + 1), _select(done, z_next, z),
+                    _select(done, g_next, g), _select(done, ks_done, ks), dn,
+                    _select(done, jnp.maximum(eta, 1e-10) ** 0.8, eta), ok, nfe + 1)
+
+        g1, z1 = start(1, ks)
+        one = jnp.ones((), dtype)
+        init = (jnp.asarray(1, jnp.int32), jnp.asarray(0, jnp.int32), z1, g1, ks, one, one,
+                jnp.asarray(True), jnp.asarray(0, jnp.int32))
+        out = lax.while_loop(cond, body, init)
+        return out[4], out[7], out[8]
+
+
+class Kvaerno5(ESDIRK):
+    """Kvaerno's 5(4) ESDIRK: 7 stages (6 implicit, gamma = 0.26), L-stable,
+    stiffly accurate, embedded order 4; cubic Hermite dense output."""
+
+    tableau = itb.KVAERNO5
