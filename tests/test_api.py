@@ -165,3 +165,21 @@ def test_equations_show_the_model_in_sympy(examples_dir):
     assert all(isinstance(e, sympy.Eq) for e in eqs)
     g, L, theta = (sympy.Symbol(n, real=True) for n in ("g", "L", "theta"))
     assert sympy.simplify(eqs[1].rhs + g / L * sympy.sin(theta)) == 0
+
+
+@pytest.mark.parametrize("method", ["tsit5", "dopri8", "rodas5", "kvaerno5"])
+def test_model_without_states_reaches_the_end(method):
+    # Only parameters and outputs (as some imported SBML models are): the error
+    # norm of an empty state is 0, so every step is accepted.
+    m = modelc.parse("model e\nparameter a = 2\nobserve b = a*t\n")
+    sol = m.solve(t=(0, 1), points=3, method=method)
+    assert sol.ok
+    np.testing.assert_allclose(sol["b"], [0.0, 1.0, 2.0])
+
+
+def test_auto_method_chooses_by_stiffness(examples_dir):
+    stiff = modelc.load(examples_dir / "robertson.model").solve(method="auto", points=11)
+    assert stiff.stats["method"] == "rodas5" and stiff.stats["auto"].startswith("stiff")
+    assert stiff.stats["njev"] == stiff.stats["steps"]
+    calm = modelc.load(examples_dir / "lorenz.model").solve(t=(0, 1), method="auto", points=11)
+    assert calm.stats["method"] == "tsit5" and calm.stats["njev"] == 0

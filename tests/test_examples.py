@@ -8,7 +8,8 @@ from scipy.integrate import solve_ivp
 
 import modelc
 
-EXAMPLE_NAMES = ["lorenz", "vanderpol", "lotka_volterra", "pendulum", "three_body"]
+EXAMPLE_NAMES = ["lorenz", "vanderpol", "lotka_volterra", "pendulum", "three_body", "robertson",
+                 "michaelis_menten"]
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
@@ -55,3 +56,21 @@ def test_pendulum_energy(examples_dir):
     sol = m.solve()
     e = sol["energy"]
     assert np.max(np.abs(e - e[0])) / e[0] < 1e-7
+
+
+def test_robertson_network_agrees_with_scipy_radau(examples_dir):
+    m = modelc.load(examples_dir / "robertson.model")
+    ts = np.concatenate([[0.0], np.logspace(-4, 5, 28)])
+    k1, k2, k3 = 0.04, 3e7, 1e4
+
+    def f(t, y):
+        return [-k1 * y[0] + k3 * y[1] * y[2], k1 * y[0] - k3 * y[1] * y[2] - k2 * y[1] ** 2,
+                k2 * y[1] ** 2]
+
+    ref = solve_ivp(f, (0, 1e5), [1.0, 0.0, 0.0], method="Radau", rtol=1e-12, atol=1e-22,
+                    t_eval=ts).y.T
+    sol = m.solve(saveat=ts, method="rodas5", rtol=1e-8, atol=1e-20)
+    assert sol.ok, sol.message
+    big = ref > 1e-12
+    assert np.max(np.abs(sol.y[big] - ref[big]) / ref[big]) < 1e-6
+    assert np.max(np.abs(sol.y.sum(axis=1) - 1.0)) < 1e-10

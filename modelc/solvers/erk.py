@@ -122,7 +122,7 @@ def _select(pred, a, b):
 
 def _rms(x):
     """Root mean square, with a floored square root (forward-mode safe at 0)."""
-    ms = jnp.mean(x * x)
+    ms = jnp.sum(x * x) / max(x.size, 1)  # an empty state has norm 0, not NaN
     return jnp.sqrt(jnp.maximum(ms, jnp.finfo(ms.dtype).tiny))
 
 
