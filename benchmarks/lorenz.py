@@ -26,6 +26,7 @@ import numpy as np
 
 import modelc
 from modelc.solvers import integrate
+from timing import compile_seconds, run_pairs
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "examples" / "lorenz.model"
@@ -69,28 +70,6 @@ def diffrax_runner(ts):
     return lambda: jax.jit(solve)
 
 
-def compile_seconds(make, repeats=5):
-    """Median time to trace and compile a freshly built jitted function."""
-    times = []
-    for _ in range(repeats):
-        jax.clear_caches()
-        fn = make()
-        start = time.perf_counter()
-        fn.lower().compile()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def run_pairs(a, b, pairs):
-    """Median over interleaved pairs of (time a / time b), and each one's median time."""
-    ratios, ta, tb = [], [], []
-    for _ in range(pairs):
-        for fn, acc in ((a, ta), (b, tb)):
-            start = time.perf_counter()
-            jax.block_until_ready(fn())
-            acc.append(time.perf_counter() - start)
-        ratios.append(ta[-1] / tb[-1])
-    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
 
 
 def scipy_counts(method):

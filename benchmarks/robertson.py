@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import jax
@@ -43,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import modelc  # noqa: E402
 from modelc.solvers import integrate  # noqa: E402
+from timing import compile_seconds, run_pairs  # noqa: E402
 
 MODEL = Path(__file__).resolve().parent.parent / "examples" / "robertson.model"
 
@@ -102,31 +101,7 @@ def scipy_run(method, t_eval=TS):
                      t_eval=t_eval, jac=rober_jac_np)
 
 
-def compile_seconds(make, repeats=3):
-    times = []
-    for _ in range(repeats):
-        jax.clear_caches()
-        fn = make()
-        start = time.perf_counter()
-        fn.lower().compile()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
-
-def timed(fn):
-    start = time.perf_counter()
-    jax.block_until_ready(fn())
-    return time.perf_counter() - start
-
-
-def run_pairs(a, b, pairs):
-    """Median over interleaved pairs of time a / time b, and each one's median time."""
-    ta, tb = [], []
-    for _ in range(pairs):
-        ta.append(timed(a))
-        tb.append(timed(b))
-    ratios = [x / y for x, y in zip(ta, tb)]
-    return statistics.median(ratios), statistics.median(ta), statistics.median(tb)
 
 
 def max_rel_error(ys, ref):
@@ -190,7 +165,7 @@ def main() -> None:
 
     print("\ncompile time (trace + XLA compile), median of 3")
     for name, make in makers.items():
-        print(f"  {name:27s} {compile_seconds(make):.2f} s")
+        print(f"  {name:27s} {compile_seconds(make, repeats=3):.2f} s")
 
 
 if __name__ == "__main__":

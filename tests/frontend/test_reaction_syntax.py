@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import sympy
 from frontend_helpers import S
@@ -11,19 +13,7 @@ from modelc.errors import Span
 from modelc.frontend.parser import parse_source
 
 # The "Reaction networks" section of LANGUAGE.md, with the names it uses declared.
-CONTRACT = """\
-species A = 1, B = 0, C = 0                 # states of a reaction network
-parameter k1 = 0.04, k2 = 3e7, k3 = 1e4
-parameter kf = 2, kr = 1, Vmax = 1, Km = 0.5, kin = 0.1, kd = 0.2
-species S = 1, P = 0
-reaction A -> B, k1                         # mass action: rate k1*A
-reaction r2: 2B -> B + C, k2                # optional label; rate k2*B^2
-reaction B + C -> A + C, k3
-reaction A <-> B, kf, kr                    # reversible: kf*A - kr*B
-reaction S -> P, rate = Vmax*S/(Km + S)     # explicit rate law
-reaction 0 -> A, kin                        # source;  `A -> 0` is a sink
-reaction A -> 0, kd
-"""
+CONTRACT = (Path(__file__).resolve().parent.parent / "data" / "reactions_contract.model").read_text()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
+
 import sympy
 
 from modelc import ir
@@ -16,19 +17,7 @@ A, B, C, P, Sub = S("A"), S("B"), S("C"), S("P"), S("S")
 k1, k2, k3, kf, kr, Vmax, Km, kin, kd = (S(n) for n in "k1 k2 k3 kf kr Vmax Km kin kd".split())
 
 # The "Reaction networks" section of LANGUAGE.md, with the names it uses declared.
-CONTRACT = """\
-species A = 1, B = 0, C = 0                 # states of a reaction network
-parameter k1 = 0.04, k2 = 3e7, k3 = 1e4
-parameter kf = 2, kr = 1, Vmax = 1, Km = 0.5, kin = 0.1, kd = 0.2
-species S = 1, P = 0
-reaction A -> B, k1                         # mass action: rate k1*A
-reaction r2: 2B -> B + C, k2                # optional label; rate k2*B^2
-reaction B + C -> A + C, k3
-reaction A <-> B, kf, kr                    # reversible: kf*A - kr*B
-reaction S -> P, rate = Vmax*S/(Km + S)     # explicit rate law
-reaction 0 -> A, kin                        # source;  `A -> 0` is a sink
-reaction A -> 0, kd
-"""
+CONTRACT = (Path(__file__).resolve().parent.parent / "data" / "reactions_contract.model").read_text()
 
 
 def lowered(text: str) -> ir.Model:
