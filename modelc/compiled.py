@@ -73,10 +73,15 @@ class CompiledModel:
     @cached_property
     def defaults(self) -> dict[str, float]:
         """Default parameter values and initial state values, by name."""
-        p = self.module.parameter_vector({})
-        y0 = self.module.initial_state(p, {})
+        return self.resolved_values()
+
+    def resolved_values(self, params: dict | None = None, y0: dict | None = None) -> dict:
+        """Every parameter and initial state value, by name, after the given overrides
+        (defaults that use an overridden parameter follow it)."""
+        p = self.module.parameter_vector(dict(params or {}))
+        y = self.module.initial_state(p, dict(y0 or {}))
         values = dict(zip(self.param_names, np.asarray(p).tolist()))
-        values.update(zip(self.state_names, np.asarray(y0).tolist()))
+        values.update(zip(self.state_names, np.asarray(y).tolist()))
         return values
 
     @property

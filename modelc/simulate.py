@@ -40,7 +40,8 @@ def run_simulation(model, *, t=None, points=None, progress=False, params=None, y
     chunks = chunk_count(n)
     size = (n - 1) // chunks
     params = dict(params or {})
-    start = _initial_values(model, params, y0)
+    values = model.resolved_values(params, y0)
+    start = {name: values[name] for name in model.state_names}
     pieces = []
     for k in range(chunks):
         grid = ts[k * size: (k + 1) * size + 1]
@@ -52,12 +53,6 @@ def run_simulation(model, *, t=None, points=None, progress=False, params=None, y
         start = dict(zip(sol.state_names, sol.y[-1].tolist()))
     print(file=sys.stderr)
     return _join(pieces)
-
-
-def _initial_values(model, params, y0) -> dict:
-    p = model.module.parameter_vector(params)
-    values = model.module.initial_state(p, dict(y0 or {}))
-    return dict(zip(model.state_names, np.asarray(values).tolist()))
 
 
 def _tail(sol: Solution) -> Solution:

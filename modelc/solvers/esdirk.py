@@ -47,16 +47,6 @@ class ESDIRK(ImplicitStepper, FSALStepper):
     kappa: float = 0.01
     max_iters: int = 10
 
-    @property
-    def order(self) -> int:  # type: ignore[override]
-        """Classical order of the propagated solution."""
-        return self.tableau.order
-
-    @property
-    def error_order(self) -> int:  # type: ignore[override]
-        """Order of the embedded solution."""
-        return self.tableau.error_order
-
     def init(self, rhs, t0, y0, args):
         """The first stage of each step is ``f(t, y)`` (carried; 1 evaluation here)."""
         return rhs(t0, y0, args), 1

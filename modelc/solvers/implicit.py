@@ -109,6 +109,16 @@ class ImplicitStepper(AdaptiveStepper, DenseOutputStepper):
     dense_degree: ClassVar[int] = 3
 
     @property
+    def order(self) -> int:  # type: ignore[override]
+        """Classical order of the propagated solution (from the subclass's ``tableau``)."""
+        return self.tableau.order
+
+    @property
+    def error_order(self) -> int:  # type: ignore[override]
+        """Order of the embedded solution (from the subclass's ``tableau``)."""
+        return self.tableau.error_order
+
+    @property
     def dense_carry_rows(self) -> int:
         """``y0`` and one row per polynomial degree."""
         return self.dense_degree + 1

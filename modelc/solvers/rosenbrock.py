@@ -27,16 +27,6 @@ class Rosenbrock(ImplicitStepper):
     tableau: ClassVar[itb.RosenbrockTableau]
 
     @property
-    def order(self) -> int:  # type: ignore[override]
-        """Classical order of the propagated solution."""
-        return self.tableau.order
-
-    @property
-    def error_order(self) -> int:  # type: ignore[override]
-        """Order of the embedded solution."""
-        return self.tableau.error_order
-
-    @property
     def dense_degree(self) -> int:  # type: ignore[override]
         """Degree of the continuous extension."""
         return self.tableau.H.shape[0] + 1
