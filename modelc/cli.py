@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .errors import ModelError, SolveError
 from .io.commands import add_import_parser
+from .rl.commands import add_rl_parser
 
 __all__ = ["main"]
 
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.set_defaults(run=_compile)
 
     add_import_parser(sub)
+    add_rl_parser(sub)
 
     sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
     sim.add_argument("file", metavar="FILE")
@@ -60,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--atol", type=float)
     sim.add_argument("--dt", type=float, help="initial step (adaptive) or step (fixed-step)")
     sim.add_argument("--max-steps", type=int, default=100_000)
+    sim.add_argument("--controller", help="pi (default), rl (the shipped learned policy) "
+                                          "or a policy .npz file")
     sim.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
     sim.add_argument("--y0", action="append", default=[], metavar="NAME=VALUE",
                      help="initial value of a state")
@@ -141,6 +145,7 @@ def _simulate(args) -> int:
         y0=_assignments(args.y0, "--y0"),
         dtype=args.dtype,
         progress=progress,
+        controller=args.controller,
     )
     elapsed = time.perf_counter() - started
     stats = sol.stats

@@ -114,7 +114,8 @@ class CompiledModel:
 
     # -- solving --------------------------------------------------------------
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
-              y0=None, points=None, dt0=None, max_steps=100_000, dtype=None) -> Solution:
+              y0=None, points=None, dt0=None, max_steps=100_000, dtype=None,
+              controller=None) -> Solution:
         """Integrate the model and return a `Solution`.
 
         Args:
@@ -130,6 +131,9 @@ class CompiledModel:
             dt0: initial step (adaptive) or the step (fixed-step methods).
             max_steps: step budget; reaching it is reported in ``sol.status``.
             dtype: "float64" (default on CPU) or "float32".
+            controller: step-size controller of adaptive methods: None or "pi" (the
+                PI rule), "rl" (the shipped learned policy), a policy file written by
+                `modelc.rl.save` / ``modelc rl train``, or a controller instance.
         """
         sim = self.simulate_defaults
         method = method or sim.get("method", DEFAULT_METHOD)
@@ -145,7 +149,7 @@ class CompiledModel:
         auto_reason = None
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
-        run = self._run_function(method, max_steps, dt0 is not None)
+        run = self._run_function(method, max_steps, dt0 is not None, _controller(controller))
         raw, obs = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
                        rtol, atol, dt0)
         status = solvers.Status(int(raw.status))
@@ -164,16 +168,18 @@ class CompiledModel:
 
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
-               full_output: bool = False):
+               full_output: bool = False, controller=None):
         """A pure JAX function ``f(y0, params, ts) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
         file's values); ``ts`` is an array whose first entry is the start time.
         The function composes with `jax.jit`, `jax.vmap` and `jax.jacfwd`. With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
-        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``.
+        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` as
+        in `solve`.
         """
         module = self.module
+        controller = _controller(controller)
         names = self.state_names
         jacobian = self.jacobian
         _check_method(method)
@@ -182,7 +188,8 @@ class CompiledModel:
             p = module.parameter_vector(params)
             y = module.initial_state(p, y0)
             raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
-                                    dt0=dt0, max_steps=max_steps, jac=jacobian)
+                                    dt0=dt0, max_steps=max_steps, jac=jacobian,
+                                    controller=controller)
             states = {name: raw.ys[:, i] for i, name in enumerate(names)}
             if full_output:
                 info = {k: getattr(raw, k) for k in _COUNTERS + ("status",)}
@@ -191,9 +198,9 @@ class CompiledModel:
 
         return solve
 
-    def _run_function(self, method: str, max_steps: int, has_dt0: bool):
+    def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None):
         _check_method(method)
-        key = (method, max_steps, has_dt0)
+        key = (method, max_steps, has_dt0, controller)
         if key not in self._jitted:
             module = self.module
             jacobian = self.jacobian
@@ -202,7 +209,8 @@ class CompiledModel:
                 p = module.parameter_vector(params).astype(ts.dtype)
                 y = module.initial_state(p, y0)
                 raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol,
-                                        atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian)
+                                        atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
+                                        controller=controller)
                 obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
                 return raw, obs
 
@@ -260,6 +268,18 @@ class CompiledModel:
 def _check_method(method):
     if method not in solvers.METHODS:
         raise SolveError(f"unknown method {method!r}; choose one of {', '.join(solvers.METHODS)}")
+
+
+def _controller(spec):
+    """Resolve ``controller=`` (None, "pi", "rl", a policy file, an instance)."""
+    if spec is None:
+        return None
+    from .rl.store import as_controller
+
+    try:
+        return as_controller(spec)
+    except (ValueError, TypeError) as err:
+        raise SolveError(str(err)) from None
 
 
 def _dtype(dtype, rtol):

@@ -2,19 +2,24 @@
 
 Inference (:class:`PolicyController`, :func:`load`, :func:`default_policy`)
 needs only jax and numpy; training (:func:`train`) needs optax
-(``pip install modelc[rl]``).
+(``pip install modelc[rl]``).  Names are imported lazily, so the CLI can
+register ``modelc rl`` without importing JAX.
 """
 
-from .controller import PolicyController
-from .store import as_controller, default_policy, load, load_params, save
+from importlib import import_module
 
-__all__ = ["PolicyController", "load", "load_params", "save", "default_policy",
-           "as_controller", "train", "Episodes"]
+_NAMES = {
+    "PolicyController": "controller",
+    "load": "store", "load_params": "store", "save": "store", "default_policy": "store",
+    "as_controller": "store",
+    "train": "training", "Episodes": "training", "evaluate": "training",
+    "from_model": "problems",
+}
+
+__all__ = sorted(_NAMES)
 
 
 def __getattr__(name):
-    if name in ("train", "Episodes"):
-        from . import training as _train
-
-        return getattr(_train, name)
-    raise AttributeError(name)
+    if name in _NAMES:
+        return getattr(import_module(f".{_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
