@@ -75,6 +75,7 @@ def test_installed_wheel_finds_its_grammar(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(target), str(wheel)], check=True, timeout=300)
     assert (target / "modelc" / "grammar" / "modelc.lark").is_file()
+    assert (target / "modelc" / "rl" / "default_policy.npz").is_file()
     code = """
         import modelc
         from modelc.resources import grammar_path
