@@ -218,6 +218,10 @@ def plot_learning_curve(history, path):
     fig, ax = plt.subplots(figsize=(6, 3.5))
     ax.plot(it, mean, label="mean return (sampled policy)")
     ax.fill_between(it, mean - std, mean + std, alpha=0.2)
+    k = min(10, len(mean))
+    if k > 1:  # the batches draw new problems each update: show the trend too
+        smooth = np.convolve(mean, np.ones(k) / k, mode="valid")
+        ax.plot(it[k - 1:], smooth, color="k", label=f"{k}-update moving average")
     ax.set_xlabel("update")
     ax.set_ylabel("return  -log10(err) - w log10(nfe)")
     ax.legend()
