@@ -23,6 +23,7 @@ gradient of the Gaussian policy is followed with optax's Adam.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -78,7 +79,9 @@ def episode_return(error, nfe, reached, cost_weight):
     return -jnp.log10(err) - cost_weight * jnp.log10(nfe.astype(err.dtype))
 
 
+@functools.lru_cache(maxsize=8)
 def _make_runner(episodes: Episodes, steps: int):
+    """The jitted, vmapped rollout of ``episodes`` (one compilation per shape)."""
     stepper = METHODS[episodes.method]
     pi = PIController()
 
