@@ -73,10 +73,11 @@ class TrainResult:
 
 
 def episode_return(error, nfe, reached, cost_weight):
-    """The documented return ``-log10(error) - cost_weight log10(nfe)``
-    (``error`` counts as 1 for an episode that did not reach the end)."""
-    err = jnp.where(reached & jnp.isfinite(error), jnp.maximum(error, 1e-16), 1.0)
-    return -jnp.log10(err) - cost_weight * jnp.log10(nfe.astype(err.dtype))
+    """The documented return ``-log10(error) - cost_weight log10(nfe)`` (numpy;
+    ``error`` counts as 1 for an episode that did not reach the end)."""
+    error, nfe, reached = np.asarray(error), np.asarray(nfe), np.asarray(reached)
+    err = np.where(reached & np.isfinite(error), np.maximum(error, 1e-16), 1.0)
+    return -np.log10(err) - cost_weight * np.log10(nfe.astype(float))
 
 
 @functools.lru_cache(maxsize=8)
@@ -171,13 +172,13 @@ def train(episodes: Episodes, *, iterations: int = 100, batch: int = 16, group: 
         ep, err = runner(params, jnp.asarray(rep(y0)), jnp.asarray(rep(args)),
                          jnp.asarray(rep(rtol)), noise)
         ret = episode_return(err, ep.nfe, ep.reached, w)
-        centred = (ret.reshape(batch, group) - ret.reshape(batch, group).mean(1, keepdims=True))
+        centred = ret.reshape(batch, group) - ret.reshape(batch, group).mean(1, keepdims=True)
         params, vparams, state = update(params, vparams, state, ep.feats, ep.actions,
-                                        ep.valid, centred.reshape(-1))
+                                        ep.valid, jnp.asarray(centred.reshape(-1)))
         row = {"iteration": it, "mean_return": float(ret.mean()),
-               "std_return": float(ret.std()), "reached": float(ep.reached.mean()),
+               "std_return": float(ret.std()), "reached": float(np.mean(np.asarray(ep.reached))),
                "median_nfe": float(np.median(np.asarray(ep.nfe))),
-               "log_std": [float(x) for x in params["log_std"]],
+               "log_std": np.asarray(params["log_std"]).tolist(),
                "seconds": round(time.perf_counter() - started, 1)}
         result.history.append(row)
         if progress:
@@ -241,8 +242,8 @@ def evaluate(params, episodes: Episodes, y0, args, rtol, steps: int,
     w = float(stepper.order if cost_weight is None else cost_weight)
     n = len(y0)
     params = {k: jnp.asarray(v, jnp.float64) for k, v in params.items()}
-    noise = jnp.zeros((n, steps, len(pol.ACTIONS)))
+    noise = jnp.zeros((n, steps, len(pol.ACTIONS)), jnp.float64)
     ep, err = runner(params, jnp.asarray(y0), jnp.asarray(args),
                      jnp.broadcast_to(jnp.asarray(rtol, jnp.float64), (n,)), noise)
     ret = episode_return(err, ep.nfe, ep.reached, w)
-    return np.asarray(ret), np.asarray(err), np.asarray(ep.nfe)
+    return ret, np.asarray(err), np.asarray(ep.nfe)
