@@ -5,7 +5,8 @@ SymPy or the parser):
 
 - `load(path)` and `parse(text)` give a compiled `Model`;
 - `Model.solve(...)` returns a `Solution`; `Model.solver(...)` a pure JAX function;
-- `ModelError` is raised for problems in a model file, with file:line:col.
+- `ModelError` is raised for problems in a model file, with file:line:col;
+- `modelc.rl` holds learned step-size controllers (`controller="rl"`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "SolveError",
     "Status",
     "enable_compilation_cache",
+    "rl",
 ]
 
 _LAZY = {
@@ -40,6 +42,10 @@ _LAZY = {
 
 
 def __getattr__(name):
+    if name == "rl":
+        import importlib
+
+        return importlib.import_module("modelc.rl")
     if name in _LAZY:
         import importlib
 
