@@ -10,7 +10,6 @@ reference solve (PI, ``rtol = 1e-12``).
 
 from __future__ import annotations
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 

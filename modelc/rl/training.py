@@ -147,30 +147,15 @@ def train(episodes: Episodes, *, iterations: int = 100, batch: int = 16, group: 
             "algorithm": "REINFORCE, group-centred returns, learned baseline",
             "hidden": list(hidden)}
 
-    @jax.jit
-    def update(params, vparams, state, feats, actions, valid, adv_ret):
-        def loss(pv):
-            pg, vl = _losses(pv[0], pv[1], feats, actions, valid, adv_ret)
-            return pg + vl, (pg, vl)
-        grads, _ = jax.grad(loss, has_aux=True)((params, vparams))
-        upd, state = opt.update(grads, state, (params, vparams))
-        params, vparams = optax.apply_updates((params, vparams), upd)
-        params["log_std"] = jnp.clip(params["log_std"], math.log(0.02), math.log(1.0))
-        return params, vparams, state
-
+    update = _make_update(opt)
     result = TrainResult(params=params)
     out = Path(out_dir) if out_dir is not None else None
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     for it in range(1, iterations + 1):
-        y0, args = episodes.sample(rng, batch)
-        rtol = np.exp(rng.uniform(*np.log(rtol_range), batch))
-        rep = lambda a: np.repeat(np.asarray(a), group, axis=0)  # noqa: E731
         key, kn = jax.random.split(key)
-        noise = jax.random.normal(kn, (batch * group, steps, len(pol.ACTIONS)), jnp.float64)
-        ep, err = runner(params, jnp.asarray(rep(y0)), jnp.asarray(rep(args)),
-                         jnp.asarray(rep(rtol)), noise)
+        ep, err = runner(params, *_draw(episodes, rng, kn, batch, group, steps, rtol_range))
         ret = episode_return(err, ep.nfe, ep.reached, w)
         centred = ret.reshape(batch, group) - ret.reshape(batch, group).mean(1, keepdims=True)
         params, vparams, state = update(params, vparams, state, ep.feats, ep.actions,
@@ -190,14 +175,46 @@ def train(episodes: Episodes, *, iterations: int = 100, batch: int = 16, group: 
         print(file=sys.stderr)
     result.params = {k: np.asarray(v) for k, v in params.items()}
     if out is not None:
-        result.files.append(save(out / "policy.npz", result.params,
-                                 {**meta, "iteration": iterations}))
-        (out / "history.json").write_text(json.dumps(result.history, indent=1))
-        result.files.append(out / "history.json")
-        png = plot_learning_curve(result.history, out / "learning_curve.png")
-        if png:
-            result.files.append(png)
+        _write_outputs(out, result, {**meta, "iteration": iterations})
     return result
+
+
+def _make_update(opt):
+    """The jitted policy-gradient + baseline update with optimizer ``opt``."""
+    import optax
+
+    @jax.jit
+    def update(params, vparams, state, feats, actions, valid, adv_ret):
+        def loss(pv):
+            pg, vl = _losses(pv[0], pv[1], feats, actions, valid, adv_ret)
+            return pg + vl, (pg, vl)
+        grads, _ = jax.grad(loss, has_aux=True)((params, vparams))
+        upd, state = opt.update(grads, state, (params, vparams))
+        params, vparams = optax.apply_updates((params, vparams), upd)
+        params["log_std"] = jnp.clip(params["log_std"], math.log(0.02), math.log(1.0))
+        return params, vparams, state
+
+    return update
+
+
+def _draw(episodes, rng, key, batch, group, steps, rtol_range):
+    """One update's episodes: ``batch`` problems, each repeated ``group`` times, a
+    tolerance per problem and action noise per run."""
+    y0, args = episodes.sample(rng, batch)
+    rtol = np.exp(rng.uniform(*np.log(rtol_range), batch))
+    rep = lambda a: jnp.asarray(np.repeat(np.asarray(a), group, axis=0))  # noqa: E731
+    noise = jax.random.normal(key, (batch * group, steps, len(pol.ACTIONS)), jnp.float64)
+    return rep(y0), rep(args), rep(rtol), noise
+
+
+def _write_outputs(out: Path, result: TrainResult, meta: dict) -> None:
+    """The final policy, the history and the learning curve."""
+    result.files.append(save(out / "policy.npz", result.params, meta))
+    (out / "history.json").write_text(json.dumps(result.history, indent=1))
+    result.files.append(out / "history.json")
+    png = plot_learning_curve(result.history, out / "learning_curve.png")
+    if png:
+        result.files.append(png)
 
 
 def _progress_line(it, total, row):

@@ -1,5 +1,6 @@
 """A tiny training run improves the deterministic policy's return (fixed seed)."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -28,7 +29,6 @@ def test_training_improves_the_return_on_a_toy_problem(tmp_path):
     res = train(eps, iterations=30, batch=4, group=4, steps=120, rtol_range=(1e-5, 1e-3),
                 cost_weight=10.0, seed=0, hidden=(8,), learning_rate=1e-2, out_dir=tmp_path,
                 checkpoint_every=15, progress=False)
-    import jax
     before = evaluate(pol.init_params(jax.random.PRNGKey(0), (8,)), eps, y0, a, 1e-4, 120, 10.0)[0]
     after = evaluate(res.params, eps, y0, a, 1e-4, 120, 10.0)[0]
     assert after.mean() > before.mean()
