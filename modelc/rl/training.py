@@ -73,11 +73,10 @@ class TrainResult:
 
 
 def episode_return(error, nfe, reached, cost_weight):
-    """The documented return ``-log10(error) - cost_weight log10(nfe)`` (numpy;
-    ``error`` counts as 1 for an episode that did not reach the end)."""
-    error, nfe, reached = np.asarray(error), np.asarray(nfe), np.asarray(reached)
-    err = np.where(reached & np.isfinite(error), np.maximum(error, 1e-16), 1.0)
-    return -np.log10(err) - cost_weight * np.log10(nfe.astype(float))
+    """The documented return ``-log10(error) - cost_weight log10(nfe)`` (``error``
+    counts as 1 for an episode that did not reach the end)."""
+    err = jnp.where(reached & jnp.isfinite(error), jnp.maximum(error, 1e-16), 1.0)
+    return -jnp.log10(err) - cost_weight * jnp.log10(nfe.astype(err.dtype))
 
 
 @functools.lru_cache(maxsize=8)
@@ -156,10 +155,11 @@ def train(episodes: Episodes, *, iterations: int = 100, batch: int = 16, group: 
     for it in range(1, iterations + 1):
         key, kn = jax.random.split(key)
         ep, err = runner(params, *_draw(episodes, rng, kn, batch, group, steps, rtol_range))
-        ret = episode_return(err, ep.nfe, ep.reached, w)
+        ret = episode_return(err, ep.nfe, ep.reached, w)  # JAX, as the shipped policy's run
         centred = ret.reshape(batch, group) - ret.reshape(batch, group).mean(1, keepdims=True)
         params, vparams, state = update(params, vparams, state, ep.feats, ep.actions,
-                                        ep.valid, jnp.asarray(centred.reshape(-1)))
+                                        ep.valid, centred.reshape(-1))
+        ret = np.asarray(ret)
         row = {"iteration": it, "mean_return": float(ret.mean()),
                "std_return": float(ret.std()), "reached": float(np.mean(np.asarray(ep.reached))),
                "median_nfe": float(np.median(np.asarray(ep.nfe))),
@@ -263,4 +263,4 @@ def evaluate(params, episodes: Episodes, y0, args, rtol, steps: int,
     ep, err = runner(params, jnp.asarray(y0), jnp.asarray(args),
                      jnp.broadcast_to(jnp.asarray(rtol, jnp.float64), (n,)), noise)
     ret = episode_return(err, ep.nfe, ep.reached, w)
-    return ret, np.asarray(err), np.asarray(ep.nfe)
+    return np.asarray(ret), np.asarray(err), np.asarray(ep.nfe)
