@@ -60,7 +60,7 @@ def weights(lower, upper, n: int, periodic: bool, axis: int, ndim: int):
     w = np.ones(n)
     if not periodic:
         w[0] = w[-1] = 0.5
-    return jnp.reshape(h * jnp.asarray(w, dtype=jnp.result_type(h, jnp.float32)), _shape(axis, ndim, n))
+    return jnp.reshape(h * jnp.asarray(w), _shape(axis, ndim, n))
 
 
 def integrate(values, w):
@@ -68,12 +68,12 @@ def integrate(values, w):
     return jnp.sum(values * w)
 
 
-def _wavenumbers(n: int, length, real: bool, order: int):
-    """``2 pi m / L`` for the FFT bins; the Nyquist bin is zeroed for odd orders."""
+def _wavenumbers(n: int, length, real: bool, order: int, dtype):
+    """``2 pi m / L`` for the FFT bins in the real ``dtype``; the Nyquist bin is zeroed for odd orders."""
     m = np.fft.rfftfreq(n, 1.0 / n) if real else np.fft.fftfreq(n, 1.0 / n)
     if order % 2 == 1 and n % 2 == 0:
         m = np.where(np.abs(m) == n // 2, 0.0, m)
-    return (2 * np.pi / length) * jnp.asarray(m, dtype=jnp.result_type(length, jnp.float32))
+    return (2 * np.pi * jnp.asarray(m, dtype=dtype)) / jnp.asarray(length, dtype=dtype)
 
 
 def spectral_diff(values, axis: int, order: int, length):
@@ -81,7 +81,7 @@ def spectral_diff(values, axis: int, order: int, length):
     values = jnp.asarray(values)
     n = values.shape[axis]
     real = not jnp.iscomplexobj(values)
-    k = _wavenumbers(n, length, real, order).astype(jnp.finfo(values.dtype).dtype)
+    k = _wavenumbers(n, length, real, order, jnp.finfo(values.dtype).dtype)
     symbol = jnp.reshape((1j * k) ** order, _shape(axis, values.ndim, k.shape[0]))
     if real:
         return jnp.fft.irfft(jnp.fft.rfft(values, axis=axis) * symbol, n=n, axis=axis).astype(values.dtype)
@@ -96,7 +96,7 @@ def spectral_laplacian(values, lengths: tuple):
     symbol = 0.0
     for axis, length in enumerate(lengths):
         last = real and axis == values.ndim - 1
-        k = _wavenumbers(values.shape[axis], length, last, 2).astype(jnp.finfo(values.dtype).dtype)
+        k = _wavenumbers(values.shape[axis], length, last, 2, jnp.finfo(values.dtype).dtype)
         symbol = symbol - jnp.reshape(k**2, _shape(axis, values.ndim, k.shape[0]))
     if real:
         spectrum = jnp.fft.rfftn(values, axes=axes)
@@ -139,11 +139,13 @@ def zero_boundary(values, axis: int, index: int):
 def _ghost_weights(kind: str, order: int, ghosts: int) -> np.ndarray:
     """Rows ``j = 1..ghosts``: the ghost value at ``-j h`` as weights of ``(u_0, ..., u_m, h q)``.
 
-    The ghost values come from the polynomial of degree ``order`` through the
-    first nodes (Dirichlet: ``u_0 .. u_order``) or through ``u_0 .. u_{order-1}``
-    with slope ``q`` at the boundary (Neumann).
+    The ghost values come from the polynomial through the first nodes
+    (Dirichlet: degree ``order + 1`` through ``u_0 .. u_{order+1}``, so that a
+    ghost's error, O(h^(order+2)), keeps the stencil's order), or of degree
+    ``order`` through ``u_0 .. u_{order-1}`` with slope ``q`` at the boundary
+    (Neumann; for order 2 this is the classical ``u_{-1} = u_1 - 2 h q``).
     """
-    degree = order
+    degree = order + 1 if kind == "dirichlet" else order
     if kind == "dirichlet":
         rows = [[float(i) ** p for p in range(degree + 1)] for i in range(degree + 1)]
         data = np.eye(degree + 1, degree + 2)

@@ -416,7 +416,7 @@ class ModelTransformer(Transformer_NonRecursive):
         tok, lower, upper, *options = children
         lower, upper = self._num(lower), self._num(upper)
         options = tuple(o for o in options if o is not None)
-        refs = _merge(lower, upper) + tuple(r for o in options if o.key != "method" for r in o.refs)
+        refs = _merge(lower, upper) + tuple(r for o in options if o.key not in ("method", "dealias") for r in o.refs)
         return DomainStmt(str(tok), self._tok_span(tok), lower.expr, upper.expr, options, refs,
                           self._meta_span(meta))
 
