@@ -260,7 +260,7 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             diags.append(
                 Diagnostic(
                     state.name_span,
-                    f"state `{state.name}` has no equation",
+                    f"{state.kind} `{state.name}` has no equation",
                     f"add `der({state.name}) = ...` (write `der({state.name}) = 0` for a constant state)",
                 )
             )
