@@ -125,6 +125,7 @@ def boundary_slice(ndim: int, axis: int, index) -> tuple:
 
 def set_boundary(values, axis: int, index: int, value):
     """``values`` with the boundary plane ``index`` along ``axis`` set to ``value`` (Dirichlet)."""
+    values = jnp.asarray(values)
     where = boundary_slice(values.ndim, axis, index)
     plane = jnp.broadcast_to(value, values.shape)[where]
     return values.at[where].set(plane.astype(values.dtype))
@@ -132,6 +133,7 @@ def set_boundary(values, axis: int, index: int, value):
 
 def zero_boundary(values, axis: int, index: int):
     """``values`` with the boundary plane ``index`` along ``axis`` set to zero."""
+    values = jnp.asarray(values)
     return values.at[boundary_slice(values.ndim, axis, index)].set(0)
 
 

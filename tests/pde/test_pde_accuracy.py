@@ -21,6 +21,7 @@ def _heat_error(semi_discrete, n, order, t1=0.05):
     return np.max(np.abs(u - np.exp(-np.pi**2 * t1) * np.sin(np.pi * x)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("order", [2, 4])
 def test_dirichlet_heat_converges_at_the_nominal_order(semi_discrete, order):
     sizes = [11, 21, 41] if order == 2 else [21, 41, 81]
@@ -85,6 +86,7 @@ def test_nlse_bright_soliton_shape_and_speed(semi_discrete, examples_dir):
     assert np.max(np.abs(psi - _soliton(x, 5.0))) < 1e-8
 
 
+@pytest.mark.slow
 def test_nlse_collision_conserves_mass_and_energy(semi_discrete, examples_dir):
     sd = semi_discrete((examples_dir / "nlse_collision.model").read_text())
     states = sd.run(6.0, rtol=1e-13, times=[0.0, 3.0, 6.0])
@@ -103,6 +105,7 @@ def test_nlse_collision_conserves_mass_and_energy(semi_discrete, examples_dir):
     assert np.max(np.abs(states[1]["psi"])) > 1.5
 
 
+@pytest.mark.slow
 def test_keller_segel_zero_flux_conserves_cells(semi_discrete, examples_dir):
     sd = semi_discrete((examples_dir / "keller_segel.model").read_text())
     states = sd.run(20.0, rtol=1e-10, times=[0.0, 10.0, 20.0])
