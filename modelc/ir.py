@@ -280,6 +280,9 @@ class Discretization:
     finite differences: ``(symbol name, field or axis name, axis, ghosts)``.
     ``initial`` maps each field to its initial value on the grid;
     ``dealias`` names the fields whose right-hand side is filtered by the 2/3 rule.
+    ``split`` maps the fields of an all-periodic spectral grid that have a linear
+    part to their discretised nonlinear part: code generation applies ``L`` as
+    one diagonal in Fourier space (`modelc.fieldops.spectral_linear`).
     """
 
     rhs: tuple[tuple[str, sympy.Expr], ...]
@@ -288,6 +291,7 @@ class Discretization:
     pads: tuple[tuple[str, str, str, int], ...]
     linear: tuple[LinearOperator, ...]
     dealias: tuple[str, ...]
+    split: tuple[tuple[str, sympy.Expr], ...] = ()
 
 
 @dataclass(frozen=True)

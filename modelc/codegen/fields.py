@@ -297,20 +297,24 @@ class _Generator:
     def rhs(self) -> str:
         """``rhs(t, state, parameter)``: FFTs and stencils, no matrices."""
         disc = self.disc
-        outputs = [e for _, e in disc.state_rhs] + [e for _, e in disc.rhs]
+        split = dict(disc.split)
+        field_rhs = [(name, split.get(name, e)) for name, e in disc.rhs]
+        outputs = [e for _, e in disc.state_rhs] + [e for _, e in field_rhs]
         body = self._prelude() + self._pad_lines()
         lines, printed = self._assignments(outputs)
         body += lines
         values = {}
-        for (name, _), text in zip(disc.state_rhs + disc.rhs, printed):
+        for (name, _), text in zip(disc.state_rhs + tuple(field_rhs), printed):
             target = self.names.fresh(f"_d_{name}")
+            if name in split:
+                text = self._spectral_linear(name, text)
             body.append(f"{target} = {text}")
             values[name] = target
         spectral = tuple(i for i, d in enumerate(self.model.domains) if d.method == "spectral")
         for f in self.model.fields:
             target = values[f.name]
             body.append(f"{target} = jnp.broadcast_to({target}, {self.shape!r})")
-            if f.name in disc.dealias:
+            if f.name in disc.dealias and f.name not in split:
                 body.append(f"{target} = fieldops.dealias({target}, {spectral!r})")
             for b in self.model.boundaries:
                 if b.field == f.name and b.kind == "dirichlet":
@@ -318,6 +322,16 @@ class _Generator:
                     body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
         body.append("return " + self._pack(values, "state"))
         return _def("rhs(t, state, parameter)", "The time derivative of the flat state vector.", body)
+
+    def _spectral_linear(self, field: str, rest: str) -> str:
+        """``L u + N`` as one `fieldops.spectral_linear` call (filtered when dealiased)."""
+        op = next(op for op in self.disc.linear if op.field == field)
+        coefficients = ", ".join(self._p(c) for c, _ in op.terms)
+        orders = ", ".join(repr(o) for _, o in op.terms)
+        lengths = ", ".join(self.axes[d.name][2] for d in self.model.domains)
+        filtered = field in self.disc.dealias
+        return (f"fieldops.spectral_linear({self.names.map[field]}, ({coefficients},), ({orders},), "
+                f"({lengths},), {rest}, filtered={filtered})")
 
     def observables(self) -> str:
         """``observables(t, state, parameter)``: scalars (fields enter through integrals)."""

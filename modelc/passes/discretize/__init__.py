@@ -33,11 +33,14 @@ def discretize(model: Model) -> Model:
     grid = Grid.of(model)
     values = _let_values(model)
     parameters = set(model.parameter_names)
-    linear, rhs = [], []
+    linear, rhs, split = [], [], []
     for d in model.field_derivatives:
         expr = d.expr.xreplace(values)
-        linear.append(linear_operator(d.state, expr, grid, parameters))
+        op = linear_operator(d.state, expr, grid, parameters)
+        linear.append(op)
         rhs.append((d.state, lower_expr(expr, grid, d.span)))
+        if grid.all_spectral and op.terms:
+            split.append((d.state, lower_expr(op.nonlinear, grid, d.span)))
     state_rhs = tuple((d.state, _scalar(d.expr.xreplace(values), grid, d.span, f"der({d.state})"))
                       for d in model.derivatives)
     observes = tuple((o.name, _scalar(o.expr.xreplace(values), grid, o.span, f"observable `{o.name}`"))
@@ -45,7 +48,7 @@ def discretize(model: Model) -> Model:
     dealias = tuple(op.field for op in linear if op.nonlinear != 0 and _dealiased(grid))
     return replace(model, discretization=Discretization(
         rhs=tuple(rhs), state_rhs=state_rhs, observes=observes, pads=tuple(grid.pads),
-        linear=tuple(linear), dealias=dealias))
+        linear=tuple(linear), dealias=dealias, split=tuple(split)))
 
 
 def _dealiased(grid: Grid) -> bool:
