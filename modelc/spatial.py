@@ -1,6 +1,6 @@
 """SymPy nodes for the spatial operators of field models (compiler side only).
 
-The parser builds `Diff`, `Laplacian` and `Integral` from ``diff(...)``,
+The parser builds `Diff`, `Laplacian` and `DomainIntegral` from ``diff(...)``,
 ``laplacian(...)`` and ``integral(...)``; the discretize pass
 (`modelc.passes.discretize`) replaces them with the discrete operators below,
 which the printer turns into calls of `modelc.fieldops`. None of these nodes
@@ -14,7 +14,7 @@ import sympy
 __all__ = [
     "Diff",
     "Laplacian",
-    "Integral",
+    "DomainIntegral",
     "SpectralDiff",
     "SpectralLaplacian",
     "StencilDiff",
@@ -38,7 +38,7 @@ class Laplacian(sympy.Function):
     nargs = 1
 
 
-class Integral(sympy.Function):
+class DomainIntegral(sympy.Function):
     """``integral(expr)``: ``expr`` integrated over the whole domain (a scalar)."""
 
     nargs = 1
@@ -90,4 +90,4 @@ class GridIntegral(sympy.Function):
     nargs = 1
 
 
-SPATIAL_NODES = (Diff, Laplacian, Integral)
+SPATIAL_NODES = (Diff, Laplacian, DomainIntegral)

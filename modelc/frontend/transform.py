@@ -479,7 +479,7 @@ def _power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:
 _SPATIAL_CALLS: dict[str, Callable] = {
     "diff": ModelTransformer._diff,
     "laplacian": lambda self, span, args: self._one_argument("laplacian", spatial.Laplacian)(span, args),
-    "integral": lambda self, span, args: self._one_argument("integral", spatial.Integral)(span, args),
+    "integral": lambda self, span, args: self._one_argument("integral", spatial.DomainIntegral)(span, args),
 }
 
 _COMPARISONS: dict[str, Callable] = {

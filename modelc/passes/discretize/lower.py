@@ -29,7 +29,7 @@ def lower_expr(expr: sympy.Expr, grid: Grid, span: Span | None) -> sympy.Expr:
     """``expr`` with every spatial operator replaced by its discrete form on ``grid``."""
     if not expr.has(*spatial.SPATIAL_NODES):
         return expr
-    if isinstance(expr, spatial.Integral):
+    if isinstance(expr, spatial.DomainIntegral):
         return spatial.GridIntegral(lower_expr(expr.args[0], grid, span))
     if isinstance(expr, spatial.Laplacian):
         return _laplacian(expr.args[0], grid, span)
