@@ -26,68 +26,27 @@ __all__ = [
 ]
 
 
-class Diff(sympy.Function):
-    """``diff(expr, x, n)``: the n-th derivative of ``expr`` along axis ``x`` (a Symbol)."""
-
-    nargs = 3
-
-
-class Laplacian(sympy.Function):
-    """``laplacian(expr)``: the sum of second derivatives over every axis."""
-
-    nargs = 1
+def _node(name: str, nargs: int, doc: str) -> type:
+    """A SymPy function class ``name`` of ``nargs`` arguments (printers dispatch on the name)."""
+    return type(name, (sympy.Function,), {"nargs": nargs, "__doc__": doc, "__module__": __name__})
 
 
-class DomainIntegral(sympy.Function):
-    """``integral(expr)``: ``expr`` integrated over the whole domain (a scalar)."""
-
-    nargs = 1
-
-
-class SpectralDiff(sympy.Function):
-    """``SpectralDiff(expr, axis, n)``: Fourier pseudo-spectral n-th derivative along a periodic axis."""
-
-    nargs = 3
-
-
-class SpectralLaplacian(sympy.Function):
-    """``SpectralLaplacian(expr)``: the Laplacian on an all-periodic spectral grid (one n-D transform)."""
-
-    nargs = 1
-
-
-class StencilDiff(sympy.Function):
-    """``StencilDiff(padded_expr, axis, n)``: a centred finite difference of ``padded_expr``.
-
-    ``padded_expr`` is evaluated on the grid extended by ghost points along
-    ``axis`` (its symbols are the padded copies of fields and coordinates).
-    """
-
-    nargs = 3
-
-
-class FluxDiv(sympy.Function):
-    """``FluxDiv(face_expr, axis)``: the conservative difference ``(F[i+1/2] - F[i-1/2]) / h``."""
-
-    nargs = 2
-
-
-class Face(sympy.Function):
-    """``Face(padded_symbol, axis)``: a value interpolated to the cell faces along ``axis``."""
-
-    nargs = 2
-
-
-class FaceDiff(sympy.Function):
-    """``FaceDiff(padded_symbol, axis)``: the compact difference ``(u[i+1] - u[i]) / h`` at the faces."""
-
-    nargs = 2
-
-
-class GridIntegral(sympy.Function):
-    """``GridIntegral(expr)``: the quadrature of ``expr`` with the grid's weights."""
-
-    nargs = 1
+Diff = _node("Diff", 3, "``diff(expr, x, n)``: the n-th derivative of ``expr`` along axis ``x`` (a Symbol).")
+Laplacian = _node("Laplacian", 1, "``laplacian(expr)``: the sum of second derivatives over every axis.")
+DomainIntegral = _node("DomainIntegral", 1, "``integral(expr)``: ``expr`` integrated over the whole domain (a scalar).")
+SpectralDiff = _node("SpectralDiff", 3, "``SpectralDiff(expr, axis, n)``: Fourier pseudo-spectral n-th derivative "
+                     "along a periodic axis.")
+SpectralLaplacian = _node("SpectralLaplacian", 1, "``SpectralLaplacian(expr)``: the Laplacian on an all-periodic "
+                          "spectral grid (one n-D transform).")
+StencilDiff = _node("StencilDiff", 3, "``StencilDiff(padded_expr, axis, n)``: a centred finite difference of "
+                    "``padded_expr``, which is evaluated on the grid extended by ghost points along ``axis`` "
+                    "(its symbols are the padded copies of fields and coordinates).")
+FluxDiv = _node("FluxDiv", 2, "``FluxDiv(face_expr, axis)``: the conservative difference "
+                "``(F[i+1/2] - F[i-1/2]) / h``.")
+Face = _node("Face", 2, "``Face(padded_symbol, axis)``: a value interpolated to the cell faces along ``axis``.")
+FaceDiff = _node("FaceDiff", 2, "``FaceDiff(padded_symbol, axis)``: the compact difference ``(u[i+1] - u[i]) / h`` "
+                 "at the faces.")
+GridIntegral = _node("GridIntegral", 1, "``GridIntegral(expr)``: the quadrature of ``expr`` with the grid's weights.")
 
 
 SPATIAL_NODES = (Diff, Laplacian, DomainIntegral)
