@@ -105,3 +105,13 @@ def test_plot_fields_writes_a_png(tmp_path):
                    observable_names=(), fields={"u": np.ones((4, 8, 8)) * 1j}, grid={"x": x, "y": x})
     assert plot_fields(one, tmp_path / "a.png").stat().st_size > 0
     assert plot_fields(two, tmp_path / "b.png").stat().st_size > 0
+
+
+def test_pure_jax_solver_returns_fields_on_the_grid():
+    import jax
+    import jax.numpy as jnp
+
+    f = modelc.parse(MIXED, cache_modules=False).solver(rtol=1e-8)
+    out = jax.jit(f)({}, {}, jnp.linspace(0.0, 1.0, 3))
+    assert out["u"].shape == (3, 16) and out["m"].shape == (3,)
+    assert float(out["m"][-1]) == pytest.approx(2 * np.pi, rel=1e-7)
