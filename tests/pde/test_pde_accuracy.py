@@ -115,3 +115,42 @@ def test_keller_segel_zero_flux_conserves_cells(semi_discrete, examples_dir):
     mass = [np.sum(w * s["n"]) for s in states]
     assert max(abs(m - mass[0]) for m in mass) / mass[0] < 1e-12
     assert np.ptp(states[-1]["n"]) > np.ptp(states[0]["n"])  # the cells aggregate
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("order", [2, 4])
+def test_periodic_finite_differences_converge_at_their_order(semi_discrete, order):
+    text = """
+domain x = [0, 2*pi], periodic, points = {n}, method = fd, order = {order}
+field u = sin(x)
+der(u) = diff(u, x, 2) - diff(u, x)
+"""
+    errors = []
+    for n in (16, 32):
+        sd = semi_discrete(text.format(n=n, order=order))
+        x = sd.grid()["x"]
+        errors.append(np.max(np.abs(sd.run(0.5)[0]["u"] - np.exp(-0.5) * np.sin(x - 0.5))))
+    assert abs(np.log2(errors[0] / errors[1]) - order) < 0.3
+
+
+def test_2d_bounded_grid_with_mixed_conditions_converges(semi_discrete):
+    # u = exp(-2 pi^2 t) sin(pi x) sin(pi y) + x y: Dirichlet values that vary along the
+    # edge and a time-dependent Neumann slope
+    text = """
+domain x = [0, 1], points = {n}
+domain y = [0, 1], points = {n}
+field u = sin(pi*x)*sin(pi*y) + x*y
+boundary u = 0 at x = 0
+boundary u = y at x = 1
+boundary u = 0 at y = 0
+boundary diff(u, y) = x - pi*sin(pi*x)*exp(-2*pi^2*t) at y = 1
+der(u) = laplacian(u)
+"""
+    errors = []
+    for n in (11, 21):
+        sd = semi_discrete(text.format(n=n))
+        g = sd.grid()
+        x, y = np.meshgrid(g["x"], g["y"], indexing="ij")
+        exact = np.exp(-2 * np.pi**2 * 0.05) * np.sin(np.pi * x) * np.sin(np.pi * y) + x * y
+        errors.append(np.max(np.abs(sd.run(0.05)[0]["u"] - exact)))
+    assert abs(np.log2(errors[0] / errors[1]) - 2) < 0.3
