@@ -32,6 +32,7 @@ __all__ = [
     "face_diff",
     "flux_div",
     "integrate",
+    "upwind",
 ]
 
 
@@ -296,3 +297,17 @@ def flux_div(faces, axis: int, h):
     """``(F[i+1/2] - F[i-1/2]) / h`` at the nodes from the face values ``F``."""
     n = faces.shape[axis] - 1
     return (_take(faces, axis, 1, n + 1) - _take(faces, axis, 0, n)) / h
+
+
+
+def upwind(coefficient, padded, axis: int, ghosts: int, h):
+    """``coefficient * du/dx`` by first-order upwind differences; ``padded`` has ``ghosts`` per end.
+
+    The flow ``-coefficient`` carries ``u``: where the coefficient is negative
+    (flow towards larger x) the backward difference is used, else the forward one.
+    """
+    n = padded.shape[axis] - 2 * ghosts
+    centre = _take(padded, axis, ghosts, ghosts + n)
+    backward = (centre - _take(padded, axis, ghosts - 1, ghosts - 1 + n)) / h
+    forward = (_take(padded, axis, ghosts + 1, ghosts + 1 + n) - centre) / h
+    return jnp.where(coefficient < 0, coefficient * backward, coefficient * forward)

@@ -214,7 +214,8 @@ class Domain:
 
     ``method`` is ``"spectral"`` (periodic axes only) or ``"fd"``; ``order`` is
     the finite-difference order (2 or 4); ``dealias`` turns the 2/3-rule filter
-    of nonlinear right-hand sides on spectral axes on or off.
+    of nonlinear right-hand sides on spectral axes on or off; ``upwind`` makes
+    first derivatives of fields along an fd axis first-order upwind differences.
     """
 
     name: str
@@ -226,6 +227,7 @@ class Domain:
     order: int
     dealias: bool
     span: Span
+    upwind: bool = False
 
 
 @dataclass(frozen=True)

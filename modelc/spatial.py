@@ -22,6 +22,7 @@ __all__ = [
     "Face",
     "FaceDiff",
     "GridIntegral",
+    "Upwind",
     "SPATIAL_NODES",
 ]
 
@@ -46,6 +47,8 @@ FluxDiv = _node("FluxDiv", 2, "``FluxDiv(face_expr, axis)``: the conservative di
 Face = _node("Face", 2, "``Face(padded_symbol, axis)``: a value interpolated to the cell faces along ``axis``.")
 FaceDiff = _node("FaceDiff", 2, "``FaceDiff(padded_symbol, axis)``: the compact difference ``(u[i+1] - u[i]) / h`` "
                  "at the faces.")
+Upwind = _node("Upwind", 4, "``Upwind(coefficient, padded_field, axis, ghosts)``: ``coefficient * d(field)/d(axis)`` "
+               "by first-order differences taken from the side the flow comes from.")
 GridIntegral = _node("GridIntegral", 1, "``GridIntegral(expr)``: the quadrature of ``expr`` with the grid's weights.")
 
 

@@ -73,6 +73,12 @@ class FieldPrinter(JaxPrinter):
         index, h, _, _ = self._axis(expr.args[1])
         return f"fieldops.face_diff({self._print(expr.args[0])}, {index}, {h})"
 
+    def _print_Upwind(self, expr):
+        coefficient, padded, axis, ghosts = expr.args
+        index, h, _, _ = self._axis(axis)
+        return (f"fieldops.upwind({self._print(coefficient)}, {self._print(padded)}, {index}, "
+                f"{int(ghosts)}, {h})")
+
     def _print_GridIntegral(self, expr):
         return f"fieldops.integrate({self._print(expr.args[0])}, {self._weights})"
 

@@ -24,7 +24,7 @@ from .syntax import BoundaryStmt, DomainOption, DomainStmt, Program
 
 __all__ = ["check_fields", "build_fields"]
 
-_FLAGS = {"periodic"}
+_FLAGS = {"periodic", "upwind"}
 _VALUES = {"points", "method", "order", "dealias"}
 _METHODS = ("spectral", "fd")
 
@@ -54,10 +54,11 @@ def check_fields(program: Program, table: dict) -> list[Diagnostic]:
 
 def _domain_settings(domain: DomainStmt, diags: list[Diagnostic]) -> dict:
     """The domain's options as a dict (periodic, points, method, order, dealias)."""
-    settings = {"periodic": False, "points": None, "method": None, "order": 2, "dealias": True}
+    settings = {"periodic": False, "points": None, "method": None, "order": 2, "dealias": True,
+                "upwind": False}
     for opt in domain.options:
         if opt.key in _FLAGS and opt.value is None:
-            settings["periodic"] = True
+            settings[opt.key] = True
         elif opt.key in _VALUES and opt.value is not None:
             value = _option_value(opt, diags)
             if value is not None:
@@ -65,9 +66,12 @@ def _domain_settings(domain: DomainStmt, diags: list[Diagnostic]) -> dict:
         else:
             diags.append(Diagnostic(opt.key_span, f"unknown domain option `{opt.key}`",
                                     "the options are periodic, points = N, method = spectral | fd, "
-                                    "order = 2 | 4, dealias = on | off"))
+                                    "order = 2 | 4, dealias = on | off, upwind"))
     if settings["method"] is None:
         settings["method"] = "spectral" if settings["periodic"] else "fd"
+    if settings["upwind"] and settings["method"] != "fd":
+        diags.append(Diagnostic(domain.span, f"`upwind` needs finite differences on axis `{domain.name}`",
+                                "add `method = fd` (spectral derivatives have no upwind form)"))
     if settings["method"] == "spectral" and not settings["periodic"]:
         diags.append(Diagnostic(domain.span, f"axis `{domain.name}` uses the spectral method but is not periodic",
                                 "add `periodic`, or use `method = fd` on a bounded axis"))
@@ -225,7 +229,7 @@ def build_fields(program: Program) -> dict:
     for d in program.domains:
         s = _domain_settings(d, [])
         domains.append(ir.Domain(d.name, d.lower, d.upper, s["periodic"], s["points"], s["method"],
-                                 s["order"], s["dealias"], d.span))
+                                 s["order"], s["dealias"], d.span, s["upwind"]))
     fields = [ir.Field(f.name, f.expr, f.name in program.complex_fields, f.span)
               for f in program.of_kind("field")]
     table = {f.name: f for f in program.of_kind("field")}

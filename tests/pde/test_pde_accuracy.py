@@ -154,3 +154,19 @@ der(u) = laplacian(u)
         exact = np.exp(-2 * np.pi**2 * 0.05) * np.sin(np.pi * x) * np.sin(np.pi * y) + x * y
         errors.append(np.max(np.abs(sd.run(0.05)[0]["u"] - exact)))
     assert abs(np.log2(errors[0] / errors[1]) - 2) < 0.3
+
+
+def test_upwind_advection_of_a_step_is_monotone(semi_discrete):
+    text = """
+domain z = [0, 1], points = 101{option}
+field c = if(z < 0.3, 1, 0)
+boundary c = 1 at z = 0
+boundary diff(c, z) = 0 at z = 1
+der(c) = -diff(c, z)
+"""
+    central = semi_discrete(text.format(option="")).run(0.3, rtol=1e-8)[0]["c"]
+    upwind = semi_discrete(text.format(option=", upwind")).run(0.3, rtol=1e-8)[0]["c"]
+    assert central.max() > 1.1  # centred differences overshoot at the front
+    assert upwind.max() <= 1 + 1e-9 and upwind.min() >= -1e-9  # upwind differences do not
+    z = np.linspace(0, 1, 101)
+    assert np.all(upwind[z < 0.5] > 0.5) and np.all(upwind[z > 0.7] < 0.1)  # the front moved by 0.3

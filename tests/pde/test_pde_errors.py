@@ -45,6 +45,9 @@ CASES = {
     "spectral on a bounded axis": (
         "domain x = [0, 1], points = 16, method = spectral\nfield u = x\n" + ENDS + "der(u) = u\n",
         1, 1, "uses the spectral method but is not periodic"),
+    "upwind on a spectral axis": (
+        "domain x = [0, 1], periodic, points = 16, upwind\nfield u = x\nder(u) = u\n",
+        1, 1, "`upwind` needs finite differences on axis `x`"),
     "field without equation": (
         "domain x = [0, 1], periodic, points = 16\nfield u = x\n",
         2, 7, "field `u` has no equation"),

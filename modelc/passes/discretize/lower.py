@@ -10,6 +10,9 @@
   evaluated at the cell faces (`Face`, `FaceDiff`) and differenced
   (`FluxDiv`), so that zero-flux boundaries conserve the trapezoidal mass to
   round-off. The flux form is second order.
+* On an fd axis declared ``upwind``, a term ``c * diff(u, x)`` of a sum (``u`` a
+  field) becomes `Upwind`: first-order one-sided differences from the side the
+  flow ``-c`` comes from.
 * ``integral(e)`` becomes `GridIntegral` (rectangle rule on periodic axes,
   which is spectrally accurate, trapezoidal on bounded ones).
 """
@@ -35,7 +38,25 @@ def lower_expr(expr: sympy.Expr, grid: Grid, span: Span | None) -> sympy.Expr:
         return _laplacian(expr.args[0], grid, span)
     if isinstance(expr, spatial.Diff):
         return _diff(expr, grid, span)
+    if isinstance(expr, sympy.Mul):
+        upwind = _upwind_term(expr, grid, span)
+        if upwind is not None:
+            return upwind
     return expr.func(*(lower_expr(a, grid, span) for a in expr.args))
+
+
+def _upwind_term(term: sympy.Expr, grid: Grid, span: Span | None) -> sympy.Expr | None:
+    """``c * diff(u, x)`` as `Upwind` on an upwind axis, else None."""
+    factors = sympy.Mul.make_args(term)
+    for i, f in enumerate(factors):
+        if isinstance(f, spatial.Diff) and int(f.args[2]) == 1 and grid.is_field(f.args[0]):
+            domain = grid.domains[f.args[1].name]
+            if domain.upwind:
+                rest = sympy.Mul(*(factors[:i] + factors[i + 1:]))
+                ghosts = domain.order // 2
+                padded = grid.pad_symbol(f.args[0].name, domain.name, ghosts)
+                return spatial.Upwind(lower_expr(rest, grid, span), padded, f.args[1], ghosts)
+    return None
 
 
 def _laplacian(arg: sympy.Expr, grid: Grid, span: Span | None) -> sympy.Expr:
