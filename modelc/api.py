@@ -23,9 +23,17 @@ def lower_reactions(model):
     return run(model)
 
 
-# Pure passes ``ir.Model -> ir.Model``, in order. (PDE discretisation,
-# simplification and splitting join here as they are built.)
-PASSES: tuple = (lower_reactions,)
+def discretize(model):
+    """Fields on domains -> a semi-discrete system by the method of lines
+    (`modelc.passes.discretize`; a model without fields is returned unchanged)."""
+    from .passes.discretize import discretize as run
+
+    return run(model)
+
+
+# Pure passes ``ir.Model -> ir.Model``, in order. (Simplification and
+# splitting join here as they are built.)
+PASSES: tuple = (lower_reactions, discretize)
 
 
 SBML_SUFFIXES = (".xml", ".sbml")

@@ -164,8 +164,10 @@ def _simulate(args) -> int:
         print(f"wrote {out}")
     if args.plot:
         from .plot import plot_solution
+        from .plot_fields import plot_fields
 
-        plot_solution(sol, args.plot, title=model.doc or model.name)
+        plot = plot_fields if sol.fields else plot_solution
+        plot(sol, args.plot, title=model.doc or model.name)
         print(f"wrote {args.plot}")
     return 0 if sol.ok else 1
 

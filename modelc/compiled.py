@@ -81,8 +81,27 @@ class CompiledModel:
         p = self.module.parameter_vector(dict(params or {}))
         y = self.module.initial_state(p, dict(y0 or {}))
         values = dict(zip(self.param_names, np.asarray(p).tolist()))
-        values.update(zip(self.state_names, np.asarray(y).tolist()))
+        if self.is_field_model:
+            unpacked = self.module.unpack(jnp.asarray(0.0, p.dtype), y, p)
+            values.update({k: (np.asarray(v) if np.ndim(v) else float(v)) for k, v in unpacked.items()})
+        else:
+            values.update(zip(self.state_names, np.asarray(y).tolist()))
         return values
+
+    @property
+    def is_field_model(self) -> bool:
+        """True for a model with fields on a grid (see `field_names`, `grid`)."""
+        return hasattr(self.module, "STATE_LAYOUT")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """The fields of a PDE model (empty for an ODE model)."""
+        return getattr(self.module, "FIELD_NAMES", ())
+
+    def grid(self, params: dict | None = None) -> dict:
+        """The grid nodes of each axis of a field model, by axis name (after parameter overrides)."""
+        p = self.module.parameter_vector(dict(params or {}))
+        return {k: np.asarray(v) for k, v in self.module.grid(p).items()}
 
     @property
     def ir(self):
@@ -150,20 +169,30 @@ class CompiledModel:
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
         run = self._run_function(method, max_steps, dt0 is not None, _controller(controller))
-        raw, obs = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
-                       rtol, atol, dt0)
+        raw, obs, extra = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
+                              rtol, atol, dt0)
         status = solvers.Status(int(raw.status))
         if status != solvers.Status.SUCCESS:
             warnings.warn(f"model {self.name!r}: {status.message}", RuntimeWarning, stacklevel=2)
         start = 1 if drop_first else 0
+        y, state_names, fields, grid = np.asarray(raw.ys)[start:], self.state_names, {}, {}
+        if extra is not None:
+            unpacked, grid = extra
+            state_names = tuple(n for n in self.state_names if n not in self.field_names)
+            y = np.stack([np.asarray(unpacked[n])[start:] for n in state_names], axis=-1) if state_names \
+                else np.zeros((len(raw.ts) - start, 0))
+            fields = {n: np.asarray(unpacked[n])[start:] for n in self.field_names}
+            grid = {k: np.asarray(v) for k, v in grid.items()}
         return Solution(
             t=np.asarray(raw.ts)[start:],
-            y=np.asarray(raw.ys)[start:],
-            state_names=self.state_names,
+            y=y,
+            state_names=state_names,
             observables=np.asarray(obs)[start:],
             observable_names=self.observable_names,
             stats=_stats(raw, method, auto_reason),
             status=status,
+            fields=fields,
+            grid=grid,
         )
 
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
@@ -182,6 +211,7 @@ class CompiledModel:
         controller = _controller(controller)
         names = self.state_names
         jacobian = self.jacobian
+        fielded = self.is_field_model
         _check_method(method)
 
         def solve(y0, params, ts):
@@ -190,7 +220,10 @@ class CompiledModel:
             raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
                                     dt0=dt0, max_steps=max_steps, jac=jacobian,
                                     controller=controller)
-            states = {name: raw.ys[:, i] for i, name in enumerate(names)}
+            if fielded:
+                states = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+            else:
+                states = {name: raw.ys[:, i] for i, name in enumerate(names)}
             if full_output:
                 info = {k: getattr(raw, k) for k in _COUNTERS + ("status",)}
                 return states, info
@@ -204,6 +237,7 @@ class CompiledModel:
         if key not in self._jitted:
             module = self.module
             jacobian = self.jacobian
+            fielded = self.is_field_model
 
             def run(y0, params, ts, rtol, atol, dt0):
                 p = module.parameter_vector(params).astype(ts.dtype)
@@ -212,7 +246,11 @@ class CompiledModel:
                                         atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                         controller=controller)
                 obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
-                return raw, obs
+                extra = None
+                if fielded:
+                    unpacked = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+                    extra = (unpacked, module.grid(p))
+                return raw, obs, extra
 
             self._jitted[key] = jax.jit(run)
         return self._jitted[key]

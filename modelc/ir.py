@@ -27,6 +27,11 @@ __all__ = [
     "Reaction",
     "ConservationLaw",
     "ReactionNetwork",
+    "Domain",
+    "Field",
+    "Boundary",
+    "LinearOperator",
+    "Discretization",
     "Model",
 ]
 
@@ -204,6 +209,94 @@ class ReactionNetwork:
 
 
 @dataclass(frozen=True)
+class Domain:
+    """``domain x = [lower, upper], ...``: one axis of the tensor-product grid.
+
+    ``method`` is ``"spectral"`` (periodic axes only) or ``"fd"``; ``order`` is
+    the finite-difference order (2 or 4); ``dealias`` turns the 2/3-rule filter
+    of nonlinear right-hand sides on spectral axes on or off; ``upwind`` makes
+    first derivatives of fields along an fd axis first-order upwind differences.
+    """
+
+    name: str
+    lower: sympy.Expr
+    upper: sympy.Expr
+    periodic: bool
+    points: int
+    method: str
+    order: int
+    dealias: bool
+    span: Span
+    upwind: bool = False
+
+
+@dataclass(frozen=True)
+class Field:
+    """``field u = initial`` (``complex`` for ``field psi: complex = ...``); ``initial`` uses
+    parameters and the domain coordinates."""
+
+    name: str
+    initial: sympy.Expr
+    complex: bool
+    span: Span
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """``boundary u = value at x = end`` (``dirichlet``) or ``boundary diff(u, x) = value ...``
+    (``neumann``); ``side`` is ``"lower"`` or ``"upper"``."""
+
+    field: str
+    axis: str
+    side: str
+    kind: str
+    value: sympy.Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class LinearOperator:
+    """The linear, constant-coefficient part ``L u`` of a field's right-hand side.
+
+    ``terms`` are ``(coefficient, orders)`` pairs: ``coefficient`` uses only
+    parameters and ``orders`` gives the derivative order along each axis, so
+    the term is ``coefficient * d^orders u``. On all-periodic spectral grids
+    ``symbol`` is its Fourier symbol in the wavenumbers ``k_<axis>`` (a
+    diagonal in Fourier space), else None. ``nonlinear`` is the rest of the
+    right-hand side, ``rhs = L u + nonlinear``.
+    """
+
+    field: str
+    terms: tuple[tuple[sympy.Expr, tuple[int, ...]], ...]
+    symbol: sympy.Expr | None
+    nonlinear: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Discretization:
+    """What the discretize pass (`modelc.passes.discretize`) produced.
+
+    ``rhs`` maps each field to its semi-discrete right-hand side and ``observes``
+    and ``state_rhs`` hold scalar expressions, all with the discrete operators of
+    `modelc.spatial`, lets inlined. ``pads`` lists the ghost-padded copies used by
+    finite differences: ``(symbol name, field or axis name, axis, ghosts)``.
+    ``initial`` maps each field to its initial value on the grid;
+    ``dealias`` names the fields whose right-hand side is filtered by the 2/3 rule.
+    ``split`` maps the fields of an all-periodic spectral grid that have a linear
+    part to their discretised nonlinear part: code generation applies ``L`` as
+    one diagonal in Fourier space (`modelc.fieldops.spectral_linear`).
+    """
+
+    rhs: tuple[tuple[str, sympy.Expr], ...]
+    state_rhs: tuple[tuple[str, sympy.Expr], ...]
+    observes: tuple[tuple[str, sympy.Expr], ...]
+    pads: tuple[tuple[str, str, str, int], ...]
+    linear: tuple[LinearOperator, ...]
+    dealias: tuple[str, ...]
+    split: tuple[tuple[str, sympy.Expr], ...] = ()
+
+
+@dataclass(frozen=True)
 class Model:
     """A whole model: declarations in source order, plus its source text.
 
@@ -226,6 +319,11 @@ class Model:
     species: tuple[Species, ...] = ()
     reactions: tuple[Reaction, ...] = ()
     network: ReactionNetwork | None = None
+    domains: tuple[Domain, ...] = ()
+    fields: tuple[Field, ...] = ()
+    boundaries: tuple[Boundary, ...] = ()
+    field_derivatives: tuple[Derivative, ...] = ()
+    discretization: Discretization | None = None
 
     @property
     def state_names(self) -> tuple[str, ...]:
@@ -242,9 +340,14 @@ class Model:
         """Observable names in declaration order."""
         return tuple(o.name for o in self.observes)
 
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Field names in declaration order."""
+        return tuple(f.name for f in self.fields)
+
     def derivative_of(self, state: str) -> Derivative:
-        """The ``der`` equation of ``state``."""
-        for d in self.derivatives:
+        """The ``der`` equation of ``state`` (or of a field)."""
+        for d in self.derivatives + self.field_derivatives:
             if d.state == state:
                 return d
         raise KeyError(state)

@@ -26,13 +26,44 @@ def describe(model: Model) -> str:
         lines += [f"  {o.name} = {sympy.sstr(o.expr)}" for o in model.observes]
     if model.network is not None:
         lines += describe_network(model.network)
-    lines.append("\nequations (lets inlined):")
+    if model.fields:
+        lines += describe_fields(model)
     flat = inline_lets(model)
+    if flat.derivatives or not model.fields:
+        lines.append("\nequations (lets inlined):")
     lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
     opts = {k: v for k, v in vars(model.simulate).items() if k != "span" and v is not None}
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
     return "\n".join(lines)
+
+
+def describe_fields(model: Model) -> list[str]:
+    """Lines describing the grid, fields, boundaries and the linear operators found."""
+    lines = ["\ndomains:"]
+    for d in model.domains:
+        kind = "periodic" if d.periodic else "bounded"
+        method = d.method + (f" order {d.order}" if d.method == "fd" else "")
+        method += ", dealias" if d.method == "spectral" and d.dealias else ""
+        lines.append(f"  {d.name} in [{sympy.sstr(d.lower)}, {sympy.sstr(d.upper)}], {kind}, "
+                     f"{d.points} points, {method}")
+    lines.append("\nfields (initial values):")
+    lines += [f"  {f.name}{': complex' if f.complex else ''} = {sympy.sstr(f.initial)}" for f in model.fields]
+    if model.boundaries:
+        lines.append("\nboundaries:")
+        lines += [f"  {b.kind} {b.field} = {sympy.sstr(b.value)} at the {b.side} end of {b.axis}"
+                  if b.kind == "dirichlet" else
+                  f"  {b.kind} d{b.field}/d{b.axis} = {sympy.sstr(b.value)} at the {b.side} end of {b.axis}"
+                  for b in model.boundaries]
+    lines.append("\nfield equations:")
+    lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in model.field_derivatives]
+    if model.discretization is not None:
+        lines.append("\nlinear part L u (constant coefficients; Fourier symbol where all axes are spectral):")
+        for op in model.discretization.linear:
+            symbol = f"   symbol {sympy.sstr(op.symbol)}" if op.symbol is not None else ""
+            terms = " + ".join(f"({sympy.sstr(c)})*d^{o}" for c, o in op.terms) or "0"
+            lines.append(f"  {op.field}: {terms}{symbol}")
+    return lines
 
 
 def describe_network(network: ReactionNetwork) -> list[str]:

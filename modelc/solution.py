@@ -25,6 +25,9 @@ class Solution:
         stats: at least ``nfe``, ``steps``, ``accepted``, ``rejected``, ``method``.
         status: a `modelc.Status`; anything but ``SUCCESS`` means the outputs
             after the failure time are NaN.
+        fields: for field models, each field by name, shape (n, *grid)
+            (complex for complex fields); `y` then holds the scalar states only.
+        grid: for field models, the nodes of each axis by name.
     """
 
     t: np.ndarray
@@ -34,14 +37,18 @@ class Solution:
     observable_names: tuple[str, ...]
     stats: dict = field(default_factory=dict)
     status: object = None
+    fields: dict = field(default_factory=dict)
+    grid: dict = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        """A state or observable over time, by name."""
+        """A state, field or observable over time, by name."""
+        if name in self.fields:
+            return self.fields[name]
         if name in self.state_names:
             return self.y[..., self.state_names.index(name)]
         if name in self.observable_names:
             return self.observables[..., self.observable_names.index(name)]
-        known = self.state_names + self.observable_names
+        known = self.state_names + tuple(self.fields) + self.observable_names
         close = difflib.get_close_matches(name, known, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise KeyError(f"no state or observable named {name!r}{hint} (known: {', '.join(known)})")
@@ -74,5 +81,7 @@ class Solution:
         """Write every column by name, plus the statistics, as a NumPy ``.npz`` file."""
         arrays = {"t": self.t}
         arrays.update({name: self[name] for name in self.names})
+        arrays.update(self.fields)
+        arrays.update({f"grid_{axis}": nodes for axis, nodes in self.grid.items()})
         arrays.update({f"stats_{k}": np.asarray(v) for k, v in self.stats.items()})
         np.savez(path, **arrays)

@@ -74,3 +74,28 @@ def test_robertson_network_agrees_with_scipy_radau(examples_dir):
     big = ref > 1e-12
     assert np.max(np.abs(sol.y[big] - ref[big]) / ref[big]) < 1e-6
     assert np.max(np.abs(sol.y.sum(axis=1) - 1.0)) < 1e-10
+
+
+PDE_EXAMPLES = ["heat_2d", "burgers", "kuramoto_sivashinsky", "nlse_soliton", "nlse_collision",
+                "nlse_modulation", "kdv", "allen_cahn", "gray_scott", "keller_segel", "chromatography"]
+
+
+def _short_field_run(path):
+    m = modelc.load(path)
+    sol = m.solve(t=(0, 0.05), points=3)
+    assert sol.ok, sol.message
+    assert sol.fields and all(np.all(np.isfinite(v)) for v in sol.fields.values())
+    assert all(v.shape == (3, *(g.size for g in sol.grid.values())) for v in sol.fields.values())
+    return sol
+
+
+def test_pde_example_heat_1d_runs(examples_dir):
+    sol = _short_field_run(examples_dir / "heat_1d.model")
+    x = sol.grid["x"]
+    assert np.max(np.abs(sol["u"][-1] - np.exp(-np.pi**2 * 0.05) * np.sin(np.pi * x))) < 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PDE_EXAMPLES)
+def test_pde_example_runs(examples_dir, name):
+    _short_field_run(examples_dir / f"{name}.model")

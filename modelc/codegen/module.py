@@ -34,7 +34,12 @@ _INDENT = "    "
 
 
 def generate_module(model: Model, source_hash: str = "") -> str:
-    """Return the source text of the generated module for ``model``."""
+    """Return the source text of the generated module for ``model``
+    (a model with fields goes to `modelc.codegen.fields`)."""
+    if model.fields:
+        from .fields import generate_field_module
+
+        return generate_field_module(model, source_hash)
     names = python_names(_user_names(model))
     names[TIME.name] = "t"
     printer = JaxPrinter(names)

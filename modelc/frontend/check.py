@@ -35,6 +35,7 @@ from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
 from ..solvers import METHODS
+from .check_fields import check_fields
 from .check_reactions import check_reactions, reacting_species
 from .syntax import CONSTANTS, RESERVED, STATEMENT_WORDS, Decl, Program, Ref, SimOption
 
@@ -44,11 +45,14 @@ SIMULATE_METHODS = tuple(METHODS)
 SIMULATE_OPTIONS = ("t", "method", "rtol", "atol", "points")
 
 # What each kind of declaration may use in its expression.
-_DYNAMIC = {"parameter", "state", "species", "let", "time"}
+_DYNAMIC = {"parameter", "state", "species", "let", "time", "field", "domain"}
 _ALLOWED = {
     "parameter": {"parameter"},
     "state": {"parameter"},
     "species": {"parameter"},
+    "domain": {"parameter"},
+    "field": {"parameter", "domain"},
+    "boundary": {"parameter", "time", "domain", "field", "state", "let"},
     "let": _DYNAMIC,
     "observe": _DYNAMIC,
     "der": _DYNAMIC,
@@ -58,6 +62,8 @@ _ARTICLE = {
     "parameter": "a parameter",
     "state": "a state",
     "species": "a species",
+    "field": "a field",
+    "domain": "a domain axis",
     "let": "a let",
     "observe": "an observable",
 }
@@ -78,6 +84,7 @@ def check(program: Program) -> list[Diagnostic]:
     diags += _check_uses(program, table)
     diags += _check_ders(program, table)
     diags += check_reactions(program, table)
+    diags += check_fields(program, table)
     diags += _check_let_cycles(program, table)
     diags += simulate_options(program)[1]
     return diags
@@ -151,7 +158,8 @@ def _check_uses(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     undefined: dict[str, list[Span]] = {}
     users = [(d.kind, d.name, d.refs, d) for d in program.decls] + [
         ("der", d.state, d.refs, None) for d in program.ders
-    ] + [("rate", r.label, item.refs, None) for r in program.reactions for item in r.rates]
+    ] + [("rate", r.label, item.refs, None) for r in program.reactions for item in r.rates] + [
+        ("boundary", "", b.lhs_refs + b.value_refs, None) for b in program.boundaries]
     for kind, owner, refs, decl in users:
         for ref in refs:
             if ref.name != "t" and ref.name not in table:
@@ -237,7 +245,7 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             diags.append(Diagnostic(der.name_span, f"`der({der.state})`: `{der.state}` is not declared", hint))
         elif target.kind == "species":
             diags.append(_der_of_species(der, target, program))
-        elif target.kind != "state":
+        elif target.kind not in ("state", "field"):
             diags.append(
                 Diagnostic(
                     der.name_span,
@@ -247,12 +255,12 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             )
         else:
             seen[der.state] = der.span
-    for state in program.of_kind("state"):
+    for state in program.of_kind("state") + program.of_kind("field"):
         if table.get(state.name) is state and state.name not in seen:
             diags.append(
                 Diagnostic(
                     state.name_span,
-                    f"state `{state.name}` has no equation",
+                    f"{state.kind} `{state.name}` has no equation",
                     f"add `der({state.name}) = ...` (write `der({state.name}) = 0` for a constant state)",
                 )
             )

@@ -26,6 +26,7 @@ from .. import ir
 from ..errors import Diagnostic, ModelError, Span
 from ..resources import grammar_path
 from .check import check, simulate_options
+from .check_fields import build_fields
 from .check_reactions import build_reactions
 from .syntax import STATEMENT_WORDS, Program
 from .syntax_errors import Bracket, describe, unclosed_bracket
@@ -147,7 +148,7 @@ def parse_program(text: str, file: str = "<string>") -> tuple[Program | None, li
 def _transform(
     tree, text: str, file: str, line_offset: int = 0, lines: list[str] | None = None
 ) -> tuple[Program | None, list[Diagnostic]]:
-    transformer = ModelTransformer(file, text, line_offset, lines)
+    transformer = ModelTransformer(file, text, line_offset, lines, real_names=_real_names(tree))
     try:
         program = transformer.transform(tree)
     except VisitError as exc:
@@ -157,6 +158,19 @@ def _transform(
         span = Span(file, getattr(meta, "line", 1) + line_offset, getattr(meta, "column", 1))
         return None, [Diagnostic(span, "this expression is nested too deeply", "split it up with `let`")]
     return program, transformer.diagnostics
+
+
+def _real_names(tree) -> set[str] | None:
+    """None when the file has no complex field (every name is real); else the names known
+    to be real (parameters and domain axes), so that the others carry no real assumption."""
+    typed = [t for t in tree.find_data("typed_field") if str(t.children[1]) == "complex"]
+    if not typed:
+        return None
+    names = {"t"}
+    for decl in tree.find_data("parameter_decl"):
+        names |= {str(b.children[0]) for b in decl.children if getattr(b, "data", None) == "binding"}
+    names |= {str(d.children[0]) for d in tree.find_data("domain_decl")}
+    return names
 
 
 def _chunks(lines: list[str]) -> list[tuple[int, str]]:
@@ -272,6 +286,7 @@ def _build(program: Program) -> ir.Model:
         source=program.source,
         species=tuple(ir.Species(d.name, d.expr, d.span) for d in program.of_kind("species")),
         reactions=build_reactions(program),
+        **build_fields(program),
     )
 
 

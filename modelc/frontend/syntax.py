@@ -29,6 +29,10 @@ __all__ = [
     "Term",
     "RateItem",
     "ReactionStmt",
+    "DomainOption",
+    "DomainStmt",
+    "BoundaryStmt",
+    "AxisUse",
     "Program",
 ]
 
@@ -38,7 +42,7 @@ STATEMENT_WORDS = frozenset(
     "boundary external simulate".split()
 )
 #: Statement words of language sections this version does not build yet.
-FUTURE_WORDS = frozenset("domain field boundary external".split())
+FUTURE_WORDS = frozenset({"external"})
 #: Names with a fixed meaning in expressions: time, pi and the imaginary unit.
 CONSTANTS = {"t": "time", "pi": "the constant pi", "I": "the imaginary unit"}
 #: Words of conditions; a name spelled like one could never be used.
@@ -141,6 +145,57 @@ class ReactionStmt:
     span: Span
 
 
+@dataclass(frozen=True)
+class DomainOption:
+    """One option of a ``domain`` line: a flag word (``value`` is None) or ``key = value``."""
+
+    key: str
+    key_span: Span
+    value: sympy.Expr | None
+    value_span: Span | None
+    refs: tuple[Ref, ...]
+
+
+@dataclass(frozen=True)
+class DomainStmt:
+    """``domain x = [lower, upper], options``; also filed as a ``domain`` `Decl` of ``x``."""
+
+    name: str
+    name_span: Span
+    lower: sympy.Expr
+    upper: sympy.Expr
+    options: tuple[DomainOption, ...]
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class BoundaryStmt:
+    """``boundary lhs = value at axis = position`` as written."""
+
+    lhs: sympy.Expr
+    lhs_refs: tuple[Ref, ...]
+    lhs_span: Span
+    value: sympy.Expr
+    value_refs: tuple[Ref, ...]
+    value_span: Span
+    axis: str
+    axis_span: Span
+    position: sympy.Expr
+    position_refs: tuple[Ref, ...]
+    position_span: Span
+    span: Span
+
+
+@dataclass(frozen=True)
+class AxisUse:
+    """The axis argument of ``diff(expr, x, n)`` (checked to be a declared domain axis)."""
+
+    name: str
+    span: Span
+    call_span: Span
+
+
 @dataclass
 class Program:
     """All statements of one file, grouped by kind, each group in source order."""
@@ -152,10 +207,20 @@ class Program:
     ders: list[Der] = field(default_factory=list)
     simulate: list[SimOption] = field(default_factory=list)
     reactions: list[ReactionStmt] = field(default_factory=list)
+    domains: list[DomainStmt] = field(default_factory=list)
+    boundaries: list[BoundaryStmt] = field(default_factory=list)
+    axis_uses: list[AxisUse] = field(default_factory=list)
+    complex_fields: set[str] = field(default_factory=set)
 
-    def add(self, statement: Header | Decl | Der | SimOption | ReactionStmt) -> None:
+    def add(self, statement) -> None:
         """File one statement record under its kind."""
-        if isinstance(statement, ReactionStmt):
+        if isinstance(statement, DomainStmt):
+            self.domains.append(statement)
+            self.decls.append(Decl("domain", statement.name, statement.name_span, sympy.Integer(0),
+                                   statement.refs, statement.span))
+        elif isinstance(statement, BoundaryStmt):
+            self.boundaries.append(statement)
+        elif isinstance(statement, ReactionStmt):
             self.reactions.append(statement)
         elif isinstance(statement, Header):
             self.headers.append(statement)

@@ -20,7 +20,9 @@ from lark import Token, Transformer_NonRecursive, v_args
 from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
-from .syntax import Decl, Der, Header, Program, RateItem, ReactionStmt, Ref, SimOption, Term
+from .. import spatial
+from .syntax import (AxisUse, BoundaryStmt, Decl, Der, DomainOption, DomainStmt, Header, Program,
+                     RateItem, ReactionStmt, Ref, SimOption, Term)
 
 __all__ = ["ModelTransformer"]
 
@@ -29,11 +31,7 @@ __all__ = ["ModelTransformer"]
 _PLACEHOLDER = sympy.Symbol("__modelc_error__")
 # Exact integer powers larger than this many bits stay unevaluated (10^10^10).
 _MAX_EXACT_POWER_BITS = 100_000
-_SPATIAL = {"diff", "laplacian"}
 _FUTURE_SECTIONS = {
-    "domain": "fields and PDEs",
-    "field": "fields and PDEs",
-    "boundary": "fields and PDEs",
     "external": "external functions",
 }
 _CONDITION_HINT = "comparisons and and/or/not are conditions: use them as the first argument of if(condition, a, b)"
@@ -79,13 +77,17 @@ class ModelTransformer(Transformer_NonRecursive):
     After `transform`, ``diagnostics`` holds every problem found on the way.
     """
 
-    def __init__(self, file: str, source: str, line_offset: int = 0, lines: list[str] | None = None):
+    def __init__(self, file: str, source: str, line_offset: int = 0, lines: list[str] | None = None,
+                 real_names: set[str] | None = None):
         super().__init__(visit_tokens=False)
         self.file = file
         self.source = source
         self._offset = line_offset
         self._lines = source.split("\n") if lines is None else lines
+        self._real_names = real_names
         self.diagnostics: list[Diagnostic] = []
+        self.axis_uses: list[AxisUse] = []
+        self.complex_fields: set[str] = set()
 
     # ---- spans and diagnostics -------------------------------------------------
 
@@ -158,7 +160,12 @@ class ModelTransformer(Transformer_NonRecursive):
             return _Val(sympy.pi, False, span, ())
         if tok == "I":
             return _Val(sympy.I, False, span, ())
-        return _Val(ir.symbol(str(tok)), False, span, (Ref(str(tok), span),))
+        name = str(tok)
+        if self._real_names is not None and name not in self._real_names:
+            # A model with complex fields: names that may hold complex values carry no
+            # `real` assumption, so that SymPy keeps abs(psi)^2 as it is.
+            return _Val(sympy.Symbol(name), False, span, (Ref(name, span),))
+        return _Val(ir.symbol(name), False, span, (Ref(name, span),))
 
     def arguments(self, meta, children) -> list[_Val]:
         return list(children)
@@ -170,6 +177,8 @@ class ModelTransformer(Transformer_NonRecursive):
         refs = _merge(*args)
         if name == "if":
             return self._if(span, args, refs)
+        if name in _SPATIAL_CALLS:
+            return _SPATIAL_CALLS[name](self, span, args)
         fn = FUNCTIONS.get(name)
         if fn is None:
             self._unknown_function(tok)
@@ -198,16 +207,41 @@ class ModelTransformer(Transformer_NonRecursive):
         pieces = ((a.expr, cond.expr), (b.expr, True))
         return _Val(self._build(span, "`if(...)`", sympy.Piecewise, *pieces), False, span, refs)
 
+    def _diff(self, span: Span, args: list[_Val]) -> _Val:
+        """``diff(expr, x)`` or ``diff(expr, x, n)``: the axis is a bare name, n a whole number."""
+        refs = _merge(*args)
+        if len(args) not in (2, 3):
+            self._error(span, f"`diff` takes 2 or 3 arguments, got {len(args)}",
+                        "write `diff(u, x)` or `diff(u, x, 2)` (the n-th derivative along axis x)")
+            return _Val(_PLACEHOLDER, False, span, refs)
+        expr, axis = self._num(args[0]), args[1]
+        if not (isinstance(axis.expr, sympy.Symbol) and len(axis.refs) == 1):
+            self._error(axis.span, f"`{self._text(axis.span)}` is not an axis name",
+                        "the second argument of diff is a domain axis, e.g. `diff(u, x)`")
+            return _Val(_PLACEHOLDER, False, span, refs)
+        order = sympy.Integer(1)
+        if len(args) == 3:
+            order = args[2].expr
+            if args[2].refs or not (order.is_Integer and order >= 1):
+                self._error(args[2].span, f"the derivative order `{self._text(args[2].span)}` must be a whole number of at least 1",
+                            "write e.g. `diff(u, x, 2)` for the second derivative")
+                return _Val(_PLACEHOLDER, False, span, refs)
+        self.axis_uses.append(AxisUse(axis.refs[0].name, axis.span, span))
+        value = spatial.Diff(expr.expr, sympy.Symbol(axis.refs[0].name, real=True), order)
+        return _Val(value, False, span, expr.refs)
+
+    def _one_argument(self, name: str, node) -> Callable:
+        def build(span: Span, args: list[_Val]) -> _Val:
+            if len(args) != 1:
+                self._error(span, f"`{name}` takes 1 argument, got {len(args)}", f"write `{name}(expression)`")
+                return _Val(_PLACEHOLDER, False, span, _merge(*args))
+            arg = self._num(args[0])
+            return _Val(node(arg.expr), False, span, arg.refs)
+        return build
+
     def _unknown_function(self, tok: Token) -> None:
         name = str(tok)
         span = self._tok_span(tok)
-        if name in _SPATIAL:
-            self._error(
-                span,
-                f"`{name}` (spatial derivatives of fields) is not supported by this version of modelc yet",
-                "fields and PDEs are a later part of the language; write the equations with `state` and `der(...)` for now",
-            )
-            return
         close = difflib.get_close_matches(name, [*FUNCTIONS, "if"], n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
         hint += f"To multiply, write `{name}*(...)`."
@@ -376,6 +410,43 @@ class ModelTransformer(Transformer_NonRecursive):
         tok, val = children[0], self._num(children[1])
         return RateItem(str(tok), self._tok_span(tok), val.expr, val.refs, self._meta_span(meta))
 
+    # ---- fields and PDEs (validated in check_fields.py) -----------------------------
+
+    def domain_decl(self, meta, children) -> DomainStmt:
+        tok, lower, upper, *options = children
+        lower, upper = self._num(lower), self._num(upper)
+        options = tuple(o for o in options if o is not None)
+        refs = _merge(lower, upper) + tuple(r for o in options if o.key not in ("method", "dealias") for r in o.refs)
+        return DomainStmt(str(tok), self._tok_span(tok), lower.expr, upper.expr, options, refs,
+                          self._meta_span(meta))
+
+    def domain_value(self, meta, children) -> DomainOption:
+        tok, val = children[0], self._num(children[1])
+        return DomainOption(str(tok), self._tok_span(tok), val.expr, val.span, val.refs)
+
+    def domain_flag(self, meta, children) -> DomainOption:
+        tok = children[0]
+        return DomainOption(str(tok), self._tok_span(tok), None, None, ())
+
+    def field_decl(self, meta, children) -> list[Decl]:
+        return self._decls("field", children)
+
+    def typed_field(self, meta, children):
+        tok, kind, val = children
+        if str(kind) not in ("complex", "real"):
+            self._error(self._tok_span(kind), f"unknown field type `{kind}`",
+                        "write `field psi: complex = ...` for a complex field (fields are real otherwise)")
+        if str(kind) == "complex":
+            self.complex_fields.add(str(tok))
+        return tok, self._num(val), self._meta_span(meta)
+
+    def boundary_decl(self, meta, children) -> BoundaryStmt:
+        lhs, value, axis, position = children
+        lhs, value, position = self._num(lhs), self._num(value), self._num(position)
+        return BoundaryStmt(lhs.expr, lhs.refs, lhs.span, value.expr, value.refs, value.span,
+                            str(axis), self._tok_span(axis), position.expr, position.refs,
+                            position.span, self._meta_span(meta))
+
     def future_decl(self, meta, children) -> None:
         word = children[0]
         section = _FUTURE_SECTIONS[str(word)]
@@ -387,6 +458,8 @@ class ModelTransformer(Transformer_NonRecursive):
 
     def start(self, meta, children) -> Program:
         program = Program(self.file, self.source)
+        program.axis_uses = list(self.axis_uses)
+        program.complex_fields = set(self.complex_fields)
         for child in children:
             for statement in child if isinstance(child, list) else [child]:
                 if statement is not None:
@@ -402,6 +475,12 @@ def _power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:
             return sympy.Pow(base, exponent, evaluate=False)
     return base**exponent
 
+
+_SPATIAL_CALLS: dict[str, Callable] = {
+    "diff": ModelTransformer._diff,
+    "laplacian": lambda self, span, args: self._one_argument("laplacian", spatial.Laplacian)(span, args),
+    "integral": lambda self, span, args: self._one_argument("integral", spatial.DomainIntegral)(span, args),
+}
 
 _COMPARISONS: dict[str, Callable] = {
     "<": sympy.Lt,

@@ -28,7 +28,9 @@ def verify(model: Model) -> Model:
       coefficients and rates of declared names; species have no ``der``;
     - a network (after lowering) has a species x reactions stoichiometry
       matrix, and each of its species is a state or an eliminated one's
-      observable, whose total is a parameter.
+      observable, whose total is a parameter;
+    - fields have one ``der`` each, in field order; their initial values use
+      parameters and domain coordinates; boundaries name a field and an axis.
     """
     groups = {
         "parameter": [p.name for p in model.parameters],
@@ -36,6 +38,8 @@ def verify(model: Model) -> Model:
         "species": [s.name for s in model.species],
         "let": [le.name for le in model.lets],
         "observable": [o.name for o in model.observes],
+        "field": list(model.field_names),
+        "domain": [d.name for d in model.domains],
     }
     every = [name for names in groups.values() for name in names]
     assert len(every) == len(set(every)), f"duplicate names in {every}"
@@ -43,6 +47,8 @@ def verify(model: Model) -> Model:
 
     params = set(groups["parameter"])
     usable = params | set(groups["state"]) | set(groups["species"]) | set(groups["let"]) | {TIME.name}
+    usable |= set(groups["field"]) | set(groups["domain"])
+    _verify_fields(model, usable, params | set(groups["domain"]))
     for d in model.derivatives:
         _uses_only(d.expr, usable, f"der({d.state})")
     for item in model.lets + model.observes:
@@ -72,6 +78,19 @@ def _verify_reactions(model: Model, usable: set[str]) -> None:
                 _uses_only(expr, usable, f"rate of reaction {r.label}")
         assert not (r.explicit and r.reverse is not None), f"reaction {r.label}: explicit rate with reverse constant"
     assert not species & {d.state for d in model.derivatives}, "a species has a der"
+
+
+def _verify_fields(model: Model, usable: set[str], coordinates: set[str]) -> None:
+    assert tuple(d.state for d in model.field_derivatives) == model.field_names, "field der order"
+    for d in model.field_derivatives:
+        _uses_only(d.expr, usable, f"der({d.state})")
+    for f in model.fields:
+        _uses_only(f.initial, coordinates, f"initial value of field {f.name}")
+    axes = {d.name for d in model.domains}
+    for b in model.boundaries:
+        assert b.field in model.field_names and b.axis in axes, f"boundary of {b.field} at {b.axis}"
+        assert b.side in ("lower", "upper") and b.kind in ("dirichlet", "neumann"), "boundary kind"
+        _uses_only(b.value, usable, f"boundary value of {b.field}")
 
 
 def _verify_network(model: Model) -> None:

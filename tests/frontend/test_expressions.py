@@ -168,10 +168,10 @@ def test_unknown_function_suggests_a_close_one():
     assert (diag.span.line, diag.span.col, diag.span.end_col) == (4, 9, 13)
 
 
-def test_spatial_derivative_is_not_supported_yet():
+def test_spatial_derivative_needs_a_domain_axis():
     diag = only_error(PRELUDE + "let v = diff(x, x)\n")
-    assert "not supported by this version" in diag.message
-    assert (diag.span.line, diag.span.col) == (4, 9)
+    assert diag.message == "derivative along `x`, which is state `x`, not a domain axis"
+    assert (diag.span.line, diag.span.col) == (4, 17)
 
 
 def test_sympy_failure_becomes_a_diagnostic():

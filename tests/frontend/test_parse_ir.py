@@ -71,7 +71,8 @@ def test_examples_parse(path):
     model = parse_file(path)
     assert model.file == str(path)
     assert len(model.derivatives) == len(model.states)
-    assert len(model.states) + len(model.species) > 0
+    assert len(model.field_derivatives) == len(model.fields)
+    assert len(model.states) + len(model.species) + len(model.fields) > 0
 
 
 def test_derivatives_follow_the_order_of_states():

@@ -1,0 +1,354 @@
+"""Generate the JAX module of a field model (after `modelc.passes.discretize`).
+
+Besides what `module.generate_module` emits (metadata, ``parameter_vector``,
+``initial_state``, ``rhs``, ``observables``), a field module defines:
+
+- ``FIELD_NAMES``, ``AXES``, ``GRID_SHAPE`` and ``STATE_LAYOUT`` (name ->
+  ``(offset, shape, complex)`` in the flat, real state vector; a complex field
+  stores its real parts, then its imaginary parts);
+- ``grid(parameter)``: the 1-D nodes of each axis;
+- ``unpack(t, state, parameter)``: every state and field by name, fields on
+  the grid with their Dirichlet values in place (complex fields complex).
+
+The spatial operators are printed as calls of `modelc.fieldops` (FFTs and
+stencils). ``STATE_NAMES`` lists the scalar states, then the fields.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import sympy
+
+from .. import spatial
+from ..ir import TIME, Model
+from .module import _cse, _def, _dependency_order, _header, _parameter_vector, _temporary_symbols
+from .names import python_names
+from .printer import JaxPrinter
+
+__all__ = ["generate_field_module", "FieldPrinter"]
+
+
+class FieldPrinter(JaxPrinter):
+    """`JaxPrinter` that also prints the discrete operators of `modelc.spatial`.
+
+    Args:
+        names: symbol name -> Python identifier.
+        axes: axis name -> ``(index, spacing name, length name, fd order)``.
+        lengths: the length names of all axes, in order.
+        weights: the name of the quadrature weights array.
+    """
+
+    def __init__(self, names, axes, lengths, weights):
+        super().__init__(names)
+        self._axes = axes
+        self._lengths = lengths
+        self._weights = weights
+
+    def _axis(self, symbol):
+        return self._axes[symbol.name]
+
+    def _print_SpectralDiff(self, expr):
+        value, axis, order = expr.args
+        index, _, length, _ = self._axis(axis)
+        return f"fieldops.spectral_diff({self._print(value)}, {index}, {int(order)}, {length})"
+
+    def _print_SpectralLaplacian(self, expr):
+        return f"fieldops.spectral_laplacian({self._print(expr.args[0])}, ({', '.join(self._lengths)},))"
+
+    def _print_StencilDiff(self, expr):
+        value, axis, order = expr.args
+        index, h, _, accuracy = self._axis(axis)
+        return f"fieldops.stencil_diff({self._print(value)}, {index}, {int(order)}, {accuracy}, {h})"
+
+    def _print_FluxDiv(self, expr):
+        index, h, _, _ = self._axis(expr.args[1])
+        return f"fieldops.flux_div({self._print(expr.args[0])}, {index}, {h})"
+
+    def _print_Face(self, expr):
+        index = self._axis(expr.args[1])[0]
+        return f"fieldops.face({self._print(expr.args[0])}, {index})"
+
+    def _print_FaceDiff(self, expr):
+        index, h, _, _ = self._axis(expr.args[1])
+        return f"fieldops.face_diff({self._print(expr.args[0])}, {index}, {h})"
+
+    def _print_Upwind(self, expr):
+        coefficient, padded, axis, ghosts = expr.args
+        index, h, _, _ = self._axis(axis)
+        return (f"fieldops.upwind({self._print(coefficient)}, {self._print(padded)}, {index}, "
+                f"{int(ghosts)}, {h})")
+
+    def _print_GridIntegral(self, expr):
+        return f"fieldops.integrate({self._print(expr.args[0])}, {self._weights})"
+
+
+class _Names:
+    """Python identifiers for user names and for the generator's own helpers."""
+
+    def __init__(self, model: Model):
+        users = [p.name for p in model.parameters] + [s.name for s in model.states]
+        users += [f.name for f in model.fields] + [d.name for d in model.domains]
+        users += [le.name for le in model.lets] + [o.name for o in model.observes]
+        self.map = python_names(users)
+        self.map[TIME.name] = "t"
+        self._taken = set(self.map.values()) | set(self.map)
+
+    def fresh(self, base: str) -> str:
+        """A new identifier starting with ``base`` that no user name uses."""
+        name, i = base, 0
+        while name in self._taken:
+            i += 1
+            name = f"{base}{i}"
+        self._taken.add(name)
+        return name
+
+
+def generate_field_module(model: Model, source_hash: str = "") -> str:
+    """Return the source text of the generated module of a discretised field model."""
+    gen = _Generator(model)
+    parts = [
+        _header(model, source_hash).replace(
+            "from modelc import runtime  # noqa: F401  (float64 by default)",
+            "from modelc import fieldops, runtime  # noqa: F401  (float64 by default)").replace(
+            f"STATE_NAMES = {model.state_names!r}", f"STATE_NAMES = {model.state_names + model.field_names!r}"),
+        gen.metadata(),
+        _parameter_vector(model, gen.names.map, gen.printer),
+        gen.grid_function(),
+        gen.initial_state(),
+        gen.unpack(),
+        gen.rhs(),
+        gen.observables(),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+class _Generator:
+    """Emits the functions of a field module; one method per function."""
+
+    def __init__(self, model: Model):
+        self.model = model
+        self.disc = model.discretization
+        self.names = _Names(model)
+        self.shape = tuple(d.points for d in model.domains)
+        self.ndim = len(self.shape)
+        axes, lengths = {}, []
+        for i, d in enumerate(model.domains):
+            h, length = self.names.fresh(f"_h_{d.name}"), self.names.fresh(f"_L_{d.name}")
+            axes[d.name] = (i, h, length, d.order)
+            lengths.append(length)
+        self.axes = axes
+        self.weights = self.names.fresh("_w")
+        for pad_name, *_ in self.disc.pads:
+            self.names.map[pad_name] = self.names.fresh(pad_name)
+        self.printer = FieldPrinter(self.names.map, axes, lengths, self.weights)
+        self.layout = self._layout()
+
+    # ---- layout --------------------------------------------------------------------
+
+    def _layout(self) -> dict:
+        layout, offset = {}, 0
+        for s in self.model.states:
+            layout[s.name] = (offset, (), False)
+            offset += 1
+        size = prod(self.shape)
+        for f in self.model.fields:
+            layout[f.name] = (offset, self.shape, f.complex)
+            offset += size * (2 if f.complex else 1)
+        self.size = offset
+        return layout
+
+    def metadata(self) -> str:
+        """Grid and state-layout constants."""
+        lines = [
+            f"FIELD_NAMES = {self.model.field_names!r}",
+            f"AXES = {tuple(d.name for d in self.model.domains)!r}",
+            f"GRID_SHAPE = {self.shape!r}",
+            f"STATE_LAYOUT = {self.layout!r}",
+            f"STATE_SIZE = {self.size!r}",
+            f"LINEAR_FIELDS = {tuple(op.field for op in self.disc.linear if op.terms)!r}",
+        ]
+        return "\n".join(lines)
+
+    # ---- shared preamble --------------------------------------------------------------
+
+    def _p(self, expr) -> str:
+        return self.printer.doprint(expr)
+
+    def _parameters(self) -> list[str]:
+        return [f"{self.names.map[p.name]} = parameter[{i}]" for i, p in enumerate(self.model.parameters)]
+
+    def _grid_lines(self) -> list[str]:
+        lines, weights = [], []
+        for i, d in enumerate(self.model.domains):
+            _, h, length, _ = self.axes[d.name]
+            lo, hi = self._p(d.lower), self._p(d.upper)
+            args = f"{lo}, {hi}, {d.points}, {d.periodic}"
+            lines.append(f"{self.names.map[d.name]} = fieldops.coordinate({args}, {i}, {self.ndim})")
+            lines.append(f"{h} = fieldops.spacing({args})")
+            lines.append(f"{length} = ({hi}) - ({lo})")
+            weights.append(f"fieldops.weights({args}, {i}, {self.ndim})")
+        lines.append(f"{self.weights} = " + " * ".join(weights))
+        return lines
+
+    def _unpack_state(self) -> list[str]:
+        lines = []
+        for name, (offset, shape, is_complex) in self.layout.items():
+            py = self.names.map[name]
+            if not shape:
+                lines.append(f"{py} = state[{offset}]")
+                continue
+            size = prod(shape)
+            real = f"jnp.reshape(state[{offset}:{offset + size}], {shape!r})"
+            if is_complex:
+                imag = f"jnp.reshape(state[{offset + size}:{offset + 2 * size}], {shape!r})"
+                lines.append(f"{py} = jax.lax.complex({real}, {imag})")
+            else:
+                lines.append(f"{py} = {real}")
+        return lines
+
+    def _boundary_lines(self) -> list[str]:
+        lines = []
+        for b in self.model.boundaries:
+            if b.kind == "dirichlet":
+                py = self.names.map[b.field]
+                index = 0 if b.side == "lower" else -1
+                lines.append(f"{py} = fieldops.set_boundary({py}, {self.axes[b.axis][0]}, {index}, "
+                             f"{self._p(b.value)})")
+        return lines
+
+    def _pad_lines(self) -> list[str]:
+        lines = []
+        domains = {d.name: d for d in self.model.domains}
+        for pad_name, source, axis, ghosts in self.disc.pads:
+            index, h, _, order = self.axes[axis]
+            target, src = self.names.map[pad_name], self.names.map[source]
+            if source == axis:
+                lines.append(f"{target} = fieldops.pad_coordinate({src}, {index}, {ghosts}, {h})")
+            elif domains[axis].periodic:
+                lines.append(f"{target} = fieldops.pad({src}, {index}, {ghosts}, {order})")
+            else:
+                ends = [self._end(source, axis, side) for side in ("lower", "upper")]
+                lines.append(f"{target} = fieldops.pad({src}, {index}, {ghosts}, {order}, "
+                             f"{ends[0]}, {ends[1]}, {h})")
+        return lines
+
+    def _end(self, field: str, axis: str, side: str) -> str:
+        for b in self.model.boundaries:
+            if (b.field, b.axis, b.side) == (field, axis, side):
+                value = "None" if b.kind == "dirichlet" else self._p(b.value)
+                return f"({b.kind!r}, {value})"
+        raise ValueError(f"no boundary for {field} at the {side} end of {axis}")
+
+    def _prelude(self) -> list[str]:
+        return self._parameters() + self._grid_lines() + self._unpack_state() + self._boundary_lines()
+
+    def _assignments(self, outputs: list) -> tuple[list[str], list[str]]:
+        """CSE of ``outputs``: assignment lines and the printed outputs."""
+        replacements, reduced = _cse(outputs, _temporary_symbols(self.names.map))
+        self.printer.add_names({tmp.name: tmp.name for tmp, _ in replacements})
+        lines = [f"{self._p(target)} = {self._p(value)}" for target, value in _dependency_order(replacements)]
+        return lines, [self._p(e) for e in reduced]
+
+    def _pack(self, values: dict[str, str], dtype: str) -> str:
+        parts = []
+        scalars = [values[s.name] for s in self.model.states]
+        if scalars:
+            parts.append("jnp.stack([" + ", ".join(f"jnp.asarray({v})" for v in scalars) + "]).real")
+        for f in self.model.fields:
+            v = values[f.name]
+            if f.complex:
+                parts += [f"jnp.real({v}).ravel()", f"jnp.imag({v}).ravel()"]
+            else:
+                parts.append(f"jnp.asarray({v}).ravel()")
+        return "jnp.concatenate([" + ", ".join(f"{p}.astype({dtype}.dtype)" for p in parts) + "])"
+
+    # ---- functions ----------------------------------------------------------------------
+
+    def grid_function(self) -> str:
+        """``grid(parameter)``: the nodes of each axis."""
+        body = self._parameters() + self._grid_lines()
+        items = ", ".join(f"{d.name!r}: jnp.ravel({self.names.map[d.name]})" for d in self.model.domains)
+        body.append("return {" + items + "}")
+        return _def("grid(parameter)", "The grid nodes of each axis (1-D arrays), by axis name.", body)
+
+    def initial_state(self) -> str:
+        """``initial_state(parameter, given)``."""
+        body = self._parameters() + self._grid_lines()
+        values = {}
+        for s in self.model.states:
+            py = self.names.map[s.name]
+            body.append(f"{py} = given[{s.name!r}] if {s.name!r} in given else {self._p(s.initial)}")
+            values[s.name] = py
+        for f in self.model.fields:
+            py = self.names.map[f.name]
+            dtype = "jnp.complex128 if parameter.dtype == jnp.float64 else jnp.complex64" if f.complex \
+                else "parameter.dtype"
+            body.append(f"{py} = given[{f.name!r}] if {f.name!r} in given else {self._p(f.initial)}")
+            body.append(f"{py} = jnp.broadcast_to(jnp.asarray({py}, dtype={dtype}), {self.shape!r})")
+            values[f.name] = py
+        body.append("return " + self._pack(values, "parameter"))
+        return _def("initial_state(parameter, given)",
+                    "The flat initial state (see STATE_LAYOUT); `given` overrides states and fields by name.",
+                    body)
+
+    def unpack(self) -> str:
+        """``unpack(t, state, parameter)``."""
+        body = self._prelude()
+        items = ", ".join(f"{name!r}: {self.names.map[name]}" for name in self.layout)
+        body.append("return {" + items + "}")
+        return _def("unpack(t, state, parameter)",
+                    "Every state and field by name; fields on the grid with their Dirichlet values.", body)
+
+    def rhs(self) -> str:
+        """``rhs(t, state, parameter)``: FFTs and stencils, no matrices."""
+        disc = self.disc
+        split = dict(disc.split)
+        field_rhs = [(name, split.get(name, e)) for name, e in disc.rhs]
+        outputs = [e for _, e in disc.state_rhs] + [e for _, e in field_rhs]
+        body = self._prelude() + self._pad_lines()
+        lines, printed = self._assignments(outputs)
+        body += lines
+        values = {}
+        for (name, _), text in zip(disc.state_rhs + tuple(field_rhs), printed):
+            target = self.names.fresh(f"_d_{name}")
+            if name in split:
+                text = self._spectral_linear(name, text)
+            body.append(f"{target} = {text}")
+            values[name] = target
+        spectral = tuple(i for i, d in enumerate(self.model.domains) if d.method == "spectral")
+        for f in self.model.fields:
+            target = values[f.name]
+            body.append(f"{target} = jnp.broadcast_to({target}, {self.shape!r})")
+            if f.name in disc.dealias and f.name not in split:
+                body.append(f"{target} = fieldops.dealias({target}, {spectral!r})")
+            for b in self.model.boundaries:
+                if b.field == f.name and b.kind == "dirichlet":
+                    index = 0 if b.side == "lower" else -1
+                    body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
+        body.append("return " + self._pack(values, "state"))
+        return _def("rhs(t, state, parameter)", "The time derivative of the flat state vector.", body)
+
+    def _spectral_linear(self, field: str, rest: str) -> str:
+        """``L u + N`` as one `fieldops.spectral_linear` call (filtered when dealiased)."""
+        op = next(op for op in self.disc.linear if op.field == field)
+        coefficients = ", ".join(self._p(c) for c, _ in op.terms)
+        orders = ", ".join(repr(o) for _, o in op.terms)
+        lengths = ", ".join(self.axes[d.name][2] for d in self.model.domains)
+        filtered = field in self.disc.dealias
+        return (f"fieldops.spectral_linear({self.names.map[field]}, ({coefficients},), ({orders},), "
+                f"({lengths},), {rest}, filtered={filtered})")
+
+    def observables(self) -> str:
+        """``observables(t, state, parameter)``: scalars (fields enter through integrals)."""
+        outputs = [e for _, e in self.disc.observes]
+        body = self._prelude() + self._pad_lines()
+        lines, printed = self._assignments(outputs)
+        body += lines
+        if printed:
+            body.append("return jnp.stack([" + ", ".join(f"jnp.real(jnp.asarray({p}))" for p in printed)
+                        + "]).astype(state.dtype)")
+        else:
+            body.append("return jnp.zeros((0,), dtype=state.dtype)")
+        return _def("observables(t, state, parameter)", "The observables, in the order of OBSERVABLE_NAMES.",
+                    body)

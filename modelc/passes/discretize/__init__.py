@@ -1,0 +1,90 @@
+"""The method of lines: fields on domains -> a semi-discrete system (`ir.Discretization`).
+
+`discretize` is a pure pass ``Model -> Model``. For a model without fields it
+returns the model unchanged. Otherwise it inlines the lets, records each
+field's linear constant-coefficient part (`linear.linear_operator`), replaces
+the spatial operators by discrete ones (`lower.lower_expr`) and checks that
+scalar states and observables are scalars (fields enter them through
+``integral``). The operators stay structured — FFTs and stencils — and the
+code generator (`modelc.codegen.fields`) emits them as calls of
+`modelc.fieldops`; no matrix is ever built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import networkx as nx
+import sympy
+
+from ... import spatial
+from ...ir import Discretization, Model
+from .context import Grid, fail
+from .linear import linear_operator, wavenumber
+from .lower import lower_expr
+
+__all__ = ["discretize", "wavenumber"]
+
+
+def discretize(model: Model) -> Model:
+    """Discretise the fields of ``model`` in space; a model without fields is returned as is."""
+    if not model.fields or model.discretization is not None:
+        return model
+    grid = Grid.of(model)
+    values = _let_values(model)
+    parameters = set(model.parameter_names)
+    linear, rhs, split = [], [], []
+    for d in model.field_derivatives:
+        expr = d.expr.xreplace(values)
+        op = linear_operator(d.state, expr, grid, parameters)
+        linear.append(op)
+        rhs.append((d.state, lower_expr(expr, grid, d.span)))
+        if grid.all_spectral and op.terms:
+            split.append((d.state, lower_expr(op.nonlinear, grid, d.span)))
+    state_rhs = tuple((d.state, _scalar(d.expr.xreplace(values), grid, d.span, f"der({d.state})"))
+                      for d in model.derivatives)
+    observes = tuple((o.name, _scalar(o.expr.xreplace(values), grid, o.span, f"observable `{o.name}`"))
+                     for o in model.observes)
+    dealias = tuple(op.field for op in linear if op.nonlinear != 0 and _dealiased(grid))
+    return replace(model, discretization=Discretization(
+        rhs=tuple(rhs), state_rhs=state_rhs, observes=observes, pads=tuple(grid.pads),
+        linear=tuple(linear), dealias=dealias, split=tuple(split)))
+
+
+def _dealiased(grid: Grid) -> bool:
+    return any(d.method == "spectral" and d.dealias for d in grid.domains.values())
+
+
+def _let_values(model: Model) -> dict:
+    """Each let's symbol (matched by name) mapped to its value with other lets inlined."""
+    by_name = {le.name: le for le in model.lets}
+    graph = nx.DiGraph()
+    graph.add_nodes_from(by_name)
+    for le in model.lets:
+        graph.add_edges_from((s.name, le.name) for s in le.expr.free_symbols if s.name in by_name)
+    values: dict = {}
+    for name in nx.topological_sort(graph):
+        value = by_name[name].expr.xreplace(values)
+        for s in _symbols_named(model, name):
+            values[s] = value
+    return values
+
+
+def _symbols_named(model: Model, name: str) -> set:
+    exprs = [le.expr for le in model.lets] + [d.expr for d in model.derivatives + model.field_derivatives]
+    exprs += [o.expr for o in model.observes]
+    found = {s for e in exprs for s in e.free_symbols if s.name == name}
+    return found or {sympy.Symbol(name, real=True)}
+
+
+def _scalar(expr: sympy.Expr, grid: Grid, span, what: str) -> sympy.Expr:
+    """``expr`` lowered, after checking that it is a scalar (fields only inside ``integral``)."""
+    lowered = lower_expr(expr, grid, span)
+    outside = lowered.replace(lambda e: isinstance(e, spatial.GridIntegral), lambda e: sympy.Dummy("integral"))
+    spatial_names = sorted(s.name for s in outside.free_symbols if grid.is_field(s) or grid.is_coordinate(s))
+    if spatial_names or outside.has(spatial.SpectralDiff, spatial.StencilDiff, spatial.FluxDiv,
+                                    spatial.SpectralLaplacian):
+        name = spatial_names[0] if spatial_names else "a derivative"
+        fail(grid.model, span, f"{what} is a scalar but uses `{name}`, which varies in space",
+             "integrate over the domain to get a scalar, e.g. `integral(u)` (or `integral(u)/L` for the mean)")
+    return lowered
