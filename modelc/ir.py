@@ -27,6 +27,7 @@ __all__ = [
     "Reaction",
     "ConservationLaw",
     "ReactionNetwork",
+    "SplitInfo",
     "Model",
 ]
 
@@ -204,6 +205,25 @@ class ReactionNetwork:
 
 
 @dataclass(frozen=True)
+class SplitInfo:
+    """The semilinear structure ``f(t, u) = L(t) u + N(t, u)`` (`modelc.passes.split`).
+
+    ``kind`` is ``"diagonal"`` (``entries`` are ``(i, i, L_ii)``),
+    ``"matrix"`` (``(i, j, L_ij)``, the nonzeros) or ``"scalar"`` (one entry
+    ``(0, 0, a)``: ``L = a(t) I``); entries use parameters and, for
+    ``"scalar"`` only, ``t``. ``nonlinear`` is ``N``, one expression per
+    state (lets inlined). ``constant``: ``L`` does not depend on ``t``.
+    A structured operator from PDE discretisation (a diagonal in a
+    transformed basis) is meant to be one more kind here.
+    """
+
+    kind: str
+    entries: tuple[tuple[int, int, sympy.Expr], ...]
+    nonlinear: tuple[sympy.Expr, ...]
+    constant: bool = True
+
+
+@dataclass(frozen=True)
 class Model:
     """A whole model: declarations in source order, plus its source text.
 
@@ -226,6 +246,7 @@ class Model:
     species: tuple[Species, ...] = ()
     reactions: tuple[Reaction, ...] = ()
     network: ReactionNetwork | None = None
+    split: SplitInfo | None = None
 
     @property
     def state_names(self) -> tuple[str, ...]:

@@ -29,10 +29,27 @@ def describe(model: Model) -> str:
     lines.append("\nequations (lets inlined):")
     flat = inline_lets(model)
     lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
+    lines += describe_split(model)
     opts = {k: v for k, v in vars(model.simulate).items() if k != "span" and v is not None}
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
     return "\n".join(lines)
+
+
+def describe_split(model: Model) -> list[str]:
+    """Lines describing the semilinear split ``rhs = L u + N`` (`modelc.passes.split`)."""
+    info = model.split
+    if info is None:
+        return ["\nsplit: none (no linear part; exponential split methods unavailable)"]
+    names = model.state_names
+    time = "" if info.constant else ", time-dependent"
+    lines = [f"\nsplit rhs = L*u + N (L {info.kind}{time}):"]
+    if info.kind == "scalar":
+        lines.append(f"  L = ({sympy.sstr(info.entries[0][2])}) * I")
+    else:
+        lines += [f"  L[{names[i]}, {names[j]}] = {sympy.sstr(c)}" for i, j, c in info.entries]
+    lines += [f"  N[{name}] = {sympy.sstr(e)}" for name, e in zip(names, info.nonlinear)]
+    return lines
 
 
 def describe_network(network: ReactionNetwork) -> list[str]:
