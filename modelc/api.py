@@ -36,11 +36,12 @@ PASSES: tuple = (lower_reactions, split_semilinear)
 
 
 def _split_mode(split) -> str:
-    """``split`` option -> mode: True/"auto", "diagonal", False/None/"none"."""
-    from .passes.split import SPLIT_MODES
+    """``split`` option -> mode: True/"auto", "diagonal", False/None/"none".
 
+    (The modes of `modelc.passes.split.SPLIT_MODES`, not imported here so that a
+    cached load never imports SymPy.)"""
     mode = {True: "auto", False: "none", None: "none"}.get(split, split)
-    if mode not in SPLIT_MODES:
+    if mode not in ("auto", "diagonal", "none"):
         raise ValueError(f"split={split!r}; choose True ('auto'), 'diagonal' or False ('none')")
     return mode
 
