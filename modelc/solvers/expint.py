@@ -27,7 +27,7 @@ more cases); Lawson, SIAM J. Numer. Anal. 4 (1967) (integrating-factor RK4).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 
@@ -130,46 +130,52 @@ def _etdrk4_update(op, y, dt, n0, na, nb, nc):
     return op.combine(dt, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)), (b4, dt * nc)])
 
 
+class _ETD4(SplitStepper):
+    """Shared step of the fourth-order ETD methods: the first stage
+    ``a = e^{hL/2} y + (h/2) phi_1(hL/2) N(y)``, the method's stages 3 and 4
+    (:meth:`_stages`), and the common weights :data:`_B_ETDRK4`."""
+
+    order = 4
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; 4 evaluations of ``N``."""
+        op, n = rhs.frozen(t, args)
+        h2 = 0.5 * dt
+        n0 = n(t, y)
+        a = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0)])
+        na = n(t + h2, a)
+        b, c_of = self._stages(op, y, dt, n0, a, na)
+        nb = n(t + h2, b)
+        nc = n(t + dt, c_of(nb))
+        return _etdrk4_update(op, y, dt, n0, na, nb, nc), None, None, None, 4
+
+    def _stages(self, op, y, dt, n0, a, na):
+        """``(b, c_of)``: stage 3 and a function of ``N(b)`` giving stage 4."""
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class ETDRK4(SplitStepper):
+class ETDRK4(_ETD4):
     """Cox--Matthews ETDRK4 (as written by Kassam & Trefethen 2005); order 4."""
 
-    order = 4
-
-    def step(self, rhs, t, y, dt, args, state):
-        """One step; 4 evaluations of ``N``."""
-        op, n = rhs.frozen(t, args)
+    def _stages(self, op, y, dt, n0, a, na):
+        """``b = e^{hL/2} y + (h/2) phi_1 N(a)``, ``c = e^{hL/2} a + (h/2) phi_1 (2 N(b) - N(y))``."""
         h2 = 0.5 * dt
-        n0 = n(t, y)
-        a = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0)])
-        na = n(t + h2, a)
         b = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * na)])
-        nb = n(t + h2, b)
-        c = op.combine(h2, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
-        nc = n(t + dt, c)
-        return _etdrk4_update(op, y, dt, n0, na, nb, nc), None, None, None, 4
+        return b, lambda nb: op.combine(h2, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
 
 
 @dataclass(frozen=True)
-class ETDRK4B(SplitStepper):
+class ETDRK4B(_ETD4):
     """Krogstad's ETDRK4-B: stages in phi-functions of ``c_i h L``; order 4."""
 
-    order = 4
-
-    def step(self, rhs, t, y, dt, args, state):
-        """One step; 4 evaluations of ``N``."""
-        op, n = rhs.frozen(t, args)
+    def _stages(self, op, y, dt, n0, a, na):
+        """Krogstad's stages 3 (phi-functions of ``hL/2``) and 4 (of ``hL``)."""
         h2 = 0.5 * dt
-        n0 = n(t, y)
-        a = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0)])
-        na = n(t + h2, a)
         b = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0),
                             ((0.0, 0.0, 1.0), dt * (na - n0))])
-        nb = n(t + h2, b)
-        c = op.combine(dt, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
-                            ((0.0, 0.0, 2.0), dt * nb)])
-        nc = n(t + dt, c)
-        return _etdrk4_update(op, y, dt, n0, na, nb, nc), None, None, None, 4
+        return b, lambda nb: op.combine(dt, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
+                                             ((0.0, 0.0, 2.0), dt * nb)])
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,18 @@ class _ExpRosenbrock(ImplicitStepper):
     """
 
     dense_degree = 2
+    orders: ClassVar[tuple[int, int]]
+    """(order, order of the embedded solution)."""
+
+    @property
+    def order(self) -> int:  # type: ignore[override]
+        """Order of the propagated solution."""
+        return self.orders[0]
+
+    @property
+    def error_order(self) -> int:  # type: ignore[override]
+        """Order of the embedded solution."""
+        return self.orders[1]
 
     def _linearise(self, rhs, t, y, args):
         """``(J, f0, v, D)`` with ``D(c, U) = g_n(t + c h, U) - g_n(t, y)`` built per step."""
@@ -228,15 +246,7 @@ class ExpRB32(_ExpRosenbrock):
     ``U = y + h phi_1 f + h^2 phi_2 v``; ``y1 = U + 2 h phi_3 D(U)``; error ``y1 - U``.
     """
 
-    @property
-    def order(self) -> int:  # type: ignore[override]
-        """Order of the propagated solution."""
-        return 3
-
-    @property
-    def error_order(self) -> int:  # type: ignore[override]
-        """Order of the embedded solution."""
-        return 2
+    orders = (3, 2)
 
     def step(self, rhs, t, y, dt, args, state):
         """One step; ``(y1, err, (y, Q), None, (2, 1, 0))``."""
@@ -252,15 +262,7 @@ class ExpRB32(_ExpRosenbrock):
 class ExpRB43(_ExpRosenbrock):
     """exprb43: order 4 with an embedded order 3 solution (3 stages, c = 0, 1/2, 1)."""
 
-    @property
-    def order(self) -> int:  # type: ignore[override]
-        """Order of the propagated solution."""
-        return 4
-
-    @property
-    def error_order(self) -> int:  # type: ignore[override]
-        """Order of the embedded solution."""
-        return 3
+    orders = (4, 3)
 
     def step(self, rhs, t, y, dt, args, state):
         """One step; ``(y1, err, (y, Q), None, (3, 1, 0))``."""
