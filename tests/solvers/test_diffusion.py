@@ -31,8 +31,9 @@ def _error(method, steps, spacing="logsnr"):
     return float(jnp.abs(x - EXACT).max()), nfe
 
 
-@pytest.mark.parametrize("method,order,steps", [("dpm1", 1, 32), ("dpm2", 2, 16),
-                                                ("dpm3", 3, 16), ("dpmpp2m", 2, 32)])
+@pytest.mark.parametrize("method,order,steps", [
+    pytest.param("dpm1", 1, 32, marks=pytest.mark.slow), ("dpm2", 2, 16), ("dpm3", 3, 16),
+    ("dpmpp2m", 2, 32)])
 def test_dpm_order(method, order, steps):
     """Error against the number of steps on a log-SNR grid: slope within 0.3."""
     ns = np.array([steps, 2 * steps, 4 * steps])
