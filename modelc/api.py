@@ -31,9 +31,36 @@ def discretize(model):
     return run(model)
 
 
-# Pure passes ``ir.Model -> ir.Model``, in order. (Simplification and
-# splitting join here as they are built.)
-PASSES: tuple = (lower_reactions, discretize)
+def split_semilinear(model):
+    """Record ``rhs = L u + N`` in ``model.split`` (`modelc.passes.split`, default mode)."""
+    from .passes.split import split_semilinear as run
+
+    return run(model)
+
+
+# Pure passes ``ir.Model -> ir.Model``, in order: reactions and fields are lowered
+# to ODEs first; splitting stays last. (Simplification joins before the split.)
+PASSES: tuple = (lower_reactions, discretize, split_semilinear)
+
+
+def _split_mode(split) -> str:
+    """``split`` option -> mode: True/"auto", "diagonal", False/None/"none".
+
+    (The modes of `modelc.passes.split.SPLIT_MODES`, not imported here so that a
+    cached load never imports SymPy.)"""
+    mode = {True: "auto", False: "none", None: "none"}.get(split, split)
+    if mode not in ("auto", "diagonal", "none"):
+        raise ValueError(f"split={split!r}; choose True ('auto'), 'diagonal' or False ('none')")
+    return mode
+
+
+def _options_key(reduce_conservation: bool, split) -> str:
+    """The cache-key options string (empty for the defaults, as before)."""
+    parts = ["reduce_conservation"] if reduce_conservation else []
+    mode = _split_mode(split)
+    if mode != "auto":
+        parts.append(f"split={mode}")
+    return ",".join(parts)
 
 
 SBML_SUFFIXES = (".xml", ".sbml")
@@ -46,7 +73,7 @@ def _lower(model):
 
 
 def compile_source(text: str, file: str = "<string>", *,
-                   reduce_conservation: bool = False) -> tuple[object, str]:
+                   reduce_conservation: bool = False, split=True) -> tuple[object, str]:
     """Parse, check, lower and generate: returns ``(ir_model, module_source)``.
 
     Args:
@@ -54,6 +81,10 @@ def compile_source(text: str, file: str = "<string>", *,
         file: the name shown in error messages.
         reduce_conservation: eliminate one species per conservation law of the
             reaction network (see `modelc.passes.reactions.eliminate_conserved`).
+        split: the semilinear split for exponential integrators: True (or
+            "auto", the largest safe linear part), "diagonal" (only diagonal
+            linear terms) or False (or "none": no split; exponential split
+            methods are then unavailable).
     Raises:
         ModelError: for any problem in the model text, with file:line:col.
     """
@@ -66,29 +97,37 @@ def compile_source(text: str, file: str = "<string>", *,
         # Right after lowering, before any later pass (lowering again is a no-op).
         model = eliminate_conserved(lower_reactions(model))
     model = _lower(model)
-    key = cache.module_key(text, options="reduce_conservation" if reduce_conservation else "")
+    mode = _split_mode(split)
+    if mode != "auto":
+        from .passes.split import split_semilinear as run_split
+
+        model = run_split(model, mode)
+    key = cache.module_key(text, options=_options_key(reduce_conservation, split))
     return model, generate_module(model, source_hash=key)
 
 
 def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
-          reduce_conservation: bool = False) -> CompiledModel:
+          reduce_conservation: bool = False, split=True) -> CompiledModel:
     """Compile model text into a `CompiledModel` (its generated module is cached too).
 
     Args:
         reduce_conservation: eliminate one species per conservation law; each
             total becomes a parameter ``total_<species>`` and the species an
             observable.
+        split: True/"auto", "diagonal" or False/"none" (see `compile_source`).
     Raises:
         ModelError: for any problem in the text, naming ``file:line:col``.
     """
-    key = cache.module_key(text, options="reduce_conservation" if reduce_conservation else "")
+    key = cache.module_key(text, options=_options_key(reduce_conservation, split))
     cached = cache.cached_module_path(key)
     if cache_modules and cached.exists():
         module = cache.import_module_file(cached)
         return CompiledModel(module, source=cached.read_text(encoding="utf-8"),
                              model_text=text, file=file,
-                             options={"reduce_conservation": reduce_conservation})
-    model, source = compile_source(text, file, reduce_conservation=reduce_conservation)
+                             options={"reduce_conservation": reduce_conservation,
+                                      "split": split})
+    model, source = compile_source(text, file, reduce_conservation=reduce_conservation,
+                                   split=split)
     if cache_modules:
         module_path = cache.store_module(key, source)
     else:
@@ -99,7 +138,7 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
 
 
 def load(path: str | Path, *, cache_modules: bool = True,
-         reduce_conservation: bool = False) -> CompiledModel:
+         reduce_conservation: bool = False, split=True) -> CompiledModel:
     """Compile a ``.model`` file (or an SBML ``.xml`` file) into a `CompiledModel`.
 
     Args:
@@ -108,6 +147,8 @@ def load(path: str | Path, *, cache_modules: bool = True,
             folder; ``False`` always recompiles.
         reduce_conservation: eliminate one species per conservation law of
             the reaction network (see `parse`).
+        split: the semilinear split for exponential integrators: True/"auto",
+            "diagonal" or False/"none" (see `compile_source`).
     Raises:
         ModelError: for any problem in the file, naming ``path:line:col``.
     """
@@ -119,7 +160,7 @@ def load(path: str | Path, *, cache_modules: bool = True,
     else:
         text = path.read_text(encoding="utf-8")
     return parse(text, str(path), cache_modules=cache_modules,
-                 reduce_conservation=reduce_conservation)
+                 reduce_conservation=reduce_conservation, split=split)
 
 
 def compile_to_file(path: str | Path, out: str | Path) -> Path:

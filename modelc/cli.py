@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--code", action="store_true", help="also print the generated module")
     show.add_argument("--reduce-conservation", action="store_true",
                       help="eliminate one species per conservation law first")
+    _add_split_option(show)
     show.set_defaults(run=_show)
 
     comp = sub.add_parser("compile", help="write the generated JAX module of a model")
@@ -57,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("file", metavar="FILE")
     sim.add_argument("--t", nargs=2, type=float, metavar=("T0", "T1"), help="time span")
     sim.add_argument("--points", type=int, help="number of evenly spaced outputs")
-    sim.add_argument("--method", help="tsit5, dopri5, dopri8, bosh3, rk4 or euler")
+    sim.add_argument("--method", help="a name from modelc.solvers.METHODS: tsit5, dopri5, "
+                     "dopri8, bosh3, rodas5, kvaerno5, auto, rk4, euler, exprb32, exprb43, "
+                     "etd1, etdrk2, etdrk4, etdrk4b, lawson4")
     sim.add_argument("--rtol", type=float)
     sim.add_argument("--atol", type=float)
     sim.add_argument("--dt", type=float, help="initial step (adaptive) or step (fixed-step)")
@@ -76,8 +79,15 @@ def _parser() -> argparse.ArgumentParser:
                      help="eliminate one species per conservation law of the network")
     sim.add_argument("--no-cache", action="store_true",
                      help="recompile instead of using the module and XLA caches")
+    _add_split_option(sim)
     sim.set_defaults(run=_simulate)
     return parser
+
+
+def _add_split_option(sub) -> None:
+    sub.add_argument("--split", choices=["auto", "diagonal", "none"], default="auto",
+                     help="semilinear split rhs = L*u + N for exponential methods "
+                          "(default auto: the largest safe linear part)")
 
 
 def _check(args) -> int:
@@ -106,7 +116,8 @@ def _show(args) -> int:
     from .show import describe
 
     model, source = compile_source(Path(args.file).read_text(encoding="utf-8"), args.file,
-                                   reduce_conservation=args.reduce_conservation)
+                                   reduce_conservation=args.reduce_conservation,
+                                   split=args.split)
     print(describe(model))
     if args.code:
         print("\n# generated module\n" + source)
@@ -130,7 +141,7 @@ def _simulate(args) -> int:
     if not args.no_cache:
         enable_compilation_cache()
     model = load(args.file, cache_modules=not args.no_cache,
-                 reduce_conservation=args.reduce_conservation)
+                 reduce_conservation=args.reduce_conservation, split=args.split)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     sol = run_simulation(
         model,

@@ -20,7 +20,7 @@ DEFAULT_METHOD = "tsit5"
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-8
 DEFAULT_POINTS = 1001
-FIXED_STEP_METHODS = ("rk4", "euler")
+FIXED_STEP_METHODS = ("rk4", "euler", "etd1", "etdrk2", "etdrk4", "etdrk4b", "lawson4")
 
 
 class CompiledModel:
@@ -143,7 +143,10 @@ class CompiledModel:
             method: tsit5, dopri5, dopri8, bosh3 (explicit adaptive), rodas5, kvaerno5
                 (stiff, with the generated Jacobian), rk4, euler (fixed step), or auto
                 (tsit5 or rodas5 from the Jacobian's spectrum at the start; the choice
-                and its reason are in ``sol.stats["method"]`` and ``["auto"]``).
+                and its reason are in ``sol.stats["method"]`` and ``["auto"]``);
+                exponential: exprb32, exprb43 (adaptive, with the Jacobian) and, for
+                a model with a split (``m.split``), etd1, etdrk2, etdrk4, etdrk4b,
+                lawson4 (fixed step ``dt0``, default span/1000).
             rtol, atol: tolerances of adaptive methods.
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
@@ -165,6 +168,7 @@ class CompiledModel:
         params = self._named(params, self.param_names, "parameter")
         y0 = self._named(y0, self.state_names, "state")
         _check_method(method)
+        self._check_split(method)
         auto_reason = None
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
@@ -213,13 +217,15 @@ class CompiledModel:
         jacobian = self.jacobian
         fielded = self.is_field_model
         _check_method(method)
+        self._check_split(method)
+        split = self.split
 
         def solve(y0, params, ts):
             p = module.parameter_vector(params)
             y = module.initial_state(p, y0)
             raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
                                     dt0=dt0, max_steps=max_steps, jac=jacobian,
-                                    controller=controller)
+                                    controller=controller, split=split)
             if fielded:
                 states = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
             else:
@@ -238,13 +244,14 @@ class CompiledModel:
             module = self.module
             jacobian = self.jacobian
             fielded = self.is_field_model
+            split = self.split
 
             def run(y0, params, ts, rtol, atol, dt0):
                 p = module.parameter_vector(params).astype(ts.dtype)
                 y = module.initial_state(p, y0)
                 raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol,
                                         atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
-                                        controller=controller)
+                                        controller=controller, split=split)
                 obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
                 extra = None
                 if fielded:
@@ -259,6 +266,25 @@ class CompiledModel:
     def jacobian(self):
         """The generated symbolic Jacobian ``jacobian(t, state, parameter)``, if the module has one."""
         return getattr(self.module, "jacobian", None)
+
+    @cached_property
+    def split(self):
+        """The semilinear split ``rhs = L u + N`` as a `modelc.solvers.Split` (kind,
+        ``linear_operator(t, parameter)``, ``nonlinear(t, state, parameter)``), or None
+        when the model has no linear part or was loaded with ``split=False``.  The
+        symbolic form is ``m.ir.split``; ``modelc show`` prints it."""
+        kind = getattr(self.module, "LINEAR_KIND", None)
+        if kind is None:
+            return None
+        return solvers.Split(kind, self.module.linear_operator, self.module.nonlinear,
+                             constant=bool(self.module.LINEAR_CONSTANT))
+
+    def _check_split(self, method):
+        if isinstance(solvers.METHODS[method], solvers.SplitStepper) and self.split is None:
+            raise SolveError(
+                f"method {method!r} integrates rhs = L*u + N exactly in L, but model "
+                f"{self.name!r} has no linear part (or was loaded with split=False); use "
+                "exprb32/exprb43 (exponential Rosenbrock with the Jacobian) or rodas5")
 
     def _choose_method(self, ts, params, y0, rtol, dtype):
         """``method="auto"``: pick an explicit or a stiff method from the Jacobian at the start."""

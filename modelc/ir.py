@@ -32,6 +32,7 @@ __all__ = [
     "Boundary",
     "LinearOperator",
     "Discretization",
+    "SplitInfo",
     "Model",
 ]
 
@@ -297,6 +298,25 @@ class Discretization:
 
 
 @dataclass(frozen=True)
+class SplitInfo:
+    """The semilinear structure ``f(t, u) = L(t) u + N(t, u)`` (`modelc.passes.split`).
+
+    ``kind`` is ``"diagonal"`` (``entries`` are ``(i, i, L_ii)``),
+    ``"matrix"`` (``(i, j, L_ij)``, the nonzeros) or ``"scalar"`` (one entry
+    ``(0, 0, a)``: ``L = a(t) I``); entries use parameters and, for
+    ``"scalar"`` only, ``t``. ``nonlinear`` is ``N``, one expression per
+    state (lets inlined). ``constant``: ``L`` does not depend on ``t``.
+    A structured operator from PDE discretisation (a diagonal in a
+    transformed basis) is meant to be one more kind here.
+    """
+
+    kind: str
+    entries: tuple[tuple[int, int, sympy.Expr], ...]
+    nonlinear: tuple[sympy.Expr, ...]
+    constant: bool = True
+
+
+@dataclass(frozen=True)
 class Model:
     """A whole model: declarations in source order, plus its source text.
 
@@ -324,6 +344,7 @@ class Model:
     boundaries: tuple[Boundary, ...] = ()
     field_derivatives: tuple[Derivative, ...] = ()
     discretization: Discretization | None = None
+    split: SplitInfo | None = None
 
     @property
     def state_names(self) -> tuple[str, ...]:

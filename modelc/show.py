@@ -32,6 +32,7 @@ def describe(model: Model) -> str:
     if flat.derivatives or not model.fields:
         lines.append("\nequations (lets inlined):")
     lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
+    lines += describe_split(model)
     opts = {k: v for k, v in vars(model.simulate).items() if k != "span" and v is not None}
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
@@ -63,6 +64,22 @@ def describe_fields(model: Model) -> list[str]:
             symbol = f"   symbol {sympy.sstr(op.symbol)}" if op.symbol is not None else ""
             terms = " + ".join(f"({sympy.sstr(c)})*d^{o}" for c, o in op.terms) or "0"
             lines.append(f"  {op.field}: {terms}{symbol}")
+    return lines
+
+
+def describe_split(model: Model) -> list[str]:
+    """Lines describing the semilinear split ``rhs = L u + N`` (`modelc.passes.split`)."""
+    info = model.split
+    if info is None:
+        return ["\nsplit: none (no linear part; exponential split methods unavailable)"]
+    names = model.state_names
+    time = "" if info.constant else ", time-dependent"
+    lines = [f"\nsplit rhs = L*u + N (L {info.kind}{time}):"]
+    if info.kind == "scalar":
+        lines.append(f"  L = ({sympy.sstr(info.entries[0][2])}) * I")
+    else:
+        lines += [f"  L[{names[i]}, {names[j]}] = {sympy.sstr(c)}" for i, j, c in info.entries]
+    lines += [f"  N[{name}] = {sympy.sstr(e)}" for name, e in zip(names, info.nonlinear)]
     return lines
 
 

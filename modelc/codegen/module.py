@@ -8,7 +8,13 @@ The module needs only ``jax`` and ``modelc.runtime`` to import. It defines:
   defaults (a default follows the earlier parameters it uses);
 - ``initial_state(parameter, given)``: the initial state vector;
 - ``rhs(t, state, parameter)``: the time derivative of the state vector;
-- ``observables(t, state, parameter)``: the observables as a vector.
+- ``observables(t, state, parameter)``: the observables as a vector;
+- ``jacobian(t, state, parameter)``: d(rhs)/d(state);
+- the semilinear split ``rhs = L u + N`` (`modelc.passes.split`):
+  ``LINEAR_KIND`` ("diagonal", "matrix", "scalar" or None), ``LINEAR_CONSTANT``,
+  ``linear_operator(t, parameter)`` (the diagonal vector, the matrix or the
+  scalar) and ``nonlinear(t, state, parameter)``; without a split only
+  ``LINEAR_KIND = None``.
 
 Every identifier comes from `names.python_names`; user strings (the model's
 doc string) appear only as ``repr`` literals.
@@ -16,7 +22,7 @@ doc string) appear only as ``repr`` literals.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 import networkx as nx
 import sympy
@@ -65,7 +71,36 @@ def generate_module(model: Model, source_hash: str = "") -> str:
         ),
     ]
     parts.append(_jacobian(model, names, printer))
+    parts.append(_split(model, names, printer))
     return "\n\n".join(parts) + "\n"
+
+
+def _split(model: Model, names: dict[str, str], printer: JaxPrinter) -> str:
+    """``LINEAR_KIND``, ``LINEAR_CONSTANT``, ``linear_operator`` and ``nonlinear``."""
+    info = model.split
+    if info is None:
+        return "LINEAR_KIND = None\nLINEAR_CONSTANT = True"
+    n = len(model.states)
+    header = f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = {info.constant!r}"
+    values = [e[2] for e in info.entries]
+    if info.kind == "diagonal":
+        diag = {i: v for i, _, v in info.entries}
+        values = [diag.get(i, sympy.Integer(0)) for i in range(n)]
+        result, doc = None, "The diagonal of L (rhs = L*state + nonlinear), shape (n,)."
+    elif info.kind == "matrix":
+        rows = tuple(e[0] for e in info.entries)
+        cols = tuple(e[1] for e in info.entries)
+        header += f"\nLINEAR_ROWS = {rows!r}\nLINEAR_COLS = {cols!r}"
+        doc = "The matrix L (rhs = L @ state + nonlinear), shape (n, n)."
+        result = _scatter(n, "LINEAR_ROWS", "LINEAR_COLS", "parameter")
+    else:
+        doc = "The scalar a(t) with L = a(t)*I (rhs = a(t)*state + nonlinear)."
+        result = lambda vals: f"jnp.asarray({vals[0]}, dtype=parameter.dtype)"  # noqa: E731
+    linear = _function("linear_operator", doc, model, values, names, printer, result=result,
+                       signature="linear_operator(t, parameter)", like="parameter")
+    nonlinear = _function("nonlinear", "N = rhs - L*state, in the order of STATE_NAMES.",
+                          replace(model, lets=()), list(info.nonlinear), names, printer)
+    return header + "\n\n" + linear + "\n\n" + nonlinear
 
 
 def _jacobian(model: Model, names: dict[str, str], printer: JaxPrinter) -> str:
@@ -94,10 +129,10 @@ def _jacobian(model: Model, names: dict[str, str], printer: JaxPrinter) -> str:
     return "\n".join(header) + "\n" + function
 
 
-def _scatter(n: int):
+def _scatter(n: int, rows="JACOBIAN_ROWS", cols="JACOBIAN_COLS", like="state"):
     def result(values: list[str]) -> str:
-        return (f"jnp.zeros(({n}, {n}), dtype=state.dtype).at[JACOBIAN_ROWS, JACOBIAN_COLS]"
-                f".set(jnp.stack([{', '.join(values)}]).astype(state.dtype))")
+        return (f"jnp.zeros(({n}, {n}), dtype={like}.dtype).at[{rows}, {cols}]"
+                f".set(jnp.stack([{', '.join(values)}]).astype({like}.dtype))")
     return result
 
 
@@ -164,7 +199,8 @@ def _initial_state(model: Model, names: dict[str, str], printer: JaxPrinter) -> 
     )
 
 
-def _function(fname, doc, model, outputs, names, printer, result=None) -> str:
+def _function(fname, doc, model, outputs, names, printer, result=None, signature=None,
+              like="state") -> str:
     lets = _needed_lets(model, outputs)
     let_exprs = [le.expr for le in lets]
     body = _unpack_states(model, let_exprs + outputs, names)
@@ -178,8 +214,8 @@ def _function(fname, doc, model, outputs, names, printer, result=None) -> str:
     for target, value in _dependency_order(assignments):
         body.append(f"{printer.doprint(target)} = {printer.doprint(value)}")
     results = [printer.doprint(e) for e in reduced[len(lets):]]
-    body.append("return " + (result(results) if result else _stack(results, "state")))
-    return _def(f"{fname}(t, state, parameter)", doc, body)
+    body.append("return " + (result(results) if result else _stack(results, like)))
+    return _def(signature or f"{fname}(t, state, parameter)", doc, body)
 
 
 def _cse(exprs, temporaries):

@@ -14,7 +14,12 @@ and one ``lax.while_loop`` integration loop, operating on JAX functions
   automatic initial step evaluates ``f(t0, y0)`` itself; the first stage is one
   ``jax.jvp`` in ``t``, giving ``f`` and ``df/dt``), ``njev = nlu = steps``;
 * kvaerno5: ``nfe = 1 + [1 if dt0 is None] + Newton iterations``,
-  ``njev = nlu = steps``.
+  ``njev = nlu = steps``;
+* split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4; fixed
+  step, need ``split=``): ``nfe = s * steps`` evaluations of ``N`` (1, 2, 4,
+  4, 4);
+* exponential Rosenbrock exprb32 / exprb43 (adaptive): ``nfe = [2 if dt0 is
+  None] + s * steps`` (2 / 3), ``njev = steps``, ``nlu = 0``.
 
 Stiff methods take ``jac(t, y, args)`` (``df/dy``; ``jax.jacfwd`` of the rhs
 when absent); ``method="auto"`` chooses ``tsit5`` or ``rodas5``
@@ -33,6 +38,8 @@ from .erk import (AbstractStepper, AdaptiveStepper, Bosh3, DenseOutputStepper, D
                   Dopri8, Euler, ExplicitRK, ExtraDenseStagesStepper, FSALStepper, RK4,
                   Tsit5)
 from .esdirk import ESDIRK, Kvaerno5
+from .expint import (ETD1, ETDRK2, ETDRK4, ETDRK4B, ExpRB32, ExpRB43, Lawson4, Split,
+                     SplitRHS, SplitStepper)
 from .implicit import ImplicitStepper, StiffRHS
 from .loop import RawSolution, Status, integrate
 from .rosenbrock import Rodas5, Rosenbrock
@@ -48,6 +55,13 @@ METHODS = {
     "rodas5": Rodas5(),
     "kvaerno5": Kvaerno5(),
     "auto": AutoStepper(),
+    "etd1": ETD1(),
+    "etdrk2": ETDRK2(),
+    "etdrk4": ETDRK4(),
+    "etdrk4b": ETDRK4B(),
+    "lawson4": Lawson4(),
+    "exprb32": ExpRB32(),
+    "exprb43": ExpRB43(),
 }
 
 __all__ = [
@@ -58,4 +72,6 @@ __all__ = [
     "AbstractController", "PIController", "ConstantStepController", "initial_step",
     "ImplicitStepper", "StiffRHS", "Rosenbrock", "Rodas5", "ESDIRK", "Kvaerno5",
     "AutoStepper", "choose_method", "stiffness_index", "spectral_radius",
+    "Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B", "Lawson4",
+    "ExpRB32", "ExpRB43",
 ]

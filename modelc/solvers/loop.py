@@ -22,6 +22,11 @@ traced (Newton iterations); only for them the integer carry grows by these
 three counters, so the explicit path compiles to exactly what it did before.
 ``method="auto"`` is resolved in :mod:`stiffness` (before tracing when the
 inputs are concrete, else by a ``lax.cond`` between two loops).
+
+Split steppers (:class:`~modelc.solvers.expint.SplitStepper`: the ETD
+family) get the rhs as a :class:`~modelc.solvers.expint.SplitRHS` carrying
+the ``split`` given to :func:`integrate`; for every other stepper ``split``
+is ignored (``None`` for them keeps the compiled loop unchanged).
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from jax import lax
 from .controllers import ConstantStepController, PIController
 from .erk import (AdaptiveStepper, AbstractStepper, DenseOutputStepper,
                   ExtraDenseStagesStepper, _select)
+from .expint import SplitRHS, SplitStepper
 from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 
 
@@ -114,7 +120,7 @@ def _static_direction(ts):
 
 def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1e-6,
               atol=1e-9, dt0=None, max_steps: int = 100_000, controller=None,
-              dtmin=None, jac: Callable | None = None) -> RawSolution:
+              dtmin=None, jac: Callable | None = None, split=None) -> RawSolution:
     """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
 
     ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
@@ -127,7 +133,10 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     -> (n, n)`` is the Jacobian ``df/dy`` used by stiff methods (``rodas5``,
     ``kvaerno5``); without it they use ``jax.jacfwd`` of ``rhs``.
     ``method="auto"`` chooses ``tsit5`` or ``rodas5`` from a stiffness
-    estimate (:func:`~modelc.solvers.stiffness.choose_method`).  Returns a
+    estimate (:func:`~modelc.solvers.stiffness.choose_method`).  ``split`` is
+    a :class:`~modelc.solvers.expint.Split` ``f = L y + N``, required by the
+    split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4) and
+    ignored by the others.  Returns a
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
     outputs after the failure time are NaN.  jit/vmap/jacfwd compatible.
     """
@@ -136,12 +145,18 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
         return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
                               max_steps=max_steps, dtmin=dtmin, jac=jac)
     return _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps,
-                              controller, dtmin, jac)
+                              controller, dtmin, jac, split=split)
 
 
 def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, controller,
-                       dtmin, jac, jit=True):
+                       dtmin, jac, jit=True, split=None):
     """Check the stepper/controller pair and run the (jitted) loop."""
+    if isinstance(stepper, SplitStepper):
+        if split is None:
+            raise ValueError(f"{type(stepper).__name__} is an exponential integrator for "
+                             "f = L y + N: pass split=Split(kind, linear, nonlinear)")
+    else:
+        split = None
     if controller is None:
         controller = (PIController() if isinstance(stepper, AdaptiveStepper)
                       else ConstantStepController())
@@ -157,6 +172,9 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
               dtmin is None, jac)
     run = _integrate_jit if jit else _integrate
+    if split is not None:
+        run = _integrate_split_jit if jit else _integrate
+        static = static + (split,)
     return run(*static, y0, ts, args, rtol, atol, dt0, dtmin)
 
 
@@ -171,7 +189,7 @@ def _unpack(vec, dtypes):
 
 
 def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac,
-               y0, ts, args, rtol, atol, dt0, dtmin):
+               y0, ts, args, rtol, atol, dt0, dtmin, split=None):
     y0 = jnp.asarray(y0)
     dtype = y0.dtype if jnp.issubdtype(y0.dtype, jnp.floating) else jnp.result_type(float)
     y0 = y0.astype(dtype)
@@ -189,6 +207,8 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
     fwd = (lambda x: x) if direction == 1 else (lambda x: d * x)  # noqa: E731
     implicit = isinstance(stepper, ImplicitStepper)
     fn = StiffRHS(f, make_jacobian(f, jac, dtype), rtol, atol) if implicit else f
+    if split is not None:
+        fn = SplitRHS(f, split)
 
     # --- start: stepper state, first step, status --------------------------------
     fstate, nfe_init = stepper.init(fn, t0, y0, args)
@@ -322,5 +342,15 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
 
 
 _integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7))
+
+
+def _integrate_split(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
+                     jac, split, y0, ts, args, rtol, atol, dt0, dtmin):
+    """:func:`_integrate` for split steppers (``split`` is one more static argument)."""
+    return _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
+                      jac, y0, ts, args, rtol, atol, dt0, dtmin, split)
+
+
+_integrate_split_jit = jax.jit(_integrate_split, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7, 8))
 
 from .stiffness import AutoStepper, integrate_auto  # noqa: E402  (uses this module)

@@ -1,0 +1,101 @@
+"""Semilinear splitting ``f(t, u) = L(t) u + N(t, u)`` for exponential integrators.
+
+Lets are inlined and each right-hand side is distributed over sums
+(``expand_mul``: products over sums only, powers are left alone).  A term is
+*linear* when it is ``c * x`` for one state ``x`` with a coefficient ``c`` free
+of states: structurally linear, so ``x**p`` with a parameter ``p`` whose
+default is 1 stays nonlinear.  Coefficients may use parameters (``L`` is
+built at run time from the parameter vector) and ``t``.  Then, in order:
+
+1. coefficients free of ``t`` on the diagonal only: kind ``"diagonal"``;
+2. coefficients free of ``t`` off the diagonal too: kind ``"matrix"``;
+3. if some coefficient uses ``t`` and every diagonal coefficient is the same
+   nonzero expression ``a(t)`` (as in a diffusion-model ODE ``der(x) =
+   a(t)*x + ...``): kind ``"scalar"``, ``L = a(t) I``; every other linear term
+   joins ``N``; otherwise the ``t``-dependent terms join ``N`` and 1./2. apply.
+
+``N`` is the sum of the remaining terms, so ``L u + N == f`` exactly.  With
+``mode="diagonal"`` off-diagonal coefficients go to ``N`` (cheaper phi
+functions); ``mode="none"`` records no split.  The result is stored in
+``model.split`` (:class:`~modelc.ir.SplitInfo`, or None when there is no
+linear term).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import sympy
+
+from ..ir import TIME, Model, SplitInfo, symbol
+from .inline import inline_lets
+
+__all__ = ["split_semilinear", "SPLIT_MODES"]
+
+SPLIT_MODES = ("auto", "diagonal", "none")
+
+
+def split_semilinear(model: Model, mode: str = "auto") -> Model:
+    """``model`` with ``split`` set to its semilinear structure (module docstring)."""
+    if mode not in SPLIT_MODES:
+        raise ValueError(f"split mode {mode!r}; choose one of {', '.join(SPLIT_MODES)}")
+    if mode == "none" or not model.states or model.fields:
+        # Field models keep their structured operator in ``discretization.linear``.
+        return replace(model, split=None)
+    flat = inline_lets(model)
+    states = [symbol(name) for name in model.state_names]
+    coeffs, rests = {}, []
+    for i, der in enumerate(flat.derivatives):
+        rest = []
+        for term in sympy.Add.make_args(sympy.expand_mul(der.expr)):
+            found = _linear_term(term, states)
+            if found is None:
+                rest.append(term)
+            else:
+                j, c = found
+                coeffs[(i, j)] = coeffs.get((i, j), 0) + c
+        rests.append(rest)
+    info = _choose(coeffs, rests, states, mode)
+    return replace(model, split=info)
+
+
+def _linear_term(term, states):
+    """``(j, c)`` if ``term == c * states[j]`` with ``c`` free of states, else None."""
+    used = [j for j, s in enumerate(states) if term.has(s)]
+    if len(used) != 1:
+        return None
+    j = used[0]
+    c, rest = term.as_independent(states[j], as_Add=False)
+    if rest != states[j] or any(c.has(s) for s in states):
+        return None
+    return j, c
+
+
+def _choose(coeffs, rests, states, mode) -> SplitInfo | None:
+    """Pick the kind and move what ``L`` cannot hold into ``N`` (module docstring)."""
+    n = len(states)
+    coeffs = {k: c for k, c in coeffs.items() if c != 0}
+    timed = {k for k, c in coeffs.items() if c.has(TIME)}
+    if timed:
+        diag = [coeffs.get((i, i), sympy.Integer(0)) for i in range(n)]
+        a = diag[0]
+        if a != 0 and a.has(TIME) and all(sympy.simplify(d - a) == 0 for d in diag[1:]):
+            for (i, j), c in coeffs.items():
+                if i != j:
+                    rests[i].append(c * states[j])
+            return _info("scalar", ((0, 0, a),), rests, constant=False)
+        for (i, j) in timed:
+            rests[i].append(coeffs.pop((i, j)) * states[j])
+    if mode == "diagonal":
+        for (i, j) in [k for k in coeffs if k[0] != k[1]]:
+            rests[i].append(coeffs.pop((i, j)) * states[j])
+    if not coeffs:
+        return None
+    kind = "diagonal" if all(i == j for i, j in coeffs) else "matrix"
+    entries = tuple((i, j, coeffs[(i, j)]) for i, j in sorted(coeffs))
+    return _info(kind, entries, rests, constant=True)
+
+
+def _info(kind, entries, rests, constant) -> SplitInfo:
+    nonlinear = tuple(sympy.Add(*rest) for rest in rests)
+    return SplitInfo(kind=kind, entries=entries, nonlinear=nonlinear, constant=constant)

@@ -1,0 +1,280 @@
+"""Exponential integrators for ``dy/dt = L(t) y + N(t, y)``.
+
+Two families, both driven by the shared loop:
+
+* **split steppers** (:class:`SplitStepper`: ETD1, ETDRK2, ETDRK4, ETDRK4-B,
+  Lawson4; fixed step) see the rhs as a :class:`SplitRHS` carrying the
+  model's :class:`Split` ``(kind, linear, nonlinear)``.  ``linear(t, args)``
+  returns the operator's data (a diagonal vector, a matrix or a scalar, see
+  :func:`~modelc.solvers.phi.make_operator`).  A time-dependent ``L`` is
+  frozen at the step start ``t_n`` and the difference moved into the
+  nonlinearity, ``N_n(s, y) = N(s, y) + (L(s) - L(t_n)) y``: an exact
+  reformulation, so the classical order is kept;
+* **exponential Rosenbrock** steppers (exprb32, exprb43; adaptive, embedded
+  estimates) linearise at every step around the current state with the
+  Jacobian ``J_n`` (the model's symbolic ``jacobian``) and ``v_n = df/dt``,
+  ``g_n(t, y) = f(t, y) - J_n y - v_n t``; they need no split and are
+  :class:`~modelc.solvers.implicit.ImplicitStepper` s (the rhs is a
+  :class:`~modelc.solvers.implicit.StiffRHS`; work is ``(nfe, njev, 0)``).
+  Formulas: Hochbruck, Ostermann & Schweitzer, SIAM J. Numer. Anal. 47 (2009).
+
+ETD formulas: Cox & Matthews, J. Comput. Phys. 176 (2002) (ETD1, ETDRK2,
+ETDRK4); Krogstad, J. Comput. Phys. 203 (2005) (ETDRK4-B, stiff order 4 in
+more cases); Lawson, SIAM J. Numer. Anal. 4 (1967) (integrating-factor RK4).
+``nfe`` counts evaluations of ``N`` (split steppers) or ``f`` (exprb).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, NamedTuple
+
+import jax.numpy as jnp
+
+from .erk import AbstractStepper
+from .implicit import ImplicitStepper, f_and_dfdt
+from .phi import DenseOperator, make_operator
+
+__all__ = ["Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B",
+           "Lawson4", "ExpRB32", "ExpRB43"]
+
+
+class Split(NamedTuple):
+    """``f(t, y) = L(t) y + N(t, y)`` as functions.
+
+    ``kind``: "diagonal", "matrix" or "scalar"; ``linear(t, args)`` returns
+    the diagonal vector, the ``(n, n)`` matrix or the scalar; ``nonlinear(t,
+    y, args)`` returns ``N``; ``constant``: ``L`` does not depend on ``t``;
+    ``transform``: optional ``(forward, inverse)`` callables, the basis in
+    which a diagonal is diagonal (e.g. an FFT pair).
+    """
+
+    kind: str
+    linear: Callable
+    nonlinear: Callable
+    constant: bool = True
+    transform: Any = None
+
+
+class SplitRHS(NamedTuple):
+    """The rhs as a :class:`SplitStepper` sees it: callable as ``f(t, y, args)``
+    and carrying the model's :class:`Split`."""
+
+    f: Callable
+    split: Split
+
+    def __call__(self, t, y, args):
+        return self.f(t, y, args)
+
+    def operator(self, t, args):
+        """The linear operator at time ``t`` (a :mod:`~modelc.solvers.phi` operator)."""
+        s = self.split
+        return make_operator(s.kind, s.linear(t, args), s.transform)
+
+    def frozen(self, t, args):
+        """``(L_n, N_n)``: the operator at ``t`` and the matching nonlinearity
+        ``N_n(s, y)`` (module docstring)."""
+        op = self.operator(t, args)
+        nonlinear = self.split.nonlinear
+        dtype_of = lambda y, v: jnp.asarray(v, y.dtype)  # noqa: E731
+        if self.split.constant:
+            return op, lambda s, y: dtype_of(y, nonlinear(s, y, args))  # noqa: E731
+
+        def n_frozen(s, y):
+            drift = self.operator(s, args).matvec(y) - op.matvec(y)
+            return dtype_of(y, nonlinear(s, y, args) + drift)
+
+        return op, n_frozen
+
+
+class SplitStepper(AbstractStepper):
+    """Marker: the loop passes a :class:`SplitRHS` (``integrate(..., split=...)``)."""
+
+
+@dataclass(frozen=True)
+class ETD1(SplitStepper):
+    """Exponential Euler: ``y1 = e^{hL} y + h phi_1(hL) N(t, y)``; order 1."""
+
+    order = 1
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; ``(y1, None, None, None, 1)``."""
+        op, n = rhs.frozen(t, args)
+        y1 = op.combine(dt, [((1.0,), y), ((0.0, 1.0), dt * n(t, y))])
+        return y1, None, None, None, 1
+
+
+@dataclass(frozen=True)
+class ETDRK2(SplitStepper):
+    """Cox--Matthews ETDRK2: ``a = e^{hL}y + h phi_1 N(y)``,
+    ``y1 = a + h phi_2 (N(a) - N(y))``; order 2."""
+
+    order = 2
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; 2 evaluations of ``N``."""
+        op, n = rhs.frozen(t, args)
+        n0 = n(t, y)
+        a = op.combine(dt, [((1.0,), y), ((0.0, 1.0), dt * n0)])
+        y1 = a + op.combine(dt, [((0.0, 0.0, 1.0), dt * (n(t + dt, a) - n0))])
+        return y1, None, None, None, 2
+
+
+_B_ETDRK4 = ((0.0, 1.0, -3.0, 4.0), (0.0, 0.0, 2.0, -4.0), (0.0, 0.0, -1.0, 4.0))
+"""Weights of ETDRK4 and ETDRK4-B in phi_1..phi_3 of ``hL``: stage 1, stages 2+3, stage 4."""
+
+
+def _etdrk4_update(op, y, dt, n0, na, nb, nc):
+    """``e^{hL} y + h (b_1 N_1 + b_2 (N_2 + N_3) + b_4 N_4)`` (shared weights)."""
+    b1, b23, b4 = _B_ETDRK4
+    return op.combine(dt, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)), (b4, dt * nc)])
+
+
+class _ETD4(SplitStepper):
+    """Shared step of the fourth-order ETD methods: the first stage
+    ``a = e^{hL/2} y + (h/2) phi_1(hL/2) N(y)``, the method's stages 3 and 4
+    (:meth:`_stages`), and the common weights :data:`_B_ETDRK4`."""
+
+    order = 4
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; 4 evaluations of ``N``."""
+        op, n = rhs.frozen(t, args)
+        h2 = 0.5 * dt
+        n0 = n(t, y)
+        a = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0)])
+        na = n(t + h2, a)
+        b, c_of = self._stages(op, y, dt, n0, a, na)
+        nb = n(t + h2, b)
+        nc = n(t + dt, c_of(nb))
+        return _etdrk4_update(op, y, dt, n0, na, nb, nc), None, None, None, 4
+
+    def _stages(self, op, y, dt, n0, a, na):
+        """``(b, c_of)``: stage 3 and a function of ``N(b)`` giving stage 4."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class ETDRK4(_ETD4):
+    """Cox--Matthews ETDRK4 (as written by Kassam & Trefethen 2005); order 4."""
+
+    def _stages(self, op, y, dt, n0, a, na):
+        """``b = e^{hL/2} y + (h/2) phi_1 N(a)``, ``c = e^{hL/2} a + (h/2) phi_1 (2 N(b) - N(y))``."""
+        h2 = 0.5 * dt
+        b = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * na)])
+        return b, lambda nb: op.combine(h2, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
+
+
+@dataclass(frozen=True)
+class ETDRK4B(_ETD4):
+    """Krogstad's ETDRK4-B: stages in phi-functions of ``c_i h L``; order 4."""
+
+    def _stages(self, op, y, dt, n0, a, na):
+        """Krogstad's stages 3 (phi-functions of ``hL/2``) and 4 (of ``hL``)."""
+        h2 = 0.5 * dt
+        b = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0),
+                            ((0.0, 0.0, 1.0), dt * (na - n0))])
+        return b, lambda nb: op.combine(dt, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
+                                             ((0.0, 0.0, 2.0), dt * nb)])
+
+
+@dataclass(frozen=True)
+class Lawson4(SplitStepper):
+    """Lawson's integrating-factor RK4 (classical RK4 for ``e^{-tL} y``); order 4.
+
+    Only ``e^{hL/2}`` is needed; not stiffly accurate (order drops for very
+    stiff ``N``-driven transients, unlike the ETD methods)."""
+
+    order = 4
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; 4 evaluations of ``N``."""
+        op, n = rhs.frozen(t, args)
+        h2 = 0.5 * dt
+        e2 = lambda v: op.combine(h2, [((1.0,), v)])  # noqa: E731
+        k1 = n(t, y)
+        e2y = e2(y)
+        k2 = n(t + h2, e2(y + h2 * k1))
+        k3 = n(t + h2, e2y + h2 * k2)
+        k4 = n(t + dt, e2(e2y + dt * k3))
+        y1 = e2(e2(y + (dt / 6) * k1) + (dt / 3) * (k2 + k3)) + (dt / 6) * k4
+        return y1, None, None, None, 4
+
+
+class _ExpRosenbrock(ImplicitStepper):
+    """Shared parts of exprb32/exprb43: linearisation and quadratic dense output.
+
+    The continuous extension is the quadratic through ``y0``, ``y1`` with slope
+    ``f(t, y0)`` at the start (second order; outputs at step ends are exact).
+    """
+
+    dense_degree = 2
+    orders: ClassVar[tuple[int, int]]
+    """(order, order of the embedded solution)."""
+
+    @property
+    def order(self) -> int:  # type: ignore[override]
+        """Order of the propagated solution."""
+        return self.orders[0]
+
+    @property
+    def error_order(self) -> int:  # type: ignore[override]
+        """Order of the embedded solution."""
+        return self.orders[1]
+
+    def _linearise(self, rhs, t, y, args):
+        """``(J, f0, v, D)`` with ``D(c, U) = g_n(t + c h, U) - g_n(t, y)`` built per step."""
+        f0, v = f_and_dfdt(rhs, t, y, args)
+        return DenseOperator(rhs.jac(t, y, args)), f0, v
+
+    @staticmethod
+    def _defect(rhs, t, y, args, op, f0, v, c, dt, u):
+        """``D = f(t + c h, U) - f0 - J (U - y) - c h v``."""
+        return rhs(t + c * dt, u, args) - f0 - op.matvec(u - y) - (c * dt) * v
+
+    @staticmethod
+    def _dense(y, y1, f0, dt):
+        """Monomial rows of the quadratic dense output."""
+        hf0 = dt * f0
+        return jnp.stack([hf0, y1 - y - hf0])
+
+
+@dataclass(frozen=True)
+class ExpRB32(_ExpRosenbrock):
+    """exprb32: order 3, exponential Rosenbrock--Euler (order 2) embedded.
+
+    ``U = y + h phi_1 f + h^2 phi_2 v``; ``y1 = U + 2 h phi_3 D(U)``; error ``y1 - U``.
+    """
+
+    orders = (3, 2)
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; ``(y1, err, (y, Q), None, (2, 1, 0))``."""
+        op, f0, v = self._linearise(rhs, t, y, args)
+        u = y + op.combine(dt, [((0.0, 1.0), dt * f0), ((0.0, 0.0, 1.0), dt * dt * v)])
+        d = self._defect(rhs, t, y, args, op, f0, v, 1.0, dt, u)
+        err = op.combine(dt, [((0.0, 0.0, 0.0, 2.0), dt * d)])
+        y1 = u + err
+        return y1, err, (y, self._dense(y, y1, f0, dt)), None, (2, 1, 0)
+
+
+@dataclass(frozen=True)
+class ExpRB43(_ExpRosenbrock):
+    """exprb43: order 4 with an embedded order 3 solution (3 stages, c = 0, 1/2, 1)."""
+
+    orders = (4, 3)
+
+    def step(self, rhs, t, y, dt, args, state):
+        """One step; ``(y1, err, (y, Q), None, (3, 1, 0))``."""
+        op, f0, v = self._linearise(rhs, t, y, args)
+        h2 = 0.5 * dt
+        u2 = y + op.combine(h2, [((0.0, 1.0), h2 * f0), ((0.0, 0.0, 1.0), h2 * h2 * v)])
+        d2 = self._defect(rhs, t, y, args, op, f0, v, 0.5, dt, u2)
+        u3 = y + op.combine(dt, [((0.0, 1.0), dt * (f0 + d2)), ((0.0, 0.0, 1.0), dt * dt * v)])
+        d3 = self._defect(rhs, t, y, args, op, f0, v, 1.0, dt, u3)
+        err = op.combine(dt, [((0.0, 0.0, 0.0, 0.0, -48.0), dt * d2),
+                              ((0.0, 0.0, 0.0, 0.0, 12.0), dt * d3)])
+        y1 = y + op.combine(dt, [((0.0, 1.0), dt * f0), ((0.0, 0.0, 1.0), dt * dt * v),
+                                 ((0.0, 0.0, 0.0, 16.0, -48.0), dt * d2),
+                                 ((0.0, 0.0, 0.0, -2.0, 12.0), dt * d3)])
+        return y1, err, (y, self._dense(y, y1, f0, dt)), None, (3, 1, 0)
