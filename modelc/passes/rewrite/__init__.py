@@ -8,6 +8,9 @@ rules run, and the budgets), `simplify` (the pass) and `report`.
 
 from .report import EquationChange, SimplifyReport
 from .schedule import Budget
-from .simplify import simplify_exprs, simplify_model
+from .simplify import report_of, simplify_exprs, simplify_model, unsimplified
 
-__all__ = ["Budget", "EquationChange", "SimplifyReport", "simplify_exprs", "simplify_model"]
+__all__ = [
+    "Budget", "EquationChange", "SimplifyReport", "report_of", "simplify_exprs", "simplify_model",
+    "unsimplified",
+]

@@ -1,19 +1,19 @@
 """Integer and rational powers: ``x*x = x**2``, merging exponents, ``sqrt``.
 
 ``ipow(x, n)`` is ``x**n`` for an integer ``n >= 2``; its cost follows what
-JAX emits for it (`cost.integer_power_cost`: ``x**2`` is one multiplication).
+JAX emits for it (`cost.integer_power_cost`: ``x**2`` is one multiplication;
+priced in `extract`).
 Merging ``sqrt(x)*sqrt(x) -> x`` extends the domain, so it lives in `assumed`.
 """
 
 from __future__ import annotations
 
-from egglog import birewrite, i64, rewrite, rule, ruleset, set_cost
+from egglog import birewrite, i64, rewrite, ruleset
 
 from .constants import rat
-from .cost import SCALE, integer_power_cost
 from .terms import Term
 
-__all__ = ["powers", "power_costs"]
+__all__ = ["powers"]
 
 
 @ruleset
@@ -35,9 +35,3 @@ def powers(a: Term, b: Term, n: i64, m: i64):
     # (sqrt a)**2 keeps the domain a >= 0 only as sqrt(a)*sqrt(a): see assumed
     yield rewrite(a.sqrt().ipow(n)).to(a.sqrt() * a.sqrt().ipow(n - 1), n > 2)
 
-
-@ruleset
-def power_costs(a: Term):
-    """Costs of small integer powers: ``x**2`` is one multiplication, ``x**3`` and ``x**4`` two."""
-    for n in (2, 3, 4):
-        yield rule(a.ipow(n)).then(set_cost(a.ipow(n), round(integer_power_cost(n) * SCALE)))

@@ -14,13 +14,13 @@ from .division import division
 from .explog import explog
 from .fold import fold
 from .functions import functions
-from .powers import power_costs, powers
+from .powers import powers
 
 __all__ = ["Budget", "RULES", "saturate"]
 
 RULES = algebra | division | powers | explog | functions | fold | assumed
-# Analyses first (positivity facts, costs of the new powers), then one round of the rules.
-_ANALYSIS = run(positivity).saturate() + run(power_costs).saturate()
+# The positivity analysis first, then one round of the rules.
+_ANALYSIS = run(positivity).saturate()
 
 
 @dataclass(frozen=True)

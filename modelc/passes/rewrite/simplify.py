@@ -20,12 +20,13 @@ from egglog import EGraph, Vec, get_callable_args
 from ...ir import Model
 from .assumed import positive
 from .bridge import Bridge
+from .extract import choose, extract_all
 from .cost import emitted_cost, weighted_cost
 from .report import EquationChange, SimplifyReport
 from .schedule import Budget, _size, saturate
 from .terms import Term
 
-__all__ = ["simplify_model", "simplify_exprs"]
+__all__ = ["simplify_model", "simplify_exprs", "unsimplified", "report_of"]
 
 
 def simplify_exprs(exprs: list[sympy.Expr], *, assume_positive=(), budget: Budget = Budget()):
@@ -50,7 +51,7 @@ def simplify_exprs(exprs: list[sympy.Expr], *, assume_positive=(), budget: Budge
         if assume_positive:
             egraph.register(*(positive(Term.var(name)) for name in assume_positive))
         rounds, reason = saturate(egraph, budget)
-        extracted = egraph.extract(root)
+        extracted = extract_all(egraph, root)
         size = _size(egraph)
     finally:
         egraph.pop()
@@ -87,6 +88,7 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
     else:
         after, rounds, enodes, stopped = simplify_exprs(before, assume_positive=assume_positive,
                                                         budget=budget)
+    after = choose(before, after)
     cost_after, ops_after = emitted_cost(after)
     if cost_after > cost_before:
         after, cost_after, ops_after = before, cost_before, ops_before
@@ -113,3 +115,28 @@ def _check_names(model: Model, names) -> None:
             f"{'is not a parameter or state' if len(unknown) == 1 else 'are not parameters or states'}"
             f" of model {model.name!r}; its names: {', '.join(sorted(known)) or 'none'}"
         )
+
+
+def unsimplified(model: Model) -> Model:
+    """``model`` with the expressions it had before simplification (itself if never simplified)."""
+    report = model.simplification
+    if report is None:
+        return model
+    before = [change.before for change in report.equations]
+    n_lets = len(model.lets)
+    return replace(
+        model,
+        lets=tuple(replace(le, expr=e) for le, e in zip(model.lets, before[:n_lets])),
+        derivatives=tuple(replace(d, expr=e) for d, e in zip(model.derivatives, before[n_lets:])),
+        simplification=None,
+    )
+
+
+def report_of(model: Model) -> SimplifyReport:
+    """The model's `SimplifyReport`; for a model compiled without simplification, one that
+    prices its equations as they are, with ``stopped="off"``."""
+    if model.simplification is not None:
+        return model.simplification
+    exprs = [le.expr for le in model.lets] + [d.expr for d in model.derivatives]
+    cost, ops = emitted_cost(exprs)
+    return SimplifyReport((), cost, cost, ops, ops, 0.0, stopped="off")
