@@ -47,6 +47,7 @@ def assumed(a: Term, b: Term, n: i64):
     yield rewrite(a.log() + b.log()).to((a * b).log(), positive(a), positive(b))
     yield rewrite((a / b).log()).to(a.log() + -(b.log()), positive(a), positive(b))
     yield rewrite(a.sqrt() * b.sqrt()).to((a * b).sqrt(), positive(a), positive(b))
+    yield rewrite((a * b).sqrt()).to(a.sqrt() * b.sqrt(), positive(a), positive(b))
     yield rewrite((a ** b).log()).to(b * a.log(), positive(a))
     yield rewrite((b * a.log()).exp()).to(a ** b, positive(a))
     yield rewrite(a.ipow(2).log()).to(Term.rat(BigRat(2, 1)) * a.log(), positive(a))

@@ -38,7 +38,7 @@ class Budget:
     """
 
     nodes: int = 20_000
-    iterations: int = 10
+    iterations: int = 8
     seconds: float = 1.0
     match_limit: int = 2_000
     max_input_ops: int = 20_000
