@@ -42,11 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--code", action="store_true", help="also print the generated module")
     show.add_argument("--reduce-conservation", action="store_true",
                       help="eliminate one species per conservation law first")
+    show.add_argument("--simplify", dest="simplify_report", action="store_true",
+                      help="print each equation before and after simplification, with costs")
+    show.add_argument("--latex", action="store_true", help="with --simplify: LaTeX expressions")
+    _add_simplify_options(show)
     show.set_defaults(run=_show)
 
     comp = sub.add_parser("compile", help="write the generated JAX module of a model")
     comp.add_argument("file", metavar="FILE")
     comp.add_argument("-o", "--out", required=True, help="output .py file")
+    _add_simplify_options(comp)
     comp.set_defaults(run=_compile)
 
     add_import_parser(sub)
@@ -72,8 +77,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="eliminate one species per conservation law of the network")
     sim.add_argument("--no-cache", action="store_true",
                      help="recompile instead of using the module and XLA caches")
+    _add_simplify_options(sim)
     sim.set_defaults(run=_simulate)
     return parser
+
+
+def _add_simplify_options(command) -> None:
+    command.add_argument("--no-simplify", dest="simplify", action="store_false",
+                         help="compile the equations as written (no e-graph simplification)")
+    command.add_argument("--assume-positive", action="append", default=[], metavar="NAME",
+                         help="treat this parameter or state as positive when simplifying "
+                              "(repeatable)")
 
 
 def _check(args) -> int:
@@ -99,11 +113,14 @@ def _plural(n: int, noun: str) -> str:
 
 def _show(args) -> int:
     from .api import compile_source
-    from .show import describe
+    from .show import describe, describe_simplification
 
     model, source = compile_source(Path(args.file).read_text(encoding="utf-8"), args.file,
-                                   reduce_conservation=args.reduce_conservation)
+                                   reduce_conservation=args.reduce_conservation,
+                                   simplify=args.simplify, assume_positive=args.assume_positive)
     print(describe(model))
+    if args.simplify and model.simplification is not None and (args.simplify_report or args.latex):
+        print(describe_simplification(model.simplification, latex=args.latex))
     if args.code:
         print("\n# generated module\n" + source)
     return 0
@@ -112,7 +129,8 @@ def _show(args) -> int:
 def _compile(args) -> int:
     from .api import compile_to_file
 
-    out = compile_to_file(args.file, args.out)
+    out = compile_to_file(args.file, args.out, simplify=args.simplify,
+                          assume_positive=args.assume_positive)
     print(f"wrote {out}")
     return 0
 
@@ -126,7 +144,8 @@ def _simulate(args) -> int:
     if not args.no_cache:
         enable_compilation_cache()
     model = load(args.file, cache_modules=not args.no_cache,
-                 reduce_conservation=args.reduce_conservation)
+                 reduce_conservation=args.reduce_conservation, simplify=args.simplify,
+                 assume_positive=args.assume_positive)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     sol = run_simulation(
         model,
