@@ -51,7 +51,10 @@ class Bridge:
         if isinstance(expr, (sympy.Integer, sympy.Rational)):
             return Term.rat(BigRat(int(expr.p), int(expr.q)))
         if isinstance(expr, sympy.Float):
-            return Term.flt(float(expr))
+            value = float(expr)
+            if value.is_integer() and abs(value) < 2**31:   # 2.0 is exactly the integer 2
+                return Term.rat(BigRat(int(value), 1))
+            return Term.flt(value)
         if isinstance(expr, sympy.Add):
             return _fold(Term.__add__, [self._summand(a) for a in _ordered(expr.args)])
         if isinstance(expr, sympy.Mul):
@@ -86,7 +89,16 @@ class Bridge:
         return top / _fold(Term.__mul__, denom) if denom else top
 
     def _power(self, base, exp) -> Term:
+        if isinstance(exp, sympy.Float) and (2 * float(exp)).is_integer() and abs(exp) < 64:
+            # x**2.0 (common in SBML) is x**2, and x**0.5 is sqrt(x), to within an ulp
+            exp = sympy.Rational(int(2 * float(exp)), 2)
+            if exp == 1:
+                return self.to_term(base)
+            if exp == 0:
+                return Term.rat(BigRat(1, 1))
         b = self.to_term(base)
+        if exp.is_Rational and not exp.is_Integer and exp.q == 2 and exp > 1:
+            return b.ipow(int(exp - sympy.S.Half)) * b.sqrt() if exp > 2 else b * b.sqrt()
         if exp.is_Integer and int(exp) >= 2:
             return b.ipow(int(exp))
         if exp.is_Integer and int(exp) < 0:

@@ -15,26 +15,29 @@ import sympy
 
 __all__ = ["WEIGHTS", "SCALE", "egg_cost", "weighted_cost", "emitted_cost", "integer_power_cost"]
 
-# Relative to one addition; measured by benchmarks/op_costs.py (see docs/benchmarks.md).
+# Relative to one addition; measured by `python benchmarks/op_costs.py --n 65536 --k 64`
+# on the project's CPU machine (XLA CPU, float64, fused loops; see docs/benchmarks.md),
+# normalised by the mean of add and mul and rounded. Additions and multiplications
+# are nearly free next to transcendental functions and real powers.
 WEIGHTS: dict[str, float] = {
     "add": 1.0,
     "mul": 1.0,
-    "neg": 0.5,
-    "div": 1.3,
-    "pow_int": 2.4,   # x**n for larger n (repeated squaring); x**2 is one mul, x**3 two
-    "pow": 9.0,       # x**y for real y
-    "sqrt": 1.9,
-    "exp": 4.0,
-    "log": 4.0,
-    "sin": 6.0,
-    "cos": 6.0,
-    "tan": 9.0,
-    "sinh": 9.0,
-    "cosh": 9.0,
-    "tanh": 5.0,
-    "abs": 0.8,
-    "function": 8.0,  # any other function
-    "where": 1.5,     # a branch-free conditional (jnp.where) or comparison
+    "neg": 0.1,
+    "div": 15.0,
+    "pow_int": 3.0,     # x**n for larger n (repeated squaring); x**2 is one mul, x**3 two
+    "pow": 700.0,       # x**y for real y
+    "sqrt": 14.0,
+    "exp": 75.0,
+    "log": 250.0,
+    "sin": 500.0,
+    "cos": 550.0,
+    "tan": 600.0,
+    "sinh": 400.0,
+    "cosh": 200.0,
+    "tanh": 70.0,
+    "abs": 0.5,
+    "function": 300.0,  # any other function
+    "where": 0.7,       # a branch-free conditional (jnp.where) or comparison
 }
 
 SCALE = 10

@@ -30,18 +30,23 @@ class Budget:
     Attributes:
         nodes: stop once the e-graph holds this many e-nodes.
         iterations: at most this many rounds of all rules.
-        seconds: stop starting new rounds after this much time.
+        seconds: stop starting new rounds after this much time (for a model
+            simplified in chunks, the time for all chunks together).
         match_limit: a rule matching more often than this in one round is
             banned for a few rounds (egglog's back-off scheduler), so that one
             round cannot explode.
         max_input_ops: models with more operations than this are not simplified.
+        chunk: models with more equations than this are simplified this many
+            equations at a time (each chunk in its own e-graph, so a big model
+            is explored as deeply as a small one).
     """
 
     nodes: int = 20_000
     iterations: int = 8
-    seconds: float = 1.0
+    seconds: float = 2.0
     match_limit: int = 2_000
     max_input_ops: int = 20_000
+    chunk: int = 8
 
 
 def _size(egraph: EGraph) -> int:

@@ -58,6 +58,28 @@ def simplify_exprs(exprs: list[sympy.Expr], *, assume_positive=(), budget: Budge
     return [bridge.to_sympy(t) for t in get_callable_args(extracted)], rounds, size, reason
 
 
+def _simplify_chunks(exprs, assume_positive, budget: Budget):
+    """`simplify_exprs` on ``budget.chunk`` expressions at a time, sharing the time budget;
+    chunks left when the time runs out stay as they are."""
+    deadline = time.perf_counter() + budget.seconds
+    n_chunks = -(-len(exprs) // budget.chunk)
+    out, rounds, enodes, reasons = [], 0, 0, []
+    for i in range(0, len(exprs), budget.chunk):
+        chunk = exprs[i:i + budget.chunk]
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            out += chunk
+            reasons.append("time")
+            continue
+        share = replace(budget, seconds=left / (n_chunks - i // budget.chunk))
+        done, r, n, reason = simplify_exprs(chunk, assume_positive=assume_positive, budget=share)
+        out += done
+        rounds, enodes = max(rounds, r), max(enodes, n)
+        reasons.append(reason)
+    reason = next((r for r in ("time", "nodes", "iterations") if r in reasons), None)
+    return out, rounds, enodes, reason
+
+
 @lru_cache(maxsize=1)
 def _egraph() -> EGraph:
     """One e-graph per process with the rules declared (declaring them costs ~0.1 s);
@@ -86,8 +108,7 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
     if n_ops > budget.max_input_ops:
         after, rounds, enodes, stopped = before, 0, 0, f"skipped: {n_ops} operations > {budget.max_input_ops}"
     else:
-        after, rounds, enodes, stopped = simplify_exprs(before, assume_positive=assume_positive,
-                                                        budget=budget)
+        after, rounds, enodes, stopped = _simplify_chunks(before, assume_positive, budget)
     after = choose(before, after)
     cost_after, ops_after = emitted_cost(after)
     if cost_after > cost_before:
