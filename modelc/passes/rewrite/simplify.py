@@ -118,11 +118,16 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
                     for (name, _), b, a in zip(items, before, after))
     report = SimplifyReport(changes, cost_before, cost_after, ops_before, ops_after,
                             time.perf_counter() - start, rounds, enodes, stopped, assume_positive)
+    return _with_exprs(model, after, report)
+
+
+def _with_exprs(model: Model, exprs: list, report: SimplifyReport | None) -> Model:
+    """``model`` with its let then der expressions replaced by ``exprs``, and ``report`` kept."""
     n_lets = len(model.lets)
     return replace(
         model,
-        lets=tuple(replace(le, expr=e) for le, e in zip(model.lets, after[:n_lets])),
-        derivatives=tuple(replace(d, expr=e) for d, e in zip(model.derivatives, after[n_lets:])),
+        lets=tuple(replace(le, expr=e) for le, e in zip(model.lets, exprs[:n_lets])),
+        derivatives=tuple(replace(d, expr=e) for d, e in zip(model.derivatives, exprs[n_lets:])),
         simplification=report,
     )
 
@@ -143,14 +148,7 @@ def unsimplified(model: Model) -> Model:
     report = model.simplification
     if report is None:
         return model
-    before = [change.before for change in report.equations]
-    n_lets = len(model.lets)
-    return replace(
-        model,
-        lets=tuple(replace(le, expr=e) for le, e in zip(model.lets, before[:n_lets])),
-        derivatives=tuple(replace(d, expr=e) for d, e in zip(model.derivatives, before[n_lets:])),
-        simplification=None,
-    )
+    return _with_exprs(model, [change.before for change in report.equations], None)
 
 
 def report_of(model: Model) -> SimplifyReport:
