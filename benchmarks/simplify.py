@@ -1,6 +1,7 @@
 """Simplification benchmark: SymPy's cse, SymPy's simplify + cse, and modelc's e-graph pass.
 
-``python benchmarks/simplify.py [--sbml-cases 400] [--rhs-sbml 10] [--batch 100000]``
+``python benchmarks/simplify.py [--sbml-cases 400] [--rhs-sbml 10] [--batch 100000]
+[--groups examples network polynomial sbml] [--no-rhs]``
 
 Corpus: every example model, the SBML test-suite cases the importer reads,
 a generated mass-action network of 200 species (as in network_scaling.py)
@@ -128,7 +129,7 @@ def rhs_seconds(model, batch: int, folder: Path, tag: str) -> float:
     f = jax.jit(jax.vmap(lambda y: module.rhs(0.5, y, p)))
     jax.block_until_ready(f(ys))
     times = []
-    for _ in range(7):
+    for _ in range(5):
         start = time.perf_counter()
         jax.block_until_ready(f(ys))
         times.append(time.perf_counter() - start)
@@ -141,6 +142,9 @@ def main() -> None:
     parser.add_argument("--sbml-cases", type=int, default=10_000, help="at most this many SBML cases")
     parser.add_argument("--rhs-sbml", type=int, default=10, help="time the rhs of this many SBML cases")
     parser.add_argument("--batch", type=int, default=100_000)
+    parser.add_argument("--groups", nargs="+", default=["examples", "network", "polynomial", "sbml"],
+                        help="which parts of the corpus to run")
+    parser.add_argument("--no-rhs", action="store_true", help="skip timing the generated rhs")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="modelc_bench_"))
     totals: dict = {}
@@ -149,6 +153,8 @@ def main() -> None:
     print(f"{'model':<22} {'raw cost/ops':>15} {'cse':>15} {'sympy+cse':>15} {'modelc':>15}"
           f" {'t sympy':>8} {'t modelc':>8}   rhs ms (cse / sympy / modelc)")
     for group, name, text in corpus(args.sbml_cases):
+        if group not in args.groups:
+            continue
         model, _ = compile_source(text, name, simplify=False)
         exprs, report = variants(model)
         raw = (sum(weighted_cost(e) for e in exprs["cse"][0]),
@@ -163,7 +169,7 @@ def main() -> None:
         for v in ("sympy", "modelc"):
             totals[group].setdefault(f"t_{v}", [0.0, 0])[0] += exprs[v][1]
         timing = ""
-        if group != "sbml" or n_sbml_timed < args.rhs_sbml:
+        if not args.no_rhs and (group != "sbml" or n_sbml_timed < args.rhs_sbml):
             n_sbml_timed += group == "sbml"
             ms = [1e3 * rhs_seconds(_with(model, exprs[v][0]), args.batch, folder, f"{name}_{v}")
                   for v in VARIANTS]
