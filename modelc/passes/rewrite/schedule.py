@@ -42,7 +42,7 @@ class Budget:
     """
 
     nodes: int = 20_000
-    iterations: int = 8
+    iterations: int = 6
     seconds: float = 2.0
     match_limit: int = 2_000
     max_input_ops: int = 20_000

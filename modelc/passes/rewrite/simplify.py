@@ -58,9 +58,11 @@ def simplify_exprs(exprs: list[sympy.Expr], *, assume_positive=(), budget: Budge
     return [bridge.to_sympy(t) for t in get_callable_args(extracted)], rounds, size, reason
 
 
-def _simplify_chunks(exprs, assume_positive, budget: Budget):
+@lru_cache(maxsize=256)
+def _simplify_chunks(exprs: tuple, assume_positive: tuple, budget: Budget):
     """`simplify_exprs` on ``budget.chunk`` expressions at a time, sharing the time budget;
-    chunks left when the time runs out stay as they are."""
+    chunks left when the time runs out stay as they are. Memoized: a model compiled again
+    in the same process (another option, no module cache) is not searched again."""
     deadline = time.perf_counter() + budget.seconds
     n_chunks = -(-len(exprs) // budget.chunk)
     out, rounds, enodes, reasons = [], 0, 0, []
@@ -68,16 +70,16 @@ def _simplify_chunks(exprs, assume_positive, budget: Budget):
         chunk = exprs[i:i + budget.chunk]
         left = deadline - time.perf_counter()
         if left <= 0:
-            out += chunk
+            out += list(chunk)
             reasons.append("time")
             continue
         share = replace(budget, seconds=left / (n_chunks - i // budget.chunk))
-        done, r, n, reason = simplify_exprs(chunk, assume_positive=assume_positive, budget=share)
+        done, r, n, reason = simplify_exprs(list(chunk), assume_positive=assume_positive, budget=share)
         out += done
         rounds, enodes = max(rounds, r), max(enodes, n)
         reasons.append(reason)
     reason = next((r for r in ("time", "nodes", "iterations") if r in reasons), None)
-    return out, rounds, enodes, reason
+    return tuple(out), rounds, enodes, reason
 
 
 @lru_cache(maxsize=1)
@@ -108,8 +110,8 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
     if n_ops > budget.max_input_ops:
         after, rounds, enodes, stopped = before, 0, 0, f"skipped: {n_ops} operations > {budget.max_input_ops}"
     else:
-        after, rounds, enodes, stopped = _simplify_chunks(before, assume_positive, budget)
-    after = choose(before, after)
+        after, rounds, enodes, stopped = _simplify_chunks(tuple(before), assume_positive, budget)
+    after = choose(before, list(after))
     cost_after, ops_after = emitted_cost(after)
     if cost_after > cost_before:
         after, cost_after, ops_after = before, cost_before, ops_before
