@@ -9,7 +9,8 @@ and polynomial chaotic systems with many shared factors. For each variant it
 prints the total weighted cost (`modelc.passes.rewrite.cost`) and SymPy
 ``count_ops`` of the emitted right-hand sides (raw trees, then after CSE),
 the simplification time, and the run time of the jitted, vmapped rhs on a
-batch of states (examples, generated systems and a sample of SBML cases).
+batch of states (examples, generated systems and a sample of SBML cases;
+medians of interleaved calls).
 """
 
 from __future__ import annotations
@@ -115,10 +116,10 @@ def variants(model):
             "modelc": (_exprs(simplified), t_modelc)}, simplified.simplification
 
 
-def rhs_seconds(model, batch: int, folder: Path, tag: str) -> float:
-    """Median time of the jitted, vmapped generated rhs over ``batch`` random states."""
+def rhs_function(model, batch: int, folder: Path, tag: str):
+    """The jitted, vmapped generated rhs and a batch of random states (None without states)."""
     if not model.states:
-        return 0.0
+        return None
     path = folder / f"m_{tag}.py"
     path.write_text(generate_module(model), encoding="utf-8")
     module = import_module_file(path, f"bench_{tag}")
@@ -128,12 +129,18 @@ def rhs_seconds(model, batch: int, folder: Path, tag: str) -> float:
     ys = jnp.asarray(np.abs(y0) * rng.uniform(0.5, 1.5, (batch, y0.size)) + 0.1)
     f = jax.jit(jax.vmap(lambda y: module.rhs(0.5, y, p)))
     jax.block_until_ready(f(ys))
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        jax.block_until_ready(f(ys))
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return f, ys
+
+
+def rhs_seconds(functions, repeats: int = 9) -> list[float]:
+    """Median seconds of each ``(f, ys)``, timed interleaved (one call of each per round)."""
+    times = [[] for _ in functions]
+    for _ in range(repeats):
+        for i, (f, ys) in enumerate(functions):
+            start = time.perf_counter()
+            jax.block_until_ready(f(ys))
+            times[i].append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
 
 def main() -> None:
@@ -171,8 +178,10 @@ def main() -> None:
         timing = ""
         if not args.no_rhs and (group != "sbml" or n_sbml_timed < args.rhs_sbml):
             n_sbml_timed += group == "sbml"
-            ms = [1e3 * rhs_seconds(_with(model, exprs[v][0]), args.batch, folder, f"{name}_{v}")
-                  for v in VARIANTS]
+            functions = [rhs_function(_with(model, exprs[v][0]), args.batch, folder, f"{name}_{v}")
+                         for v in VARIANTS]
+            ms = ([1e3 * t for t in rhs_seconds(functions)] if functions[0] is not None
+                  else [0.0] * len(VARIANTS))
             for v, value in zip(VARIANTS, ms):
                 rhs_totals.setdefault(group, {}).setdefault(v, 0.0)
                 rhs_totals[group][v] += value
