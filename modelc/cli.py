@@ -96,7 +96,8 @@ def _check(args) -> int:
     failed = False
     for name in args.files:
         try:
-            model, _ = compile_source(Path(name).read_text(encoding="utf-8"), name)
+            # checking needs no simplification
+            model, _ = compile_source(Path(name).read_text(encoding="utf-8"), name, simplify=False)
         except ModelError as err:
             print(err.render(), file=sys.stderr)
             failed = True

@@ -112,7 +112,8 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
     else:
         after, rounds, enodes, stopped = _simplify_chunks(tuple(before), assume_positive, budget)
     after = choose(before, list(after))
-    cost_after, ops_after = emitted_cost(after)
+    unchanged = all(a == b for a, b in zip(after, before))
+    cost_after, ops_after = (cost_before, ops_before) if unchanged else emitted_cost(after)
     if cost_after > cost_before:
         after, cost_after, ops_after = before, cost_before, ops_before
         stopped = "kept original: the simplified form costs more"
