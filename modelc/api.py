@@ -13,7 +13,8 @@ from pathlib import Path
 from . import cache
 from .compiled import CompiledModel
 
-__all__ = ["load", "parse", "compile_source", "compile_to_file", "PASSES"]
+__all__ = ["load", "parse", "compile_source", "compile_to_file", "PASSES", "simplify_equations"]
+
 
 def lower_reactions(model):
     """Reaction networks -> ``der`` equations (`modelc.passes.reactions`; imported on first use,
@@ -21,6 +22,17 @@ def lower_reactions(model):
     from .passes.reactions import lower_reactions as run
 
     return run(model)
+
+
+def simplify_equations(model, *, assume_positive=()):
+    """E-graph simplification of the ``der`` and ``let`` expressions
+    (`modelc.passes.rewrite.simplify_model`; imported on first use). Field
+    models are left as written (their operators are discretised afterwards)."""
+    if model.fields:
+        return model
+    from .passes.rewrite import simplify_model
+
+    return simplify_model(model, assume_positive=assume_positive)
 
 
 def discretize(model):
@@ -31,16 +43,19 @@ def discretize(model):
     return run(model)
 
 
-def split_semilinear(model):
-    """Record ``rhs = L u + N`` in ``model.split`` (`modelc.passes.split`, default mode)."""
+def split_semilinear(model, *, mode="auto"):
+    """Record ``rhs = L u + N`` in ``model.split`` (`modelc.passes.split`)."""
     from .passes.split import split_semilinear as run
 
-    return run(model)
+    return run(model, mode)
 
 
-# Pure passes ``ir.Model -> ir.Model``, in order: reactions and fields are lowered
-# to ODEs first; splitting stays last. (Simplification joins before the split.)
-PASSES: tuple = (lower_reactions, discretize, split_semilinear)
+# Pure passes ``ir.Model -> ir.Model``, in order: reactions are lowered to ODEs,
+# equations simplified, fields discretised; splitting stays last.
+PASSES: tuple = (lower_reactions, simplify_equations, discretize, split_semilinear)
+
+
+SBML_SUFFIXES = (".xml", ".sbml")
 
 
 def _split_mode(split) -> str:
@@ -54,39 +69,51 @@ def _split_mode(split) -> str:
     return mode
 
 
-def _options_key(reduce_conservation: bool, split) -> str:
-    """The cache-key options string (empty for the defaults, as before)."""
-    parts = ["reduce_conservation"] if reduce_conservation else []
-    mode = _split_mode(split)
-    if mode != "auto":
-        parts.append(f"split={mode}")
-    return ",".join(parts)
-
-
-SBML_SUFFIXES = (".xml", ".sbml")
-
-
-def _lower(model):
+def _lower(model, simplify: bool, assume_positive: tuple[str, ...], split):
+    """Run `PASSES` with the compile options (simplify off skips its pass)."""
     for run_pass in PASSES:
-        model = run_pass(model)
+        if run_pass is simplify_equations:
+            if simplify:
+                model = run_pass(model, assume_positive=assume_positive)
+        elif run_pass is split_semilinear:
+            model = run_pass(model, mode=_split_mode(split))
+        else:
+            model = run_pass(model)
     return model
 
 
-def compile_source(text: str, file: str = "<string>", *,
-                   reduce_conservation: bool = False, split=True) -> tuple[object, str]:
-    """Parse, check, lower and generate: returns ``(ir_model, module_source)``.
+def _options_key(reduce_conservation: bool, simplify: bool, assume_positive, split) -> str:
+    """The compile options as part of the module cache key (empty for the defaults)."""
+    parts = ["reduce_conservation"] if reduce_conservation else []
+    if not simplify:
+        parts.append("no_simplify")
+    if assume_positive:
+        parts.append("assume_positive=" + ",".join(sorted(assume_positive)))
+    mode = _split_mode(split)
+    if mode != "auto":
+        parts.append(f"split={mode}")
+    return ";".join(parts)
+
+
+def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bool = False,
+                   simplify: bool = True, assume_positive=(), split=True) -> tuple[object, str]:
+    """Parse, check, lower, simplify, split and generate: returns ``(ir_model, module_source)``.
 
     Args:
         text: the model file's contents.
         file: the name shown in error messages.
         reduce_conservation: eliminate one species per conservation law of the
             reaction network (see `modelc.passes.reactions.eliminate_conserved`).
+        simplify: run the e-graph simplification pass (see docs/simplify.md).
+        assume_positive: parameter and state names taken to be positive, which
+            lets the pass cancel ``x/x`` and split ``log(x*y)`` for them.
         split: the semilinear split for exponential integrators: True (or
             "auto", the largest safe linear part), "diagonal" (only diagonal
             linear terms) or False (or "none": no split; exponential split
             methods are then unavailable).
     Raises:
         ModelError: for any problem in the model text, with file:line:col.
+        ValueError: when ``assume_positive`` names no parameter or state.
     """
     from .codegen.module import generate_module
     from .frontend.parser import parse_source
@@ -96,49 +123,50 @@ def compile_source(text: str, file: str = "<string>", *,
     if reduce_conservation:
         # Right after lowering, before any later pass (lowering again is a no-op).
         model = eliminate_conserved(lower_reactions(model))
-    model = _lower(model)
-    mode = _split_mode(split)
-    if mode != "auto":
-        from .passes.split import split_semilinear as run_split
-
-        model = run_split(model, mode)
-    key = cache.module_key(text, options=_options_key(reduce_conservation, split))
+    assume_positive = tuple(assume_positive)
+    model = _lower(model, simplify, assume_positive, split)
+    key = cache.module_key(text, options=_options_key(reduce_conservation, simplify,
+                                                      assume_positive, split))
     return model, generate_module(model, source_hash=key)
 
 
 def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
-          reduce_conservation: bool = False, split=True) -> CompiledModel:
+          reduce_conservation: bool = False, simplify: bool = True,
+          assume_positive=(), split=True) -> CompiledModel:
     """Compile model text into a `CompiledModel` (its generated module is cached too).
 
     Args:
         reduce_conservation: eliminate one species per conservation law; each
             total becomes a parameter ``total_<species>`` and the species an
             observable.
+        simplify: run the e-graph simplification pass (on by default).
+        assume_positive: names of parameters and states to treat as positive
+            in simplification (see `compile_source`).
         split: True/"auto", "diagonal" or False/"none" (see `compile_source`).
     Raises:
         ModelError: for any problem in the text, naming ``file:line:col``.
     """
-    key = cache.module_key(text, options=_options_key(reduce_conservation, split))
+    options = {"reduce_conservation": reduce_conservation, "simplify": simplify,
+               "assume_positive": tuple(assume_positive), "split": split}
+    key = cache.module_key(text, options=_options_key(**options))
     cached = cache.cached_module_path(key)
     if cache_modules and cached.exists():
         module = cache.import_module_file(cached)
         return CompiledModel(module, source=cached.read_text(encoding="utf-8"),
-                             model_text=text, file=file,
-                             options={"reduce_conservation": reduce_conservation,
-                                      "split": split})
-    model, source = compile_source(text, file, reduce_conservation=reduce_conservation,
-                                   split=split)
+                             model_text=text, file=file, options=options)
+    model, source = compile_source(text, file, **options)
     if cache_modules:
         module_path = cache.store_module(key, source)
     else:
         folder = Path(tempfile.mkdtemp(prefix="modelc_"))
         module_path = folder / f"m_{key}.py"
         module_path.write_text(source, encoding="utf-8")
-    return CompiledModel(cache.import_module_file(module_path), source=source, ir=model)
+    return CompiledModel(cache.import_module_file(module_path), source=source, ir=model,
+                         options=options)
 
 
-def load(path: str | Path, *, cache_modules: bool = True,
-         reduce_conservation: bool = False, split=True) -> CompiledModel:
+def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: bool = False,
+         simplify: bool = True, assume_positive=(), split=True) -> CompiledModel:
     """Compile a ``.model`` file (or an SBML ``.xml`` file) into a `CompiledModel`.
 
     Args:
@@ -147,6 +175,10 @@ def load(path: str | Path, *, cache_modules: bool = True,
             folder; ``False`` always recompiles.
         reduce_conservation: eliminate one species per conservation law of
             the reaction network (see `parse`).
+        simplify: run the e-graph simplification pass; ``False`` compiles the
+            equations as written.
+        assume_positive: parameter and state names to treat as positive in
+            simplification (see docs/simplify.md).
         split: the semilinear split for exponential integrators: True/"auto",
             "diagonal" or False/"none" (see `compile_source`).
     Raises:
@@ -160,13 +192,17 @@ def load(path: str | Path, *, cache_modules: bool = True,
     else:
         text = path.read_text(encoding="utf-8")
     return parse(text, str(path), cache_modules=cache_modules,
-                 reduce_conservation=reduce_conservation, split=split)
+                 reduce_conservation=reduce_conservation, simplify=simplify,
+                 assume_positive=assume_positive, split=split)
 
 
-def compile_to_file(path: str | Path, out: str | Path) -> Path:
-    """Compile a model file and write its generated module to ``out``."""
+def compile_to_file(path: str | Path, out: str | Path, *, simplify: bool = True,
+                    assume_positive=()) -> Path:
+    """Compile a model file and write its generated module to ``out``
+    (``simplify`` and ``assume_positive`` as in `load`)."""
     path = Path(path)
-    _, source = compile_source(path.read_text(encoding="utf-8"), str(path))
+    _, source = compile_source(path.read_text(encoding="utf-8"), str(path), simplify=simplify,
+                               assume_positive=assume_positive)
     out = Path(out)
     out.write_text(source, encoding="utf-8")
     return out

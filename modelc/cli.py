@@ -44,11 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("--reduce-conservation", action="store_true",
                       help="eliminate one species per conservation law first")
     _add_split_option(show)
+    show.add_argument("--simplify", dest="simplify_report", action="store_true",
+                      help="print each equation before and after simplification, with costs")
+    show.add_argument("--latex", action="store_true", help="with --simplify: LaTeX expressions")
+    _add_simplify_options(show)
     show.set_defaults(run=_show)
 
     comp = sub.add_parser("compile", help="write the generated JAX module of a model")
     comp.add_argument("file", metavar="FILE")
     comp.add_argument("-o", "--out", required=True, help="output .py file")
+    _add_simplify_options(comp)
     comp.set_defaults(run=_compile)
 
     add_import_parser(sub)
@@ -80,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--no-cache", action="store_true",
                      help="recompile instead of using the module and XLA caches")
     _add_split_option(sim)
+    _add_simplify_options(sim)
     sim.set_defaults(run=_simulate)
     return parser
 
@@ -90,13 +96,22 @@ def _add_split_option(sub) -> None:
                           "(default auto: the largest safe linear part)")
 
 
+def _add_simplify_options(command) -> None:
+    command.add_argument("--no-simplify", dest="simplify", action="store_false",
+                         help="compile the equations as written (no e-graph simplification)")
+    command.add_argument("--assume-positive", action="append", default=[], metavar="NAME",
+                         help="treat this parameter or state as positive when simplifying "
+                              "(repeatable)")
+
+
 def _check(args) -> int:
     from .api import compile_source
 
     failed = False
     for name in args.files:
         try:
-            model, _ = compile_source(Path(name).read_text(encoding="utf-8"), name)
+            # checking needs no simplification
+            model, _ = compile_source(Path(name).read_text(encoding="utf-8"), name, simplify=False)
         except ModelError as err:
             print(err.render(), file=sys.stderr)
             failed = True
@@ -113,12 +128,15 @@ def _plural(n: int, noun: str) -> str:
 
 def _show(args) -> int:
     from .api import compile_source
-    from .show import describe
+    from .show import describe, describe_simplification
 
     model, source = compile_source(Path(args.file).read_text(encoding="utf-8"), args.file,
                                    reduce_conservation=args.reduce_conservation,
-                                   split=args.split)
+                                   split=args.split, simplify=args.simplify,
+                                   assume_positive=args.assume_positive)
     print(describe(model))
+    if args.simplify and model.simplification is not None and (args.simplify_report or args.latex):
+        print(describe_simplification(model.simplification, latex=args.latex))
     if args.code:
         print("\n# generated module\n" + source)
     return 0
@@ -127,7 +145,8 @@ def _show(args) -> int:
 def _compile(args) -> int:
     from .api import compile_to_file
 
-    out = compile_to_file(args.file, args.out)
+    out = compile_to_file(args.file, args.out, simplify=args.simplify,
+                          assume_positive=args.assume_positive)
     print(f"wrote {out}")
     return 0
 
@@ -141,7 +160,8 @@ def _simulate(args) -> int:
     if not args.no_cache:
         enable_compilation_cache()
     model = load(args.file, cache_modules=not args.no_cache,
-                 reduce_conservation=args.reduce_conservation, split=args.split)
+                 reduce_conservation=args.reduce_conservation, split=args.split,
+                 simplify=args.simplify, assume_positive=args.assume_positive)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     sol = run_simulation(
         model,

@@ -120,16 +120,25 @@ class CompiledModel:
 
     @property
     def equations(self) -> list:
-        """The model as SymPy equations ``Eq(Derivative(x, t), rhs)``, lets inlined."""
-        from .passes.inline import inline_lets
-        import sympy
+        """The model as written, as SymPy equations ``Eq(Derivative(x, t), rhs)``, lets inlined."""
+        from .passes.rewrite import unsimplified
 
-        model = inline_lets(self.ir)
-        t = sympy.Symbol("t", real=True)
-        return [
-            sympy.Eq(sympy.Derivative(sympy.Symbol(d.state, real=True), t), d.expr)
-            for d in model.derivatives
-        ]
+        return _equations(unsimplified(self.ir))
+
+    @property
+    def simplified(self) -> list:
+        """The equations as compiled, after e-graph simplification (same form as `equations`;
+        the same as `equations` when the model was loaded with ``simplify=False``)."""
+        return _equations(self.ir)
+
+    def cost_report(self) -> dict:
+        """What simplification did: ``cost_before``/``cost_after`` (weighted operation counts
+        of the emitted rhs and lets, see docs/simplify.md), ``ops_before``/``ops_after``
+        (SymPy ``count_ops`` after common-subexpression elimination), ``seconds``,
+        ``rounds``, ``enodes`` and ``stopped`` (None, or why the search ended early)."""
+        from .passes.rewrite import report_of
+
+        return report_of(self.ir).as_dict()
 
     # -- solving --------------------------------------------------------------
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
@@ -327,6 +336,17 @@ class CompiledModel:
                     f"(its {kind}s: {', '.join(known) or 'none'})"
                 )
         return values
+
+
+def _equations(model) -> list:
+    import sympy
+
+    from .passes.inline import inline_lets
+
+    flat = inline_lets(model)
+    t = sympy.Symbol("t", real=True)
+    return [sympy.Eq(sympy.Derivative(sympy.Symbol(d.state, real=True), t), d.expr)
+            for d in flat.derivatives]
 
 
 def _check_method(method):

@@ -323,7 +323,9 @@ class Model:
     ``lets`` are kept in source order (a valid model has no cycles among them);
     ``derivatives`` are in the order of ``states``. As parsed, ``species`` and
     ``reactions`` hold a reaction network; reaction lowering turns species into
-    states with ``der`` equations, empties both and keeps ``network``.
+    states with ``der`` equations, empties both and keeps ``network``. The
+    simplify pass records what it did in ``simplification`` (a
+    `modelc.passes.rewrite.SimplifyReport`; None when it did not run).
     """
 
     name: str
@@ -345,6 +347,7 @@ class Model:
     field_derivatives: tuple[Derivative, ...] = ()
     discretization: Discretization | None = None
     split: SplitInfo | None = None
+    simplification: object | None = field(default=None, compare=False, repr=False)
 
     @property
     def state_names(self) -> tuple[str, ...]:

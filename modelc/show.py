@@ -137,3 +137,32 @@ def _matrix_lines(network: ReactionNetwork) -> list[str]:
         for name, row in zip(network.species, rows)
     ]
     return [head.rstrip(), *body]
+
+
+def describe_simplification(report, *, latex: bool = False) -> str:
+    """Each simplified equation before and after with its cost, the totals and the time taken.
+
+    Args:
+        report: a `modelc.passes.rewrite.SimplifyReport` (``Model.simplification``).
+        latex: print the expressions as LaTeX instead of SymPy text.
+    """
+    show = sympy.latex if latex else sympy.sstr
+    lines = ["\nsimplification (weighted cost: additions = 1):"]
+    for change in report.equations:
+        lines.append(f"  {change.name}:")
+        lines.append(f"    before [{change.cost_before:g}]  {show(change.before)}")
+        if change.after != change.before:
+            lines.append(f"    after  [{change.cost_after:g}]  {show(change.after)}")
+        else:
+            lines.append("    after  (unchanged)")
+    lines.append(
+        f"  total after CSE: cost {report.cost_before:g} -> {report.cost_after:g}, "
+        f"operations {report.ops_before} -> {report.ops_after}")
+    stop = "saturated" if report.stopped is None else f"stopped: {report.stopped}"
+    lines.append(f"  {report.rounds} rounds, {report.enodes} e-nodes, {stop}, "
+                 f"{report.seconds:.3f} s")
+    if report.assume_positive:
+        lines.append("  assumed positive: " + ", ".join(report.assume_positive))
+    if report.warning:
+        lines.append("  note: " + report.warning)
+    return "\n".join(lines)

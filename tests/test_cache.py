@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+import modelc
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -84,3 +86,14 @@ def test_installed_wheel_finds_its_grammar(tmp_path):
         print(m.solve(t=(0, 1), points=2).ok)
     """
     assert _run(code, tmp_path / "cache", cwd=tmp_path, pythonpath=str(target)).strip() == "True"
+
+
+def test_simplify_option_is_part_of_the_module_cache_key():
+    text = ("model factor_cache\nparameter k1 = 2\nstate x = 1\nstate y = 1\nstate z = 1\n"
+            "der(x) = k1*x*y + k1*x*z + k1*x\nder(y) = 0\nder(z) = 0\n")
+    simplified = modelc.parse(text)
+    plain = modelc.parse(text, simplify=False)
+    again = modelc.parse(text)            # from the cache
+    assert "y + z + 1" in simplified.generated_source
+    assert "y + z + 1" not in plain.generated_source
+    assert again.generated_source == simplified.generated_source

@@ -78,3 +78,21 @@ def test_help(command, capsys):
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: modelc" in capsys.readouterr().out
+
+
+def test_show_simplify_prints_before_after_and_totals(tmp_path, capsys):
+    model = tmp_path / "factor.model"
+    model.write_text("model factor\nparameter k1 = 2\nstate x = 1\nstate y = 1\nstate z = 1\n"
+                     "der(x) = k1*x*y + k1*x*z + k1*x\nder(y) = 0\nder(z) = 0\n", encoding="utf-8")
+    assert main(["show", str(model), "--simplify"]) == 0
+    out = capsys.readouterr().out
+    assert "der(x):" in out and "before" in out and "after" in out
+    assert "total after CSE: cost" in out
+    assert main(["show", str(model), "--simplify", "--latex"]) == 0
+    assert "k_{1}" in capsys.readouterr().out
+
+
+def test_show_no_simplify_skips_the_pass(examples_dir, capsys):
+    assert main(["show", str(examples_dir / "lotka_volterra.model"), "--simplify",
+                 "--no-simplify"]) == 0
+    assert "simplification" not in capsys.readouterr().out
