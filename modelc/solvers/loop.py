@@ -114,7 +114,7 @@ def _static_direction(ts):
 
 def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1e-6,
               atol=1e-9, dt0=None, max_steps: int = 100_000, controller=None,
-              dtmin=None, jac: Callable | None = None) -> RawSolution:
+              dtmin=None, jac: Callable | None = None, adjoint=None) -> RawSolution:
     """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
 
     ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
@@ -129,18 +129,21 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     ``method="auto"`` chooses ``tsit5`` or ``rodas5`` from a stiffness
     estimate (:func:`~modelc.solvers.stiffness.choose_method`).  Returns a
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
-    outputs after the failure time are NaN.  jit/vmap/jacfwd compatible.
+    outputs after the failure time are NaN.  jit/vmap/jacfwd/grad compatible:
+    ``adjoint`` chooses how reverse mode differentiates the loop
+    (:class:`~modelc.solvers.adjoint.CheckpointAdjoint`, the default, or
+    :class:`~modelc.solvers.adjoint.BacksolveAdjoint`); see :mod:`.adjoint`.
     """
     stepper = _resolve_method(method)
     if isinstance(stepper, AutoStepper):
         return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
-                              max_steps=max_steps, dtmin=dtmin, jac=jac)
+                              max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint)
     return _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps,
-                              controller, dtmin, jac)
+                              controller, dtmin, jac, adjoint=adjoint)
 
 
 def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, controller,
-                       dtmin, jac, jit=True):
+                       dtmin, jac, jit=True, adjoint=None):
     """Check the stepper/controller pair and run the (jitted) loop."""
     if controller is None:
         controller = (PIController() if isinstance(stepper, AdaptiveStepper)
@@ -157,7 +160,11 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
               dtmin is None, jac)
     run = _integrate_jit if jit else _integrate
-    return run(*static, y0, ts, args, rtol, atol, dt0, dtmin)
+    y0 = jnp.asarray(y0)
+    if not jnp.issubdtype(y0.dtype, jnp.floating):
+        y0 = y0.astype(jnp.result_type(float))
+    return differentiable(run, static, adjoint or CheckpointAdjoint(), y0, ts, args, rtol,
+                          atol, dt0, dtmin)
 
 
 def _pack(xs, dtype):
@@ -369,4 +376,5 @@ def _finish(L, ic, idx, ys, nd, nfe_start):
 
 _integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7))
 
+from .adjoint import CheckpointAdjoint, differentiable  # noqa: E402  (uses this module)
 from .stiffness import AutoStepper, integrate_auto  # noqa: E402  (uses this module)
