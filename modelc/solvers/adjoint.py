@@ -161,7 +161,7 @@ def _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin):
     from .loop import _Loop
     rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac = static
     L = _Loop(rhs, stepper, controller, max_steps, direction, auto_dtmin, jac, y0.dtype, ts,
-              rtol, atol, dtmin)
+              rtol, atol, dtmin, differentiable=True)
     dt0 = None if auto_dt0 else dt0
 
     def start(y, dl):

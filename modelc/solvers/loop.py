@@ -187,7 +187,10 @@ class _Loop:
     """
 
     def __init__(self, rhs, stepper, controller, max_steps, direction, auto_dtmin, jac,
-                 dtype, ts, rtol, atol, dtmin):
+                 dtype, ts, rtol, atol, dtmin, differentiable=False):
+        # Steppers with inner loops (Newton) offer a reverse-differentiable step.
+        self.step_fn = (getattr(stepper, "differentiable_step", stepper.step)
+                        if differentiable else stepper.step)
         self.stepper, self.controller, self.max_steps = stepper, controller, max_steps
         self.dtype, self.direction = dtype, direction
         self.ts = ts = jnp.asarray(ts, dtype)
@@ -263,7 +266,7 @@ class _Loop:
             hit = rem <= dt
             h = jnp.minimum(rem, dt)
         hs = fwd(h)
-        y1, err, dinfo, fs1, work = stepper.step(self.fn, t, y, hs, args, fs)
+        y1, err, dinfo, fs1, work = self.step_fn(self.fn, t, y, hs, args, fs)
         accept, dt_next, cs1 = self.controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
                                                                self.rtol, self.atol)
         if land:
