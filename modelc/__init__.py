@@ -5,6 +5,8 @@ SymPy or the parser):
 
 - `load(path)` and `parse(text)` give a compiled `Model`;
 - `Model.solve(...)` returns a `Solution`; `Model.solver(...)` a pure JAX function;
+- `Model.ensemble(...)` solves a batch (sharded over devices); `fit(...)` estimates
+  parameters from data; `CheckpointAdjoint`/`BacksolveAdjoint` choose reverse mode;
 - `ModelError` is raised for problems in a model file, with file:line:col.
 """
 
@@ -26,6 +28,10 @@ __all__ = [
     "SolveError",
     "Status",
     "enable_compilation_cache",
+    "CheckpointAdjoint",
+    "BacksolveAdjoint",
+    "fit",
+    "distributed",
 ]
 
 _LAZY = {
@@ -36,6 +42,10 @@ _LAZY = {
     "enable_compilation_cache": ("modelc.cache", "enable_compilation_cache"),
     "Solution": ("modelc.solution", "Solution"),
     "Status": ("modelc.solvers", "Status"),
+    "CheckpointAdjoint": ("modelc.solvers.adjoint", "CheckpointAdjoint"),
+    "BacksolveAdjoint": ("modelc.solvers.adjoint", "BacksolveAdjoint"),
+    "fit": ("modelc.fit", "fit"),
+    "distributed": ("modelc.distributed", None),
 }
 
 
@@ -44,7 +54,8 @@ def __getattr__(name):
         import importlib
 
         module_name, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module_name), attr)
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'modelc' has no attribute {name!r}")

@@ -162,14 +162,34 @@ class CompiledModel:
             status=status,
         )
 
+    def ensemble(self, params=None, y0=None, *, t=None, saveat=None, method=None, rtol=None,
+                 atol=None, points=None, dt0=None, max_steps=100_000, dtype=None,
+                 chunk_size=None, progress=None, devices=None) -> Solution:
+        """Solve for a batch of parameters and/or initial states (see `modelc.ensemble`).
+
+        ``params`` and ``y0`` map names to scalars (shared) or 1-D arrays (one
+        value per member, all the same length).  Members run ``chunk_size`` at
+        a time (default: all at once), split over ``devices`` (default: every
+        device, all hosts); ``progress`` shows a progress line (default: on a
+        terminal when there are several chunks).  Returns a `Solution` with
+        ``y`` of shape ``(members, times, states)``, per-member ``status`` and
+        per-member counters in ``stats``. Other arguments as in `solve`.
+        """
+        from .ensemble import ensemble
+        return ensemble(self, params, y0, t=t, saveat=saveat, method=method, rtol=rtol,
+                        atol=atol, points=points, dt0=dt0, max_steps=max_steps, dtype=dtype,
+                        chunk_size=chunk_size, progress=progress, devices=devices)
+
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
-               full_output: bool = False):
+               full_output: bool = False, adjoint=None):
         """A pure JAX function ``f(y0, params, ts) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
         file's values); ``ts`` is an array whose first entry is the start time.
-        The function composes with `jax.jit`, `jax.vmap` and `jax.jacfwd`. With
+        The function composes with `jax.jit`, `jax.vmap`, `jax.jacfwd` and `jax.grad`
+        (w.r.t. ``y0`` and ``params``; ``adjoint`` is `modelc.CheckpointAdjoint`
+        (default, the discrete adjoint) or `modelc.BacksolveAdjoint`). With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
         ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``.
         """
@@ -182,7 +202,8 @@ class CompiledModel:
             p = module.parameter_vector(params)
             y = module.initial_state(p, y0)
             raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
-                                    dt0=dt0, max_steps=max_steps, jac=jacobian)
+                                    dt0=dt0, max_steps=max_steps, jac=jacobian,
+                                    adjoint=adjoint)
             states = {name: raw.ys[:, i] for i, name in enumerate(names)}
             if full_output:
                 info = {k: getattr(raw, k) for k in _COUNTERS + ("status",)}
