@@ -1,4 +1,4 @@
-"""The ``modelc`` command: check, show, compile and simulate model files."""
+"""The ``modelc`` command: check, show, compile, simulate and fit model files."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .errors import ModelError, SolveError
+from .fit_cli import add_fit_parser
 from .io.commands import add_import_parser
 
 __all__ = ["main"]
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.set_defaults(run=_compile)
 
     add_import_parser(sub)
+    add_fit_parser(sub)
 
     sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
     sim.add_argument("file", metavar="FILE")
