@@ -17,8 +17,9 @@ differentiated runs exactly as before) and whose tangent map
     and walked backwards with ``jax.vjp`` of one step.  Memory is
     ``(C + K)`` carries instead of ``max_steps``; time is about two extra
     forward passes plus one reverse pass.  ``checkpoints=C`` is the knob:
-    the default ``C = ceil(sqrt(max_steps))`` minimises memory; larger ``C``
-    means shorter segments (smaller ``K``), the same time, more memory.
+    ``C + K`` is least at ``C = K = sqrt(max_steps)``; the default caps ``K``
+    at 128 (shorter segments waste less under ``vmap``, see
+    :func:`discrete_vjp`).  Larger ``C`` means more memory, about the same time.
   - :class:`BacksolveAdjoint`, the **continuous adjoint**: the adjoint ODE
     ``a' = -a df/dy``, ``g' = -a df/dp`` integrated backwards between output
     times with the same method (the state restarted from the forward solution
@@ -53,17 +54,22 @@ class CheckpointAdjoint:
     """Discrete adjoint with checkpointing (the default).
 
     ``checkpoints``: number of stored loop carries ``C``; segments have
-    ``K = ceil(max_steps / C)`` steps.  Default ``ceil(sqrt(max_steps))``
-    (memory ``~2 sqrt(max_steps)`` carries); ``checkpoints=max_steps`` stores
-    every step (no recomputation of segments, most memory).
+    ``K = ceil(max_steps / C)`` steps.  Default: segments of
+    ``K = min(ceil(sqrt(max_steps)), 128)`` steps (``C = 782`` checkpoints for
+    ``max_steps = 100_000``; memory ``C + K`` carries, a few hundred kB for a
+    small system); ``checkpoints=max_steps`` stores every step (most memory).
+    Time hardly depends on ``C``: each step is recomputed once and
+    differentiated once; under ``vmap`` the last segment costs ``K`` steps.
     """
 
     checkpoints: int | None = None
 
     def layout(self, max_steps: int) -> tuple[int, int]:
         """``(C, K)``: number of checkpoints and steps per segment."""
-        c = self.checkpoints or math.isqrt(max(max_steps - 1, 0)) + 1
-        c = max(1, min(int(c), max_steps))
+        if self.checkpoints is None:
+            k = min(math.isqrt(max(max_steps - 1, 0)) + 1, 128)
+            return -(-max_steps // k), k
+        c = max(1, min(int(self.checkpoints), max_steps))
         return c, -(-max_steps // c)
 
 
@@ -130,7 +136,7 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
             return run(*static, y, ts_, rebuild(dl), rtol_, atol_, dt0_, dtmin_).ys
         return [jax.jvp(ys_of, (y0_, dl), (lin[0], list(lin[1:])))[1]]
 
-    def transpose_fn(*flat):
+    def transpose_fn(*flat, batched=False):
         res, (ct_ys,) = flat[:n_res], flat[n_res:]
         ts_, rtol_, atol_, dt0_, dtmin_, rebuild = unpack(res)
         y0_, dl = res[n_c + n_nd], list(res[n_c + n_nd + 1:])
@@ -139,8 +145,10 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
                                          atol_, dt0_, dtmin_, ct_ys)
         else:
             ct_y0, ct_dl = discrete_vjp(static, adjoint, y0_, ts_, rebuild, dl, rtol_, atol_,
-                                        dt0_, dtmin_, ct_ys)
+                                        dt0_, dtmin_, ct_ys, batched=batched)
         return [ct_y0, *ct_dl]
+
+    transpose_fn.for_vmap = partial(transpose_fn, batched=True)
 
     dl = [x for x, d in zip(leaves, is_diff) if d]
     tdl = [jnp.asarray(t, x.dtype) if t.dtype != jax.dtypes.float0 else jnp.zeros_like(x)
@@ -199,34 +207,43 @@ def _add(a, b):
     return jax.tree_util.tree_map(jnp.add, a, b)
 
 
-def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, ct_ys):
-    """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` by the checkpointed discrete adjoint."""
+def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, ct_ys,
+                 batched=False):
+    """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` by the checkpointed discrete adjoint.
+
+    ``batched=True`` (set when the caller ``vmap``s this function) runs the
+    loops that index the segment buffer with static bounds and masks, so the
+    buffer index is the same for every member and the buffer is updated in
+    place; with data-dependent bounds, ``vmap`` turns each update into a copy
+    of the whole buffer.  Either way the numbers are the same.
+    """
     L, start, step, output = _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin)
     max_steps = static[3]
     C, K = adjoint.layout(max_steps)
     f0, i0 = start(y0, dl)
     nts = L.nts
 
-    def running(f, i, n):
+    def running(i, n):
         ic, idx = i
         return (ic[2] == 0) & (idx < nts) & (n < max_steps)
 
-    # Forward: every K-th carry into the checkpoint buffers.
-    def fcond(c):
-        f, i, n, _ = c
-        return running(f, i, n)
+    # Forward: segments of K steps; each segment's first carry is a checkpoint.
+    def fseg(c):
+        f, i, n, j, ck = c
+        ck = _tree_set(ck, j, (f, i))
 
-    def fbody(c):
-        f, i, n, ck = c
-        j, keep = n // K, (n % K) == 0
-        old = _tree_get(ck, j)
-        ck = _tree_set(ck, j, jax.tree_util.tree_map(
-            lambda new, o: jnp.where(keep, new, o), (f, i), old))
-        f, i = step(dl, f, i)
-        return f, i, n + 1, ck
+        def fbody(w):
+            f, i, n, k = w
+            f, i = step(dl, f, i)
+            return f, i, n + 1, k + 1
 
-    ck0 = _alloc(C, (f0, i0))
-    _, _, nsteps, ck = lax.while_loop(fcond, fbody, (f0, i0, jnp.asarray(0, jnp.int32), ck0))
+        f, i, n, _ = lax.while_loop(lambda w: running(w[1], w[2]) & (w[3] < K), fbody,
+                                    (f, i, n, jnp.asarray(0, jnp.int32)))
+        return f, i, n, j + 1, ck
+
+    zero = jnp.asarray(0, jnp.int32)
+    _, _, nsteps, _, ck = lax.while_loop(lambda c: running(c[1], c[2]), fseg,
+                                         (f0, i0, zero, zero, _alloc(C, (f0, i0))))
 
     def step_vjp(f, i, ct_f, ct_dl):
         """Back through one step, adding the cotangents of the outputs it wrote."""
@@ -246,25 +263,24 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
     nseg = (nsteps + K - 1) // K
 
     def seg_body(r, c):
-        ct_f, ct_dl = c
         j = nseg - 1 - r
         length = jnp.minimum(K, nsteps - j * K)
         f, i = _tree_get(ck, j)
 
         def rec(k, w):
             f, i, buf = w
-            buf = _tree_set(buf, k, (f, i))
-            f, i = step(dl, f, i)
-            return f, i, buf
-
-        _, _, buf = lax.fori_loop(0, length, rec, (f, i, _alloc(K, (f0, i0))))
+            return (*step(dl, f, i), _tree_set(buf, k, (f, i)))
 
         def back(r2, w):
-            ct_f, ct_dl = w
-            f, i = _tree_get(buf, length - 1 - r2)
-            return step_vjp(f, i, ct_f, ct_dl)
+            k = (K if batched else length) - 1 - r2
+            new = step_vjp(*_tree_get(buf, k), *w)
+            if not batched:
+                return new
+            return jax.tree_util.tree_map(lambda a, b: jnp.where(k < length, a, b), new, w)
 
-        return lax.fori_loop(0, length, back, (ct_f, ct_dl))
+        stop = K if batched else length  # static bounds under vmap (see the docstring)
+        _, _, buf = lax.fori_loop(0, stop, rec, (f, i, _alloc(K, (f0, i0))))
+        return lax.fori_loop(0, stop, back, c)
 
     zeros = jax.tree_util.tree_map(jnp.zeros_like, (f0, dl))
     ct_f0, ct_dl = lax.fori_loop(0, nseg, seg_body, zeros)

@@ -30,7 +30,9 @@ def linear_map(fun: Callable, transpose: Callable, residuals: Sequence, linear: 
 
     ``fun(*residuals, *linear) -> list of arrays`` and ``transpose(*residuals,
     *cotangents) -> list of arrays shaped like linear`` must be transposes of
-    each other for fixed residuals.  Returns ``fun``'s outputs (a list).
+    each other for fixed residuals.  Either may carry a ``for_vmap`` attribute:
+    an equivalent function that batching should ``vmap`` instead.  Returns
+    ``fun``'s outputs (a list).
     """
     residuals = [jnp.asarray(r) for r in residuals]
     linear = [jnp.asarray(x) for x in linear]
@@ -78,7 +80,8 @@ def _batch_rule(args, dims, *, fun, transpose, n_res, out_avals, lin_avals):
            else jnp.moveaxis(x, d, 0) for x, d in zip(args[n_res:], dims[n_res:])]
     in_axes = tuple(res_dims) + (0,) * len(lin)
     bfun = jax.vmap(fun, in_axes=in_axes, out_axes=0)
-    btrans = jax.vmap(transpose, in_axes=in_axes[:n_res] + (0,) * len(out_avals), out_axes=0)
+    # A transpose may offer a variant better suited to vmap (same numbers).
+    btrans = jax.vmap(getattr(transpose, "for_vmap", transpose), in_axes=in_axes[:n_res] + (0,) * len(out_avals), out_axes=0)
     batched = lambda avals: tuple(jax.core.ShapedArray((size,) + a.shape, a.dtype)  # noqa: E731
                                   for a in avals)
     out = linear_map_p.bind(*res, *lin, fun=_Listed(bfun), transpose=_Listed(btrans),
