@@ -135,7 +135,7 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     x0 = np.array([start[p] for p in params]) / scale
     res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=_scaled_bounds(bounds, params,
                    scale), callback=lambda x: history.append(fun(x)[0]),
-                   options={"maxiter": max_iter})
+                   options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-12})
     est = dict(zip(params, (res.x * scale).tolist()))
     stderr = _stderr(residuals, res.x, scale, params, mask.sum()) if loss is None else {
         p: float("nan") for p in params}

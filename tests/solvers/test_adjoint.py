@@ -36,7 +36,7 @@ def _central(f, x, h=1e-5):
                      for i in range(x.shape[0])])
 
 
-@pytest.mark.parametrize("method", ["tsit5", "rodas5"])
+@pytest.mark.parametrize("method", ["tsit5", pytest.param("rodas5", marks=pytest.mark.slow)])
 def test_grad_matches_finite_differences_and_forward_mode(method):
     loss = _loss(method)
     gp, gy = jax.jit(jax.grad(loss, argnums=(0, 1)))(P0, Y0)
@@ -47,6 +47,7 @@ def test_grad_matches_finite_differences_and_forward_mode(method):
     np.testing.assert_allclose(gy, _central(lambda y: loss(P0, y), Y0), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_checkpoint_count_does_not_change_the_gradient():
     """Any checkpoint layout (including one per step) gives the same numbers."""
     g = [jax.grad(_loss("tsit5", CheckpointAdjoint(c), rtol=1e-8))(P0, Y0)
@@ -73,6 +74,7 @@ def test_backsolve_adjoint_of_exponential_decay():
         np.testing.assert_allclose(gy[0], exact_y, rtol=1e-7)
 
 
+@pytest.mark.slow
 def test_vmap_of_grad_and_grad_of_vmap():
     loss = _loss("tsit5", rtol=1e-8)
     ps = jnp.stack([P0, P0 * 1.01])
@@ -88,3 +90,15 @@ def test_kvaerno5_newton_steps_differentiate_by_the_implicit_function_theorem():
     gp = jax.grad(loss)(P0, Y0)
     np.testing.assert_allclose(gp, jax.jacfwd(loss)(P0, Y0), rtol=1e-5)
     np.testing.assert_allclose(gp, _central(lambda p: loss(p, Y0), P0), rtol=1e-5)
+
+
+def test_vmap_of_grad_of_decay_matches_exact():
+    """Batched gradients (the vmap variant of the adjoint): d y(1)/dk = -y0 exp(-k)."""
+    ts = jnp.array([0.0, 1.0])
+
+    def final(k):
+        return integrate(lambda t, y, k: -k * y, jnp.ones(1), ts, k, rtol=1e-10,
+                         atol=1e-12).ys[-1, 0]
+
+    ks = jnp.array([0.5, 1.0, 2.0])
+    np.testing.assert_allclose(jax.vmap(jax.grad(final))(ks), -np.exp(-ks), rtol=1e-8)
