@@ -131,17 +131,8 @@ class CompiledModel:
             max_steps: step budget; reaching it is reported in ``sol.status``.
             dtype: "float64" (default on CPU) or "float32".
         """
-        sim = self.simulate_defaults
-        method = method or sim.get("method", DEFAULT_METHOD)
-        rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
-        atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
-        dtype = _dtype(dtype, rtol)
-        ts, drop_first = self._time_grid(t, saveat, points)
-        if method in FIXED_STEP_METHODS and dt0 is None:
-            dt0 = abs(ts[-1] - ts[0]) / 1000
-        params = self._named(params, self.param_names, "parameter")
-        y0 = self._named(y0, self.state_names, "state")
-        _check_method(method)
+        (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = self._solve_options(
+            t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
         auto_reason = None
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
@@ -179,6 +170,21 @@ class CompiledModel:
         return ensemble(self, params, y0, t=t, saveat=saveat, method=method, rtol=rtol,
                         atol=atol, points=points, dt0=dt0, max_steps=max_steps, dtype=dtype,
                         chunk_size=chunk_size, progress=progress, devices=devices)
+
+    def _solve_options(self, t, saveat, method, rtol, atol, points, dt0, params, y0, dtype):
+        """The solve options with the file's defaults filled in and checked."""
+        sim = self.simulate_defaults
+        method = method or sim.get("method", DEFAULT_METHOD)
+        rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
+        atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
+        dtype = _dtype(dtype, rtol)
+        ts, drop_first = self._time_grid(t, saveat, points)
+        if method in FIXED_STEP_METHODS and dt0 is None:
+            dt0 = abs(ts[-1] - ts[0]) / 1000
+        params = self._named(params, self.param_names, "parameter")
+        y0 = self._named(y0, self.state_names, "state")
+        _check_method(method)
+        return method, rtol, atol, dtype, ts, drop_first, dt0, params, y0
 
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,

@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import distributed, solvers
+from . import distributed
 from .errors import SolveError
 from .solution import Solution
 
@@ -43,21 +43,10 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
              chunk_size: int | None = None, progress: bool | None = None,
              devices=None) -> Solution:
     """Solve ``model`` for every member of a batch; see :meth:`CompiledModel.ensemble`."""
-    from .compiled import _cast, _check_method, _dtype, DEFAULT_METHOD, DEFAULT_RTOL, \
-        DEFAULT_ATOL, FIXED_STEP_METHODS
-    sim = model.simulate_defaults
-    method = method or sim.get("method", DEFAULT_METHOD)
+    (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = model._solve_options(
+        t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
     if method == "auto":
         raise SolveError("method='auto' is not supported for ensembles; name a method")
-    _check_method(method)
-    rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
-    atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
-    dtype = _dtype(dtype, rtol)
-    ts, drop_first = model._time_grid(t, saveat, points)
-    if method in FIXED_STEP_METHODS and dt0 is None:
-        dt0 = abs(ts[-1] - ts[0]) / 1000
-    params = model._named(params, model.param_names, "parameter")
-    y0 = model._named(y0, model.state_names, "state")
     n = batch_size(params, y0)
     members = {k: np.broadcast_to(np.asarray(v, dtype), (n,))
                for k, v in {**{("p", k): v for k, v in params.items()},

@@ -81,7 +81,8 @@ def _batch_rule(args, dims, *, fun, transpose, n_res, out_avals, lin_avals):
     in_axes = tuple(res_dims) + (0,) * len(lin)
     bfun = jax.vmap(fun, in_axes=in_axes, out_axes=0)
     # A transpose may offer a variant better suited to vmap (same numbers).
-    btrans = jax.vmap(getattr(transpose, "for_vmap", transpose), in_axes=in_axes[:n_res] + (0,) * len(out_avals), out_axes=0)
+    btrans = jax.vmap(getattr(transpose, "for_vmap", transpose),
+                      in_axes=in_axes[:n_res] + (0,) * len(out_avals), out_axes=0)
     batched = lambda avals: tuple(jax.core.ShapedArray((size,) + a.shape, a.dtype)  # noqa: E731
                                   for a in avals)
     out = linear_map_p.bind(*res, *lin, fun=_Listed(bfun), transpose=_Listed(btrans),
