@@ -230,7 +230,7 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
     # Forward: segments of K steps; each segment's first carry is a checkpoint.
     def fseg(c):
         f, i, n, j, ck = c
-        ck = _tree_set(ck, j, (f, i))
+        ck = _tree_set(ck, j, (f, i))  # past the end: harmless rewrites of a spent state
 
         def fbody(w):
             f, i, n, k = w
@@ -242,8 +242,12 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
         return f, i, n, j + 1, ck
 
     zero = jnp.asarray(0, jnp.int32)
-    _, _, nsteps, _, ck = lax.while_loop(lambda c: running(c[1], c[2]), fseg,
-                                         (f0, i0, zero, zero, _alloc(C, (f0, i0))))
+    init = (f0, i0, zero, zero, _alloc(C, (f0, i0)))
+    if batched:  # static bound: the buffer is not in a batched while's carry (no copies)
+        _, _, nsteps, _, ck = lax.fori_loop(
+            0, C, lambda j, c: fseg(c[:3] + (jnp.asarray(j, jnp.int32), c[4])), init)
+    else:
+        _, _, nsteps, _, ck = lax.while_loop(lambda c: running(c[1], c[2]), fseg, init)
 
     def step_vjp(f, i, ct_f, ct_dl):
         """Back through one step, adding the cotangents of the outputs it wrote."""
