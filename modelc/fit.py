@@ -8,6 +8,7 @@ mode through the solver (:mod:`modelc.solvers.adjoint`).  Parameters are
 optimised in units of their starting values, so bounds and scales of very
 different sizes are handled alike.  Standard errors come from the Gauss--Newton
 covariance ``s^2 (J^T J)^-1`` of the residuals at the optimum (least squares).
+Needs the ``fit`` extra (SciPy; matplotlib for plots).
 """
 
 from __future__ import annotations
