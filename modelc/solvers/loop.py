@@ -282,6 +282,7 @@ class _Loop:
             h = jnp.minimum(rem, dt)
         hs = fwd(h)
         y1, err, dinfo, fs1, work = self.step_fn(self.fn, t, y, hs, args, fs)
+        self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
         accept, dt_next, cs1 = self.controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
                                                                self.rtol, self.atol)
         if land:
