@@ -5,8 +5,10 @@ SymPy or the parser):
 
 - `load(path)` and `parse(text)` give a compiled `Model`;
 - `Model.solve(...)` returns a `Solution`; `Model.solver(...)` a pure JAX function;
-- `ModelError` is raised for problems in a model file, with file:line:col;
-- `modelc.rl` holds learned step-size controllers (`controller="rl"`).
+- `Model.ensemble(...)` solves a batch (sharded over devices); `fit(...)` estimates
+  parameters from data; `CheckpointAdjoint`/`BacksolveAdjoint` choose reverse mode;
+- `modelc.rl` holds learned step-size controllers (`controller="rl"`);
+- `ModelError` is raised for problems in a model file, with file:line:col.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ __all__ = [
     "Status",
     "enable_compilation_cache",
     "rl",
+    "CheckpointAdjoint",
+    "BacksolveAdjoint",
+    "fit",
+    "distributed",
 ]
 
 _LAZY = {
@@ -38,6 +44,10 @@ _LAZY = {
     "enable_compilation_cache": ("modelc.cache", "enable_compilation_cache"),
     "Solution": ("modelc.solution", "Solution"),
     "Status": ("modelc.solvers", "Status"),
+    "CheckpointAdjoint": ("modelc.solvers.adjoint", "CheckpointAdjoint"),
+    "BacksolveAdjoint": ("modelc.solvers.adjoint", "BacksolveAdjoint"),
+    "fit": ("modelc.fit", "fit"),
+    "distributed": ("modelc.distributed", None),
 }
 
 
@@ -50,7 +60,8 @@ def __getattr__(name):
         import importlib
 
         module_name, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module_name), attr)
+        module = importlib.import_module(module_name)
+        value = module if attr is None else getattr(module, attr)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'modelc' has no attribute {name!r}")

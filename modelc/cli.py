@@ -1,4 +1,4 @@
-"""The ``modelc`` command: check, show, compile and simulate model files."""
+"""The ``modelc`` command: check, show, compile, simulate and fit model files."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from .errors import ModelError, SolveError
+from .fit_cli import add_fit_parser
 from .io.commands import add_import_parser
 from .rl.commands import add_rl_parser
 
@@ -58,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_import_parser(sub)
     add_rl_parser(sub)
+    add_fit_parser(sub)
 
     sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
     sim.add_argument("file", metavar="FILE")

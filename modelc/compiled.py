@@ -166,18 +166,8 @@ class CompiledModel:
                 PI rule), "rl" (the shipped learned policy), a policy file written by
                 `modelc.rl.save` / ``modelc rl train``, or a controller instance.
         """
-        sim = self.simulate_defaults
-        method = method or sim.get("method", DEFAULT_METHOD)
-        rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
-        atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
-        dtype = _dtype(dtype, rtol)
-        ts, drop_first = self._time_grid(t, saveat, points)
-        if method in FIXED_STEP_METHODS and dt0 is None:
-            dt0 = abs(ts[-1] - ts[0]) / 1000
-        params = self._named(params, self.param_names, "parameter")
-        y0 = self._named(y0, self.state_names, "state")
-        _check_method(method)
-        self._check_split(method)
+        (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = self._solve_options(
+            t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
         auto_reason = None
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
@@ -208,14 +198,50 @@ class CompiledModel:
             grid=grid,
         )
 
+    def ensemble(self, params=None, y0=None, *, t=None, saveat=None, method=None, rtol=None,
+                 atol=None, points=None, dt0=None, max_steps=100_000, dtype=None,
+                 chunk_size=None, progress=None, devices=None) -> Solution:
+        """Solve for a batch of parameters and/or initial states (see `modelc.ensemble`).
+
+        ``params`` and ``y0`` map names to scalars (shared) or 1-D arrays (one
+        value per member, all the same length).  Members run ``chunk_size`` at
+        a time (default: all at once), split over ``devices`` (default: every
+        device, all hosts); ``progress`` shows a progress line (default: on a
+        terminal when there are several chunks).  Returns a `Solution` with
+        ``y`` of shape ``(members, times, states)``, per-member ``status`` and
+        per-member counters in ``stats``. Other arguments as in `solve`.
+        """
+        from .ensemble import ensemble
+        return ensemble(self, params, y0, t=t, saveat=saveat, method=method, rtol=rtol,
+                        atol=atol, points=points, dt0=dt0, max_steps=max_steps, dtype=dtype,
+                        chunk_size=chunk_size, progress=progress, devices=devices)
+
+    def _solve_options(self, t, saveat, method, rtol, atol, points, dt0, params, y0, dtype):
+        """The solve options with the file's defaults filled in and checked."""
+        sim = self.simulate_defaults
+        method = method or sim.get("method", DEFAULT_METHOD)
+        rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
+        atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
+        dtype = _dtype(dtype, rtol)
+        ts, drop_first = self._time_grid(t, saveat, points)
+        if method in FIXED_STEP_METHODS and dt0 is None:
+            dt0 = abs(ts[-1] - ts[0]) / 1000
+        params = self._named(params, self.param_names, "parameter")
+        y0 = self._named(y0, self.state_names, "state")
+        _check_method(method)
+        self._check_split(method)
+        return method, rtol, atol, dtype, ts, drop_first, dt0, params, y0
+
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
-               full_output: bool = False, controller=None):
+               full_output: bool = False, controller=None, adjoint=None):
         """A pure JAX function ``f(y0, params, ts) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
         file's values); ``ts`` is an array whose first entry is the start time.
-        The function composes with `jax.jit`, `jax.vmap` and `jax.jacfwd`. With
+        The function composes with `jax.jit`, `jax.vmap`, `jax.jacfwd` and `jax.grad`
+        (w.r.t. ``y0`` and ``params``; ``adjoint`` is `modelc.CheckpointAdjoint`
+        (default, the discrete adjoint) or `modelc.BacksolveAdjoint`). With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
         ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` as
         in `solve`.
@@ -234,7 +260,7 @@ class CompiledModel:
             y = module.initial_state(p, y0)
             raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
                                     dt0=dt0, max_steps=max_steps, jac=jacobian,
-                                    controller=controller, split=split)
+                                    controller=controller, split=split, adjoint=adjoint)
             if fielded:
                 states = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
             else:

@@ -55,8 +55,8 @@ class Solution:
 
     @property
     def ok(self) -> bool:
-        """True when the solver reached the final time."""
-        return int(self.status) == 0
+        """True when the solver reached the final time (every member, for an ensemble)."""
+        return bool(np.all(np.asarray(self.status, dtype=int) == 0))
 
     @property
     def message(self) -> str:
@@ -67,6 +67,14 @@ class Solution:
     def names(self) -> tuple[str, ...]:
         """All column names: states, then observables."""
         return self.state_names + self.observable_names
+
+    def member(self, i: int) -> "Solution":
+        """Member ``i`` of an ensemble as an ordinary `Solution`."""
+        from .solvers import Status
+        return Solution(t=self.t, y=self.y[i], state_names=self.state_names,
+                        observables=self.observables[i], observable_names=self.observable_names,
+                        stats={k: (v[i] if np.ndim(v) else v) for k, v in self.stats.items()},
+                        status=Status(int(np.asarray(self.status)[i])))
 
     def table(self) -> np.ndarray:
         """Columns ``t``, states and observables as one 2-D array."""

@@ -66,6 +66,44 @@ class ESDIRK(ImplicitStepper, FSALStepper):
         f1 = ks[-1]
         return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, (nfe, 1, 1)
 
+    def differentiable_step(self, rhs, t, y, dt, args, state):
+        """:meth:`step` for reverse mode (the discrete adjoint).
+
+        The Newton ``while_loop`` runs on constants (``stop_gradient``); then
+        every stage takes one more Newton step with its exact Jacobian, so its
+        derivative is the implicit-function one, ``(I/(h gamma) - J)^-1
+        (dg/(h gamma) + df/dp)`` (the converged residual carries no tangent).
+        """
+        sg = lax.stop_gradient
+        tab = self.tableau
+        y1c, errc, _, _, work = self.step(rhs, sg(t), sg(y), sg(dt), sg(args), sg(state))
+        # Converged stage derivatives, recomputed from the same constants.
+        hg, dtype = dt * tab.gamma, y.dtype
+        ks_c = self._converged_stages(rhs, sg(t), sg(y), sg(dt), sg(args), sg(state))
+        a, c = jnp.asarray(tab.a, dtype), jnp.asarray(tab.c, dtype)
+        ks = jnp.zeros_like(ks_c).at[0].set(state)
+        for i in range(1, tab.stages):
+            g = y + lax.mul(dt, a[i] @ ks)
+            z_c = sg(g + hg * ks_c[i])
+            ti = t + c[i] * dt
+            w = factor_w(rhs.jac(ti, z_c, args), 1.0 / hg)
+            z = z_c + solve_w(w, rhs(ti, z_c, args) - (z_c - g) / hg)
+            ks = ks.at[i].set((z - g) / hg)
+        ok = jnp.isfinite(errc).all()
+        y1 = _select(ok, y + lax.mul(dt, jnp.asarray(tab.b, dtype) @ ks), y)
+        err = _select(ok, lax.mul(dt, jnp.asarray(tab.e, dtype) @ ks), jnp.inf)
+        f1 = ks[-1]
+        return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, work
+
+    def _converged_stages(self, rhs, t, y, dt, args, state):
+        """The stage derivatives ``ks`` of :meth:`step` (constants)."""
+        tab = self.tableau
+        hg = dt * tab.gamma
+        w = factor_w(rhs.jac(t, y, args), 1.0 / hg)
+        ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
+        return self._stages(rhs, t, y, dt, args, ks, w, hg, 1.0 / hg,
+                            rhs.atol + rhs.rtol * jnp.abs(y))[0]
+
     def _stages(self, rhs, t, y, dt, args, ks, w, hg, inv_hg, scale):
         """All implicit stages in one ``while_loop`` (one rhs evaluation and one
         solve per iteration; the stage index is part of the carry, so the body

@@ -25,8 +25,8 @@ inputs are concrete, else by a ``lax.cond`` between two loops).
 
 Split steppers (:class:`~modelc.solvers.expint.SplitStepper`: the ETD
 family) get the rhs as a :class:`~modelc.solvers.expint.SplitRHS` carrying
-the ``split`` given to :func:`integrate`; for every other stepper ``split``
-is ignored (``None`` for them keeps the compiled loop unchanged).
+the ``split`` given to :func:`integrate` (one more static argument); for
+every other stepper ``split`` is ignored (``None``).
 """
 
 from __future__ import annotations
@@ -120,7 +120,8 @@ def _static_direction(ts):
 
 def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1e-6,
               atol=1e-9, dt0=None, max_steps: int = 100_000, controller=None,
-              dtmin=None, jac: Callable | None = None, split=None) -> RawSolution:
+              dtmin=None, jac: Callable | None = None, adjoint=None,
+              split=None) -> RawSolution:
     """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
 
     ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
@@ -138,18 +139,36 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4) and
     ignored by the others.  Returns a
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
-    outputs after the failure time are NaN.  jit/vmap/jacfwd compatible.
+    outputs after the failure time are NaN.  jit/vmap/jacfwd/grad compatible:
+    ``adjoint`` chooses how reverse mode differentiates the loop
+    (:class:`~modelc.solvers.adjoint.CheckpointAdjoint`, the default, or
+    :class:`~modelc.solvers.adjoint.BacksolveAdjoint`); see :mod:`.adjoint`.
     """
     stepper = _resolve_method(method)
+    check_tolerance(rtol, y0)
     if isinstance(stepper, AutoStepper):
         return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
-                              max_steps=max_steps, dtmin=dtmin, jac=jac)
+                              max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint)
     return _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps,
-                              controller, dtmin, jac, split=split)
+                              controller, dtmin, jac, adjoint=adjoint, split=split)
+
+
+def check_tolerance(rtol, y0) -> None:
+    """Raise ValueError when a concrete ``rtol`` is below what ``y0``'s float type can
+    deliver (``10 eps``: about 1.2e-6 in float32, 2.2e-15 in float64)."""
+    if isinstance(rtol, jax.core.Tracer):
+        return
+    dtype = jnp.result_type(y0)
+    if not jnp.issubdtype(dtype, jnp.floating):
+        return
+    floor = 10 * float(jnp.finfo(dtype).eps)
+    if float(np.min(np.asarray(rtol))) < floor:
+        raise ValueError(f"rtol = {float(np.min(np.asarray(rtol))):g} is below what {dtype} "
+                         f"can deliver (about {floor:.1e}); raise rtol or use float64")
 
 
 def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, controller,
-                       dtmin, jac, jit=True, split=None):
+                       dtmin, jac, jit=True, adjoint=None, split=None):
     """Check the stepper/controller pair and run the (jitted) loop."""
     if isinstance(stepper, SplitStepper):
         if split is None:
@@ -170,12 +189,13 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     elif not isinstance(stepper, DenseOutputStepper):
         raise ValueError(f"{type(stepper).__name__} has no dense output for adaptive use")
     static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
-              dtmin is None, jac)
+              dtmin is None, jac, split)
     run = _integrate_jit if jit else _integrate
-    if split is not None:
-        run = _integrate_split_jit if jit else _integrate
-        static = static + (split,)
-    return run(*static, y0, ts, args, rtol, atol, dt0, dtmin)
+    y0 = jnp.asarray(y0)
+    if not jnp.issubdtype(y0.dtype, jnp.floating):
+        y0 = y0.astype(jnp.result_type(float))
+    return differentiable(run, static, adjoint or CheckpointAdjoint(), y0, ts, args, rtol,
+                          atol, dt0, dtmin)
 
 
 def _pack(xs, dtype):
@@ -188,61 +208,89 @@ def _unpack(vec, dtypes):
     return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
 
 
-def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac,
-               y0, ts, args, rtol, atol, dt0, dtmin, split=None):
-    y0 = jnp.asarray(y0)
-    dtype = y0.dtype if jnp.issubdtype(y0.dtype, jnp.floating) else jnp.result_type(float)
-    y0 = y0.astype(dtype)
-    ts = jnp.asarray(ts, dtype)
-    rtol, atol = jnp.asarray(rtol, dtype), jnp.asarray(atol, dtype)
-    nts = ts.shape[0]
-    finfo = jnp.finfo(dtype)
-    f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
-    t0, t1 = ts[0], ts[-1]
-    # Signed time; step magnitudes are positive, hs = d * h is the signed step.
-    if direction is None:
-        d = _select(t1 >= t0, jnp.asarray(1.0, dtype), -1.0)
-    else:
-        d = float(direction)
-    fwd = (lambda x: x) if direction == 1 else (lambda x: d * x)  # noqa: E731
-    implicit = isinstance(stepper, ImplicitStepper)
-    fn = StiffRHS(f, make_jacobian(f, jac, dtype), rtol, atol) if implicit else f
-    if split is not None:
-        fn = SplitRHS(f, split)
+class _Loop:
+    """The pieces of the integration loop for one trace: start, one step, dense values.
 
-    # --- start: stepper state, first step, status --------------------------------
-    fstate, nfe_init = stepper.init(fn, t0, y0, args)
-    g = f if direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward-time rhs
-    dt, cstate, nfe_dt = controller.init(stepper, g, fwd(t0), fwd(t1), y0,
-                                         None if fstate is None else fwd(fstate), args,
-                                         rtol, atol, None if auto_dt0 else dt0)
-    ok0 = jnp.all(jnp.isfinite(y0))
-    if fstate is not None:
-        ok0 = ok0 & jnp.all(jnp.isfinite(fstate))
-    status0 = _select(ok0, jnp.asarray(Status.SUCCESS, jnp.int32), Status.NONFINITE_STATE)
-    ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
-    user_dtmin = None if auto_dtmin else jnp.asarray(dtmin, dtype)
-    land = isinstance(controller, ConstantStepController)
-    fsal = fstate is not None  # the stepper state is an array shaped like y
-    nrow = 2 if fsal else 1
-    lazy = (not land) and isinstance(stepper, ExtraDenseStagesStepper)
-    cs_leaves, cs_tree = jax.tree_util.tree_flatten(cstate)
-    sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
-    counts = {"step": 0, "dense": 0}  # static rhs-evaluation counts, set while tracing
+    :func:`_integrate` strings them into the fast ``while_loop`` nest; the
+    discrete adjoint (:mod:`.adjoint`) replays single steps with ``jax.vjp``.
+    ``args`` is an explicit argument of every piece that evaluates the rhs, so
+    the adjoint can differentiate with respect to it.
+    """
 
-    # Inner loop: steps until the next output time is reached.  Only small buffers
-    # live here (XLA CPU then runs the body sequentially, without scheduling cost).
-    # sc = [t, dt, t_prev, 1/hs_prev, *controller state]; ic = [accepted, rejected, status]
-    def step_cond(c):
+    def __init__(self, rhs, stepper, controller, max_steps, direction, auto_dtmin, jac,
+                 dtype, ts, rtol, atol, dtmin, differentiable=False, split=None):
+        # Steppers with inner loops (Newton) offer a reverse-differentiable step.
+        self.step_fn = (getattr(stepper, "differentiable_step", stepper.step)
+                        if differentiable else stepper.step)
+        self.stepper, self.controller, self.max_steps = stepper, controller, max_steps
+        self.dtype, self.direction = dtype, direction
+        self.ts = ts = jnp.asarray(ts, dtype)
+        self.rtol, self.atol = jnp.asarray(rtol, dtype), jnp.asarray(atol, dtype)
+        self.nts = ts.shape[0]
+        self.finfo = jnp.finfo(dtype)
+        self.f = f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
+        self.t0, self.t1 = ts[0], ts[-1]
+        # Signed time; step magnitudes are positive, hs = d * h is the signed step.
+        if direction is None:
+            self.d = d = _select(self.t1 >= self.t0, jnp.asarray(1.0, dtype), -1.0)
+        else:
+            self.d = d = float(direction)
+        self.fwd = (lambda x: x) if direction == 1 else (lambda x: d * x)  # noqa: E731
+        self.implicit = isinstance(stepper, ImplicitStepper)
+        self.fn = (StiffRHS(f, make_jacobian(f, jac, dtype), self.rtol, self.atol)
+                   if self.implicit else f)
+        if split is not None:
+            self.fn = SplitRHS(f, split)
+        self.user_dtmin = None if auto_dtmin else jnp.asarray(dtmin, dtype)
+        self.land = isinstance(controller, ConstantStepController)
+        self.lazy = (not self.land) and isinstance(stepper, ExtraDenseStagesStepper)
+        self.counts = {"step": 0, "dense": 0}  # static rhs-evaluation counts, set while tracing
+
+    def start(self, y0, args, dt0):
+        """Initial ``(sc, yz, ic)`` carry and the rhs evaluations it took.
+
+        Also fixes the carry layout (``fsal``, ``nrow``, controller-state tree).
+        """
+        stepper, dtype, f, d, fwd = self.stepper, self.dtype, self.f, self.d, self.fwd
+        fstate, nfe_init = stepper.init(self.fn, self.t0, y0, args)
+        g = f if self.direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward time
+        dt, cstate, nfe_dt = self.controller.init(
+            stepper, g, fwd(self.t0), fwd(self.t1), y0,
+            None if fstate is None else fwd(fstate), args, self.rtol, self.atol, dt0)
+        ok0 = jnp.all(jnp.isfinite(y0))
+        if fstate is not None:
+            ok0 = ok0 & jnp.all(jnp.isfinite(fstate))
+        status0 = _select(ok0, jnp.asarray(Status.SUCCESS, jnp.int32), Status.NONFINITE_STATE)
+        self.fsal = fstate is not None  # the stepper state is an array shaped like y
+        self.nrow = 2 if self.fsal else 1
+        cs_leaves, self.cs_tree = jax.tree_util.tree_flatten(cstate)
+        self.sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
+        sc0 = _pack([self.t0, dt, self.t0, self.t0, *cs_leaves], dtype)
+        zero = jnp.asarray(0, jnp.int32)
+        ic0 = jnp.stack([zero, zero, status0] + ([zero] * 3 if self.implicit else []))
+        # yz = [y; f (FSAL); dense-output rows of the last step]: one buffer, one select.
+        rows0 = [y0[None], fstate[None]] if self.fsal else [y0[None]]
+        if not self.land:
+            rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
+        return (sc0, jnp.concatenate(rows0), ic0), nfe_init + nfe_dt
+
+    def step_cond(self, c):
+        """Keep stepping: no failure, output ``target`` not reached, budget left."""
         sc, _, ic, target = c
-        return (ic[2] == 0) & (fwd(target - sc[0]) > 0) & (ic[0] + ic[1] < max_steps)
+        return ((ic[2] == 0) & (self.fwd(target - sc[0]) > 0)
+                & (ic[0] + ic[1] < self.max_steps))
 
-    def step_body(c):
+    def step_body(self, args, c):
+        """One step attempt on the carry ``(sc, yz, ic, target)``.
+
+        sc = [t, dt, t_prev, 1/hs_prev, *controller state]; ic = [accepted, rejected, status].
+        """
+        stepper, fwd, land, fsal = self.stepper, self.fwd, self.land, self.fsal
         sc, yz, ic, target = c
         y, fs = yz[0], (yz[1] if fsal else None)
-        t, dt, _, _, *cl = _unpack(sc, sc_dtypes)
-        cs = jax.tree_util.tree_unflatten(cs_tree, cl)
-        goal = target if land else t1
+        t, dt, _, _, *cl = _unpack(sc, self.sc_dtypes)
+        cs = jax.tree_util.tree_unflatten(self.cs_tree, cl)
+        goal = target if land else self.t1
         rem = fwd(goal - t)
         if land:  # land exactly on the output (a step up to 1e-6 longer is fine)
             hit = rem <= dt * (1 + 1e-6)
@@ -251,38 +299,75 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
             hit = rem <= dt
             h = jnp.minimum(rem, dt)
         hs = fwd(h)
-        y1, err, dinfo, fs1, work = stepper.step(fn, t, y, hs, args, fs)
-        accept, dt_next, cs1 = controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
-                                                          rtol, atol)
+        y1, err, dinfo, fs1, work = self.step_fn(self.fn, t, y, hs, args, fs)
+        self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
+        accept, dt_next, cs1 = self.controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
+                                                               self.rtol, self.atol)
         if land:
             dt_next = dt  # keep the nominal step, not the shortened one
         t_new = _select(hit, goal, t + hs)
         y1_ok = jnp.all(jnp.isfinite(y1))
-        floor = jnp.maximum(10 * finfo.eps * jnp.abs(t), finfo.smallest_normal)
-        if user_dtmin is not None:
-            floor = jnp.maximum(floor, user_dtmin)
+        floor = jnp.maximum(10 * self.finfo.eps * jnp.abs(t), self.finfo.smallest_normal)
+        if self.user_dtmin is not None:
+            floor = jnp.maximum(floor, self.user_dtmin)
         underflow = (~accept) & (dt_next < floor)
         status = _select((accept | underflow) & ~y1_ok, Status.NONFINITE_STATE,
                            _select(underflow, Status.STEP_SIZE_UNDERFLOW, ic[2]))
         acc = accept & y1_ok
         ai = accept.astype(jnp.int32)
         icl = [ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)]
-        if implicit:  # data-dependent work counters (nfe, njev, nlu)
+        if self.implicit:  # data-dependent work counters (nfe, njev, nlu)
             icl += [ic[3 + k] + jnp.asarray(w, jnp.int32) for k, w in enumerate(work)]
         else:
-            counts["step"] = work
+            self.counts["step"] = work
         ic = jnp.stack(icl)
         inv_hs = 1.0 / _select(hs == 0, 1.0, hs)  # for the dense output
         sc = _pack([_select(acc, t_new, t), dt_next, t, inv_hs,
-                    *jax.tree_util.tree_leaves(cs1)], dtype)
+                    *jax.tree_util.tree_leaves(cs1)], self.dtype)
         rows = [y1[None], fs1[None]] if fsal else [y1[None]]
         if not land:
             rows.append(stepper.dense_carry(dinfo))
         yz = _select(acc, jnp.concatenate(rows), yz)
         return sc, yz, ic, target
 
-    def s_at(i):
-        return lax.dynamic_slice(ts, (jnp.minimum(i, nts - 1),), (1,))[0]
+    def dense(self, args, sc, yz):
+        """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``."""
+        if self.land:
+            return lambda ti: yz[0]
+        stepper, nrow = self.stepper, self.nrow
+        if self.lazy:
+            poly, self.counts["dense"] = stepper.dense_from_carry(self.f, args, sc[2],
+                                                                  1.0 / sc[3], yz[nrow:])
+
+        def value(ti):
+            t_prev, inv_hs = sc[2], sc[3]
+            p = poly if self.lazy else stepper.dense_from_carry(self.f, args, t_prev, None,
+                                                                yz[nrow:])[0]
+            theta = (ti - t_prev) * inv_hs
+            return _select(ti == sc[0], yz[0], stepper.eval_dense_poly(p, theta))
+
+        return value
+
+    def s_at(self, i):
+        """Output time ``ts[i]`` (clamped index)."""
+        return lax.dynamic_slice(self.ts, (jnp.minimum(i, self.nts - 1),), (1,))[0]
+
+
+def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac,
+               split, y0, ts, args, rtol, atol, dt0, dtmin):
+    y0 = jnp.asarray(y0)
+    dtype = y0.dtype if jnp.issubdtype(y0.dtype, jnp.floating) else jnp.result_type(float)
+    y0 = y0.astype(dtype)
+    L = _Loop(rhs, stepper, controller, max_steps, direction, auto_dtmin, jac, dtype, ts,
+              rtol, atol, dtmin, split=split)
+    nts, fwd, s_at = L.nts, L.fwd, L.s_at
+    (sc0, yz0, ic0), nfe_start = L.start(y0, args, None if auto_dt0 else dt0)
+    ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
+
+    # Inner loop: steps until the next output time is reached.  Only small buffers
+    # live here (XLA CPU then runs the body sequentially, without scheduling cost).
+    def step_body(c):
+        return L.step_body(args, c)
 
     # Outer loop: one iteration per output-bearing step.
     def out_cond(c):
@@ -291,23 +376,10 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
 
     def out_body(c):
         (sc, yz, ic), idx, ys, nd = c
-        sc, yz, ic, _ = lax.while_loop(step_cond, step_body, (sc, yz, ic, s_at(idx)))
-        if land:
-            def value(ti):
-                return yz[0]
-        else:
-            # Everything is sliced/evaluated inside the write loop so XLA fuses it
-            # there (no extra kernels in this body).
-            if lazy:
-                poly, counts["dense"] = stepper.dense_from_carry(f, args, sc[2], 1.0 / sc[3],
-                                                                 yz[nrow:])
-
-            def value(ti):
-                t_prev, inv_hs = sc[2], sc[3]
-                p = poly if lazy else stepper.dense_from_carry(f, args, t_prev, None,
-                                                               yz[nrow:])[0]
-                theta = (ti - t_prev) * inv_hs
-                return _select(ti == sc[0], yz[0], stepper.eval_dense_poly(p, theta))
+        sc, yz, ic, _ = lax.while_loop(L.step_cond, step_body, (sc, yz, ic, s_at(idx)))
+        # Everything is sliced/evaluated inside the write loop so XLA fuses it there
+        # (no extra kernels in this body).
+        value = L.dense(args, sc, yz)
 
         def wcond(w):
             i, _ = w
@@ -320,37 +392,26 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
         idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
         return (sc, yz, ic), idx, ys, nd + 1
 
-    sc0 = _pack([t0, dt, t0, t0, *cs_leaves], dtype)
-    zero = jnp.asarray(0, jnp.int32)
-    ic0 = jnp.stack([zero, zero, status0] + ([zero] * 3 if implicit else []))
-    # yz = [y; f (FSAL); dense-output rows of the last step]: one buffer, one select.
-    rows0 = [y0[None], fstate[None]] if fsal else [y0[None]]
-    if not land:
-        rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
-    carry = ((sc0, jnp.concatenate(rows0), ic0), jnp.asarray(1, jnp.int32), ys,
-             jnp.asarray(0, jnp.int32))
+    carry = ((sc0, yz0, ic0), jnp.asarray(1, jnp.int32), ys, jnp.asarray(0, jnp.int32))
     (_, _, ic), idx, ys, nd = lax.while_loop(out_cond, out_body, carry)
+    return _finish(L, ic, idx, ys, nd, nfe_start)
+
+
+def _finish(L, ic, idx, ys, nd, nfe_start):
+    """The :class:`RawSolution` from the final counters."""
+    zero = jnp.asarray(0, jnp.int32)
     nacc, nrej, status = ic[0], ic[1], ic[2]
-    status = _select((status == 0) & (idx < nts), Status.MAX_STEPS_REACHED,
+    status = _select((status == 0) & (idx < L.nts), Status.MAX_STEPS_REACHED,
                        status).astype(jnp.int32)
     steps = nacc + nrej
-    step_nfe = ic[3] if implicit else counts["step"] * steps
-    nfe = nfe_init + nfe_dt + step_nfe + counts["dense"] * nd
-    njev, nlu = (ic[4], ic[5]) if implicit else (zero, zero)
-    return RawSolution(ts=ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
+    step_nfe = ic[3] if L.implicit else L.counts["step"] * steps
+    nfe = nfe_start + step_nfe + L.counts["dense"] * nd
+    njev, nlu = (ic[4], ic[5]) if L.implicit else (zero, zero)
+    return RawSolution(ts=L.ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
                        steps=steps, accepted=nacc, rejected=nrej, njev=njev, nlu=nlu)
 
 
-_integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7))
+_integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7, 8))
 
-
-def _integrate_split(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
-                     jac, split, y0, ts, args, rtol, atol, dt0, dtmin):
-    """:func:`_integrate` for split steppers (``split`` is one more static argument)."""
-    return _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin,
-                      jac, y0, ts, args, rtol, atol, dt0, dtmin, split)
-
-
-_integrate_split_jit = jax.jit(_integrate_split, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7, 8))
-
+from .adjoint import CheckpointAdjoint, differentiable  # noqa: E402  (uses this module)
 from .stiffness import AutoStepper, integrate_auto  # noqa: E402  (uses this module)

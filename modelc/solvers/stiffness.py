@@ -126,7 +126,8 @@ def _is_traced(tree) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
 
 
-def integrate_auto(auto, rhs, y0, ts, args, *, rtol, atol, dt0, max_steps, dtmin, jac):
+def integrate_auto(auto, rhs, y0, ts, args, *, rtol, atol, dt0, max_steps, dtmin, jac,
+                   adjoint=None):
     """``integrate`` for an :class:`AutoStepper` (see the module docstring)."""
     from . import METHODS
     from .loop import _integrate_stepper, integrate
@@ -135,13 +136,14 @@ def integrate_auto(auto, rhs, y0, ts, args, *, rtol, atol, dt0, max_steps, dtmin
         name, reason = choose_method(rhs, jac, ts_np[0], ts_np[-1], y0, args, rtol, auto)
         logger.info("method='auto': %s", reason)
         return integrate(rhs, y0, ts, args, method=name, rtol=rtol, atol=atol, dt0=dt0,
-                         max_steps=max_steps, dtmin=dtmin, jac=jac)
+                         max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint)
     ts = jnp.asarray(ts)
     rtol_a = jnp.asarray(rtol, jnp.result_type(float))
     _, index = stiffness_index(rhs, jac, ts[0], ts[-1], y0, args)
 
     def run(name):
         return lambda: _integrate_stepper(rhs, y0, ts, args, METHODS[name], rtol, atol, dt0,
-                                          max_steps, None, dtmin, jac, jit=False)
+                                          max_steps, None, dtmin, jac, jit=False,
+                                          adjoint=adjoint)
 
     return lax.cond(index > stiff_threshold(rtol_a), run(auto.stiff), run(auto.nonstiff))

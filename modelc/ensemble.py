@@ -1,0 +1,121 @@
+"""Ensembles: one model solved for a batch of parameters and/or initial states.
+
+The member solve is the model's ordinary jitted run, ``vmap``-ed over the
+batch, run in chunks (bounded memory, a progress line), each chunk split over
+every device (:mod:`modelc.distributed`).  The result is one
+:class:`~modelc.solution.Solution` whose arrays carry a leading batch axis and
+whose ``status`` holds one code per member.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import distributed
+from .errors import SolveError
+from .solution import Solution
+
+__all__ = ["ensemble", "batch_size"]
+
+
+def batch_size(params: dict, y0: dict) -> int:
+    """The common leading length of the per-member values (1-D arrays); scalars broadcast."""
+    sizes = {np.shape(v)[0] for v in (*params.values(), *y0.values()) if np.ndim(v) >= 1}
+    bad = [k for k, v in {**params, **y0}.items() if np.ndim(v) > 1]
+    if bad:
+        raise SolveError(f"ensemble values must be scalars or 1-D arrays; got more for {bad}")
+    if len(sizes) > 1:
+        raise SolveError(f"ensemble arrays have different lengths {sorted(sizes)}; give "
+                         "every per-member value the same length")
+    if not sizes:
+        raise SolveError("ensemble needs at least one 1-D array of per-member values "
+                         "in params or y0")
+    return sizes.pop()
+
+
+def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, rtol=None,
+             atol=None, points=None, dt0=None, max_steps=100_000, dtype=None,
+             chunk_size: int | None = None, progress: bool | None = None,
+             devices=None) -> Solution:
+    """Solve ``model`` for every member of a batch; see :meth:`CompiledModel.ensemble`."""
+    (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = model._solve_options(
+        t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
+    if method == "auto":
+        raise SolveError("method='auto' is not supported for ensembles; name a method")
+    n = batch_size(params, y0)
+    members = {k: np.broadcast_to(np.asarray(v, dtype), (n,))
+               for k, v in {**{("p", k): v for k, v in params.items()},
+                            **{("y", k): v for k, v in y0.items()}}.items()}
+    mesh = distributed.batch_mesh(devices)
+    ndev = mesh.devices.size
+    chunk = _chunk_size(n, chunk_size, ndev)
+    run = _batched_run(model, method, max_steps, dt0 is not None, mesh)
+    tsj = jnp.asarray(ts, dtype)
+    outs, start, shown = [], time.perf_counter(), _show(progress, n, chunk)
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        part = {k: _pad(v[lo:hi], chunk) for k, v in members.items()}
+        part = distributed.shard_batch(part, mesh)
+        pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
+        yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
+        raw, obs, _ = run(yy, pp, tsj, rtol, atol, dt0)  # field unpacking: not here
+        outs.append(jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m],
+                                           distributed.gather((raw, obs))))
+        if shown:
+            _progress(hi, n, time.perf_counter() - start)
+    raw, obs = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *outs)
+    s = 1 if drop_first else 0
+    stats = {k: np.asarray(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected",
+                                                     "njev", "nlu")}
+    stats.update(method=method, members=n, devices=ndev, chunk_size=chunk)
+    return Solution(t=np.asarray(ts)[s:], y=raw.ys[:, s:], state_names=model.state_names,
+                    observables=obs[:, s:], observable_names=model.observable_names,
+                    stats=stats, status=np.asarray(raw.status))
+
+
+def _chunk_size(n, chunk_size, ndev):
+    """Members per chunk: a multiple of the device count (padding fills the last chunk)."""
+    chunk = n if chunk_size is None else max(1, min(int(chunk_size), n))
+    return -(-chunk // ndev) * ndev
+
+
+def _pad(x, size):
+    """Pad the batch axis to ``size`` by repeating the last member (results dropped)."""
+    if x.shape[0] == size:
+        return x
+    return np.concatenate([x, np.repeat(x[-1:], size - x.shape[0], axis=0)])
+
+
+def _batched_run(model, method, max_steps, has_dt0, mesh):
+    """The model's run ``vmap``-ed over members and ``jit``-ted with the batch sharding."""
+    key = ("ensemble", method, max_steps, has_dt0, tuple(d.id for d in mesh.devices.flat))
+    if key not in model._jitted:
+        single = model._run_function(method, max_steps, has_dt0)
+        batched = jax.vmap(single, in_axes=(0, 0, None, None, None, None))
+        sh = distributed.batch_sharding(mesh)
+        model._jitted[key] = jax.jit(batched, out_shardings=sh)
+    return model._jitted[key]
+
+
+def _show(progress, n, chunk):
+    if progress is None:
+        return n > chunk and sys.stderr.isatty()
+    return bool(progress)
+
+
+def _progress(done, total, elapsed):
+    """One overwritten progress line on stderr."""
+    width = 30
+    filled = int(width * done / total)
+    rate = done / max(elapsed, 1e-9)
+    eta = (total - done) / max(rate, 1e-9)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} members, "
+                     f"{rate:,.0f}/s, {eta:,.0f} s left")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()

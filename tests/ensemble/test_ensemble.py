@@ -1,0 +1,80 @@
+"""Ensembles: batch semantics, chunking, per-member status, sharding over devices."""
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import modelc
+from modelc.errors import SolveError
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+
+DECAY = """
+model decay
+parameter k = 1.0
+state u = 1.0
+der(u) = -k*u
+observe twice = 2*u
+simulate t = [0, 1], points = 3
+"""
+
+
+@pytest.fixture(scope="module")
+def decay():
+    return modelc.parse(DECAY)
+
+
+def test_members_match_exact_solutions_in_chunks(decay):
+    k = np.linspace(0.1, 3.0, 7)
+    u0 = np.linspace(1.0, 2.0, 7)
+    sol = decay.ensemble(params={"k": k}, y0={"u": u0}, rtol=1e-10, atol=1e-12, chunk_size=3)
+    exact = u0[:, None] * np.exp(-np.outer(k, sol.t))
+    assert sol.y.shape == (7, 3, 1)
+    np.testing.assert_allclose(sol["u"], exact, rtol=1e-8)
+    np.testing.assert_allclose(sol["twice"], 2 * exact, rtol=1e-8)
+    assert sol.ok and sol.status.shape == (7,) and sol.stats["steps"].shape == (7,)
+    member = sol.member(4)
+    np.testing.assert_allclose(member["u"], exact[4], rtol=1e-8)
+
+
+def test_failing_member_is_reported_in_its_status(decay):
+    sol = decay.ensemble(params={"k": np.array([1.0, -400.0])}, max_steps=20)
+    assert list(sol.status) == [0, int(modelc.Status.MAX_STEPS_REACHED)]
+    assert not sol.ok
+
+
+def test_mismatched_lengths_are_an_error(decay):
+    with pytest.raises(SolveError, match="different lengths"):
+        decay.ensemble(params={"k": np.ones(3)}, y0={"u": np.ones(4)})
+
+
+def _run(args, env_extra, timeout=240):
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **env_extra)
+    return subprocess.Popen([sys.executable, str(HERE / "sharded_run.py"), *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_sharded_over_four_cpu_devices_equals_unsharded():
+    proc = _run([], {"XLA_FLAGS": "--xla_force_host_platform_device_count=4"})
+    out, err = proc.communicate(timeout=240)
+    assert proc.returncode == 0, err[-3000:]
+    assert out.split() == ["OK", "4"]
+
+
+@pytest.mark.slow
+def test_two_process_jax_distributed_on_localhost():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    procs = [_run([str(i), "2", str(port)], env) for i in range(2)]
+    results = [p.communicate(timeout=300) for p in procs]
+    for p, (out, err) in zip(procs, results):
+        assert p.returncode == 0, err[-3000:]
+        assert out.split() == ["OK", "4"]

@@ -1,0 +1,84 @@
+"""Parameter fitting: recovery from synthetic data within the noise-implied uncertainty."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import modelc
+from modelc.cli import main
+from modelc.fit_cli import parse_bounds
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+DECAY = """
+model decay
+parameter k = 1.0
+state u = 2.0
+der(u) = -k*u
+simulate t = [0, 3]
+"""
+
+
+@pytest.mark.slow
+def test_decay_rate_recovered_from_noisy_data_within_three_standard_errors():
+    m = modelc.parse(DECAY)
+    t = np.linspace(0.2, 3.0, 30)
+    rng = np.random.default_rng(1)
+    data = {"t": t, "u": 2.0 * np.exp(-0.8 * t) + 0.01 * rng.normal(size=t.size)}
+    data["u"][5] = np.nan  # missing values are skipped
+    res = modelc.fit(m, data, ["k"], initial={"k": 0.3}, bounds={"k": (0.0, None)})
+    assert res.success
+    assert abs(res.params["k"] - 0.8) < 3 * res.stderr["k"]
+    assert 0 < res.stderr["k"] < 0.01
+    assert res.history[-1] <= res.history[0]
+
+
+def test_cli_fit_prints_estimates_and_writes_outputs(tmp_path, capsys):
+    model = tmp_path / "decay.model"
+    model.write_text(DECAY)
+    t = np.linspace(0.0, 3.0, 16)
+    np.savetxt(tmp_path / "d.csv", np.column_stack([t, 2.0 * np.exp(-1.3 * t)]),
+               delimiter=",", header="t,u", comments="")
+    code = main(["fit", str(model), str(tmp_path / "d.csv"), "--params", "k",
+                 "--bounds", "k=0:10", "--out", str(tmp_path / "fit.json"),
+                 "--plot", str(tmp_path / "fit.png")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "k = 1.3" in out or "k = 1.29999" in out
+    assert (tmp_path / "fit.png").stat().st_size > 0
+    import json
+    assert abs(json.loads((tmp_path / "fit.json").read_text())["params"]["k"] - 1.3) < 1e-6
+
+
+def test_parse_bounds():
+    assert parse_bounds("a=0:10, b=1e-3:") == {"a": (0.0, 10.0), "b": (1e-3, None)}
+    with pytest.raises(ValueError, match="NAME=LOW:HIGH"):
+        parse_bounds("a=3")
+
+
+@pytest.mark.slow
+def test_lotka_volterra_parameters_recovered_within_noise():
+    m = modelc.load(ROOT / "examples" / "lotka_volterra.model")
+    true = {"alpha": 1.5, "beta": 1.0, "delta": 1.0, "gamma": 3.0}
+    t = np.linspace(0.5, 10, 40)
+    sol = m.solve(saveat=t, t=(0, 10))
+    rng = np.random.default_rng(0)
+    data = {"t": t, "prey": sol["prey"] + 0.2 * rng.normal(size=t.size),
+            "predator": sol["predator"] + 0.2 * rng.normal(size=t.size)}
+    res = modelc.fit(m, data, list(true), initial={"alpha": 1.2, "beta": 0.8, "delta": 1.2,
+                                                   "gamma": 2.5})
+    for name, value in true.items():
+        assert abs(res.params[name] - value) < 3 * res.stderr[name], (name, res.params)
+    assert 0.5 * 0.04 < res.loss < 2 * 0.04  # the noise variance
+
+
+@pytest.mark.slow
+def test_michaelis_menten_rate_constants_recovered_from_simulated_data():
+    m = modelc.load(ROOT / "examples" / "michaelis_menten.model")
+    t = np.linspace(1, 40, 25)
+    sol = m.solve(saveat=t, t=(0, 40))
+    data = {"t": t, "S": sol["S"], "P": sol["P"], "ES": sol["ES"]}
+    res = modelc.fit(m, data, ["kf", "kr", "kcat"], initial={"kf": 1.0, "kr": 2.0, "kcat": 1.0},
+                     bounds={"kf": (0, None), "kr": (0, None), "kcat": (0, None)})
+    np.testing.assert_allclose([res.params[k] for k in ("kf", "kr", "kcat")], [2, 1, 1.5],
+                               rtol=1e-4)
