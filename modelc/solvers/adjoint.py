@@ -324,7 +324,7 @@ def backsolve_vjp(run, static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dt
         z0 = jnp.concatenate([ys[i], a, g])
         span = jnp.stack([ts[i], ts[i - 1]])
         # Direction of the backward interval is only known at run time.
-        sol = _integrate(aug, stepper, controller, max_steps, None, auto_dt0, True, None,
+        sol = _integrate(aug, stepper, controller, max_steps, None, auto_dt0, True, None, None,
                          z0, span, flat, brtol, batol, dt0, None)
         z1 = sol.ys[-1]
         return z1[n:2 * n], z1[2 * n:]
