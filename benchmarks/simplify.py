@@ -205,7 +205,7 @@ def _summary(totals, rhs_totals) -> None:
               + f"  t_sympy {t['t_sympy'][0]:.1f} s, t_modelc {t['t_modelc'][0]:.1f} s"
               + ("  rhs " + " / ".join(f"{rhs.get(v, 0):.1f}" for v in VARIANTS) if rhs else ""))
     cse, mc = grand["cse"], grand["modelc"]
-    print(f"  all        " + "".join(f" {k}: {grand[k][0]:.0f}/{grand[k][1]}" for k in grand))
+    print("  all        " + "".join(f" {k}: {grand[k][0]:.0f}/{grand[k][1]}" for k in grand))
     print(f"\nmodelc vs SymPy cse: weighted cost {100 * (1 - mc[0] / cse[0]):.1f}% lower, "
           f"operations {100 * (1 - mc[1] / cse[1]):.1f}% lower")
 

@@ -10,21 +10,6 @@ import pytest
 import modelc
 from modelc.errors import SolveError
 
-DECAY = """
-model decay "exponential decay"
-parameter k = 0.5, scale = 2*k
-state u = scale
-der(u) = -k*u
-observe twice = 2*u
-simulate t = [0, 4], points = 41
-"""
-
-
-@pytest.fixture(scope="module")
-def decay():
-    return modelc.parse(DECAY)
-
-
 def test_declarations(decay):
     assert decay.name == "decay"
     assert decay.doc == "exponential decay"

@@ -18,9 +18,6 @@ from __future__ import annotations
 
 from math import prod
 
-import sympy
-
-from .. import spatial
 from ..ir import TIME, Model
 from .module import _cse, _def, _dependency_order, _header, _parameter_vector, _temporary_symbols
 from .names import python_names

@@ -15,25 +15,11 @@ from modelc.errors import SolveError
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 
-DECAY = """
-model decay
-parameter k = 1.0
-state u = 1.0
-der(u) = -k*u
-observe twice = 2*u
-simulate t = [0, 1], points = 3
-"""
-
-
-@pytest.fixture(scope="module")
-def decay():
-    return modelc.parse(DECAY)
-
-
 def test_members_match_exact_solutions_in_chunks(decay):
     k = np.linspace(0.1, 3.0, 7)
     u0 = np.linspace(1.0, 2.0, 7)
-    sol = decay.ensemble(params={"k": k}, y0={"u": u0}, rtol=1e-10, atol=1e-12, chunk_size=3)
+    sol = decay.ensemble(params={"k": k}, y0={"u": u0}, t=(0, 1), points=3, rtol=1e-10,
+                         atol=1e-12, chunk_size=3)
     exact = u0[:, None] * np.exp(-np.outer(k, sol.t))
     assert sol.y.shape == (7, 3, 1)
     np.testing.assert_allclose(sol["u"], exact, rtol=1e-8)
@@ -44,7 +30,8 @@ def test_members_match_exact_solutions_in_chunks(decay):
 
 
 def test_failing_member_is_reported_in_its_status(decay):
-    sol = decay.ensemble(params={"k": np.array([1.0, -400.0])}, max_steps=20)
+    sol = decay.ensemble(params={"k": np.array([1.0, -400.0])}, t=(0, 1), points=3,
+                         max_steps=20)
     assert list(sol.status) == [0, int(modelc.Status.MAX_STEPS_REACHED)]
     assert not sol.ok
 
