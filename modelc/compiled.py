@@ -311,8 +311,12 @@ class CompiledModel:
         kind = getattr(self.module, "LINEAR_KIND", None)
         if kind is None:
             return None
+        transform = None
+        if kind == "fourier":
+            # Field model on a periodic spectral grid: L is diagonal in Fourier space.
+            kind, transform = "diagonal", (self.module.forward, self.module.inverse)
         return solvers.Split(kind, self.module.linear_operator, self.module.nonlinear,
-                             constant=bool(self.module.LINEAR_CONSTANT))
+                             constant=bool(self.module.LINEAR_CONSTANT), transform=transform)
 
     def _check_split(self, method):
         if isinstance(solvers.METHODS[method], solvers.SplitStepper) and self.split is None:

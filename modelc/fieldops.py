@@ -22,6 +22,9 @@ __all__ = [
     "spectral_laplacian",
     "dealias",
     "spectral_linear",
+    "fourier_diagonal",
+    "fourier_forward",
+    "fourier_inverse",
     "set_boundary",
     "zero_boundary",
     "boundary_slice",
@@ -156,6 +159,59 @@ def spectral_linear(values, coefficients: tuple, orders: tuple, lengths: tuple, 
     else:
         out = jnp.fft.ifftn(spectrum, axes=axes)
     return out if filtered else out + rest
+
+
+def fourier_diagonal(shape: tuple, lengths: tuple, is_complex: bool, coefficients: tuple,
+                     orders: tuple, filtered: bool, dtype):
+    """The Fourier diagonal of ``L`` (as `spectral_linear` applies it) for one field, flattened.
+
+    On the ``rfftn`` grid of a real field (``fftn`` of a complex one); with
+    ``filtered`` the 2/3-rule modes are zeroed, as the filtered rhs drops
+    ``L u`` there too.  ``dtype`` is the real dtype; the result is complex.
+    """
+    real_dtype = jnp.finfo(dtype).dtype
+    cdtype = jnp.complex128 if real_dtype == jnp.float64 else jnp.complex64
+    real = not is_complex
+    spectral = tuple(shape[:-1]) + ((shape[-1] // 2 + 1,) if real else (shape[-1],))
+    symbol = _symbol(shape, lengths, real, coefficients, orders, real_dtype)
+    symbol = jnp.broadcast_to(jnp.asarray(symbol, dtype=cdtype), spectral)
+    if filtered:
+        symbol = symbol * _keep(shape, real, tuple(range(len(shape))))
+    return jnp.ravel(symbol)
+
+
+def fourier_forward(state, layout: dict):
+    """The packed real field state (``STATE_LAYOUT``) -> concatenated Fourier coefficients
+    (``rfftn`` of real fields, ``fftn`` of complex ones); fields only, no scalar states."""
+    parts = []
+    for offset, shape, is_complex in layout.values():
+        size = int(np.prod(shape))
+        axes = tuple(range(len(shape)))
+        values = jnp.reshape(state[offset:offset + size], shape)
+        if is_complex:
+            values = values + 1j * jnp.reshape(state[offset + size:offset + 2 * size], shape)
+            parts.append(jnp.ravel(jnp.fft.fftn(values, axes=axes)))
+        else:
+            parts.append(jnp.ravel(jnp.fft.rfftn(values, axes=axes)))
+    return jnp.concatenate(parts)
+
+
+def fourier_inverse(coefficients, layout: dict):
+    """Inverse of `fourier_forward`: concatenated Fourier coefficients -> the packed real state."""
+    parts, start = [], 0
+    for _, shape, is_complex in layout.values():
+        axes = tuple(range(len(shape)))
+        if is_complex:
+            size = int(np.prod(shape))
+            values = jnp.fft.ifftn(jnp.reshape(coefficients[start:start + size], shape), axes=axes)
+            parts += [jnp.ravel(values.real), jnp.ravel(values.imag)]
+        else:
+            spectral = tuple(shape[:-1]) + (shape[-1] // 2 + 1,)
+            size = int(np.prod(spectral))
+            block = jnp.reshape(coefficients[start:start + size], spectral)
+            parts.append(jnp.ravel(jnp.fft.irfftn(block, s=shape, axes=axes)))
+        start += size
+    return jnp.concatenate(parts)
 
 
 def dealias(values, axes: tuple[int, ...]):

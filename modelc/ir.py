@@ -306,8 +306,10 @@ class SplitInfo:
     ``(0, 0, a)``: ``L = a(t) I``); entries use parameters and, for
     ``"scalar"`` only, ``t``. ``nonlinear`` is ``N``, one expression per
     state (lets inlined). ``constant``: ``L`` does not depend on ``t``.
-    A structured operator from PDE discretisation (a diagonal in a
-    transformed basis) is meant to be one more kind here.
+    ``"fourier"`` (field models on all-periodic spectral grids, no
+    ``entries``/``nonlinear``): ``L`` is diagonal in Fourier space, per field
+    the symbol of ``discretization.linear``, and ``N`` is
+    ``discretization.split``.
     """
 
     kind: str

@@ -75,6 +75,9 @@ def describe_split(model: Model) -> list[str]:
     names = model.state_names
     time = "" if info.constant else ", time-dependent"
     lines = [f"\nsplit rhs = L*u + N (L {info.kind}{time}):"]
+    if info.kind == "fourier":
+        return lines + ["  L: each field's Fourier symbol (linear operators above); "
+                        "N: the rest of its rhs"]
     if info.kind == "scalar":
         lines.append(f"  L = ({sympy.sstr(info.entries[0][2])}) * I")
     else:

@@ -8,7 +8,11 @@ Besides what `module.generate_module` emits (metadata, ``parameter_vector``,
   stores its real parts, then its imaginary parts);
 - ``grid(parameter)``: the 1-D nodes of each axis;
 - ``unpack(t, state, parameter)``: every state and field by name, fields on
-  the grid with their Dirichlet values in place (complex fields complex).
+  the grid with their Dirichlet values in place (complex fields complex);
+- the split (``LINEAR_KIND``, ``LINEAR_CONSTANT``; for ``model.split`` of kind
+  ``"fourier"`` also ``linear_operator(t, parameter)``, the concatenated Fourier
+  diagonals, ``nonlinear(t, state, parameter)``, the rhs without ``L u``, and
+  the transform pair ``forward(state)`` / ``inverse(coefficients)``).
 
 The spatial operators are printed as calls of `modelc.fieldops` (FFTs and
 stencils). ``STATE_NAMES`` lists the scalar states, then the fields.
@@ -116,6 +120,7 @@ def generate_field_module(model: Model, source_hash: str = "") -> str:
         gen.unpack(),
         gen.rhs(),
         gen.observables(),
+        gen.split(),
     ]
     return "\n\n".join(parts) + "\n"
 
@@ -297,11 +302,13 @@ class _Generator:
         return _def("unpack(t, state, parameter)",
                     "Every state and field by name; fields on the grid with their Dirichlet values.", body)
 
-    def rhs(self) -> str:
-        """``rhs(t, state, parameter)``: FFTs and stencils, no matrices."""
+    def rhs(self, linear: bool = True) -> str:
+        """``rhs(t, state, parameter)``: FFTs and stencils, no matrices; without
+        ``linear``, ``nonlinear(t, state, parameter)``: the same with ``L u`` left out."""
         disc = self.disc
-        split = dict(disc.split)
-        field_rhs = [(name, split.get(name, e)) for name, e in disc.rhs]
+        split = dict(disc.split) if linear else {}
+        nonlinear = dict(disc.split)
+        field_rhs = [(name, nonlinear.get(name, e)) for name, e in disc.rhs]
         outputs = [e for _, e in disc.state_rhs] + [e for _, e in field_rhs]
         body = self._prelude() + self._pad_lines()
         lines, printed = self._assignments(outputs)
@@ -324,7 +331,37 @@ class _Generator:
                     index = 0 if b.side == "lower" else -1
                     body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
         body.append("return " + self._pack(values, "state"))
+        if not linear:
+            return _def("nonlinear(t, state, parameter)",
+                        "N = rhs - L*state (L: linear_operator in the basis of forward), flat.", body)
         return _def("rhs(t, state, parameter)", "The time derivative of the flat state vector.", body)
+
+    def split(self) -> str:
+        """The Fourier split of a ``"fourier"`` ``model.split`` (module docstring)."""
+        info = self.model.split
+        if info is None or info.kind != "fourier":
+            return "LINEAR_KIND = None\nLINEAR_CONSTANT = True"
+        lengths = ", ".join(self.axes[d.name][2] for d in self.model.domains)
+        ops = {op.field: op for op in self.disc.linear}
+        diagonals = []
+        for f in self.model.fields:
+            terms = ops[f.name].terms if f.name in dict(self.disc.split) else ()
+            coefficients = "".join(f"{self._p(c)}, " for c, _ in terms)
+            orders = "".join(f"{o!r}, " for _, o in terms)
+            filtered = f.name in self.disc.dealias
+            diagonals.append(f"fieldops.fourier_diagonal({self.shape!r}, ({lengths},), {f.complex!r}, "
+                             f"({coefficients}), ({orders}), {filtered!r}, parameter.dtype)")
+        body = self._parameters() + self._grid_lines()
+        body.append("return jnp.concatenate([" + ", ".join(diagonals) + "])")
+        linear = _def("linear_operator(t, parameter)",
+                      "The diagonal of L in the basis of forward (each field's Fourier symbol), complex.",
+                      body)
+        forward = _def("forward(state)", "The flat state -> concatenated Fourier coefficients of the fields.",
+                       ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])
+        inverse = _def("inverse(coefficients)", "Concatenated Fourier coefficients -> the flat state.",
+                       ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
+        header = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
+        return "\n\n".join([header, linear, self.rhs(linear=False), forward, inverse])
 
     def _spectral_linear(self, field: str, rest: str) -> str:
         """``L u + N`` as one `fieldops.spectral_linear` call (filtered when dealiased)."""

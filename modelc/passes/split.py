@@ -19,6 +19,14 @@ built at run time from the parameter vector) and ``t``.  Then, in order:
 functions); ``mode="none"`` records no split.  The result is stored in
 ``model.split`` (:class:`~modelc.ir.SplitInfo`, or None when there is no
 linear term).
+
+Field models: on an all-periodic spectral grid (every field's
+``discretization.linear`` operator has a Fourier ``symbol``) and without
+scalar ODE states, the split is kind ``"fourier"`` with no entries: ``L`` is
+the per-field Fourier diagonal already in ``discretization.linear`` and ``N``
+is ``discretization.split`` (code generation emits the transform pair).  Other
+field models (finite differences, Dirichlet ends, or scalar states besides the
+fields) get ``split=None``.
 """
 
 from __future__ import annotations
@@ -39,8 +47,11 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
     """``model`` with ``split`` set to its semilinear structure (module docstring)."""
     if mode not in SPLIT_MODES:
         raise ValueError(f"split mode {mode!r}; choose one of {', '.join(SPLIT_MODES)}")
-    if mode == "none" or not model.states or model.fields:
-        # Field models keep their structured operator in ``discretization.linear``.
+    if mode == "none":
+        return replace(model, split=None)
+    if model.fields:
+        return replace(model, split=_fourier(model))
+    if not model.states:
         return replace(model, split=None)
     flat = inline_lets(model)
     states = [symbol(name) for name in model.state_names]
@@ -57,6 +68,16 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
         rests.append(rest)
     info = _choose(coeffs, rests, states, mode)
     return replace(model, split=info)
+
+
+def _fourier(model: Model) -> SplitInfo | None:
+    """The ``"fourier"`` split of a field model, or None where it does not apply (module docstring)."""
+    disc = model.discretization
+    if disc is None or model.states or not disc.linear:
+        return None
+    if any(op.symbol is None for op in disc.linear):
+        return None
+    return SplitInfo(kind="fourier", entries=(), nonlinear=(), constant=True)
 
 
 def _linear_term(term, states):
