@@ -205,9 +205,10 @@ class CompiledModel:
 
         ``params`` and ``y0`` map names to scalars (shared) or 1-D arrays (one
         value per member, all the same length).  Members run ``chunk_size`` at
-        a time (default: all at once), split over ``devices`` (default: every
-        device, all hosts); ``progress`` shows a progress line (default: on a
-        terminal when there are several chunks).  Returns a `Solution` with
+        a time (default: all at once, or on CPU devices 128 per device, which
+        keeps the batched loop in the caches), split over ``devices`` (default:
+        every device, all hosts); ``progress`` shows a progress line (default:
+        on a terminal when a given ``chunk_size`` makes several chunks).  Returns a `Solution` with
         ``y`` of shape ``(members, times, states)``, per-member ``status`` and
         per-member counters in ``stats``. Other arguments as in `solve`.
         """

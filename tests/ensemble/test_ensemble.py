@@ -65,3 +65,26 @@ def test_two_process_jax_distributed_on_localhost():
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err[-3000:]
         assert out.split() == ["OK", "4"]
+
+
+def test_default_cpu_chunks_equal_member_solves():
+    from modelc.ensemble import CPU_CHUNK, _chunk_size
+    assert _chunk_size(10_000, None, 2, cpu=True) == 2 * CPU_CHUNK
+    assert _chunk_size(10_000, None, 2, cpu=False) == 10_000
+    assert _chunk_size(100, None, 1, cpu=True) == 100
+    m = modelc.load(ROOT / "examples" / "lorenz.model")
+    n = CPU_CHUNK + 5  # two chunks, the second padded
+    rho = np.linspace(20.0, 30.0, n)
+    ts = np.linspace(0.0, 2.0, 5)
+    sol = m.ensemble(params={"rho": rho}, saveat=ts, rtol=1e-6, atol=1e-6)
+    import jax
+    assert sol.y.shape == (n, 5, 3)
+    if jax.default_backend() == "cpu":
+        assert sol.stats["chunk_size"] == CPU_CHUNK
+    assert sol.ok
+    for i in (0, CPU_CHUNK - 1, CPU_CHUNK, n - 1):
+        one = m.solve(params={"rho": rho[i]}, saveat=ts, rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(sol.y[i], one.y, rtol=0, atol=1e-10)
+        np.testing.assert_allclose(sol.observables[i], one.observables, rtol=0, atol=1e-10)
+        for k in ("nfe", "steps", "accepted", "rejected"):
+            assert sol.stats[k][i] == one.stats[k], (i, k)
