@@ -221,9 +221,18 @@ class CompiledModel:
         """The solve options with the file's defaults filled in and checked."""
         sim = self.simulate_defaults
         method = method or sim.get("method", DEFAULT_METHOD)
-        rtol = float(rtol if rtol is not None else sim.get("rtol", DEFAULT_RTOL))
+        dtype = _dtype(dtype)
+        floor = _rtol_floor(dtype)
+        if rtol is None and "rtol" not in sim:
+            rtol = max(DEFAULT_RTOL, floor)  # the default follows the precision
+        rtol = float(rtol if rtol is not None else sim["rtol"])
         atol = float(atol if atol is not None else sim.get("atol", DEFAULT_ATOL))
-        dtype = _dtype(dtype, rtol)
+        if method in FIXED_STEP_METHODS:
+            rtol = max(rtol, floor)  # unused by fixed steps: never a reason to refuse
+        elif rtol < floor:
+            raise SolveError(
+                f"rtol = {rtol:g} is below what {dtype} can deliver (about {floor:.1e}); "
+                "raise rtol or use dtype='float64'")
         ts, drop_first = self._time_grid(t, saveat, points)
         if method in FIXED_STEP_METHODS and dt0 is None:
             dt0 = abs(ts[-1] - ts[0]) / 1000
@@ -397,17 +406,17 @@ def _controller(spec):
         raise SolveError(str(err)) from None
 
 
-def _dtype(dtype, rtol):
+def _dtype(dtype):
+    """The solve's float type: float64 (the default with x64 on) or float32."""
     dtype = jnp.dtype(dtype) if dtype is not None else jnp.asarray(0.0).dtype
     if dtype not in (jnp.dtype("float32"), jnp.dtype("float64")):
         raise SolveError(f"dtype must be float32 or float64, got {dtype}")
-    floor = 10 * float(jnp.finfo(dtype).eps)
-    if rtol < floor:
-        raise SolveError(
-            f"rtol = {rtol:g} is below what {dtype} can deliver (about {floor:.1e}); "
-            "raise rtol or use dtype='float64'"
-        )
     return dtype
+
+
+def _rtol_floor(dtype) -> float:
+    """The smallest meaningful relative tolerance in ``dtype`` (``10 eps``)."""
+    return 10 * float(jnp.finfo(dtype).eps)
 
 
 def _cast(values: dict, dtype) -> dict:

@@ -145,7 +145,8 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     :class:`~modelc.solvers.adjoint.BacksolveAdjoint`); see :mod:`.adjoint`.
     """
     stepper = _resolve_method(method)
-    check_tolerance(rtol, y0)
+    if isinstance(stepper, (AdaptiveStepper, AutoStepper)):  # fixed steps do not use rtol
+        check_tolerance(rtol, y0)
     if isinstance(stepper, AutoStepper):
         return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
                               max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint)
