@@ -48,14 +48,11 @@ _LAZY = {
     "BacksolveAdjoint": ("modelc.solvers.adjoint", "BacksolveAdjoint"),
     "fit": ("modelc.fit", "fit"),
     "distributed": ("modelc.distributed", None),
+    "rl": ("modelc.rl", None),
 }
 
 
 def __getattr__(name):
-    if name == "rl":
-        import importlib
-
-        return importlib.import_module("modelc.rl")
     if name in _LAZY:
         import importlib
 

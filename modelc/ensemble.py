@@ -21,6 +21,7 @@ import numpy as np
 
 from . import distributed
 from .errors import SolveError
+from .progress import draw_progress
 from .solution import Solution
 
 __all__ = ["ensemble", "batch_size", "CPU_CHUNK"]
@@ -72,7 +73,7 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
         part = distributed.shard_batch(part, mesh)
         pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
         yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
-        raw, obs, _ = run(yy, pp, tsj, rtol, atol, dt0)  # field unpacking: not here
+        raw, obs = run(yy, pp, tsj, rtol, atol, dt0)
         outs.append(jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m],
                                            distributed.gather((raw, obs))))
         if shown:
@@ -110,7 +111,11 @@ def _batched_run(model, method, max_steps, has_dt0, mesh):
     """The model's run ``vmap``-ed over members and ``jit``-ted with the batch sharding."""
     key = ("ensemble", method, max_steps, has_dt0, tuple(d.id for d in mesh.devices.flat))
     if key not in model._jitted:
-        single = model._run_function(method, max_steps, has_dt0)
+        run = model._run_function(method, max_steps, has_dt0)
+
+        def single(*args):  # (raw, observables): XLA drops the unused field unpacking
+            return run(*args)[:2]
+
         batched = jax.vmap(single, in_axes=(0, 0, None, None, None, None))
         sh = distributed.batch_sharding(mesh)
         model._jitted[key] = jax.jit(batched, out_shardings=sh)
@@ -124,13 +129,9 @@ def _show(progress, n, chunk):
 
 
 def _progress(done, total, elapsed):
-    """One overwritten progress line on stderr."""
-    width = 30
-    filled = int(width * done / total)
+    """The progress line with the member rate and the time left."""
     rate = done / max(elapsed, 1e-9)
     eta = (total - done) / max(rate, 1e-9)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} members, "
-                     f"{rate:,.0f}/s, {eta:,.0f} s left")
+    draw_progress(done, total, f"members, {rate:,.0f}/s, {eta:,.0f} s left")
     if done >= total:
         sys.stderr.write("\n")
-    sys.stderr.flush()

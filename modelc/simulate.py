@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 
 from .compiled import DEFAULT_POINTS
+from .progress import draw_progress
 from .solution import Solution
 
 __all__ = ["run_simulation", "chunk_count"]
@@ -47,7 +48,7 @@ def run_simulation(model, *, t=None, points=None, progress=False, params=None, y
         grid = ts[k * size: (k + 1) * size + 1]
         sol = model.solve(saveat=grid, params=params, y0=start, **options)
         pieces.append(sol if k == 0 else _tail(sol))
-        _draw(k + 1, chunks)
+        draw_progress(k + 1, chunks, width=40)
         if not sol.ok:
             break
         start = dict(zip(sol.state_names, sol.y[-1].tolist()))
@@ -71,8 +72,3 @@ def _join(pieces: list[Solution]) -> Solution:
         stats=stats,
     )
 
-
-def _draw(done: int, total: int, width: int = 40) -> None:
-    filled = width * done // total
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    sys.stderr.flush()

@@ -36,6 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..progress import draw_progress
 from ..solvers import METHODS, PIController
 from . import policy as pol
 from .rollout import rollout
@@ -218,11 +219,8 @@ def _write_outputs(out: Path, result: TrainResult, meta: dict) -> None:
 
 
 def _progress_line(it, total, row):
-    done = int(30 * it / total)
-    bar = "#" * done + "." * (30 - done)
-    print(f"\r[{bar}] {it}/{total} return {row['mean_return']:+.3f} "
-          f"reached {row['reached']:.0%} nfe {row['median_nfe']:.0f} "
-          f"{row['seconds']:.0f}s", end="", file=sys.stderr, flush=True)
+    draw_progress(it, total, f"return {row['mean_return']:+.3f} reached {row['reached']:.0%} "
+                             f"nfe {row['median_nfe']:.0f} {row['seconds']:.0f}s")
 
 
 def plot_learning_curve(history, path):
