@@ -74,12 +74,29 @@ class FitResult:
 
 
 def read_data(path: str | Path) -> dict:
-    """A CSV with a header row: a ``t`` column and columns named after states/observables."""
-    arr = np.genfromtxt(path, delimiter=",", names=True, dtype=float)
-    names = arr.dtype.names or ()
+    """A CSV with a header row: a ``t`` column and columns named after states/observables.
+
+    Empty cells are missing values (NaN); any other cell that is not a number is an
+    error naming ``file:line:column``.
+    """
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    names = [name.strip() for name in rows[0]] if rows else []
     if "t" not in names:
         raise SolveError(f"{path}: the data needs a column named 't' (got {', '.join(names)})")
-    return {name: np.atleast_1d(arr[name]) for name in names}
+    values = np.full((len(rows) - 1, len(names)), np.nan)
+    for i, row in enumerate(rows[1:]):
+        for j, cell in enumerate(row[:len(names)]):
+            if cell.strip():
+                try:
+                    values[i, j] = float(cell)
+                except ValueError:
+                    raise SolveError(f"{path}:{i + 2}:{j + 1}: {cell.strip()!r} in column "
+                                     f"{names[j]!r} is not a number (leave a missing "
+                                     "value empty)") from None
+    return {name: values[:, j] for j, name in enumerate(names)}
 
 
 def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None = None,

@@ -82,3 +82,18 @@ def test_michaelis_menten_rate_constants_recovered_from_simulated_data():
                      bounds={"kf": (0, None), "kr": (0, None), "kcat": (0, None)})
     np.testing.assert_allclose([res.params[k] for k in ("kf", "kr", "kcat")], [2, 1, 1.5],
                                rtol=1e-4)
+
+
+def test_data_reader_keeps_missing_cells_and_refuses_text(tmp_path):
+    from modelc.errors import SolveError
+    from modelc.fit import read_data
+
+    good = tmp_path / "good.csv"
+    good.write_text("t,x,y\n0,1,\n1,0.5,2\n")
+    data = read_data(good)
+    np.testing.assert_array_equal(data["t"], [0.0, 1.0])
+    assert np.isnan(data["y"][0]) and data["y"][1] == 2.0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("t,x\n0,1\n1,oops\n")
+    with pytest.raises(SolveError, match=r"bad\.csv:3:2: 'oops' in column 'x'"):
+        read_data(bad)
