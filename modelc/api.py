@@ -28,7 +28,7 @@ def simplify_equations(model, *, assume_positive=()):
     """E-graph simplification of the ``der`` and ``let`` expressions
     (`modelc.passes.rewrite.simplify_model`; imported on first use). Field
     models are left as written (their operators are discretised afterwards)."""
-    if model.fields:
+    if model.fields or model.externals:
         return model
     from .passes.rewrite import simplify_model
 
@@ -50,9 +50,18 @@ def split_semilinear(model, *, mode="auto"):
     return run(model, mode)
 
 
+def diffusion_form(model):
+    """Record ``der(x) = a(t) x + b(t) g`` in ``model.noise_form`` and keep only scalar
+    splits of array models (`modelc.passes.noise_form`)."""
+    from .passes.noise_form import find_noise_form, scalar_split_only
+
+    return find_noise_form(scalar_split_only(model))
+
+
 # Pure passes ``ir.Model -> ir.Model``, in order: reactions are lowered to ODEs,
-# equations simplified, fields discretised; splitting stays last.
-PASSES: tuple = (lower_reactions, simplify_equations, discretize, split_semilinear)
+# equations simplified, fields discretised; splitting (and the diffusion form,
+# which reads the split) stays last.
+PASSES: tuple = (lower_reactions, simplify_equations, discretize, split_semilinear, diffusion_form)
 
 
 SBML_SUFFIXES = (".xml", ".sbml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import warnings
+from collections import OrderedDict
 from functools import cached_property
 
 import jax
@@ -11,6 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import solvers
+from .array_model import (SAMPLERS, SCHEDULES, check_array_y0, check_externals, check_sampler,
+                          is_array_module, problem, sample_problem)
 from .errors import SolveError
 from .solution import Solution
 
@@ -20,7 +23,11 @@ DEFAULT_METHOD = "tsit5"
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-8
 DEFAULT_POINTS = 1001
-FIXED_STEP_METHODS = ("rk4", "euler", "etd1", "etdrk2", "etdrk4", "etdrk4b", "lawson4")
+FIXED_STEP_METHODS = ("rk4", "euler", "etd1", "etdrk2", "etdrk4", "etdrk4b", "krogstad", "lawson4")
+DEFAULT_SAMPLER_STEPS = 20
+# Jitted runs that close over bound externals: at most this many per model (least
+# recently used dropped), so a new callable per call cannot grow the cache without bound.
+EXTERNAL_CACHE_SIZE = 8
 
 
 class CompiledModel:
@@ -38,6 +45,7 @@ class CompiledModel:
         self._file = file
         self._options = dict(options or {})
         self._jitted: dict = {}
+        self._jitted_externals: OrderedDict = OrderedDict()
 
     # -- declarations -------------------------------------------------------
     @property
@@ -79,14 +87,36 @@ class CompiledModel:
         """Every parameter and initial state value, by name, after the given overrides
         (defaults that use an overridden parameter follow it)."""
         p = self.module.parameter_vector(dict(params or {}))
-        y = self.module.initial_state(p, dict(y0 or {}))
         values = dict(zip(self.param_names, np.asarray(p).tolist()))
+        if self.is_array_model:
+            y0 = dict(y0 or {})
+            given = [n for n in self.state_names if n in y0 or n not in self.array_state_names]
+            y = self.module.initial_state(p, {**{n: 0.0 for n in self.array_state_names}, **y0})
+            values.update({n: np.asarray(v) if np.ndim(v) else float(v)
+                           for n, v in zip(self.state_names, y) if n in given})
+            return values
+        y = self.module.initial_state(p, dict(y0 or {}))
         if self.is_field_model:
             unpacked = self.module.unpack(jnp.asarray(0.0, p.dtype), y, p)
             values.update({k: (np.asarray(v) if np.ndim(v) else float(v)) for k, v in unpacked.items()})
         else:
             values.update(zip(self.state_names, np.asarray(y).tolist()))
         return values
+
+    @property
+    def is_array_model(self) -> bool:
+        """True for a model with array states or external functions."""
+        return is_array_module(self.module)
+
+    @property
+    def external_names(self) -> tuple[str, ...]:
+        """The model's ``external`` functions (bound at solve time with ``externals=``)."""
+        return getattr(self.module, "EXTERNAL_NAMES", ())
+
+    @property
+    def array_state_names(self) -> tuple[str, ...]:
+        """The states declared ``state x: array`` (their values come from ``y0``)."""
+        return getattr(self.module, "ARRAY_STATES", ())
 
     @property
     def is_field_model(self) -> bool:
@@ -143,7 +173,7 @@ class CompiledModel:
     # -- solving --------------------------------------------------------------
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
               y0=None, points=None, dt0=None, max_steps=100_000, dtype=None,
-              controller=None) -> Solution:
+              controller=None, externals=None, steps=None, schedule=None) -> Solution:
         """Integrate the model and return a `Solution`.
 
         Args:
@@ -154,24 +184,39 @@ class CompiledModel:
                 (tsit5 or rodas5 from the Jacobian's spectrum at the start; the choice
                 and its reason are in ``sol.stats["method"]`` and ``["auto"]``);
                 exponential: exprb32, exprb43 (adaptive, with the Jacobian) and, for
-                a model with a split (``m.split``), etd1, etdrk2, etdrk4, etdrk4b,
-                lawson4 (fixed step ``dt0``, default span/1000).
+                a model with a split (``m.split``), etd1, etdrk2, etdrk4, krogstad
+                (= etdrk4b), lawson4 (fixed step ``dt0``, default span/1000); diffusion
+                samplers for ``der(x) = a(t)*x + b(t)*eps(x, t)``: ddim, dpm_solver_1,
+                dpm_solver_2, dpm_solver_3, dpm_solver_pp_2m (``steps``, default 20;
+                the solution holds the step times, ``saveat`` is refused).
             rtol, atol: tolerances of adaptive methods.
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
             dt0: initial step (adaptive) or the step (fixed-step methods).
             max_steps: step budget; reaching it is reported in ``sol.status``.
+            externals: the model's ``external`` functions by name, each a JAX callable
+                (e.g. a network closed over its weights); every declared one is needed.
+            steps: fixed-step methods: the number of steps (instead of ``dt0``, which
+                then must not be given). For a sampler, steps uniform in log-SNR
+                unless ``schedule`` says otherwise.
+            schedule: samplers only: "logsnr" (default), "time", or an array of step
+                times from t0 to t1 (then ``steps`` and ``t`` are not needed).
             dtype: "float64" (default on CPU) or "float32".
             controller: step-size controller of adaptive methods: None or "pi" (the
                 PI rule), "rl" (the shipped learned policy), a policy file written by
                 `modelc.rl.save` / ``modelc rl train``, or a controller instance.
         """
+        externals = self._externals(externals)
+        if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
+            return self._sample(t, saveat, method or self.simulate_defaults["method"], params, y0,
+                                dtype, externals, steps, schedule, dt0)
         (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = self._solve_options(
-            t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
+            t, saveat, method, rtol, atol, points, dt0, params, y0, dtype, steps, schedule)
         auto_reason = None
         if method == "auto":
-            method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
-        run = self._run_function(method, max_steps, dt0 is not None, _controller(controller))
+            method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype, externals)
+        run = self._run_function(method, max_steps, dt0 is not None, _controller(controller),
+                                 externals)
         raw, obs, extra = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
                               rtol, atol, dt0)
         status = solvers.Status(int(raw.status))
@@ -179,7 +224,9 @@ class CompiledModel:
             warnings.warn(f"model {self.name!r}: {status.message}", RuntimeWarning, stacklevel=2)
         start = 1 if drop_first else 0
         y, state_names, fields, grid = np.asarray(raw.ys)[start:], self.state_names, {}, {}
-        if extra is not None:
+        if self.is_array_model:
+            state_names, y, fields = self._split_arrays(extra, start, len(raw.ts))
+        elif extra is not None:
             unpacked, grid = extra
             state_names = tuple(n for n in self.state_names if n not in self.field_names)
             y = np.stack([np.asarray(unpacked[n])[start:] for n in state_names], axis=-1) if state_names \
@@ -217,7 +264,106 @@ class CompiledModel:
                         atol=atol, points=points, dt0=dt0, max_steps=max_steps, dtype=dtype,
                         chunk_size=chunk_size, progress=progress, devices=devices)
 
-    def _solve_options(self, t, saveat, method, rtol, atol, points, dt0, params, y0, dtype):
+    def _split_arrays(self, unpacked, start, n_times):
+        """Scalar states as ``y`` columns, array states as ``fields`` (shape ``(times, *shape)``)."""
+        scalars = tuple(n for n in self.state_names if n not in self.array_state_names)
+        y = np.stack([np.asarray(unpacked[n])[start:] for n in scalars], axis=-1) if scalars \
+            else np.zeros((n_times - start, 0))
+        fields = {n: np.asarray(unpacked[n])[start:] for n in self.array_state_names}
+        return scalars, y, fields
+
+    def _externals(self, externals) -> dict:
+        """``externals=`` checked against the model (an empty dict for models without any)."""
+        if not self.is_array_model:
+            if externals:
+                raise SolveError(f"externals: model {self.name!r} declares no external functions "
+                                 f"(got {', '.join(map(repr, externals))})")
+            return {}
+        return check_externals(self.module, self.name, externals)
+
+    def _sample(self, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0):
+        """``solve`` with a diffusion sampler (`modelc.array_model.sample_problem`)."""
+        check_sampler(self.module, self.name, method)
+        if saveat is not None:
+            raise SolveError(f"method {method!r} outputs at its step times: give steps= and "
+                             "schedule= (or schedule=<array of times>) instead of saveat")
+        dtype = _dtype(dtype)
+        spacing, steps, (t0, t1) = self._sampler_grid(t, steps, schedule, dt0)
+        params = self._named(params, self.param_names, "parameter")
+        y0 = self._named(y0, self.state_names, "state")
+        check_array_y0(self.module, self.name, y0)
+        run = self._sampler_function(method, steps, isinstance(spacing, str) and spacing, externals)
+        grid = jnp.asarray(spacing if not isinstance(spacing, str) else [t0, t1], dtype)
+        ts, ys, nfe, unpacked = run(_cast(y0, dtype), _cast(params, dtype), grid)
+        n = int(ts.shape[0])
+        if unpacked is not None:
+            state_names, y, fields = self._split_arrays(unpacked, 0, n)
+        else:
+            state_names, y, fields = self.state_names, np.asarray(ys), {}
+        stats = {k: 0 for k in _COUNTERS}
+        stats.update(nfe=int(nfe), steps=n - 1, accepted=n - 1, method=method)
+        return Solution(t=np.asarray(ts), y=y, state_names=state_names,
+                        observables=np.zeros((n, 0)), observable_names=(), stats=stats,
+                        status=solvers.Status.SUCCESS, fields=fields, grid={})
+
+    def _sampler_grid(self, t, steps, schedule, dt0):
+        """``(spacing, steps, (t0, t1))`` of a sampler: spacing "time"/"logsnr" or an array."""
+        if schedule is not None and not isinstance(schedule, str):
+            grid = np.asarray(schedule, dtype=float).ravel()
+            if grid.size < 2 or steps is not None:
+                raise SolveError("schedule=<array> gives the step times (at least two, t0 first); "
+                                 "do not also give steps")
+            return grid, grid.size - 1, (grid[0], grid[-1])
+        spacing = schedule or "logsnr"
+        if spacing not in SCHEDULES:
+            raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or an array of times")
+        sim = self.simulate_defaults
+        if t is None and "t0" in sim:
+            t = (sim["t0"], sim["t1"])
+        if t is None:
+            raise SolveError(f"model {self.name!r} has no time span: pass t=(t0, t1)")
+        t0, t1 = float(t[0]), float(t[1])
+        if steps is not None and dt0 is not None:
+            raise SolveError("give steps= or dt0=, not both")
+        if dt0 is not None:
+            steps, spacing = max(1, int(np.ceil(abs(t1 - t0) / float(dt0) - 1e-9))), "time"
+        steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
+        if steps < 1:
+            raise SolveError(f"steps must be at least 1, got {steps}")
+        return spacing, steps, (t0, t1)
+
+    def _sampler_function(self, method, steps, spacing, externals):
+        """The jitted sampler run ``(y0, params, grid) -> (ts, ys, nfe, unpacked)``."""
+        module = self.module
+
+        def run(y0, params, grid):
+            p = module.parameter_vector(params).astype(grid.dtype)
+            prob = problem(module, p, y0, externals, None)
+            ts, ys, nfe = sample_problem(module, prob, p, grid[0], grid[-1], method, steps,
+                                         spacing or grid)
+            return ts, ys, nfe, (prob.unpack(ys) if prob.unpack else None)
+
+        return self._cached(("sample", method, steps, spacing), externals, lambda: jax.jit(run))
+
+    def _cached(self, key, externals, build):
+        """A jitted function from the per-model cache; keys with externals live in a
+        bounded LRU (`EXTERNAL_CACHE_SIZE`)."""
+        if not externals:
+            if key not in self._jitted:
+                self._jitted[key] = build()
+            return self._jitted[key]
+        key = key + (tuple(sorted(externals.items(), key=lambda kv: kv[0])),)
+        cache = self._jitted_externals
+        if key in cache:
+            cache.move_to_end(key)
+        else:
+            cache[key] = build()
+            while len(cache) > EXTERNAL_CACHE_SIZE:
+                cache.popitem(last=False)
+        return cache[key]
+
+    def _solve_options(self, t, saveat, method, rtol, atol, points, dt0, params, y0, dtype,
+                       steps=None, schedule=None):
         """The solve options with the file's defaults filled in and checked."""
         sim = self.simulate_defaults
         method = method or sim.get("method", DEFAULT_METHOD)
@@ -234,18 +380,19 @@ class CompiledModel:
                 f"rtol = {rtol:g} is below what {dtype} can deliver (about {floor:.1e}); "
                 "raise rtol or use dtype='float64'")
         ts, drop_first = self._time_grid(t, saveat, points)
-        if method in FIXED_STEP_METHODS and dt0 is None:
-            dt0 = abs(ts[-1] - ts[0]) / 1000
+        dt0 = _fixed_step(method, dt0, steps, schedule, abs(ts[-1] - ts[0]))
         params = self._named(params, self.param_names, "parameter")
         y0 = self._named(y0, self.state_names, "state")
+        check_array_y0(self.module, self.name, y0)
         _check_method(method)
         self._check_split(method)
         return method, rtol, atol, dtype, ts, drop_first, dt0, params, y0
 
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
-               full_output: bool = False, controller=None, adjoint=None):
-        """A pure JAX function ``f(y0, params, ts) -> {state: values at ts}``.
+               full_output: bool = False, controller=None, adjoint=None, externals=None,
+               steps=None, schedule=None):
+        """A pure JAX function ``f(y0, params, ts, externals=None) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
         file's values); ``ts`` is an array whose first entry is the start time.
@@ -255,23 +402,43 @@ class CompiledModel:
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
         ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` as
         in `solve`.
+
+        ``externals`` binds the model's external functions (checked now); the
+        returned function also takes ``externals=`` at call time, which replaces
+        them for that call: to differentiate with respect to a network's weights,
+        bind a closure over traced weights there (or build the solver inside the
+        differentiated function). ``steps`` (fixed-step methods: ``dt0 =
+        (ts[-1] - ts[0]) / steps``) and ``schedule`` as in `solve`. With a
+        diffusion sampler (ddim, dpm_solver_*) ``ts[0]`` and ``ts[-1]`` give the
+        span and the values are at the sampler's ``steps + 1`` step times (or at
+        ``ts`` itself with ``schedule="given"``); ``info`` then holds ``ts`` and ``nfe``.
         """
         module = self.module
         controller = _controller(controller)
         names = self.state_names
         jacobian = self.jacobian
         fielded = self.is_field_model
+        bound = self._externals(externals) if externals is not None else None
+        if method in SAMPLERS:
+            return self._sampler_solver(method, steps, schedule, bound, full_output)
         _check_method(method)
         self._check_split(method)
         split = self.split
+        if steps is not None and dt0 is not None:
+            raise SolveError("give steps= or dt0=, not both")
 
-        def solve(y0, params, ts):
+        def solve(y0, params, ts, externals=None):
+            ext = self._externals(externals) if externals is not None else (bound or self._externals(None))
+            check_array_y0(module, self.name, y0)
             p = module.parameter_vector(params)
-            y = module.initial_state(p, y0)
-            raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
-                                    dt0=dt0, max_steps=max_steps, jac=jacobian,
-                                    controller=controller, split=split, adjoint=adjoint)
-            if fielded:
+            prob = problem(module, p, y0, ext, split)
+            step = dt0 if steps is None else jnp.abs(ts[-1] - ts[0]) / steps
+            raw = solvers.integrate(prob.rhs, prob.y0, ts, p, method=method, rtol=rtol, atol=atol,
+                                    dt0=step, max_steps=max_steps, jac=jacobian,
+                                    controller=controller, split=prob.split, adjoint=adjoint)
+            if prob.unpack is not None:
+                states = prob.unpack(raw.ys)
+            elif fielded:
                 states = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
             else:
                 states = {name: raw.ys[:, i] for i, name in enumerate(names)}
@@ -282,30 +449,56 @@ class CompiledModel:
 
         return solve
 
-    def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None):
+    def _sampler_solver(self, method, steps, schedule, bound, full_output):
+        """`solver` for a diffusion sampler (see its docstring)."""
+        check_sampler(self.module, self.name, method)
+        module = self.module
+        spacing = schedule or "logsnr"
+        if isinstance(spacing, str) and spacing not in SCHEDULES + ("given",):
+            raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or 'given' (ts itself)")
+        steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
+
+        def solve(y0, params, ts, externals=None):
+            ext = self._externals(externals) if externals is not None else (bound or self._externals(None))
+            check_array_y0(module, self.name, y0)
+            p = module.parameter_vector(params)
+            prob = problem(module, p, y0, ext, None)
+            ts = jnp.asarray(ts)
+            grid = ts if spacing == "given" else spacing
+            ts_out, ys, nfe = sample_problem(module, prob, p, ts[0], ts[-1], method, steps, grid)
+            states = prob.unpack(ys) if prob.unpack else {n: ys[:, i] for i, n in enumerate(module.STATE_NAMES)}
+            if full_output:
+                return states, {"ts": ts_out, "nfe": nfe, "status": jnp.asarray(0)}
+            return states
+
+        return solve
+
+    def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None,
+                      externals=None):
         _check_method(method)
-        key = (method, max_steps, has_dt0, controller)
-        if key not in self._jitted:
-            module = self.module
-            jacobian = self.jacobian
-            fielded = self.is_field_model
-            split = self.split
+        module = self.module
+        jacobian = self.jacobian
+        fielded = self.is_field_model
+        split = self.split
+        externals = dict(externals or {})
 
-            def run(y0, params, ts, rtol, atol, dt0):
-                p = module.parameter_vector(params).astype(ts.dtype)
-                y = module.initial_state(p, y0)
-                raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol,
-                                        atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
-                                        controller=controller, split=split)
-                obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
-                extra = None
-                if fielded:
-                    unpacked = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
-                    extra = (unpacked, module.grid(p))
-                return raw, obs, extra
+        def run(y0, params, ts, rtol, atol, dt0):
+            p = module.parameter_vector(params).astype(ts.dtype)
+            prob = problem(module, p, y0, externals, split)
+            raw = solvers.integrate(prob.rhs, prob.y0, ts, p, method=method, rtol=rtol,
+                                    atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
+                                    controller=controller, split=prob.split)
+            obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+            extra = None
+            if prob.unpack is not None:
+                extra = prob.unpack(raw.ys)
+            elif fielded:
+                unpacked = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+                extra = (unpacked, module.grid(p))
+            return raw, obs, extra
 
-            self._jitted[key] = jax.jit(run)
-        return self._jitted[key]
+        return self._cached((method, max_steps, has_dt0, controller), externals,
+                            lambda: jax.jit(run))
 
     @property
     def jacobian(self):
@@ -329,17 +522,24 @@ class CompiledModel:
                              constant=bool(self.module.LINEAR_CONSTANT), transform=transform)
 
     def _check_split(self, method):
+        if self.is_array_model and isinstance(solvers.METHODS[method], solvers.SplitStepper) \
+                and getattr(self.module, "LINEAR_KIND", None) is None:
+            raise SolveError(
+                f"method {method!r} needs rhs = a(t)*x + N with one scalar a for all states; "
+                f"model {self.name!r} (with array states or externals) has no such linear part")
+        if self.is_array_model:
+            return
         if isinstance(solvers.METHODS[method], solvers.SplitStepper) and self.split is None:
             raise SolveError(
                 f"method {method!r} integrates rhs = L*u + N exactly in L, but model "
                 f"{self.name!r} has no linear part (or was loaded with split=False); use "
                 "exprb32/exprb43 (exponential Rosenbrock with the Jacobian) or rodas5")
 
-    def _choose_method(self, ts, params, y0, rtol, dtype):
+    def _choose_method(self, ts, params, y0, rtol, dtype, externals=None):
         """``method="auto"``: pick an explicit or a stiff method from the Jacobian at the start."""
         p = self.module.parameter_vector(_cast(params, dtype)).astype(dtype)
-        y = self.module.initial_state(p, _cast(y0, dtype))
-        return solvers.choose_method(self.module.rhs, self.jacobian, ts[0], ts[-1], y, p, rtol)
+        prob = problem(self.module, p, _cast(y0, dtype), dict(externals or {}), None)
+        return solvers.choose_method(prob.rhs, self.jacobian, ts[0], ts[-1], prob.y0, p, rtol)
 
     def _time_grid(self, t, saveat, points):
         sim = self.simulate_defaults
@@ -389,9 +589,29 @@ def _equations(model) -> list:
             for d in flat.derivatives]
 
 
+def _fixed_step(method, dt0, steps, schedule, span):
+    """The step of a fixed-step method: ``dt0``, or ``span / steps``, or span/1000."""
+    if steps is not None and dt0 is not None:
+        raise SolveError("give steps= or dt0=, not both")
+    if schedule not in (None, "time"):
+        raise SolveError(f"schedule= is for the diffusion samplers; method {method!r} takes "
+                         "steps uniform in time (schedule='time')")
+    if steps is not None:
+        if method not in FIXED_STEP_METHODS:
+            raise SolveError(f"steps= is for fixed-step methods; {method!r} is adaptive (use dt0 "
+                             "for its first step)")
+        if int(steps) < 1:
+            raise SolveError(f"steps must be at least 1, got {steps}")
+        return span / int(steps)
+    if method in FIXED_STEP_METHODS and dt0 is None:
+        return span / 1000
+    return dt0
+
+
 def _check_method(method):
     if method not in solvers.METHODS:
-        raise SolveError(f"unknown method {method!r}; choose one of {', '.join(solvers.METHODS)}")
+        raise SolveError(f"unknown method {method!r}; choose one of "
+                         f"{', '.join((*solvers.METHODS, *SAMPLERS))}")
 
 
 def _controller(spec):

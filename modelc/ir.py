@@ -19,6 +19,10 @@ __all__ = [
     "symbol",
     "Parameter",
     "State",
+    "External",
+    "external_call",
+    "is_external_call",
+    "NoiseForm",
     "Let",
     "Observe",
     "Derivative",
@@ -57,11 +61,52 @@ class Parameter:
 
 @dataclass(frozen=True)
 class State:
-    """``state name = initial``; the initial value may use parameters."""
+    """``state name = initial``; the initial value may use parameters.
+
+    ``array``: ``state name: array``, an array of any shape whose value comes
+    from ``y0`` at solve time (``initial`` is 0 and unused); arithmetic on it
+    is elementwise.
+    """
 
     name: str
     initial: sympy.Expr
     span: Span
+    array: bool = False
+
+
+@dataclass(frozen=True)
+class External:
+    """``external name(x, t)``: a function of ``arity`` arguments supplied from Python
+    at solve time (``externals={name: fn}``); it receives and returns arrays."""
+
+    name: str
+    arity: int
+    span: Span
+
+
+def external_call(name: str, args) -> sympy.Expr:
+    """``name(*args)`` as SymPy: an application of an undefined real function named
+    ``name`` (printed by code generation as a call of the bound Python function)."""
+    fn = sympy.Function(name, real=True)
+    return fn(*args)
+
+
+def is_external_call(expr) -> bool:
+    """True for an application of an undefined function (an external call)."""
+    return isinstance(expr, sympy.core.function.AppliedUndef)
+
+
+@dataclass(frozen=True)
+class NoiseForm:
+    """``der(x) = a(t)*x + b(t)*g(x, t)`` for every state, with the same ``a`` (``drift``,
+    possibly 0) and ``b`` (``noise``, nonzero) for all of them: the form of a
+    diffusion model's probability-flow ODE that the DPM-Solver samplers need
+    (`modelc.passes.noise_form`). ``a`` and ``b`` use ``t`` and parameters only;
+    ``log_alpha`` is ``int_0^t a ds`` in closed form when SymPy found it, else None."""
+
+    drift: sympy.Expr
+    noise: sympy.Expr
+    log_alpha: sympy.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -350,6 +395,14 @@ class Model:
     discretization: Discretization | None = None
     split: SplitInfo | None = None
     simplification: object | None = field(default=None, compare=False, repr=False)
+    externals: tuple[External, ...] = ()
+    noise_form: NoiseForm | None = None
+
+    @property
+    def has_arrays(self) -> bool:
+        """True when the model has array states or calls external functions: it is
+        compiled to functions of a tuple of states (`modelc.codegen.arrays`)."""
+        return bool(self.externals) or any(s.array for s in self.states)
 
     @property
     def state_names(self) -> tuple[str, ...]:

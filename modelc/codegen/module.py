@@ -14,7 +14,11 @@ The module needs only ``jax`` and ``modelc.runtime`` to import. It defines:
   ``LINEAR_KIND`` ("diagonal", "matrix", "scalar" or None), ``LINEAR_CONSTANT``,
   ``linear_operator(t, parameter)`` (the diagonal vector, the matrix or the
   scalar) and ``nonlinear(t, state, parameter)``; without a split only
-  ``LINEAR_KIND = None``.
+  ``LINEAR_KIND = None``;
+- ``NOISE_FORM`` and the coefficients of ``der(x) = a(t) x + b(t) g``
+  (`modelc.codegen.arrays.noise_functions`).
+
+Models with array states or external functions go to `modelc.codegen.arrays`.
 
 Every identifier comes from `names.python_names`; user strings (the model's
 doc string) appear only as ``repr`` literals.
@@ -46,6 +50,10 @@ def generate_module(model: Model, source_hash: str = "") -> str:
         from .fields import generate_field_module
 
         return generate_field_module(model, source_hash)
+    if model.has_arrays:
+        from .arrays import generate_array_module
+
+        return generate_array_module(model, source_hash)
     names = python_names(_user_names(model))
     names[TIME.name] = "t"
     printer = JaxPrinter(names)
@@ -72,6 +80,9 @@ def generate_module(model: Model, source_hash: str = "") -> str:
     ]
     parts.append(_jacobian(model, names, printer))
     parts.append(_split(model, names, printer))
+    from .arrays import noise_functions
+
+    parts.append(noise_functions(model, names, printer))
     return "\n\n".join(parts) + "\n"
 
 

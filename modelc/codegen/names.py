@@ -13,7 +13,7 @@ IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Names the generated module itself uses; a user name equal to one of these is
 # renamed (with a trailing underscore) so that it cannot shadow them.
 RESERVED_IN_GENERATED_CODE = frozenset(
-    {"jnp", "jax", "t", "state", "parameter", "given", "runtime"}
+    {"jnp", "jax", "t", "state", "parameter", "given", "runtime", "externals", "_shaped"}
 ) | frozenset(dir(builtins))
 
 

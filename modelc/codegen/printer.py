@@ -43,6 +43,13 @@ class JaxPrinter(_SympyJaxPrinter):
         except KeyError:
             raise ValueError(f"symbol {expr.name!r} has no generated name") from None
 
+    def _print_AppliedUndef(self, expr):
+        """An external call: the function's validated local name applied to the arguments."""
+        name = expr.func.__name__
+        if name not in self._names:
+            raise ValueError(f"external {name!r} has no generated name")
+        return f"{self._names[name]}({', '.join(self._print(a) for a in expr.args)})"
+
     def _print_Pow(self, expr, rational=False):
         base, exp = expr.as_base_exp()
         b = self.parenthesize(base, sympy.printing.precedence.PRECEDENCE["Pow"])

@@ -35,13 +35,14 @@ from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
 from ..solvers import METHODS
+from ..solvers.diffusion import SAMPLER_NAMES
 from .check_fields import check_fields
 from .check_reactions import check_reactions, reacting_species
 from .syntax import CONSTANTS, RESERVED, STATEMENT_WORDS, Decl, Program, Ref, SimOption
 
 __all__ = ["check", "simulate_options", "SIMULATE_METHODS", "SIMULATE_OPTIONS"]
 
-SIMULATE_METHODS = tuple(METHODS)
+SIMULATE_METHODS = tuple(METHODS) + tuple(SAMPLER_NAMES)
 SIMULATE_OPTIONS = ("t", "method", "rtol", "atol", "points")
 
 # What each kind of declaration may use in its expression.
@@ -66,6 +67,7 @@ _ARTICLE = {
     "domain": "a domain axis",
     "let": "a let",
     "observe": "an observable",
+    "external": "an external function",
 }
 
 
@@ -86,6 +88,7 @@ def check(program: Program) -> list[Diagnostic]:
     diags += check_reactions(program, table)
     diags += check_fields(program, table)
     diags += _check_let_cycles(program, table)
+    diags += _check_arrays(program)
     diags += simulate_options(program)[1]
     return diags
 
@@ -183,6 +186,11 @@ def _misuse(kind: str, owner: str, ref: Ref, table: dict[str, Decl], decl: Decl 
             f"`{ref.name}` is an observable: an output, which expressions cannot use",
             f"to reuse its value, define it with `let {ref.name} = ...` (and observe that let if needed)",
         )
+    if used == "external":
+        if kind in ("der", "let"):
+            return None
+        return Diagnostic(ref.span, f"external function `{ref.name}` is called in {_ARTICLE.get(kind, kind)}",
+                          "external functions may be called only in `der` and `let` expressions")
     if used not in _ALLOWED[kind]:
         noun = "time `t`" if used == "time" else f"{used} `{ref.name}`"
         if kind == "parameter":
@@ -205,6 +213,23 @@ def _misuse(kind: str, owner: str, ref: Ref, table: dict[str, Decl], decl: Decl 
             f"a default may use only earlier parameters: move `{ref.name}` above `{owner}`",
         )
     return None
+
+
+def _check_arrays(program: Program) -> list[Diagnostic]:
+    """Array states and externals are for plain ODE models: no observables of them, no fields."""
+    diags = []
+    arrays = program.array_states
+    for obs in program.of_kind("observe"):
+        for ref in obs.refs:
+            if ref.name in arrays:
+                diags.append(Diagnostic(ref.span, f"observable `{obs.name}` uses array state `{ref.name}`",
+                                        "observables are scalars; this version does not observe array states"))
+    if (arrays or program.of_kind("external")) and (program.domains or program.reactions):
+        first = (program.domains or program.reactions)[0]
+        diags.append(Diagnostic(first.span, "array states and external functions cannot be combined "
+                                "with fields or reactions in this version",
+                                "write the model with `state` and `der` only"))
+    return diags
 
 
 def _position(decl: Decl) -> tuple[int, int]:

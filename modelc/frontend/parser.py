@@ -146,9 +146,13 @@ def parse_program(text: str, file: str = "<string>") -> tuple[Program | None, li
 
 
 def _transform(
-    tree, text: str, file: str, line_offset: int = 0, lines: list[str] | None = None
+    tree, text: str, file: str, line_offset: int = 0, lines: list[str] | None = None,
+    externals: dict | None = None,
 ) -> tuple[Program | None, list[Diagnostic]]:
-    transformer = ModelTransformer(file, text, line_offset, lines, real_names=_real_names(tree))
+    if externals is None:
+        externals = _externals(tree, line_offset)
+    transformer = ModelTransformer(file, text, line_offset, lines, real_names=_real_names(tree),
+                                   externals=externals)
     try:
         program = transformer.transform(tree)
     except VisitError as exc:
@@ -171,6 +175,16 @@ def _real_names(tree) -> set[str] | None:
         names |= {str(b.children[0]) for b in decl.children if getattr(b, "data", None) == "binding"}
     names |= {str(d.children[0]) for d in tree.find_data("domain_decl")}
     return names
+
+
+def _externals(tree, line_offset: int = 0) -> dict[str, tuple[int, int, int]]:
+    """``external`` declarations found anywhere in the tree: name -> (arity, line, col)."""
+    found: dict[str, tuple[int, int, int]] = {}
+    for decl in tree.find_data("external_decl"):
+        name, *params = decl.children
+        arity = len([p for p in params if p is not None])
+        found.setdefault(str(name), (arity, name.line + line_offset, name.column))
+    return found
 
 
 def _chunks(lines: list[str]) -> list[tuple[int, str]]:
@@ -226,14 +240,19 @@ def _syntax_diagnostics(text: str, file: str, whole_file_error: UnexpectedInput)
     diags: list[Diagnostic] = []
     syntax_errors = 0
     lines = text.split("\n")
+    parsed = []
     for offset, chunk in _chunks(lines):
         try:
-            tree = _parse_tree(chunk)
+            parsed.append((offset, _parse_tree(chunk)))
         except UnexpectedInput as err:
             diags.append(_syntax_diagnostic(err, file, chunk, offset))
             syntax_errors += 1
-            continue
-        diags += _transform(tree, text, file, offset, lines)[1]
+    externals: dict = {}
+    for offset, tree in parsed:  # calls of externals declared in other statements
+        for name, found in _externals(tree, offset).items():
+            externals.setdefault(name, found)
+    for offset, tree in parsed:
+        diags += _transform(tree, text, file, offset, lines, externals)[1]
     if not syntax_errors:
         diags.append(_syntax_diagnostic(whole_file_error, file, text))
     return diags
@@ -271,7 +290,8 @@ def _syntax_diagnostic(err: UnexpectedInput, file: str, text: str, line_offset: 
 def _build(program: Program) -> ir.Model:
     """Assemble the IR from a program that passed the checks."""
     header = program.headers[0] if program.headers else None
-    states = [ir.State(d.name, d.expr, d.span) for d in program.of_kind("state")]
+    states = [ir.State(d.name, d.expr, d.span, array=d.name in program.array_states)
+              for d in program.of_kind("state")]
     ders = {d.state: ir.Derivative(d.state, d.expr, d.span) for d in program.ders}
     return ir.Model(
         name=header.name if header else _default_name(program.file),
@@ -286,6 +306,7 @@ def _build(program: Program) -> ir.Model:
         source=program.source,
         species=tuple(ir.Species(d.name, d.expr, d.span) for d in program.of_kind("species")),
         reactions=build_reactions(program),
+        externals=tuple(ir.External(d.name, int(d.expr), d.span) for d in program.of_kind("external")),
         **build_fields(program),
     )
 

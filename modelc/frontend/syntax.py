@@ -41,8 +41,8 @@ STATEMENT_WORDS = frozenset(
     "model parameter state species let der observe reaction domain field "
     "boundary external simulate".split()
 )
-#: Statement words of language sections this version does not build yet.
-FUTURE_WORDS = frozenset({"external"})
+#: Statement words of language sections this version does not build yet (none now).
+FUTURE_WORDS: frozenset[str] = frozenset()
 #: Names with a fixed meaning in expressions: time, pi and the imaginary unit.
 CONSTANTS = {"t": "time", "pi": "the constant pi", "I": "the imaginary unit"}
 #: Words of conditions; a name spelled like one could never be used.
@@ -69,7 +69,12 @@ class Header:
 
 @dataclass(frozen=True)
 class Decl:
-    """One ``name = expr`` item of a ``parameter``, ``state``, ``species``, ``let`` or ``observe`` line."""
+    """One ``name = expr`` item of a ``parameter``, ``state``, ``species``, ``let`` or ``observe`` line.
+
+    Also ``external eps(x, t)`` (kind ``"external"``, ``expr`` its arity) and
+    ``state x: array`` (kind ``"state"``, ``expr`` 0, the name in
+    ``Program.array_states``).
+    """
 
     kind: str
     name: str
@@ -211,6 +216,7 @@ class Program:
     boundaries: list[BoundaryStmt] = field(default_factory=list)
     axis_uses: list[AxisUse] = field(default_factory=list)
     complex_fields: set[str] = field(default_factory=set)
+    array_states: set[str] = field(default_factory=set)
 
     def add(self, statement) -> None:
         """File one statement record under its kind."""

@@ -31,9 +31,6 @@ __all__ = ["ModelTransformer"]
 _PLACEHOLDER = sympy.Symbol("__modelc_error__")
 # Exact integer powers larger than this many bits stay unevaluated (10^10^10).
 _MAX_EXACT_POWER_BITS = 100_000
-_FUTURE_SECTIONS = {
-    "external": "external functions",
-}
 _CONDITION_HINT = "comparisons and and/or/not are conditions: use them as the first argument of if(condition, a, b)"
 
 
@@ -78,13 +75,16 @@ class ModelTransformer(Transformer_NonRecursive):
     """
 
     def __init__(self, file: str, source: str, line_offset: int = 0, lines: list[str] | None = None,
-                 real_names: set[str] | None = None):
+                 real_names: set[str] | None = None,
+                 externals: dict[str, tuple[int, int, int]] | None = None):
         super().__init__(visit_tokens=False)
         self.file = file
         self.source = source
         self._offset = line_offset
         self._lines = source.split("\n") if lines is None else lines
         self._real_names = real_names
+        self._externals = dict(externals or {})
+        self.array_states: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.axis_uses: list[AxisUse] = []
         self.complex_fields: set[str] = set()
@@ -161,6 +161,11 @@ class ModelTransformer(Transformer_NonRecursive):
         if tok == "I":
             return _Val(sympy.I, False, span, ())
         name = str(tok)
+        if name in self._externals:
+            arity = self._externals[name][0]
+            self._error(span, f"`{name}` is an external function: call it with {arity} "
+                        f"argument{'s' if arity != 1 else ''}", f"write e.g. `{_usage(name, arity)}`")
+            return _Val(_PLACEHOLDER, False, span, ())
         if self._real_names is not None and name not in self._real_names:
             # A model with complex fields: names that may hold complex values carry no
             # `real` assumption, so that SymPy keeps abs(psi)^2 as it is.
@@ -179,6 +184,8 @@ class ModelTransformer(Transformer_NonRecursive):
             return self._if(span, args, refs)
         if name in _SPATIAL_CALLS:
             return _SPATIAL_CALLS[name](self, span, args)
+        if name in self._externals:
+            return self._external_call(tok, span, args, refs)
         fn = FUNCTIONS.get(name)
         if fn is None:
             self._unknown_function(tok)
@@ -194,6 +201,24 @@ class ModelTransformer(Transformer_NonRecursive):
             return _Val(_PLACEHOLDER, False, span, refs)
         values = [self._num(a).expr for a in args]
         return _Val(self._build(span, f"`{name}(...)`", fn.build, *values), False, span, refs)
+
+    def _external_call(self, tok: Token, span: Span, args: list[_Val], refs: tuple[Ref, ...]) -> _Val:
+        """A call of a declared ``external``: checked for arity and order, built as
+        `modelc.ir.external_call` (an undefined SymPy function applied to the arguments)."""
+        name = str(tok)
+        arity, line, col = self._externals[name]
+        where = (span.line, span.col)
+        if where < (line, col):
+            self._error(span, f"external `{name}` is used before its declaration on line {line}",
+                        f"move `external {_usage(name, arity)}` above its first use")
+            return _Val(_PLACEHOLDER, False, span, refs)
+        if len(args) != arity:
+            self._error(span, f"external `{name}` takes {arity} argument{'s' if arity != 1 else ''}, "
+                        f"got {len(args)}", f"it is declared on line {line}: call it as `{_usage(name, arity)}`")
+            return _Val(_PLACEHOLDER, False, span, refs)
+        values = [self._num(a).expr for a in args]
+        call_ref = Ref(name, self._tok_span(tok))
+        return _Val(ir.external_call(name, values), False, span, refs + (call_ref,))
 
     def _if(self, span: Span, args: list[_Val], refs: tuple[Ref, ...]) -> _Val:
         if len(args) != 3:
@@ -311,7 +336,10 @@ class ModelTransformer(Transformer_NonRecursive):
         return self._decls("parameter", children)
 
     def state_decl(self, meta, children) -> list[Decl]:
-        return self._decls("state", children)
+        decls = []
+        for child in children:  # a binding, or the list `typed_state` returns
+            decls += child if isinstance(child, list) else self._decls("state", [child])
+        return decls
 
     def let_decl(self, meta, children) -> list[Decl]:
         return self._decls("let", children)
@@ -322,12 +350,25 @@ class ModelTransformer(Transformer_NonRecursive):
     def species_decl(self, meta, children) -> list[Decl]:
         return self._decls("species", children)
 
-    def typed_state(self, meta, children) -> None:
-        self._error(
-            self._meta_span(meta),
-            f"typed states (`state {children[0]}: {children[1]}`) are not supported by this version of modelc yet",
-            "array states are a later part of the language; declare scalar states with `state x = <initial value>`",
-        )
+    def typed_state(self, meta, children) -> list[Decl]:
+        tok, kind = children
+        if str(kind) != "array":
+            self._error(self._tok_span(kind), f"unknown state type `{kind}`",
+                        f"write `state {tok}: array` for an array state (states are scalars otherwise)")
+            return []
+        self.array_states.add(str(tok))
+        return [Decl("state", str(tok), self._tok_span(tok), sympy.Integer(0), (), self._meta_span(meta))]
+
+    def typed_state_value(self, meta, children) -> None:
+        tok, kind = children[0], children[1]
+        self._error(children[2].span, f"array state `{tok}` takes its value from y0 at solve time, not from the file",
+                    f"write `state {tok}: {kind}` and pass y0={{'{tok}': array}} to solve")
+
+    def external_decl(self, meta, children) -> list[Decl]:
+        tok, *params = children
+        params = [p for p in params if p is not None]
+        arity = sympy.Integer(len(params))
+        return [Decl("external", str(tok), self._tok_span(tok), arity, (), self._meta_span(meta))]
 
     def der_decl(self, meta, children) -> Der:
         tok, val = children
@@ -447,24 +488,21 @@ class ModelTransformer(Transformer_NonRecursive):
                             str(axis), self._tok_span(axis), position.expr, position.refs,
                             position.span, self._meta_span(meta))
 
-    def future_decl(self, meta, children) -> None:
-        word = children[0]
-        section = _FUTURE_SECTIONS[str(word)]
-        self._error(
-            self._tok_span(word),
-            f"`{word}` statements ({section}) are not supported by this version of modelc yet",
-            f"{section} are a later part of the language; write the equations with `state` and `der(...)` for now",
-        )
-
     def start(self, meta, children) -> Program:
         program = Program(self.file, self.source)
         program.axis_uses = list(self.axis_uses)
         program.complex_fields = set(self.complex_fields)
+        program.array_states = set(self.array_states)
         for child in children:
             for statement in child if isinstance(child, list) else [child]:
                 if statement is not None:
                     program.add(statement)
         return program
+
+
+def _usage(name: str, arity: int) -> str:
+    """``eps(x1, x2)``: how to call an external of ``arity`` arguments."""
+    return f"{name}({', '.join(f'x{i + 1}' for i in range(arity))})"
 
 
 def _power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:

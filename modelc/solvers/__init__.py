@@ -15,7 +15,7 @@ and one ``lax.while_loop`` integration loop, operating on JAX functions
   ``jax.jvp`` in ``t``, giving ``f`` and ``df/dt``), ``njev = nlu = steps``;
 * kvaerno5: ``nfe = 1 + [1 if dt0 is None] + Newton iterations``,
   ``njev = nlu = steps``;
-* split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4; fixed
+* split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b = krogstad, lawson4; fixed
   step, need ``split=``): ``nfe = s * steps`` evaluations of ``N`` (1, 2, 4,
   4, 4);
 * exponential Rosenbrock exprb32 / exprb43 (adaptive): ``nfe = [2 if dt0 is
@@ -59,6 +59,7 @@ METHODS = {
     "etdrk2": ETDRK2(),
     "etdrk4": ETDRK4(),
     "etdrk4b": ETDRK4B(),
+    "krogstad": ETDRK4B(),  # the documented name of etdrk4b (Krogstad 2005)
     "lawson4": Lawson4(),
     "exprb32": ExpRB32(),
     "exprb43": ExpRB43(),

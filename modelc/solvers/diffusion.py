@@ -32,10 +32,15 @@ from jax import lax
 
 from .phi import phi_diagonal
 
-__all__ = ["Schedule", "vp_linear", "time_grid", "sample", "DIFFUSION_METHODS"]
+__all__ = ["Schedule", "vp_linear", "time_grid", "sample", "trajectory", "DIFFUSION_METHODS",
+           "SAMPLER_NAMES"]
 
-DIFFUSION_METHODS = {"dpm1": 1, "dpm2": 2, "dpm3": 3, "dpmpp2m": 1}
+DIFFUSION_METHODS = {"dpm1": 1, "dpm2": 2, "dpm3": 3, "dpmpp2m": 1, "ddim": 1}
 """Sampler names and their ``eps`` evaluations per step."""
+
+SAMPLER_NAMES = {"ddim": "ddim", "dpm_solver_1": "dpm1", "dpm_solver_2": "dpm2",
+                 "dpm_solver_3": "dpm3", "dpm_solver_pp_2m": "dpmpp2m"}
+"""The documented method names of ``m.solve(method=...)`` and their short names here."""
 
 
 @dataclass(frozen=True)
@@ -133,8 +138,17 @@ def _noise_step(order, schedule, eps, x, s, t):
     return transport(x, 1.0, lambda r: d2 / r2)[0]
 
 
+def _ddim_step(schedule, eps, x, s, t):
+    """DDIM (Song et al. 2021): predict ``x0 = (x - sigma_s eps) / alpha_s``, then
+    re-noise, ``x_t = alpha_t x0 + sigma_t eps``. Algebraically DPM-Solver-1."""
+    e = eps(x, s)
+    x0 = (x - schedule.sigma(s) * e) * jnp.exp(-schedule.log_alpha(s))
+    return jnp.exp(schedule.log_alpha(t)) * x0 + schedule.sigma(t) * e
+
+
 def _pp2m(schedule, eps, x, ts):
-    """DPM-Solver++(2M): multistep, data prediction, first step DPM-Solver++(1)."""
+    """DPM-Solver++(2M): multistep, data prediction, first step DPM-Solver++(1);
+    ``x`` at every time of ``ts``."""
     def x0_of(x, t):
         return (x - schedule.sigma(t) * eps(x, t)) * jnp.exp(-schedule.log_alpha(t))
 
@@ -144,8 +158,10 @@ def _pp2m(schedule, eps, x, ts):
         # -(e^{-h} - 1) = h phi_1(-h)
         return schedule.sigma(t) / schedule.sigma(s) * x + alpha_t * h * phi_diagonal(-h, 1)[1] * d
 
+    x_start = x
     x0_prev = x0_of(x, ts[0])
     x = advance(x, ts[0], ts[1], x0_prev)
+    x_first = x
 
     def body(carry, i):
         x, x0_prev, h_prev = carry
@@ -154,11 +170,12 @@ def _pp2m(schedule, eps, x, ts):
         h = schedule.lam(t) - schedule.lam(s)
         r = h_prev / h
         d = (1 + 0.5 / r) * x0 - (0.5 / r) * x0_prev
-        return (advance(x, s, t, d), x0, h), None
+        x_new = advance(x, s, t, d)
+        return (x_new, x0, h), x_new
 
     h0 = schedule.lam(ts[1]) - schedule.lam(ts[0])
-    (x, _, _), _ = lax.scan(body, (x, x0_prev, h0), jnp.arange(1, ts.shape[0] - 1))
-    return x
+    _, rest = lax.scan(body, (x, x0_prev, h0), jnp.arange(1, ts.shape[0] - 1))
+    return jnp.concatenate([x_start[None], x_first[None], rest])
 
 
 def sample(eps: Callable, schedule: Schedule, x, ts, method: str = "dpmpp2m"):
@@ -176,16 +193,69 @@ def sample(eps: Callable, schedule: Schedule, x, ts, method: str = "dpmpp2m"):
 
 def _sample(eps, schedule, method, x, ts):
     """:func:`sample` after the method check (jitted below)."""
+    xs, nfe = trajectory(eps, schedule, x, ts, method)
+    return xs[-1], nfe
+
+
+def trajectory(eps: Callable, schedule: Schedule, x, ts, method: str):
+    """Like :func:`sample`, but ``x`` at every time of the grid ``ts`` (shape
+    ``(len(ts), *x.shape)``), and not jitted here; ``method`` one of
+    :data:`DIFFUSION_METHODS`.  Returns ``(xs, nfe)``."""
     steps = ts.shape[0] - 1
     if method == "dpmpp2m":
         return _pp2m(schedule, eps, x, ts), steps
-    order = int(method[-1])
 
     def body(x, i):
-        return _noise_step(order, schedule, eps, x, ts[i], ts[i + 1]), None
+        if method == "ddim":
+            x_new = _ddim_step(schedule, eps, x, ts[i], ts[i + 1])
+        else:
+            x_new = _noise_step(int(method[-1]), schedule, eps, x, ts[i], ts[i + 1])
+        return x_new, x_new
 
-    x, _ = lax.scan(body, x, jnp.arange(steps))
-    return x, steps * DIFFUSION_METHODS[method]
+    _, rest = lax.scan(body, x, jnp.arange(steps))
+    return jnp.concatenate([x[None], rest]), steps * DIFFUSION_METHODS[method]
 
 
 _sample_jit = jax.jit(_sample, static_argnums=(0, 1, 2))
+
+
+def coefficient_schedule(drift: Callable, noise: Callable, args, t_a, t_b,
+                         log_alpha: Callable | None = None, nodes: int = 64) -> Schedule:
+    """The :class:`Schedule` of ``dx/dt = a(t) x + b(t) g(x, t)`` from its coefficients.
+
+    ``drift(t, args) = a``, ``noise(t, args) = b``; ``[t_a, t_b]`` (either
+    order) is the sampling interval.  With ``alpha(0) = 1`` and ``sigma(0) = 0``
+    (time 0 is the data end),
+
+        log alpha(t) = int_0^t a ds,    sigma(t) / alpha(t) = int_0^t b / alpha ds,
+
+    so that ``a = d log(alpha)/dt`` and ``b = alpha d(sigma/alpha)/dt =
+    -sigma d(lambda)/dt`` as in :meth:`Schedule.rhs_coefficients`, and
+    ``e^{-lambda} = sigma/alpha``.  ``log_alpha(t, args)`` may be given in
+    closed form (code generation integrates a polynomial ``a`` exactly); the
+    other integrals use ``nodes``-point Gauss-Legendre quadrature after the
+    substitution ``s = t u^2``, which makes the usual ``1/sqrt(s)``
+    singularity of ``b`` at ``s = 0`` smooth.  They are evaluated in JAX at
+    solve time (parameters may enter ``a`` and ``b``).
+    """
+    import numpy as np
+
+    u, w = np.polynomial.legendre.leggauss(nodes)
+    u, w = 0.5 * (u + 1.0), 0.5 * w
+
+    def quad(f, t):
+        """``int_0^t f(s) ds`` by the substitution ``s = t u^2``."""
+        uu, ww = jnp.asarray(u, jnp.result_type(t)), jnp.asarray(w, jnp.result_type(t))
+        s = t * uu**2
+        return jnp.sum(ww * 2.0 * t * uu * jax.vmap(f)(s))
+
+    def log_alpha_of(t):
+        if log_alpha is not None:
+            return log_alpha(t, args)
+        return quad(lambda s: drift(s, args), t)
+
+    def sigma_of(t):
+        ratio = quad(lambda s: noise(s, args) * jnp.exp(-log_alpha_of(s)), t)
+        return jnp.exp(log_alpha_of(t)) * ratio
+
+    return Schedule(log_alpha_of, sigma_of, jnp.minimum(t_a, t_b), jnp.maximum(t_a, t_b))

@@ -1,0 +1,137 @@
+"""The run-time side of array states, external functions and the DPM-Solver samplers.
+
+An array model's generated module (`modelc.codegen.arrays`) works on a tuple
+of states and a mapping of externals; the solvers work on one flat vector.
+`problem` flattens the tuple (``jax.flatten_util.ravel_pytree``, shapes from
+``y0`` at trace time) and closes the generated functions over the externals.
+For scalar models it passes the module's functions through unchanged.
+`sample_problem` runs a DPM-Solver / DDIM sampler on any model of the form
+``der(x) = a(t) x + b(t) g(x, t)`` (``NOISE_FORM`` in the module).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax.flatten_util import ravel_pytree
+
+from . import solvers
+from .errors import SolveError
+from .solvers.diffusion import SAMPLER_NAMES, coefficient_schedule, time_grid, trajectory
+
+__all__ = ["Problem", "problem", "check_externals", "check_array_y0", "is_array_module",
+           "SAMPLERS", "SCHEDULES", "sample_problem", "sampler_grid"]
+
+SAMPLERS = tuple(SAMPLER_NAMES)
+"""Method names of the diffusion samplers (fixed step, need ``NOISE_FORM``)."""
+SCHEDULES = ("time", "logsnr")
+
+
+class Problem(NamedTuple):
+    """A model ready for a solver: flat ``y0``, ``rhs(t, y, p)``, ``split``,
+    ``observables(t, y, p)`` and ``unpack(ys) -> {state: values}`` (None for scalar models)."""
+
+    y0: jax.Array
+    rhs: Callable
+    split: object
+    observables: Callable
+    unpack: Callable | None
+
+
+def is_array_module(module) -> bool:
+    """True for the module of a model with array states or external functions."""
+    return hasattr(module, "EXTERNAL_NAMES")
+
+
+def check_externals(module, model_name: str, externals) -> dict:
+    """The ``externals`` mapping, checked against the model's declarations (`SolveError`)."""
+    declared = getattr(module, "EXTERNAL_NAMES", ())
+    given = dict(externals or {})
+    for name, fn in given.items():
+        if name not in declared:
+            known = ", ".join(declared) or "none"
+            raise SolveError(f"externals: model {model_name!r} declares no external {name!r} "
+                             f"(its externals: {known})")
+        if not callable(fn):
+            raise SolveError(f"externals[{name!r}] must be a callable (a JAX function), "
+                             f"got {type(fn).__name__}")
+    missing = [n for n in declared if n not in given]
+    if missing:
+        arity = dict(zip(declared, module.EXTERNAL_ARITIES))
+        n = missing[0]
+        raise SolveError(f"model {model_name!r} calls external {n!r} ({arity[n]} arguments) but no "
+                         f"function was bound to it: pass externals={{{n!r}: fn}} to solve or solver")
+    return given
+
+
+def check_array_y0(module, model_name: str, y0: dict) -> None:
+    """Every array state must be given in ``y0`` (`SolveError`)."""
+    for name in getattr(module, "ARRAY_STATES", ()):
+        if name not in y0:
+            raise SolveError(f"array state {name!r} of model {model_name!r} takes its value from y0: "
+                             f"pass y0={{{name!r}: array}} (its shape is the state's shape)")
+
+
+def problem(module, p, y0: dict, externals: dict, split) -> Problem:
+    """The model as flat-vector functions for the solvers (module docstring); ``split`` is
+    the scalar model's `modelc.solvers.Split` (array models build theirs)."""
+    if not is_array_module(module):
+        return Problem(module.initial_state(p, y0), module.rhs, split, module.observables, None)
+    states = module.initial_state(p, y0)
+    y, unravel = ravel_pytree(states)
+
+    def flat(values):
+        return jnp.concatenate([jnp.ravel(v) for v in values]).astype(y.dtype)
+
+    def rhs(t, y, p):
+        return flat(module.rhs(t, unravel(y), p, externals))
+
+    def observables(t, y, p):
+        return module.observables(t, unravel(y), p, externals)
+
+    def unpack(ys):
+        return dict(zip(module.STATE_NAMES, jax.vmap(unravel)(ys)))
+
+    array_split = None
+    if module.LINEAR_KIND == "scalar":
+        def nonlinear(t, y, p):
+            return flat(module.nonlinear(t, unravel(y), p, externals))
+
+        array_split = solvers.Split("scalar", module.linear_operator, nonlinear,
+                                    constant=bool(module.LINEAR_CONSTANT))
+    return Problem(y, rhs, array_split, observables, unpack)
+
+
+def check_sampler(module, model_name: str, method: str) -> None:
+    """A sampler needs ``der(x) = a(t) x + b(t) g(x, t)`` (`SolveError` otherwise)."""
+    if not getattr(module, "NOISE_FORM", False):
+        raise SolveError(
+            f"method {method!r} samples a diffusion ODE der(x) = a(t)*x + b(t)*eps(x, t) (the same "
+            f"a and nonzero b for every state, both of t and parameters only); model {model_name!r} "
+            "is not of this form. Use an ODE method (tsit5, rodas5, ...) instead")
+
+
+def sampler_grid(schedule, t0, t1, steps: int | None, spacing):
+    """The sampler's step times: ``steps`` steps uniform in ``"time"`` or ``"logsnr"``,
+    or the given array of times."""
+    if not isinstance(spacing, str):
+        return jnp.asarray(spacing)
+    return time_grid(schedule, t0, t1, steps, spacing)
+
+
+def sample_problem(module, prob: Problem, p, t0, t1, method: str, steps, spacing):
+    """Run sampler ``method`` (a name of `SAMPLERS`) from ``t0`` to ``t1``:
+    returns ``(ts, ys, nfe)`` with ``ys`` the flat state at every grid time."""
+    drift, noise = module.drift_coefficient, module.noise_coefficient
+    log_alpha = getattr(module, "log_alpha", None)
+    schedule = coefficient_schedule(drift, noise, p, t0, t1, log_alpha)
+    ts = sampler_grid(schedule, t0, t1, steps, spacing).astype(prob.y0.dtype)
+
+    def g(x, t):
+        """The noise prediction: ``(rhs - a x) / b``."""
+        return (prob.rhs(t, x, p) - drift(t, p) * x) / noise(t, p)
+
+    ys, nfe = trajectory(g, schedule, prob.y0, ts, SAMPLER_NAMES[method])
+    return ts, ys, nfe
