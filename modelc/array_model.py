@@ -30,11 +30,16 @@ SCHEDULES = ("time", "logsnr")
 
 
 class Problem(NamedTuple):
-    """A model ready for a solver: flat ``y0``, ``rhs(t, y, p)``, ``split``,
-    ``observables(t, y, p)`` and ``unpack(ys) -> {state: values}`` (None for scalar models)."""
+    """A model ready for a solver: flat ``y0``, ``rhs(t, y, args)``, ``args``, ``split``,
+    ``observables(t, y, args)`` and ``unpack(ys) -> {state: values}`` (None for scalar
+    models). ``args`` is the parameter vector, or for array models ``(p, consts)``
+    where ``consts`` are the values the bound externals close over that take part in
+    differentiation (``jax.closure_convert``): passing them as solver arguments, not
+    closures, lets ``jax.grad`` reach a network's weights through the solver's adjoint."""
 
     y0: jax.Array
     rhs: Callable
+    args: object
     split: object
     observables: Callable
     unpack: Callable | None
@@ -78,30 +83,39 @@ def problem(module, p, y0: dict, externals: dict, split) -> Problem:
     """The model as flat-vector functions for the solvers (module docstring); ``split`` is
     the scalar model's `modelc.solvers.Split` (array models build theirs)."""
     if not is_array_module(module):
-        return Problem(module.initial_state(p, y0), module.rhs, split, module.observables, None)
+        return Problem(module.initial_state(p, y0), module.rhs, p, split, module.observables, None)
     states = module.initial_state(p, y0)
     y, unravel = ravel_pytree(states)
+    t_like = jnp.zeros((), y.dtype)
 
     def flat(values):
         return jnp.concatenate([jnp.ravel(v) for v in values]).astype(y.dtype)
 
-    def rhs(t, y, p):
-        return flat(module.rhs(t, unravel(y), p, externals))
+    def converted(generated):
+        """``generated`` (rhs or nonlinear) on the flat vector, its closed-over tracers hoisted."""
+        fn, consts = jax.closure_convert(
+            lambda t, y, p: flat(generated(t, unravel(y), p, externals)), t_like, y, p)
+        return fn, tuple(consts)
 
-    def observables(t, y, p):
-        return module.observables(t, unravel(y), p, externals)
+    rhs_fn, rhs_consts = converted(module.rhs)
+    nl_fn, nl_consts = converted(module.nonlinear) if module.LINEAR_KIND == "scalar" else (None, ())
+    args = (p, rhs_consts, nl_consts)
+
+    def rhs(t, y, args):
+        return rhs_fn(t, y, args[0], *args[1])
+
+    def observables(t, y, args):
+        return module.observables(t, unravel(y), args[0], externals)
 
     def unpack(ys):
         return dict(zip(module.STATE_NAMES, jax.vmap(unravel)(ys)))
 
     array_split = None
-    if module.LINEAR_KIND == "scalar":
-        def nonlinear(t, y, p):
-            return flat(module.nonlinear(t, unravel(y), p, externals))
-
-        array_split = solvers.Split("scalar", module.linear_operator, nonlinear,
-                                    constant=bool(module.LINEAR_CONSTANT))
-    return Problem(y, rhs, array_split, observables, unpack)
+    if nl_fn is not None:
+        array_split = solvers.Split(
+            "scalar", lambda t, args: module.linear_operator(t, args[0]),
+            lambda t, y, args: nl_fn(t, y, args[0], *args[2]), constant=bool(module.LINEAR_CONSTANT))
+    return Problem(y, rhs, args, array_split, observables, unpack)
 
 
 def check_sampler(module, model_name: str, method: str) -> None:
@@ -131,7 +145,7 @@ def sample_problem(module, prob: Problem, p, t0, t1, method: str, steps, spacing
 
     def g(x, t):
         """The noise prediction: ``(rhs - a x) / b``."""
-        return (prob.rhs(t, x, p) - drift(t, p) * x) / noise(t, p)
+        return (prob.rhs(t, x, prob.args) - drift(t, p) * x) / noise(t, p)
 
     ys, nfe = trajectory(g, schedule, prob.y0, ts, SAMPLER_NAMES[method])
     return ts, ys, nfe

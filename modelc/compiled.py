@@ -433,7 +433,7 @@ class CompiledModel:
             p = module.parameter_vector(params)
             prob = problem(module, p, y0, ext, split)
             step = dt0 if steps is None else jnp.abs(ts[-1] - ts[0]) / steps
-            raw = solvers.integrate(prob.rhs, prob.y0, ts, p, method=method, rtol=rtol, atol=atol,
+            raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol, atol=atol,
                                     dt0=step, max_steps=max_steps, jac=jacobian,
                                     controller=controller, split=prob.split, adjoint=adjoint)
             if prob.unpack is not None:
@@ -485,10 +485,10 @@ class CompiledModel:
         def run(y0, params, ts, rtol, atol, dt0):
             p = module.parameter_vector(params).astype(ts.dtype)
             prob = problem(module, p, y0, externals, split)
-            raw = solvers.integrate(prob.rhs, prob.y0, ts, p, method=method, rtol=rtol,
+            raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
                                     atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                     controller=controller, split=prob.split)
-            obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+            obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
             extra = None
             if prob.unpack is not None:
                 extra = prob.unpack(raw.ys)
@@ -539,7 +539,7 @@ class CompiledModel:
         """``method="auto"``: pick an explicit or a stiff method from the Jacobian at the start."""
         p = self.module.parameter_vector(_cast(params, dtype)).astype(dtype)
         prob = problem(self.module, p, _cast(y0, dtype), dict(externals or {}), None)
-        return solvers.choose_method(prob.rhs, self.jacobian, ts[0], ts[-1], prob.y0, p, rtol)
+        return solvers.choose_method(prob.rhs, self.jacobian, ts[0], ts[-1], prob.y0, prob.args, rtol)
 
     def _time_grid(self, t, saveat, points):
         sim = self.simulate_defaults

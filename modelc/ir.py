@@ -77,11 +77,13 @@ class State:
 @dataclass(frozen=True)
 class External:
     """``external name(x, t)``: a function of ``arity`` arguments supplied from Python
-    at solve time (``externals={name: fn}``); it receives and returns arrays."""
+    at solve time (``externals={name: fn}``); it receives and returns arrays.
+    ``arguments`` are the names written in the declaration (documentation only)."""
 
     name: str
     arity: int
     span: Span
+    arguments: tuple[str, ...] = ()
 
 
 def external_call(name: str, args) -> sympy.Expr:

@@ -17,7 +17,11 @@ def describe(model: Model) -> str:
     lines.append("\nparameters:")
     lines += [f"  {p.name} = {sympy.sstr(p.default)}" for p in model.parameters] or ["  (none)"]
     lines.append("\nstates (initial values):")
-    lines += [f"  {s.name} = {sympy.sstr(s.initial)}" for s in model.states]
+    lines += [f"  {s.name}: array (from y0)" if s.array else f"  {s.name} = {sympy.sstr(s.initial)}"
+              for s in model.states]
+    if model.externals:
+        lines.append("\nexternal functions (bound at solve time):")
+        lines += [f"  {e.name}({', '.join(e.arguments)})" for e in model.externals]
     if model.lets:
         lines.append("\nlets:")
         lines += [f"  {le.name} = {sympy.sstr(le.expr)}" for le in model.lets]
@@ -33,6 +37,11 @@ def describe(model: Model) -> str:
         lines.append("\nequations (lets inlined):")
     lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
     lines += describe_split(model)
+    if model.noise_form is not None:
+        form = model.noise_form
+        lines.append("\ndiffusion form der(x) = a(t)*x + b(t)*g (samplers ddim, dpm_solver_*):")
+        lines.append(f"  a = {sympy.sstr(form.drift)}")
+        lines.append(f"  b = {sympy.sstr(form.noise)}")
     opts = {k: v for k, v in vars(model.simulate).items() if k != "span" and v is not None}
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))

@@ -306,7 +306,8 @@ def _build(program: Program) -> ir.Model:
         source=program.source,
         species=tuple(ir.Species(d.name, d.expr, d.span) for d in program.of_kind("species")),
         reactions=build_reactions(program),
-        externals=tuple(ir.External(d.name, int(d.expr), d.span) for d in program.of_kind("external")),
+        externals=tuple(ir.External(d.name, int(d.expr), d.span,
+                                      program.external_arguments.get(d.name, ())) for d in program.of_kind("external")),
         **build_fields(program),
     )
 

@@ -217,6 +217,7 @@ class Program:
     axis_uses: list[AxisUse] = field(default_factory=list)
     complex_fields: set[str] = field(default_factory=set)
     array_states: set[str] = field(default_factory=set)
+    external_arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def add(self, statement) -> None:
         """File one statement record under its kind."""

@@ -85,6 +85,7 @@ class ModelTransformer(Transformer_NonRecursive):
         self._real_names = real_names
         self._externals = dict(externals or {})
         self.array_states: set[str] = set()
+        self.external_arguments: dict[str, tuple[str, ...]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.axis_uses: list[AxisUse] = []
         self.complex_fields: set[str] = set()
@@ -368,6 +369,7 @@ class ModelTransformer(Transformer_NonRecursive):
         tok, *params = children
         params = [p for p in params if p is not None]
         arity = sympy.Integer(len(params))
+        self.external_arguments.setdefault(str(tok), tuple(str(p) for p in params))
         return [Decl("external", str(tok), self._tok_span(tok), arity, (), self._meta_span(meta))]
 
     def der_decl(self, meta, children) -> Der:
@@ -493,6 +495,7 @@ class ModelTransformer(Transformer_NonRecursive):
         program.axis_uses = list(self.axis_uses)
         program.complex_fields = set(self.complex_fields)
         program.array_states = set(self.array_states)
+        program.external_arguments = dict(self.external_arguments)
         for child in children:
             for statement in child if isinstance(child, list) else [child]:
                 if statement is not None:

@@ -7,7 +7,8 @@ the remaining terms ``g_i`` are factored (``factor_terms``) into a part free
 of states and external calls, ``b_i``, times the rest. The model has the form
 when every ``a_i`` is the same expression ``a`` (0 allowed), every ``b_i`` the
 same nonzero expression ``b``, and ``a``, ``b`` use only ``t`` and parameters.
-Then ``model.noise_form`` is ``NoiseForm(a, b, log_alpha)`` (``log_alpha =
+``b`` is rewritten with ``expm1`` where it has ``1 - exp(x)`` (its integral
+from ``t = 0`` evaluates it near ``x = 0``). Then ``model.noise_form`` is ``NoiseForm(a, b, log_alpha)`` (``log_alpha =
 int_0^t a`` in closed form when ``a`` is a polynomial in ``t``, else None); otherwise None, and the DPM
 methods refuse the model with a message that says why.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import sympy
+from sympy.codegen.rewriting import expm1_opt, optimize
 
 from ..ir import TIME, Model, NoiseForm, SplitInfo, is_external_call, symbol
 from .inline import inline_lets
@@ -47,6 +49,8 @@ def find_noise_form(model: Model) -> Model:
         return replace(model, noise_form=None)
     if any(sympy.simplify(n - b) != 0 for n in noises[1:]):
         return replace(model, noise_form=None)
+    # b is integrated from t = 0, where a written `1 - exp(-x)` cancels: use expm1 there.
+    b = optimize(b, [expm1_opt])
     return replace(model, noise_form=NoiseForm(drift=a, noise=b, log_alpha=_log_alpha(a)))
 
 

@@ -71,11 +71,11 @@ def test_unclosed_bracket_does_not_swallow_the_next_statement():
 
 
 def test_independent_syntax_errors_are_reported_together():
-    text = "parameter k 1\nstate x = 1\nder(x) = -k*\nlet y = 2 $\nexternal eps(x, t)\nreaction A B, k\n"
+    text = "parameter k 1\nstate x = 1\nder(x) = -k*\nlet y = 2 $\nexternal eps(x, t)\nreaction A B, k\nlet z = eps(x)\n"
     diags = errors(text)
-    assert [d.span.line for d in diags] == [1, 3, 4, 5, 6]
-    assert "not supported by this version" in diags[-2].message
-    assert diags[-1].message.startswith("expected `->` or `<->`")
+    assert [d.span.line for d in diags] == [1, 3, 4, 6, 7]
+    assert diags[3].message.startswith("expected `->` or `<->`")
+    assert diags[4].message == "external `eps` takes 2 arguments, got 1"
 
 
 def test_expression_errors_in_good_statements_are_reported_with_syntax_errors():
@@ -84,23 +84,16 @@ def test_expression_errors_in_good_statements_are_reported_with_syntax_errors():
     assert diags[1].message == "`sin` takes 1 argument, got 2"
 
 
-@pytest.mark.parametrize(
-    "text, word",
-    [
-        ("external eps(x, t)\n", "external"),
-    ],
-)
-def test_later_language_sections_are_not_supported_yet(text, word):
-    diag = only_error("parameter k = 1\n" + text)
-    assert diag.message.startswith(f"`{word}` statements (")
-    assert diag.message.endswith("are not supported by this version of modelc yet")
-    assert (diag.span.line, diag.span.col, diag.span.end_col) == (2, 1, 1 + len(word))
+def test_unknown_state_type():
+    diag = only_error("state x: matrix\n")
+    assert diag.message == "unknown state type `matrix`"
+    assert (diag.span.line, diag.span.col) == (1, 10)
 
 
-def test_array_state_is_not_supported_yet():
-    diag = only_error("state x: array\n")
-    assert diag.message == "typed states (`state x: array`) are not supported by this version of modelc yet"
-    assert (diag.span.line, diag.span.col) == (1, 7)
+def test_array_state_with_a_value_is_an_error():
+    diag = only_error("state x: array = 1\nder(x) = -x\n")
+    assert diag.message == "array state `x` takes its value from y0 at solve time, not from the file"
+    assert (diag.span.line, diag.span.col) == (1, 18)
 
 
 def test_statement_keyword_must_be_a_whole_word():
