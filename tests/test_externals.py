@@ -260,7 +260,7 @@ def test_explicit_schedule_and_solver_path(vp):
 
 @pytest.mark.parametrize("method,order,steps", [
     pytest.param("dpm_solver_1", 1, 16, marks=pytest.mark.slow), ("dpm_solver_2", 2, 8),
-    pytest.param("dpm_solver_3", 3, 8, marks=pytest.mark.slow)])
+    pytest.param("dpm_solver_3", 3, 16, marks=pytest.mark.slow)])
 def test_dpm_orders_through_the_model_file(vp, method, order, steps):
     """Error at t = 1e-3 against the exact solution on log-SNR grids: slope within 0.3."""
     ns = np.array([steps, 2 * steps, 4 * steps])
