@@ -51,6 +51,9 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
              chunk_size: int | None = None, progress: bool | None = None,
              devices=None) -> Solution:
     """Solve ``model`` for every member of a batch; see :meth:`CompiledModel.ensemble`."""
+    if model.is_array_model:
+        raise SolveError(f"model {model.name!r} has array states or external functions, which "
+                         "ensembles do not take: use jax.vmap over m.solver(...) instead")
     (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = model._solve_options(
         t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
     if method == "auto":
