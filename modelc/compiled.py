@@ -424,17 +424,17 @@ class CompiledModel:
         _check_method(method)
         self._check_split(method)
         split = self.split
-        if steps is not None and dt0 is not None:
-            raise SolveError("give steps= or dt0=, not both")
+        if steps is not None:
+            _fixed_step(method, dt0, steps, schedule, 1.0)  # the same checks as solve
 
         def solve(y0, params, ts, externals=None):
-            ext = self._externals(externals) if externals is not None else (bound or self._externals(None))
+            ext = self._call_externals(externals, bound)
             check_array_y0(module, self.name, y0)
             p = module.parameter_vector(params)
             prob = problem(module, p, y0, ext, split)
             step = dt0 if steps is None else jnp.abs(ts[-1] - ts[0]) / steps
-            raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol, atol=atol,
-                                    dt0=step, max_steps=max_steps, jac=jacobian,
+            raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
+                                    atol=atol, dt0=step, max_steps=max_steps, jac=jacobian,
                                     controller=controller, split=prob.split, adjoint=adjoint)
             if prob.unpack is not None:
                 states = prob.unpack(raw.ys)
@@ -449,6 +449,13 @@ class CompiledModel:
 
         return solve
 
+    def _call_externals(self, externals, bound):
+        """The externals of one call of a `solver` function: those given to the call,
+        else those bound by `solver` (checked either way)."""
+        if externals is not None:
+            return self._externals(externals)
+        return bound if bound is not None else self._externals(None)
+
     def _sampler_solver(self, method, steps, schedule, bound, full_output):
         """`solver` for a diffusion sampler (see its docstring)."""
         check_sampler(self.module, self.name, method)
@@ -459,14 +466,15 @@ class CompiledModel:
         steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
 
         def solve(y0, params, ts, externals=None):
-            ext = self._externals(externals) if externals is not None else (bound or self._externals(None))
+            ext = self._call_externals(externals, bound)
             check_array_y0(module, self.name, y0)
             p = module.parameter_vector(params)
             prob = problem(module, p, y0, ext, None)
             ts = jnp.asarray(ts)
             grid = ts if spacing == "given" else spacing
             ts_out, ys, nfe = sample_problem(module, prob, p, ts[0], ts[-1], method, steps, grid)
-            states = prob.unpack(ys) if prob.unpack else {n: ys[:, i] for i, n in enumerate(module.STATE_NAMES)}
+            states = (prob.unpack(ys) if prob.unpack
+                      else {n: ys[:, i] for i, n in enumerate(module.STATE_NAMES)})
             if full_output:
                 return states, {"ts": ts_out, "nfe": nfe, "status": jnp.asarray(0)}
             return states

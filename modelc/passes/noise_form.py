@@ -8,8 +8,9 @@ of states and external calls, ``b_i``, times the rest. The model has the form
 when every ``a_i`` is the same expression ``a`` (0 allowed), every ``b_i`` the
 same nonzero expression ``b``, and ``a``, ``b`` use only ``t`` and parameters.
 ``b`` is rewritten with ``expm1`` where it has ``1 - exp(x)`` (its integral
-from ``t = 0`` evaluates it near ``x = 0``). Then ``model.noise_form`` is ``NoiseForm(a, b, log_alpha)`` (``log_alpha =
-int_0^t a`` in closed form when ``a`` is a polynomial in ``t``, else None); otherwise None, and the DPM
+from ``t = 0`` evaluates it near ``x = 0``). Then ``model.noise_form`` is
+``NoiseForm(a, b, log_alpha)`` (``log_alpha = int_0^t a`` in closed form when
+``a`` is a polynomial in ``t``, else None); otherwise None, and the DPM
 methods refuse the model with a message that says why.
 
 Array models (`modelc.ir.Model.has_arrays`) are flattened into one vector at
