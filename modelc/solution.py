@@ -26,7 +26,9 @@ class Solution:
         status: a `modelc.Status`; anything but ``SUCCESS`` means the outputs
             after the failure time are NaN.
         fields: for field models, each field by name, shape (n, *grid)
-            (complex for complex fields); `y` then holds the scalar states only.
+            (complex for complex fields); for models with array states, each
+            array state by name, shape (n, *shape); `y` then holds the scalar
+            states only.
         grid: for field models, the nodes of each axis by name.
     """
 
