@@ -12,8 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import solvers
-from .array_model import (SAMPLERS, SCHEDULES, check_array_y0, check_externals, check_sampler,
-                          is_array_module, problem, sample_problem)
+from .array_model import SAMPLERS, check_array_y0, check_externals, is_array_module, problem
 from .errors import SolveError
 from .solution import Solution
 
@@ -24,7 +23,6 @@ DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-8
 DEFAULT_POINTS = 1001
 FIXED_STEP_METHODS = ("rk4", "euler", "etd1", "etdrk2", "etdrk4", "etdrk4b", "krogstad", "lawson4")
-DEFAULT_SAMPLER_STEPS = 20
 # Jitted runs that close over bound externals: at most this many per model (least
 # recently used dropped), so a new callable per call cannot grow the cache without bound.
 EXTERNAL_CACHE_SIZE = 8
@@ -208,8 +206,10 @@ class CompiledModel:
         """
         externals = self._externals(externals)
         if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
-            return self._sample(t, saveat, method or self.simulate_defaults["method"], params, y0,
-                                dtype, externals, steps, schedule, dt0)
+            from .sampling import solve_with_sampler
+
+            return solve_with_sampler(self, t, saveat, method or self.simulate_defaults["method"],
+                                      params, y0, _dtype(dtype), externals, steps, schedule, dt0)
         (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = self._solve_options(
             t, saveat, method, rtol, atol, points, dt0, params, y0, dtype, steps, schedule)
         auto_reason = None
@@ -280,70 +280,6 @@ class CompiledModel:
                                  f"(got {', '.join(map(repr, externals))})")
             return {}
         return check_externals(self.module, self.name, externals)
-
-    def _sample(self, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0):
-        """``solve`` with a diffusion sampler (`modelc.array_model.sample_problem`)."""
-        check_sampler(self.module, self.name, method)
-        if saveat is not None:
-            raise SolveError(f"method {method!r} outputs at its step times: give steps= and "
-                             "schedule= (or schedule=<array of times>) instead of saveat")
-        dtype = _dtype(dtype)
-        spacing, steps, (t0, t1) = self._sampler_grid(t, steps, schedule, dt0)
-        params = self._named(params, self.param_names, "parameter")
-        y0 = self._named(y0, self.state_names, "state")
-        check_array_y0(self.module, self.name, y0)
-        run = self._sampler_function(method, steps, isinstance(spacing, str) and spacing, externals)
-        grid = jnp.asarray(spacing if not isinstance(spacing, str) else [t0, t1], dtype)
-        ts, ys, nfe, unpacked = run(_cast(y0, dtype), _cast(params, dtype), grid)
-        n = int(ts.shape[0])
-        if unpacked is not None:
-            state_names, y, fields = self._split_arrays(unpacked, 0, n)
-        else:
-            state_names, y, fields = self.state_names, np.asarray(ys), {}
-        stats = {k: 0 for k in _COUNTERS}
-        stats.update(nfe=int(nfe), steps=n - 1, accepted=n - 1, method=method)
-        return Solution(t=np.asarray(ts), y=y, state_names=state_names,
-                        observables=np.zeros((n, 0)), observable_names=(), stats=stats,
-                        status=solvers.Status.SUCCESS, fields=fields, grid={})
-
-    def _sampler_grid(self, t, steps, schedule, dt0):
-        """``(spacing, steps, (t0, t1))`` of a sampler: spacing "time"/"logsnr" or an array."""
-        if schedule is not None and not isinstance(schedule, str):
-            grid = np.asarray(schedule, dtype=float).ravel()
-            if grid.size < 2 or steps is not None:
-                raise SolveError("schedule=<array> gives the step times (at least two, t0 first); "
-                                 "do not also give steps")
-            return grid, grid.size - 1, (grid[0], grid[-1])
-        spacing = schedule or "logsnr"
-        if spacing not in SCHEDULES:
-            raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or an array of times")
-        sim = self.simulate_defaults
-        if t is None and "t0" in sim:
-            t = (sim["t0"], sim["t1"])
-        if t is None:
-            raise SolveError(f"model {self.name!r} has no time span: pass t=(t0, t1)")
-        t0, t1 = float(t[0]), float(t[1])
-        if steps is not None and dt0 is not None:
-            raise SolveError("give steps= or dt0=, not both")
-        if dt0 is not None:
-            steps, spacing = max(1, int(np.ceil(abs(t1 - t0) / float(dt0) - 1e-9))), "time"
-        steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
-        if steps < 1:
-            raise SolveError(f"steps must be at least 1, got {steps}")
-        return spacing, steps, (t0, t1)
-
-    def _sampler_function(self, method, steps, spacing, externals):
-        """The jitted sampler run ``(y0, params, grid) -> (ts, ys, nfe, unpacked)``."""
-        module = self.module
-
-        def run(y0, params, grid):
-            p = module.parameter_vector(params).astype(grid.dtype)
-            prob = problem(module, p, y0, externals, None)
-            ts, ys, nfe = sample_problem(module, prob, p, grid[0], grid[-1], method, steps,
-                                         spacing or grid)
-            return ts, ys, nfe, (prob.unpack(ys) if prob.unpack else None)
-
-        return self._cached(("sample", method, steps, spacing), externals, lambda: jax.jit(run))
 
     def _cached(self, key, externals, build):
         """A jitted function from the per-model cache; keys with externals live in a
@@ -420,7 +356,9 @@ class CompiledModel:
         fielded = self.is_field_model
         bound = self._externals(externals) if externals is not None else None
         if method in SAMPLERS:
-            return self._sampler_solver(method, steps, schedule, bound, full_output)
+            from .sampling import sampler_solver
+
+            return sampler_solver(self, method, steps, schedule, bound, full_output)
         _check_method(method)
         self._check_split(method)
         split = self.split
@@ -455,31 +393,6 @@ class CompiledModel:
         if externals is not None:
             return self._externals(externals)
         return bound if bound is not None else self._externals(None)
-
-    def _sampler_solver(self, method, steps, schedule, bound, full_output):
-        """`solver` for a diffusion sampler (see its docstring)."""
-        check_sampler(self.module, self.name, method)
-        module = self.module
-        spacing = schedule or "logsnr"
-        if isinstance(spacing, str) and spacing not in SCHEDULES + ("given",):
-            raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or 'given' (ts itself)")
-        steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
-
-        def solve(y0, params, ts, externals=None):
-            ext = self._call_externals(externals, bound)
-            check_array_y0(module, self.name, y0)
-            p = module.parameter_vector(params)
-            prob = problem(module, p, y0, ext, None)
-            ts = jnp.asarray(ts)
-            grid = ts if spacing == "given" else spacing
-            ts_out, ys, nfe = sample_problem(module, prob, p, ts[0], ts[-1], method, steps, grid)
-            states = (prob.unpack(ys) if prob.unpack
-                      else {n: ys[:, i] for i, n in enumerate(module.STATE_NAMES)})
-            if full_output:
-                return states, {"ts": ts_out, "nfe": nfe, "status": jnp.asarray(0)}
-            return states
-
-        return solve
 
     def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None,
                       externals=None):

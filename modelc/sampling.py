@@ -1,0 +1,116 @@
+"""Diffusion samplers (DDIM, DPM-Solver) as methods of `CompiledModel.solve` and `solver`.
+
+The numerics are in `modelc.array_model.sample_problem` and
+`modelc.solvers.diffusion`; this module reads the options (``steps``,
+``schedule``, ``dt0``), compiles the run once per method, number of steps,
+schedule kind and set of bound externals, and packs the `Solution`.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import solvers
+from .array_model import SCHEDULES, check_array_y0, check_sampler, problem, sample_problem
+from .compiled import _COUNTERS, _cast
+from .errors import SolveError
+from .solution import Solution
+
+__all__ = ["solve_with_sampler", "sampler_solver", "DEFAULT_SAMPLER_STEPS"]
+
+DEFAULT_SAMPLER_STEPS = 20
+
+
+def solve_with_sampler(model, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0):
+    """`CompiledModel.solve` with a diffusion sampler (`modelc.array_model.sample_problem`);
+    ``externals`` already checked, ``dtype`` resolved."""
+    check_sampler(model.module, model.name, method)
+    if saveat is not None:
+        raise SolveError(f"method {method!r} outputs at its step times: give steps= and "
+                         "schedule= (or schedule=<array of times>) instead of saveat")
+    spacing, steps, (t0, t1) = _sampler_grid(model, t, steps, schedule, dt0)
+    params = model._named(params, model.param_names, "parameter")
+    y0 = model._named(y0, model.state_names, "state")
+    check_array_y0(model.module, model.name, y0)
+    run = _sampler_function(model, method, steps, isinstance(spacing, str) and spacing, externals)
+    grid = jnp.asarray(spacing if not isinstance(spacing, str) else [t0, t1], dtype)
+    ts, ys, nfe, unpacked = run(_cast(y0, dtype), _cast(params, dtype), grid)
+    n = int(ts.shape[0])
+    if unpacked is not None:
+        state_names, y, fields = model._split_arrays(unpacked, 0, n)
+    else:
+        state_names, y, fields = model.state_names, np.asarray(ys), {}
+    stats = {k: 0 for k in _COUNTERS}
+    stats.update(nfe=int(nfe), steps=n - 1, accepted=n - 1, method=method)
+    return Solution(t=np.asarray(ts), y=y, state_names=state_names,
+                    observables=np.zeros((n, 0)), observable_names=(), stats=stats,
+                    status=solvers.Status.SUCCESS, fields=fields, grid={})
+
+
+def _sampler_grid(model, t, steps, schedule, dt0):
+    """``(spacing, steps, (t0, t1))`` of a sampler: spacing "time"/"logsnr" or an array."""
+    if schedule is not None and not isinstance(schedule, str):
+        grid = np.asarray(schedule, dtype=float).ravel()
+        if grid.size < 2 or steps is not None:
+            raise SolveError("schedule=<array> gives the step times (at least two, t0 first); "
+                             "do not also give steps")
+        return grid, grid.size - 1, (grid[0], grid[-1])
+    spacing = schedule or "logsnr"
+    if spacing not in SCHEDULES:
+        raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or an array of times")
+    sim = model.simulate_defaults
+    if t is None and "t0" in sim:
+        t = (sim["t0"], sim["t1"])
+    if t is None:
+        raise SolveError(f"model {model.name!r} has no time span: pass t=(t0, t1)")
+    t0, t1 = float(t[0]), float(t[1])
+    if steps is not None and dt0 is not None:
+        raise SolveError("give steps= or dt0=, not both")
+    if dt0 is not None:
+        steps, spacing = max(1, int(np.ceil(abs(t1 - t0) / float(dt0) - 1e-9))), "time"
+    steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
+    if steps < 1:
+        raise SolveError(f"steps must be at least 1, got {steps}")
+    return spacing, steps, (t0, t1)
+
+
+def _sampler_function(model, method, steps, spacing, externals):
+    """The jitted sampler run ``(y0, params, grid) -> (ts, ys, nfe, unpacked)``."""
+    module = model.module
+
+    def run(y0, params, grid):
+        p = module.parameter_vector(params).astype(grid.dtype)
+        prob = problem(module, p, y0, externals, None)
+        ts, ys, nfe = sample_problem(module, prob, p, grid[0], grid[-1], method, steps,
+                                     spacing or grid)
+        return ts, ys, nfe, (prob.unpack(ys) if prob.unpack else None)
+
+    return model._cached(("sample", method, steps, spacing), externals, lambda: jax.jit(run))
+
+
+def sampler_solver(model, method, steps, schedule, bound, full_output):
+    """`CompiledModel.solver` for a diffusion sampler (see its docstring)."""
+    check_sampler(model.module, model.name, method)
+    module = model.module
+    spacing = schedule or "logsnr"
+    if isinstance(spacing, str) and spacing not in SCHEDULES + ("given",):
+        raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or 'given' (ts itself)")
+    steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
+
+    def solve(y0, params, ts, externals=None):
+        ext = model._call_externals(externals, bound)
+        check_array_y0(module, model.name, y0)
+        p = module.parameter_vector(params)
+        prob = problem(module, p, y0, ext, None)
+        ts = jnp.asarray(ts)
+        grid = ts if spacing == "given" else spacing
+        ts_out, ys, nfe = sample_problem(module, prob, p, ts[0], ts[-1], method, steps, grid)
+        states = (prob.unpack(ys) if prob.unpack
+                  else {n: ys[:, i] for i, n in enumerate(module.STATE_NAMES)})
+        if full_output:
+            return states, {"ts": ts_out, "nfe": nfe, "status": jnp.asarray(0)}
+        return states
+
+    return solve
