@@ -148,7 +148,7 @@ def test_grad_of_vmapped_ensemble_with_different_step_counts():
     assert len(set(np.asarray(steps).tolist())) == 3 and int(steps.min()) > 8
     batched = jax.jit(jax.grad(lambda ps: jnp.sum(jax.vmap(final)(ps))))(ps)
     single = np.stack([jax.grad(final)(p) for p in ps])
-    np.testing.assert_allclose(batched, single, rtol=1e-10)
+    np.testing.assert_allclose(batched, single, rtol=1e-8)  # vmap fuses differently
     np.testing.assert_allclose(batched, jax.vmap(jax.jacfwd(final))(ps), rtol=1e-8)
 
 
