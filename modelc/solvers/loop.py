@@ -313,7 +313,7 @@ class _Loop:
         return t, h, self.fwd(h), hit, goal, cs, dt
 
     def advance(self, args, grid, yz):
-        """The stepper on ``yz`` over ``grid``: ``(new yz rows, (err, work))``.
+        """The stepper on ``yz`` over ``grid``: ``(new yz rows, (err, work, y1))``.
 
         The new rows ``[y1; f1; dense data]`` are what an accepted step stores;
         as a function of ``(args, yz)`` this is the map the discrete adjoint
@@ -328,7 +328,7 @@ class _Loop:
         rows = [y1[None], fs1[None]] if self.fsal else [y1[None]]
         if not self.land:
             rows.append(self.stepper.dense_carry(dinfo))
-        return jnp.concatenate(rows), (err, work)
+        return jnp.concatenate(rows), (err, work, y1)
 
     def settle(self, grid, sc, yz, ic, new, aux):
         """Controller decision and carry update after :meth:`advance`.
@@ -337,8 +337,8 @@ class _Loop:
         finite) selects ``new`` as the next ``yz``.
         """
         t, h, hs, hit, goal, cs, dt = grid
-        err, work = aux
-        y, y1 = yz[0], new[0]
+        err, work, y1 = aux
+        y = yz[0]
         accept, dt_next, cs1 = self.controller.adapt_step_size(self.stepper, t, h, y, y1, err,
                                                                cs, self.rtol, self.atol)
         if self.land:
