@@ -9,17 +9,23 @@ differentiated runs exactly as before) and whose tangent map
 * transposed (``jax.grad``, ``vjp``): an *adjoint* chosen by the caller:
 
   - :class:`CheckpointAdjoint` (default), the **discrete adjoint**: the exact
-    derivative of the computed solution (steps, step-size controller, dense
-    output and all), for any stepper and controller.  The loop is re-run one
-    step per iteration, storing its small carry every ``K`` steps (``C``
+    derivative of the computed solution (steps, dense output and all), for
+    any stepper and controller.  Step sizes and accept/reject decisions are
+    piecewise constant (taken under ``stop_gradient``), so only the accepted
+    steps on their fixed grid are differentiated; error estimates and the
+    controller are never transposed.  The loop is re-run one step per
+    iteration, storing its small carry every ``K`` step attempts (``C``
     checkpoints, ``C * K >= max_steps``); then, segment by segment from the
-    end, a segment is recomputed from its checkpoint (its ``K`` carries kept)
-    and walked backwards with ``jax.vjp`` of one step.  Memory is
-    ``(C + K)`` carries instead of ``max_steps``; time is about two extra
-    forward passes plus one reverse pass.  ``checkpoints=C`` is the knob:
-    ``C + K`` is least at ``C = K = sqrt(max_steps)``; the default caps ``K``
-    at 128 (shorter segments waste less under ``vmap``, see
-    :func:`discrete_vjp`).  Larger ``C`` means more memory, about the same time.
+    end, a segment is recomputed once from its checkpoint, recording each
+    attempt's inputs and output cotangents, and walked backwards applying
+    each step's pullback (which re-runs that step's stages fused with their
+    transposes).  Memory is ``C`` checkpoints plus ``K`` step records
+    instead of ``max_steps``; time is about two forward passes plus one
+    reverse pass.  ``checkpoints=C`` is the knob: ``C + K`` is least at
+    ``C = K = sqrt(max_steps)``; the default caps ``K`` at 128 (shorter
+    segments waste less under ``vmap``, where every member walks the
+    longest member's segments, see :func:`discrete_vjp`).  Larger ``C``
+    means more memory, about the same time.
   - :class:`BacksolveAdjoint`, the **continuous adjoint**: the adjoint ODE
     ``a' = -a df/dy``, ``g' = -a df/dp`` integrated backwards between output
     times with the same method (the state restarted from the forward solution
@@ -56,10 +62,13 @@ class CheckpointAdjoint:
     ``checkpoints``: number of stored loop carries ``C``; segments have
     ``K = ceil(max_steps / C)`` steps.  Default: segments of
     ``K = min(ceil(sqrt(max_steps)), 128)`` steps (``C = 782`` checkpoints for
-    ``max_steps = 100_000``; memory ``C + K`` carries, a few hundred kB for a
-    small system); ``checkpoints=max_steps`` stores every step (most memory).
-    Time hardly depends on ``C``: each step is recomputed once and
-    differentiated once; under ``vmap`` the last segment costs ``K`` steps.
+    ``max_steps = 100_000``; memory ``C`` checkpoints (state, FSAL
+    derivative, step size, counters) plus ``K`` step records (a step's
+    inputs, the cotangents of its outputs), a few hundred kB for a small
+    system); ``checkpoints=max_steps`` stores every step (most memory).
+    Time hardly depends on ``C``: each step is run by the checkpointing pass,
+    recomputed once and differentiated once; under ``vmap`` the last segment
+    costs ``K`` steps.
     """
 
     checkpoints: int | None = None
@@ -136,7 +145,7 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
             return run(*static, y, ts_, rebuild(dl), rtol_, atol_, dt0_, dtmin_).ys
         return [jax.jvp(ys_of, (y0_, dl), (lin[0], list(lin[1:])))[1]]
 
-    def transpose_fn(*flat, batched=False):
+    def transpose_fn(*flat, axis_name=None):
         res, (ct_ys,) = flat[:n_res], flat[n_res:]
         ts_, rtol_, atol_, dt0_, dtmin_, rebuild = unpack(res)
         y0_, dl = res[n_c + n_nd], list(res[n_c + n_nd + 1:])
@@ -145,10 +154,10 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
                                          atol_, dt0_, dtmin_, ct_ys)
         else:
             ct_y0, ct_dl = discrete_vjp(static, adjoint, y0_, ts_, rebuild, dl, rtol_, atol_,
-                                        dt0_, dtmin_, ct_ys, batched=batched)
+                                        dt0_, dtmin_, ct_ys, axis_name=axis_name)
         return [ct_y0, *ct_dl]
 
-    transpose_fn.for_vmap = partial(transpose_fn, batched=True)
+    transpose_fn.for_vmap = lambda axis: partial(transpose_fn, axis_name=axis)
 
     dl = [x for x, d in zip(leaves, is_diff) if d]
     tdl = [jnp.asarray(t, x.dtype) if t.dtype != jax.dtypes.float0 else jnp.zeros_like(x)
@@ -165,7 +174,12 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
 # --- discrete adjoint -----------------------------------------------------------------
 
 def _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin):
-    """The loop one step per iteration: ``start(y0, dl)``, ``step(dl, state)``, ``out``."""
+    """The loop one step per iteration: ``start(y0, dl)``, ``step(dl, state)``, ``out``.
+
+    ``step(dl, f, i, linear=True)`` also returns the pullback (``jax.vjp``) of
+    the accepted-step map ``(dl, yz) -> new yz rows`` and whether the step was
+    accepted.
+    """
     from .loop import _Loop
     rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac, split = static
     L = _Loop(rhs, stepper, controller, max_steps, direction, auto_dtmin, jac, y0.dtype, ts,
@@ -176,12 +190,22 @@ def _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin):
         (sc, yz, ic), _ = L.start(y, rebuild(dl), dt0)
         return (sc, yz), (ic, jnp.asarray(1, jnp.int32))
 
-    def step(dl, f, i):
+    def step(dl, f, i, linear=False):
         """One step attempt; ``i = (ic, idx)``, idx = number of outputs passed."""
         (sc, yz), (ic, idx) = f, i
-        sc, yz, ic, _ = L.step_body(rebuild(dl), (sc, yz, ic, L.s_at(idx)))
+        grid = L.grid(sc, L.s_at(idx))
+        if linear:
+            # Keep only the step's inputs: the pullback re-runs the stages fused
+            # with their transposes (storing every intermediate costs more kernels).
+            adv = jax.checkpoint(lambda d, z: L.advance(rebuild(d), grid, z),
+                                 policy=jax.checkpoint_policies.nothing_saveable)
+            new, pull, aux = jax.vjp(adv, dl, yz, has_aux=True)
+        else:
+            new, aux = L.advance(rebuild(dl), grid, yz)
+        sc, yz, ic, acc = L.settle(grid, sc, yz, ic, new, aux)
         idx = jnp.sum(L.fwd(L.ts - sc[0]) <= 0).astype(jnp.int32)
-        return (sc, yz), (ic, jnp.maximum(idx, i[1]))
+        f, i = (sc, yz), (ic, jnp.maximum(idx, i[1]))
+        return (f, i, pull, acc) if linear else (f, i)
 
     def output(dl, f, i):
         """State at output time ``ts[i]`` from the last step's dense output."""
@@ -191,32 +215,37 @@ def _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin):
     return L, start, step, output
 
 
-def _tree_set(bufs, j, vals):
-    return jax.tree_util.tree_map(lambda b, v: b.at[j].set(v), bufs, vals)
-
-
-def _tree_get(bufs, j):
-    return jax.tree_util.tree_map(lambda b: b[j], bufs)
-
-
-def _alloc(n, tree):
-    return jax.tree_util.tree_map(lambda x: jnp.zeros((n,) + jnp.shape(x), x.dtype), tree)
-
-
 def _add(a, b):
     return jax.tree_util.tree_map(jnp.add, a, b)
 
 
 def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, ct_ys,
-                 batched=False):
+                 axis_name=None):
     """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` by the checkpointed discrete adjoint.
 
-    ``batched=True`` (set when the caller ``vmap``s this function) runs the
-    loops that index the segment buffer with static bounds and masks, so the
-    buffer index is the same for every member and the buffer is updated in
-    place; with data-dependent bounds, ``vmap`` turns each update into a copy
-    of the whole buffer.  Either way the numbers are the same.
+    Step sizes and accept/reject decisions are piecewise constant (the
+    controllers take them under ``stop_gradient``), so the derivative of the
+    computed solution is that of the accepted steps on a fixed grid.  The
+    checkpointing pass stores the carry every ``K`` step attempts; walking
+    back, each segment is recomputed from its checkpoint once, recording per
+    attempt the step's pullback (its inputs only: the pullback re-runs the
+    stages fused with their transposes, error estimate and controller left
+    out), whether it was accepted and the cotangents of the outputs written
+    after it; the pullbacks are then applied in reverse, a rejected attempt
+    passing the cotangent through.
+
+    ``axis_name`` (given when the caller ``vmap``s this function over an axis
+    of that name) makes every loop that indexes a buffer run with bounds
+    shared by all members (reduced over the batch with ``lax.psum``) and
+    masks, so the buffer index is the same for every member and the buffer
+    is updated in place; with per-member bounds, ``vmap`` turns each update
+    into a copy of the whole buffer.  Either way the numbers are the same.
     """
+    batched = axis_name is not None
+
+    def anyof(x):  # any member: a loop condition shared by the batch
+        return lax.psum(x.astype(jnp.int32), axis_name) > 0 if batched else x
+
     L, start, step, output = _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin)
     max_steps = static[3]
     C, K = adjoint.layout(max_steps)
@@ -227,10 +256,23 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
         ic, idx = i
         return (ic[2] == 0) & (idx < nts) & (n < max_steps)
 
-    # Forward: segments of K steps; each segment's first carry is a checkpoint.
+    # Forward: segments of K steps; each segment's first carry is a checkpoint,
+    # packed in one vector without the last step's dense-output rows (a step
+    # does not read them; they only serve outputs written after that step).
+    nrow = L.nrow
+
+    def pack(f, i):
+        return ravel_pytree((f[0], f[1][:nrow], i))[0]
+
+    unpack_ck = ravel_pytree((f0[0], f0[1][:nrow], i0))[1]
+
+    def restore(vec):
+        sc, rows, i = unpack_ck(vec)
+        return (sc, f0[1].at[:nrow].set(rows)), i
+
     def fseg(c):
         f, i, n, j, ck = c
-        ck = _tree_set(ck, j, (f, i))  # past the end: harmless rewrites of a spent state
+        ck = ck.at[j].set(pack(f, i))  # past the end: harmless rewrites of a spent state
 
         def fbody(w):
             f, i, n, k = w
@@ -242,54 +284,68 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
         return f, i, n, j + 1, ck
 
     zero = jnp.asarray(0, jnp.int32)
-    init = (f0, i0, zero, zero, _alloc(C, (f0, i0)))
-    if batched:  # static bound: the buffer is not in a batched while's carry (no copies)
-        _, _, nsteps, _, ck = lax.fori_loop(
-            0, C, lambda j, c: fseg(c[:3] + (jnp.asarray(j, jnp.int32), c[4])), init)
-    else:
-        _, _, nsteps, _, ck = lax.while_loop(lambda c: running(c[1], c[2]), fseg, init)
+    vec0 = pack(f0, i0)
+    init = (f0, i0, zero, zero, jnp.zeros((C,) + vec0.shape, vec0.dtype))
+    _, _, nsteps, _, ck = lax.while_loop(lambda c: anyof(running(c[1], c[2])) & (c[3] < C),
+                                         fseg, init)
 
-    def step_vjp(f, i, ct_f, ct_dl):
-        """Back through one step, adding the cotangents of the outputs it wrote."""
-        f1, vjp_fn, i1 = jax.vjp(lambda d, ff: step(d, ff, i), dl, f, has_aux=True)
-
+    def outputs_vjp(f1, i, i1):
+        """Cotangents (of ``dl``, ``yz``) of the outputs written after one step."""
         def wbody(w):
-            k, ct_f1, ct_d = w
-            _, ovjp = jax.vjp(lambda d, ff: output(d, ff, k), dl, f1)
-            gd, gf = ovjp(ct_ys[k])
-            return k + 1, _add(ct_f1, gf), _add(ct_d, gd)
+            k, gd, gz = w
+            _, ovjp = jax.vjp(lambda d, z: output(d, (f1[0], z), k), dl, f1[1])
+            d, z = ovjp(ct_ys[k])
+            return k + 1, _add(gd, d), gz + z
 
-        _, ct_f1, ct_dl = lax.while_loop(lambda w: w[0] < i1[1], wbody, (i[1], ct_f, ct_dl))
-        gd, gf = vjp_fn(ct_f1)
-        return gf, _add(ct_dl, gd)
+        zeros = (jax.tree_util.tree_map(jnp.zeros_like, dl), jnp.zeros_like(f1[1]))
+        return lax.while_loop(lambda w: w[0] < i1[1], wbody, (i[1],) + zeros)[1:]
 
-    # Backward: segments from the last; each recomputed from its checkpoint.
+    # Backward: segments from the last, each recomputed from its checkpoint
+    # (recording each attempt), then walked backwards.
     nseg = (nsteps + K - 1) // K
+    layout = []  # how a step's record is packed (set while tracing `record`)
+
+    def record(f, i):
+        """One step; its pullback, acceptance and output cotangents packed in one vector
+        (one buffer write per step instead of one per residual)."""
+        f1, i1, pull, acc = step(dl, f, i, linear=True)
+        leaves, tree = jax.tree_util.tree_flatten(pull)
+        vec, unravel = ravel_pytree((leaves, acc, outputs_vjp(f1, i, i1)))
+        layout[:] = [tree, unravel]
+        return f1, i1, vec
 
     def seg_body(r, c):
-        j = nseg - 1 - r
-        length = jnp.minimum(K, nsteps - j * K)
-        f, i = _tree_get(ck, j)
+        j = nseg - 1 - r  # < 0 (nothing to do) for members with fewer segments
+        length = jnp.where(j >= 0, jnp.minimum(K, nsteps - j * K), 0)
+        f, i = restore(ck[jnp.maximum(j, 0)])
 
         def rec(k, w):
             f, i, buf = w
-            return (*step(dl, f, i), _tree_set(buf, k, (f, i)))
+            f1, i1, vec = record(f, i)
+            return f1, i1, buf.at[k].set(vec)
 
         def back(r2, w):
             k = (K if batched else length) - 1 - r2
-            new = step_vjp(*_tree_get(buf, k), *w)
+            tree, unravel = layout
+            leaves, acc, (gd, gz) = unravel(buf[k])
+            ct_z, ct_d = w[0] + gz, _add(w[1], gd)
+            pd, pz = jax.tree_util.tree_unflatten(tree, leaves)(ct_z)
+            new = (jnp.where(acc, pz, ct_z),
+                   jax.tree_util.tree_map(lambda a, b: jnp.where(acc, a + b, a), ct_d, pd))
             if not batched:
                 return new
             return jax.tree_util.tree_map(lambda a, b: jnp.where(k < length, a, b), new, w)
 
         stop = K if batched else length  # static bounds under vmap (see the docstring)
-        _, _, buf = lax.fori_loop(0, stop, rec, (f, i, _alloc(K, (f0, i0))))
+        _, _, buf = lax.fori_loop(0, stop, rec, (f, i, jnp.zeros((K,) + size.shape, size.dtype)))
         return lax.fori_loop(0, stop, back, c)
 
-    zeros = jax.tree_util.tree_map(jnp.zeros_like, (f0, dl))
-    ct_f0, ct_dl = lax.fori_loop(0, nseg, seg_body, zeros)
-    _, svjp = jax.vjp(lambda y, d: start(y, d)[0], y0, dl)
-    ct_y0, ct_dl0 = svjp(ct_f0)
+    size = jax.eval_shape(lambda f, i: record(f, i)[2], f0, i0)
+    zeros = (jnp.zeros_like(f0[1]), jax.tree_util.tree_map(jnp.zeros_like, dl))
+    most = lax.pmax(nseg, axis_name) if batched else nseg
+    ct_z0, ct_dl = lax.fori_loop(0, most, seg_body, zeros)
+    _, svjp = jax.vjp(lambda y, d: start(y, d)[0][1], y0, dl)
+    ct_y0, ct_dl0 = svjp(ct_z0)
     return ct_y0 + ct_ys[0], _add(ct_dl, ct_dl0)
 
 

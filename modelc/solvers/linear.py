@@ -12,6 +12,7 @@ JAX's own ``custom_derivatives.linear_call`` has no batching rule, hence this.
 
 from __future__ import annotations
 
+import itertools
 from typing import Callable, Sequence
 
 import jax
@@ -31,7 +32,9 @@ def linear_map(fun: Callable, transpose: Callable, residuals: Sequence, linear: 
     ``fun(*residuals, *linear) -> list of arrays`` and ``transpose(*residuals,
     *cotangents) -> list of arrays shaped like linear`` must be transposes of
     each other for fixed residuals.  Either may carry a ``for_vmap`` attribute:
-    an equivalent function that batching should ``vmap`` instead.  Returns
+    ``for_vmap(axis_name)`` returns an equivalent function that batching
+    should ``vmap`` instead, over an axis of that name (so it may use
+    collectives such as ``lax.psum`` over the batch).  Returns
     ``fun``'s outputs (a list).
     """
     residuals = [jnp.asarray(r) for r in residuals]
@@ -79,16 +82,25 @@ def _batch_rule(args, dims, *, fun, transpose, n_res, out_avals, lin_avals):
     lin = [jnp.broadcast_to(x, (size,) + x.shape) if d is None
            else jnp.moveaxis(x, d, 0) for x, d in zip(args[n_res:], dims[n_res:])]
     in_axes = tuple(res_dims) + (0,) * len(lin)
-    bfun = jax.vmap(fun, in_axes=in_axes, out_axes=0)
-    # A transpose may offer a variant better suited to vmap (same numbers).
-    btrans = jax.vmap(getattr(transpose, "for_vmap", transpose),
-                      in_axes=in_axes[:n_res] + (0,) * len(out_avals), out_axes=0)
+    axis = f"modelc_linear_map_{next(_axis_ids)}"
+    bfun = jax.vmap(_for_vmap(fun, axis), in_axes=in_axes, out_axes=0, axis_name=axis)
+    btrans = jax.vmap(_for_vmap(transpose, axis), out_axes=0, axis_name=axis,
+                      in_axes=in_axes[:n_res] + (0,) * len(out_avals))
     batched = lambda avals: tuple(jax.core.ShapedArray((size,) + a.shape, a.dtype)  # noqa: E731
                                   for a in avals)
     out = linear_map_p.bind(*res, *lin, fun=_Listed(bfun), transpose=_Listed(btrans),
                             n_res=n_res, out_avals=batched(out_avals),
                             lin_avals=batched(lin_avals))
     return out, [0] * len(out)
+
+
+_axis_ids = itertools.count()
+
+
+def _for_vmap(f, axis):
+    """``f``'s variant for ``vmap`` over the axis named ``axis`` (same numbers), else ``f``."""
+    make = getattr(f, "for_vmap", None)
+    return f if make is None else make(axis)
 
 
 class _Listed:

@@ -285,26 +285,63 @@ class _Loop:
         """One step attempt on the carry ``(sc, yz, ic, target)``.
 
         sc = [t, dt, t_prev, 1/hs_prev, *controller state]; ic = [accepted, rejected, status].
+        Composed of :meth:`grid` (the attempted step, a function of ``sc`` only),
+        :meth:`advance` (the stepper) and :meth:`settle` (controller and carry update).
         """
-        stepper, fwd, land, fsal = self.stepper, self.fwd, self.land, self.fsal
         sc, yz, ic, target = c
-        y, fs = yz[0], (yz[1] if fsal else None)
+        grid = self.grid(sc, target)
+        new, aux = self.advance(args, grid, yz)
+        sc, yz, ic, _ = self.settle(grid, sc, yz, ic, new, aux)
+        return sc, yz, ic, target
+
+    def grid(self, sc, target):
+        """The attempted step ``(t, h, hs, hit, goal, controller state, dt)`` from ``sc``.
+
+        Step sizes are taken under ``stop_gradient`` by the controllers, so
+        nothing here carries a derivative (the adjoint treats it as constant).
+        """
         t, dt, _, _, *cl = _unpack(sc, self.sc_dtypes)
         cs = jax.tree_util.tree_unflatten(self.cs_tree, cl)
-        goal = target if land else self.t1
-        rem = fwd(goal - t)
-        if land:  # land exactly on the output (a step up to 1e-6 longer is fine)
+        goal = target if self.land else self.t1
+        rem = self.fwd(goal - t)
+        if self.land:  # land exactly on the output (a step up to 1e-6 longer is fine)
             hit = rem <= dt * (1 + 1e-6)
             h = _select(hit, rem, dt)
         else:
             hit = rem <= dt
             h = jnp.minimum(rem, dt)
-        hs = fwd(h)
+        return t, h, self.fwd(h), hit, goal, cs, dt
+
+    def advance(self, args, grid, yz):
+        """The stepper on ``yz`` over ``grid``: ``(new yz rows, (err, work, y1))``.
+
+        The new rows ``[y1; f1; dense data]`` are what an accepted step stores;
+        as a function of ``(args, yz)`` this is the map the discrete adjoint
+        differentiates (the error estimate only feeds the controller).
+        """
+        t, h, hs = grid[:3]
+        y, fs = yz[0], (yz[1] if self.fsal else None)
         y1, err, dinfo, fs1, work = self.step_fn(self.fn, t, y, hs, args, fs)
         self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
-        accept, dt_next, cs1 = self.controller.adapt_step_size(stepper, t, h, y, y1, err, cs,
-                                                               self.rtol, self.atol)
-        if land:
+        if not self.implicit:
+            self.counts["step"], work = work, ()
+        rows = [y1[None], fs1[None]] if self.fsal else [y1[None]]
+        if not self.land:
+            rows.append(self.stepper.dense_carry(dinfo))
+        return jnp.concatenate(rows), (err, work, y1)
+
+    def settle(self, grid, sc, yz, ic, new, aux):
+        """Controller decision and carry update after :meth:`advance`.
+
+        Returns ``(sc, yz, ic, acc)``; ``acc`` (the step was accepted and is
+        finite) selects ``new`` as the next ``yz``.
+        """
+        t, h, hs, hit, goal, cs, dt = grid
+        err, work, y1 = aux
+        y = yz[0]
+        accept, dt_next, cs1 = self.controller.adapt_step_size(self.stepper, t, h, y, y1, err,
+                                                               cs, self.rtol, self.atol)
+        if self.land:
             dt_next = dt  # keep the nominal step, not the shortened one
         t_new = _select(hit, goal, t + hs)
         y1_ok = jnp.all(jnp.isfinite(y1))
@@ -319,17 +356,11 @@ class _Loop:
         icl = [ic[0] + ai, ic[1] + 1 - ai, status.astype(jnp.int32)]
         if self.implicit:  # data-dependent work counters (nfe, njev, nlu)
             icl += [ic[3 + k] + jnp.asarray(w, jnp.int32) for k, w in enumerate(work)]
-        else:
-            self.counts["step"] = work
         ic = jnp.stack(icl)
         inv_hs = 1.0 / _select(hs == 0, 1.0, hs)  # for the dense output
         sc = _pack([_select(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1)], self.dtype)
-        rows = [y1[None], fs1[None]] if fsal else [y1[None]]
-        if not land:
-            rows.append(stepper.dense_carry(dinfo))
-        yz = _select(acc, jnp.concatenate(rows), yz)
-        return sc, yz, ic, target
+        return sc, _select(acc, new, yz), ic, acc
 
     def dense(self, args, sc, yz):
         """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``."""
