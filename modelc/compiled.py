@@ -268,7 +268,7 @@ class CompiledModel:
         def solve(y0, params, ts):
             p = module.parameter_vector(params)
             y = module.initial_state(p, y0)
-            raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol, atol=atol,
+            raw = solvers.integrate(module.rhs, y, ts, _with_constants(module, p), method=method, rtol=rtol, atol=atol,
                                     dt0=dt0, max_steps=max_steps, jac=jacobian,
                                     controller=controller, split=split, adjoint=adjoint)
             if fielded:
@@ -294,10 +294,11 @@ class CompiledModel:
             def run(y0, params, ts, rtol, atol, dt0):
                 p = module.parameter_vector(params).astype(ts.dtype)
                 y = module.initial_state(p, y0)
-                raw = solvers.integrate(module.rhs, y, ts, p, method=method, rtol=rtol,
+                args = _with_constants(module, p)
+                raw = solvers.integrate(module.rhs, y, ts, args, method=method, rtol=rtol,
                                         atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                         controller=controller, split=split)
-                obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
+                obs = jax.vmap(module.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, args)
                 extra = None
                 if fielded:
                     unpacked = jax.vmap(module.unpack, in_axes=(0, 0, None))(raw.ts, raw.ys, p)
@@ -339,7 +340,8 @@ class CompiledModel:
         """``method="auto"``: pick an explicit or a stiff method from the Jacobian at the start."""
         p = self.module.parameter_vector(_cast(params, dtype)).astype(dtype)
         y = self.module.initial_state(p, _cast(y0, dtype))
-        return solvers.choose_method(self.module.rhs, self.jacobian, ts[0], ts[-1], y, p, rtol)
+        return solvers.choose_method(self.module.rhs, self.jacobian, ts[0], ts[-1], y,
+                                     _with_constants(self.module, p), rtol)
 
     def _time_grid(self, t, saveat, points):
         sim = self.simulate_defaults
@@ -387,6 +389,13 @@ def _equations(model) -> list:
     t = sympy.Symbol("t", real=True)
     return [sympy.Eq(sympy.Derivative(sympy.Symbol(d.state, real=True), t), d.expr)
             for d in flat.derivatives]
+
+
+def _with_constants(module, p):
+    """``p`` followed by the module's hoisted constants, computed once per solve (modules
+    without ``with_constants``, e.g. of field models, take ``p`` as it is)."""
+    extend = getattr(module, "with_constants", None)
+    return p if extend is None else extend(p)
 
 
 def _check_method(method):
