@@ -36,6 +36,7 @@ class Hoisted:
         self.definitions: dict[sympy.Symbol, sympy.Expr] = {}
         self._names: dict[sympy.Expr, sympy.Symbol] = {}
         self._taken = {str(n) for n in taken}
+        self._fixed: dict = {}
         self._counter = 0
 
     def name_of(self, expr: sympy.Expr) -> sympy.Symbol:
@@ -53,8 +54,14 @@ class Hoisted:
 
     def is_fixed(self, expr) -> bool:
         """True when ``expr`` is a numeric expression of parameters and constants only."""
-        return (isinstance(expr, sympy.Expr) and not expr.is_Boolean
-                and expr.free_symbols <= self.fixed and TIME not in expr.free_symbols)
+        if expr.is_Atom:
+            return expr in self.fixed or expr.is_Number
+        known = self._fixed.get(expr)
+        if known is None:
+            known = (isinstance(expr, sympy.Expr) and not expr.is_Boolean
+                     and all(self.is_fixed(a) for a in expr.args))
+            self._fixed[expr] = known
+        return known
 
     def visit(self, expr):
         """``expr`` with its maximal parameter-only subexpressions replaced by constants."""
@@ -64,17 +71,21 @@ class Hoisted:
             return self.name_of(expr) if _worth(expr) else expr
         if isinstance(expr, (sympy.Add, sympy.Mul)):
             return self._grouped(expr)
-        return expr.func(*(self.visit(a) for a in expr.args))
+        args = [self.visit(a) for a in expr.args]
+        return expr if all(n is o for n, o in zip(args, expr.args)) else expr.func(*args)
 
     def _grouped(self, expr):
         """A sum or product whose parameter-only operands are combined into one constant."""
         fixed = [a for a in expr.args if self.is_fixed(a)]
-        rest = [self.visit(a) for a in expr.args if not self.is_fixed(a)]
-        unit = expr.func.identity
+        others = [a for a in expr.args if not self.is_fixed(a)]
+        rest = [self.visit(a) for a in others]
         sign = sympy.Integer(-1) if isinstance(expr, sympy.Mul) and sympy.Integer(-1) in fixed else None
         core = [a for a in fixed if a is not sign]
-        group = expr.func(*core) if core else unit
-        if _worth(group):
+        group = expr.func(*core) if core else expr.func.identity
+        if not _worth(group):
+            if all(n is o for n, o in zip(rest, others)):
+                return expr   # nothing hoisted: keep the node (rebuilding a product is slow)
+        else:
             group = self.name_of(group)
         parts = rest + [group] + ([sign] if sign is not None else [])
         return expr.func(*parts)

@@ -119,13 +119,15 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
         after, rounds, enodes, stopped = before, 0, 0, f"skipped: {n_ops} operations > {budget.max_input_ops}"
     else:
         after, rounds, enodes, stopped = _simplify_chunks(tuple(before), assume_positive, budget)
-    before = _hoist(model, before, hoister)
+    if assume_positive:
+        before = _hoist(model, before, hoister)
     after = choose(before, _hoist(model, list(after), hoister))
-    cost_hoisted = emitted_cost(before)
+    cost_hoisted = (cost_before, ops_before) if before == written else emitted_cost(before)
     cost_after, ops_after = cost_hoisted if after == before else emitted_cost(after)
-    if cost_after > cost_hoisted[0]:
-        after, (cost_after, ops_after) = before, cost_hoisted
-        stopped = "kept original: the simplified form costs more"
+    for fallback, (cost, ops) in ((before, cost_hoisted), (written, (cost_before, ops_before))):
+        if cost_after > cost:
+            after, cost_after, ops_after = fallback, cost, ops
+            stopped = "kept original: the simplified form costs more"
     constants = _used_constants(hoister.definitions, after)
     cost_once, ops_once = emitted_cost(list(constants.values())) if constants else (0.0, 0)
     changes = tuple(EquationChange(name, b, a, weighted_cost(b), weighted_cost(a))
