@@ -160,19 +160,28 @@ def rhs_function(model, batch: int, folder: Path, tag: str):
     return f, ys
 
 
-def rhs_seconds(functions, repeats: int = 9) -> tuple[list[float], list[float]]:
-    """Median seconds of each ``(f, ys)``, timed interleaved (one call of each per round,
-    the order alternating between rounds), and the median per-round ratio of each to the first."""
+def rhs_seconds(functions, repeats: int = 15, sample: float = 0.02) -> tuple[list[float], list[float]]:
+    """Seconds per call of each ``(f, ys)``, timed interleaved (one sample of each per round,
+    the order alternating between rounds; a sample repeats the call until it lasts about
+    ``sample`` seconds), and the median per-round ratio of each to the first."""
+    calls = [max(1, round(sample / max(_call_seconds(f, ys), 1e-6))) for f, ys in functions]
     times = [[] for _ in functions]
     for r in range(repeats):
         order = range(len(functions)) if r % 2 == 0 else reversed(range(len(functions)))
         for i in order:
             f, ys = functions[i]
             start = time.perf_counter()
-            jax.block_until_ready(f(ys))
-            times[i].append(time.perf_counter() - start)
+            for _ in range(calls[i]):
+                jax.block_until_ready(f(ys))
+            times[i].append((time.perf_counter() - start) / calls[i])
     ratios = [statistics.median(a / b for a, b in zip(t, times[0])) for t in times]
     return [statistics.median(t) for t in times], ratios
+
+
+def _call_seconds(f, ys) -> float:
+    start = time.perf_counter()
+    jax.block_until_ready(f(ys))
+    return time.perf_counter() - start
 
 
 def once_cost(model) -> tuple[float, int]:
