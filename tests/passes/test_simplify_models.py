@@ -138,3 +138,9 @@ def test_whole_sbml_suite_same_solution(capsys):
               f"{len(refused)} refused by the importer: "
               + "; ".join(f"{c} ({why})" for c, why in refused.items()))
     assert not failures, "\n".join(failures)
+
+
+def test_field_model_report_says_why_it_is_not_simplified(examples_dir):
+    report = modelc.load(examples_dir / "heat_1d.model", cache_modules=False).cost_report()
+    assert report["stopped"].startswith("field model")
+    assert report["cost_after"] == report["cost_before"] and report["constants"] == 0
