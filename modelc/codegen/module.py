@@ -197,7 +197,8 @@ def _parameter_vector(model: Model, names: dict[str, str], printer: JaxPrinter) 
 def _with_constants(model: Model, names: dict[str, str], printer: JaxPrinter) -> str:
     """``with_constants(parameter)``: the parameter vector extended by the hoisted constants."""
     if not model.constants:
-        return "def with_constants(parameter):\n    \"\"\"No constants are hoisted: the parameter vector itself.\"\"\"\n    return parameter"
+        return _def("with_constants(parameter)",
+                    "No constants are hoisted: the parameter vector itself.", ["return parameter"])
     exprs = [e for _, e in model.constants]
     body = ["if jnp.shape(parameter)[0] != N_PARAMETERS:",
             _INDENT + "return parameter  # already extended"]
