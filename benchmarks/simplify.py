@@ -1,16 +1,23 @@
-"""Simplification benchmark: SymPy's cse, SymPy's simplify + cse, and modelc's e-graph pass.
+"""Simplification benchmark: SymPy's cse, SymPy's simplify + cse, cse + hoisting, and modelc.
 
 ``python benchmarks/simplify.py [--sbml-cases 400] [--rhs-sbml 10] [--batch 100000]
 [--groups examples network polynomial sbml] [--no-rhs]``
 
 Corpus: every example model, the SBML test-suite cases the importer reads,
 a generated mass-action network of 200 species (as in network_scaling.py)
-and polynomial chaotic systems with many shared factors. For each variant it
+and polynomial chaotic systems with many shared factors. Variants: ``cse``
+(the equations as written; what codegen emits with ``simplify=False``),
+``sympy`` (``sympy.simplify`` of each expression, then cse), ``hoist`` (cse
+after hoisting parameter-only subexpressions, `modelc.passes.rewrite.hoist`,
+without the e-graph: what the e-graph itself adds is modelc minus this) and
+``modelc`` (the simplify pass: hoisting, e-graph, hoisting). For each it
 prints the total weighted cost (`modelc.passes.rewrite.cost`) and SymPy
-``count_ops`` of the emitted right-hand sides (raw trees, then after CSE),
-the simplification time, and the run time of the jitted, vmapped rhs on a
-batch of states (examples, generated systems and a sample of SBML cases;
-medians of interleaved calls).
+``count_ops`` of the emitted right-hand sides per evaluation (raw trees,
+then after CSE), the once-per-solve cost of the hoisted constants, the
+simplification time, and the run time of the jitted, vmapped rhs on a batch
+of states (examples, generated systems and a sample of SBML cases; the
+constants are computed before the timed calls, as a solve does; variants
+timed in interleaved rounds, medians of the per-round ratios to ``cse``).
 """
 
 from __future__ import annotations
@@ -34,14 +41,16 @@ from modelc.api import compile_source
 from modelc.cache import import_module_file
 from modelc.codegen.module import generate_module
 from modelc.passes.rewrite import simplify_model
+from modelc.ir import symbol
 from modelc.passes.rewrite.cost import emitted_cost, weighted_cost
+from modelc.passes.rewrite.hoist import hoist_lets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from network_scaling import network_text  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SUITE = ROOT.parent / "shared" / "sbml-test-suite" / "cases"
-VARIANTS = ("cse", "sympy", "modelc")
+VARIANTS = ("cse", "sympy", "hoist", "modelc")
 
 
 def chaotic_text(n: int) -> str:
@@ -103,17 +112,31 @@ def _with(model, exprs):
                                      for d, e in zip(model.derivatives, exprs[n:])))
 
 
+def hoisted_only(model):
+    """``model`` with its parameter-only subexpressions hoisted and nothing else done."""
+    params = {symbol(p) for p in model.parameter_names}
+    lets = [(symbol(le.name), le.expr) for le in model.lets]
+    taken = set(model.parameter_names) | set(model.state_names) | {le.name for le in model.lets}
+    new_lets, new_ders, hoisted = hoist_lets(lets, [d.expr for d in model.derivatives], params,
+                                             taken=taken | set(model.observe_names))
+    hoisted_model = _with(model, new_lets + new_ders)
+    return replace(hoisted_model, constants=tuple((s.name, e) for s, e in hoisted.definitions.items()))
+
+
 def variants(model):
-    """Each variant's expressions and the seconds it took to produce them."""
+    """Each variant's model and the seconds it took to produce it."""
     exprs = _exprs(model)
     start = time.perf_counter()
-    sym = [sympy.simplify(e) for e in exprs]
+    sym = _with(model, [sympy.simplify(e) for e in exprs])
     t_sym = time.perf_counter() - start
+    start = time.perf_counter()
+    hoisted = hoisted_only(model)
+    t_hoist = time.perf_counter() - start
     start = time.perf_counter()
     simplified = simplify_model(model)
     t_modelc = time.perf_counter() - start
-    return {"cse": (exprs, 0.0), "sympy": (sym, t_sym),
-            "modelc": (_exprs(simplified), t_modelc)}, simplified.simplification
+    return {"cse": (model, 0.0), "sympy": (sym, t_sym), "hoist": (hoisted, t_hoist),
+            "modelc": (simplified, t_modelc)}, simplified.simplification
 
 
 def rhs_function(model, batch: int, folder: Path, tag: str):
@@ -127,20 +150,44 @@ def rhs_function(model, batch: int, folder: Path, tag: str):
     y0 = np.asarray(module.initial_state(p, {}))
     rng = np.random.default_rng(0)
     ys = jnp.asarray(np.abs(y0) * rng.uniform(0.5, 1.5, (batch, y0.size)) + 0.1)
-    f = jax.jit(jax.vmap(lambda y: module.rhs(0.5, y, p)))
+    # The parameters are an argument of the jitted function, as in a solve (closed over, XLA
+    # would fold every parameter-only operation of every variant); the constants are
+    # computed once per solve, as `CompiledModel.solve` does, outside the timed calls.
+    args = module.with_constants(p)
+    rhs = jax.jit(jax.vmap(module.rhs, in_axes=(None, 0, None)))
+    f = lambda states: rhs(0.5, states, args)  # noqa: E731
     jax.block_until_ready(f(ys))
     return f, ys
 
 
-def rhs_seconds(functions, repeats: int = 9) -> list[float]:
-    """Median seconds of each ``(f, ys)``, timed interleaved (one call of each per round)."""
+def rhs_seconds(functions, repeats: int = 15, sample: float = 0.02) -> tuple[list[float], list[float]]:
+    """Seconds per call of each ``(f, ys)``, timed interleaved (one sample of each per round,
+    the order alternating between rounds; a sample repeats the call until it lasts about
+    ``sample`` seconds), and the median per-round ratio of each to the first."""
+    calls = [max(1, round(sample / max(_call_seconds(f, ys), 1e-6))) for f, ys in functions]
     times = [[] for _ in functions]
-    for _ in range(repeats):
-        for i, (f, ys) in enumerate(functions):
+    for r in range(repeats):
+        order = range(len(functions)) if r % 2 == 0 else reversed(range(len(functions)))
+        for i in order:
+            f, ys = functions[i]
             start = time.perf_counter()
-            jax.block_until_ready(f(ys))
-            times[i].append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
+            for _ in range(calls[i]):
+                jax.block_until_ready(f(ys))
+            times[i].append((time.perf_counter() - start) / calls[i])
+    ratios = [statistics.median(a / b for a, b in zip(t, times[0])) for t in times]
+    return [statistics.median(t) for t in times], ratios
+
+
+def _call_seconds(f, ys) -> float:
+    start = time.perf_counter()
+    jax.block_until_ready(f(ys))
+    return time.perf_counter() - start
+
+
+def once_cost(model) -> tuple[float, int]:
+    """Weighted cost and count_ops of a model's hoisted constants (after CSE; once per solve)."""
+    exprs = [e for _, e in model.constants]
+    return emitted_cost(exprs) if exprs else (0.0, 0)
 
 
 def main() -> None:
@@ -157,57 +204,71 @@ def main() -> None:
     totals: dict = {}
     rhs_totals: dict = {}
     n_sbml_timed = 0
-    print(f"{'model':<22} {'raw cost/ops':>15} {'cse':>15} {'sympy+cse':>15} {'modelc':>15}"
-          f" {'t sympy':>8} {'t modelc':>8}   rhs ms (cse / sympy / modelc)")
+    print(f"{'model':<22} {'raw':>15}" + "".join(f" {v:>15}" for v in VARIANTS)
+          + f" {'once h/m':>11} {'t sympy':>8} {'t modelc':>8}   rhs ms (" + " / ".join(VARIANTS)
+          + "); modelc/cse")
     for group, name, text in corpus(args.sbml_cases):
         if group not in args.groups:
             continue
         model, _ = compile_source(text, name, simplify=False)
-        exprs, report = variants(model)
-        raw = (sum(weighted_cost(e) for e in exprs["cse"][0]),
-               sum(sympy.count_ops(e) for e in exprs["cse"][0]))
-        row = {"raw": raw}
+        models, report = variants(model)
+        written = _exprs(model)
+        row = {"raw": (sum(weighted_cost(e) for e in written), sum(sympy.count_ops(e) for e in written))}
         for v in VARIANTS:
-            row[v] = emitted_cost(exprs[v][0])
+            row[v] = emitted_cost(_exprs(models[v][0]))
+        for v in ("hoist", "modelc"):
+            row[f"once_{v}"] = once_cost(models[v][0])
         for key, value in row.items():
             t = totals.setdefault(group, {}).setdefault(key, [0.0, 0])
             t[0] += value[0]
             t[1] += value[1]
-        for v in ("sympy", "modelc"):
-            totals[group].setdefault(f"t_{v}", [0.0, 0])[0] += exprs[v][1]
+        for v in ("sympy", "hoist", "modelc"):
+            totals[group].setdefault(f"t_{v}", [0.0, 0])[0] += models[v][1]
         timing = ""
         if not args.no_rhs and (group != "sbml" or n_sbml_timed < args.rhs_sbml):
             n_sbml_timed += group == "sbml"
-            functions = [rhs_function(_with(model, exprs[v][0]), args.batch, folder, f"{name}_{v}")
-                         for v in VARIANTS]
-            ms = ([1e3 * t for t in rhs_seconds(functions)] if functions[0] is not None
-                  else [0.0] * len(VARIANTS))
-            for v, value in zip(VARIANTS, ms):
-                rhs_totals.setdefault(group, {}).setdefault(v, 0.0)
-                rhs_totals[group][v] += value
-            timing = " / ".join(f"{m:.2f}" for m in ms)
+            functions = [rhs_function(models[v][0], args.batch, folder, f"{name}_{v}") for v in VARIANTS]
+            if functions[0] is not None:
+                seconds, ratios = rhs_seconds(functions)
+                ms = [1e3 * t for t in seconds]
+                for v, value, ratio in zip(VARIANTS, ms, ratios):
+                    g = rhs_totals.setdefault(group, {})
+                    g[v] = g.get(v, 0.0) + value
+                    g.setdefault(f"ratios_{v}", []).append(ratio)
+                timing = " / ".join(f"{m:.2f}" for m in ms) + f"; {ratios[-1]:.2f}"
         cells = "".join(f" {row[k][0]:9.0f}/{row[k][1]:<5d}" for k in ("raw", *VARIANTS))
-        print(f"{group[:4]}:{name:<17}{cells} {exprs['sympy'][1]:8.2f} {exprs['modelc'][1]:8.2f}"
+        once = f" {row['once_hoist'][0]:5.0f}/{row['once_modelc'][0]:<5.0f}"
+        print(f"{group[:4]}:{name:<17}{cells}{once} {models['sympy'][1]:8.2f} {models['modelc'][1]:8.2f}"
               f"   {timing}{'' if report.stopped in (None,) else '  [' + report.stopped + ']'}",
               flush=True)
     _summary(totals, rhs_totals)
 
 
 def _summary(totals, rhs_totals) -> None:
-    print("\ntotals (weighted cost / count_ops after CSE; simplification seconds; rhs ms):")
-    grand = {k: [0.0, 0] for k in ("raw", *VARIANTS)}
+    keys = ("raw", *VARIANTS, "once_hoist", "once_modelc")
+    print("\ntotals (weighted cost / count_ops after CSE, per evaluation; once_*: the hoisted "
+          "constants, once per solve; simplification seconds; rhs ms and median modelc/cse ratio):")
+    grand = {k: [0.0, 0] for k in keys}
     for group, t in totals.items():
         for k in grand:
             grand[k][0] += t[k][0]
             grand[k][1] += t[k][1]
         rhs = rhs_totals.get(group, {})
-        print(f"  {group:<11}" + "".join(f" {k}: {t[k][0]:.0f}/{t[k][1]}" for k in ("raw", *VARIANTS))
-              + f"  t_sympy {t['t_sympy'][0]:.1f} s, t_modelc {t['t_modelc'][0]:.1f} s"
-              + ("  rhs " + " / ".join(f"{rhs.get(v, 0):.1f}" for v in VARIANTS) if rhs else ""))
-    cse, mc = grand["cse"], grand["modelc"]
+        worst = {v: max(rhs[f"ratios_{v}"]) for v in VARIANTS} if rhs else {}
+        print(f"  {group:<11}" + "".join(f" {k}: {t[k][0]:.0f}/{t[k][1]}" for k in keys)
+              + f"  t_sympy {t['t_sympy'][0]:.1f} s, t_hoist {t['t_hoist'][0]:.2f} s,"
+              f" t_modelc {t['t_modelc'][0]:.1f} s"
+              + ("  rhs " + " / ".join(f"{rhs.get(v, 0):.1f}" for v in VARIANTS)
+                 + "  worst ratio to cse " + " / ".join(f"{worst[v]:.2f}" for v in VARIANTS)
+                 if rhs else ""))
     print("  all        " + "".join(f" {k}: {grand[k][0]:.0f}/{grand[k][1]}" for k in grand))
-    print(f"\nmodelc vs SymPy cse: weighted cost {100 * (1 - mc[0] / cse[0]):.1f}% lower, "
-          f"operations {100 * (1 - mc[1] / cse[1]):.1f}% lower")
+    cse = grand["cse"]
+    for v in ("sympy", "hoist", "modelc"):
+        print(f"{v} vs SymPy cse: weighted cost per evaluation {100 * (1 - grand[v][0] / cse[0]):.1f}% "
+              f"lower, operations {100 * (1 - grand[v][1] / cse[1]):.1f}% lower")
+    hoist, mc = grand["hoist"], grand["modelc"]
+    print(f"modelc vs cse + hoisting (what the e-graph adds): weighted cost "
+          f"{100 * (1 - mc[0] / hoist[0]):.1f}% lower, operations {100 * (1 - mc[1] / hoist[1]):.1f}% lower")
 
 
 if __name__ == "__main__":

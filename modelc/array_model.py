@@ -79,11 +79,19 @@ def check_array_y0(module, model_name: str, y0: dict) -> None:
                              f"pass y0={{{name!r}: array}} (its shape is the state's shape)")
 
 
+def with_constants(module, p):
+    """``p`` followed by the module's hoisted constants, computed once per solve (modules
+    without ``with_constants``, e.g. of field or array models, take ``p`` as it is)."""
+    extend = getattr(module, "with_constants", None)
+    return p if extend is None else extend(p)
+
+
 def problem(module, p, y0: dict, externals: dict, split) -> Problem:
     """The model as flat-vector functions for the solvers (module docstring); ``split`` is
     the scalar model's `modelc.solvers.Split` (array models build theirs)."""
     if not is_array_module(module):
-        return Problem(module.initial_state(p, y0), module.rhs, p, split, module.observables, None)
+        return Problem(module.initial_state(p, y0), module.rhs, with_constants(module, p), split,
+                       module.observables, None)
     states = module.initial_state(p, y0)
     y, unravel = ravel_pytree(states)
     t_like = jnp.zeros((), y.dtype)

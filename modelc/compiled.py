@@ -155,8 +155,9 @@ class CompiledModel:
 
     @property
     def simplified(self) -> list:
-        """The equations as compiled, after e-graph simplification (same form as `equations`;
-        the same as `equations` when the model was loaded with ``simplify=False``)."""
+        """The equations as compiled, after e-graph simplification (same form as `equations`,
+        hoisted constants written out in parameters; the same as `equations` when the model
+        was loaded with ``simplify=False``)."""
         return _equations(self.ir)
 
     def cost_report(self) -> dict:
@@ -502,11 +503,12 @@ class CompiledModel:
 def _equations(model) -> list:
     import sympy
 
-    from .passes.inline import inline_lets
+    from .passes.inline import constant_values, inline_lets
 
     flat = inline_lets(model)
+    constants = constant_values(model)   # hoisted constants back in parameters
     t = sympy.Symbol("t", real=True)
-    return [sympy.Eq(sympy.Derivative(sympy.Symbol(d.state, real=True), t), d.expr)
+    return [sympy.Eq(sympy.Derivative(sympy.Symbol(d.state, real=True), t), d.expr.xreplace(constants))
             for d in flat.derivatives]
 
 
@@ -527,6 +529,7 @@ def _fixed_step(method, dt0, steps, schedule, span):
     if method in FIXED_STEP_METHODS and dt0 is None:
         return span / 1000
     return dt0
+
 
 
 def _check_method(method):

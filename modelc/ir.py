@@ -374,7 +374,11 @@ class Model:
     ``reactions`` hold a reaction network; reaction lowering turns species into
     states with ``der`` equations, empties both and keeps ``network``. The
     simplify pass records what it did in ``simplification`` (a
-    `modelc.passes.rewrite.SimplifyReport`; None when it did not run).
+    `modelc.passes.rewrite.SimplifyReport`; None when it did not run), and
+    ``constants`` holds the ``(name, expr)`` pairs it hoisted: parameter-only
+    subexpressions (in parameters and earlier constants) that the ``der`` and
+    ``let`` expressions read by name and that generated code computes once per
+    solve (`modelc.passes.rewrite.hoist`).
     """
 
     name: str
@@ -396,6 +400,7 @@ class Model:
     field_derivatives: tuple[Derivative, ...] = ()
     discretization: Discretization | None = None
     split: SplitInfo | None = None
+    constants: tuple[tuple[str, sympy.Expr], ...] = ()
     simplification: object | None = field(default=None, compare=False, repr=False)
     externals: tuple[External, ...] = ()
     noise_form: NoiseForm | None = None

@@ -167,9 +167,14 @@ def describe_simplification(report, *, latex: bool = False) -> str:
             lines.append(f"    after  [{change.cost_after:g}]  {show(change.after)}")
         else:
             lines.append("    after  (unchanged)")
+    if report.constants:
+        lines.append("  constants (parameter-only, computed once per solve):")
+        lines += [f"    {sym} = {show(expr)}" for sym, expr in report.constants]
     lines.append(
-        f"  total after CSE: cost {report.cost_before:g} -> {report.cost_after:g}, "
+        f"  total after CSE: cost {report.cost_before:g} -> {report.cost_after:g} per evaluation, "
         f"operations {report.ops_before} -> {report.ops_after}")
+    if report.constants:
+        lines.append(f"  once per solve: cost {report.cost_once:g}, operations {report.ops_once}")
     stop = "saturated" if report.stopped is None else f"stopped: {report.stopped}"
     lines.append(f"  {report.rounds} rounds, {report.enodes} e-nodes, {stop}, "
                  f"{report.seconds:.3f} s")

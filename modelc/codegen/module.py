@@ -10,6 +10,12 @@ The module needs only ``jax`` and ``modelc.runtime`` to import. It defines:
 - ``rhs(t, state, parameter)``: the time derivative of the state vector;
 - ``observables(t, state, parameter)``: the observables as a vector;
 - ``jacobian(t, state, parameter)``: d(rhs)/d(state);
+- ``N_PARAMETERS``, ``CONSTANT_NAMES`` and, when the simplify pass hoisted
+  parameter-only subexpressions (``Model.constants``),
+  ``with_constants(parameter)``: the parameter vector followed by those
+  constants. The functions above that read a constant accept either vector
+  and extend a plain one themselves, so passing ``with_constants(p)``
+  computes the constants once instead of at every call;
 - the semilinear split ``rhs = L u + N`` (`modelc.passes.split`):
   ``LINEAR_KIND`` ("diagonal", "matrix", "scalar" or None), ``LINEAR_CONSTANT``,
   ``linear_operator(t, parameter)`` (the diagonal vector, the matrix or the
@@ -56,10 +62,12 @@ def generate_module(model: Model, source_hash: str = "") -> str:
         return generate_array_module(model, source_hash)
     names = python_names(_user_names(model))
     names[TIME.name] = "t"
+    names.update({name: name for name, _ in model.constants})
     printer = JaxPrinter(names)
     parts = [
         _header(model, source_hash),
         _parameter_vector(model, names, printer),
+        _with_constants(model, names, printer),
         _initial_state(model, names, printer),
         _function(
             "rhs",
@@ -166,6 +174,8 @@ def _header(model: Model, source_hash: str) -> str:
         f"MODEL_DOC = {model.doc!r}",
         f"STATE_NAMES = {model.state_names!r}",
         f"PARAMETER_NAMES = {model.parameter_names!r}",
+        f"N_PARAMETERS = {len(model.parameters)}",
+        f"CONSTANT_NAMES = {tuple(name for name, _ in model.constants)!r}",
         f"OBSERVABLE_NAMES = {model.observe_names!r}",
         f"SIMULATE = {simulate!r}",
         f"COMPILER_VERSION = {__version__!r}",
@@ -195,6 +205,30 @@ def _parameter_vector(model: Model, names: dict[str, str], printer: JaxPrinter) 
     )
 
 
+def _with_constants(model: Model, names: dict[str, str], printer: JaxPrinter) -> str:
+    """``with_constants(parameter)``: the parameter vector extended by the hoisted constants."""
+    if not model.constants:
+        return _def("with_constants(parameter)",
+                    "No constants are hoisted: the parameter vector itself.", ["return parameter"])
+    exprs = [e for _, e in model.constants]
+    body = ["if jnp.shape(parameter)[0] != N_PARAMETERS:",
+            _INDENT + "return parameter  # already extended"]
+    body += _unpack_parameters(model, exprs, names)
+    temporaries = _temporary_symbols(names)
+    replacements, reduced = _cse(exprs, temporaries)
+    printer.add_names({tmp.name: tmp.name for tmp, _ in replacements})
+    assignments = replacements + [(sympy.Symbol(name, real=True), value)
+                                  for (name, _), value in zip(model.constants, reduced)]
+    for target, value in _dependency_order(assignments):
+        body.append(f"{printer.doprint(target)} = {printer.doprint(value)}")
+    items = [names[name] for name, _ in model.constants]
+    body.append(f"return jnp.concatenate([parameter, {_stack(items, 'parameter')}])")
+    return _def("with_constants(parameter)",
+                "The parameter vector followed by the constants CONSTANT_NAMES (parameter-only "
+                "subexpressions, computed once per solve); an extended vector is returned as is.",
+                body)
+
+
 def _initial_state(model: Model, names: dict[str, str], printer: JaxPrinter) -> str:
     exprs = [s.initial for s in model.states]
     body = _unpack_parameters(model, exprs, names)
@@ -216,6 +250,7 @@ def _function(fname, doc, model, outputs, names, printer, result=None, signature
     let_exprs = [le.expr for le in lets]
     body = _unpack_states(model, let_exprs + outputs, names)
     body += _unpack_parameters(model, let_exprs + outputs, names)
+    body += _unpack_constants(model, let_exprs + outputs, names)
     temporaries = _temporary_symbols(names)
     replacements, reduced = _cse(let_exprs + outputs, temporaries)
     printer.add_names({tmp.name: tmp.name for tmp, _ in replacements})
@@ -296,6 +331,15 @@ def _unpack_parameters(model: Model, exprs, names) -> list[str]:
         for i, p in enumerate(model.parameters)
         if p.name in used
     ]
+
+
+def _unpack_constants(model: Model, exprs, names) -> list[str]:
+    """Lines reading the hoisted constants that ``exprs`` use from the extended parameter vector."""
+    used = _used(exprs)
+    n = len(model.parameters)
+    lines = [f"{names[name]} = parameter[{n + j}]"
+             for j, (name, _) in enumerate(model.constants) if name in used]
+    return ["parameter = with_constants(parameter)"] + lines if lines else []
 
 
 def _def(signature: str, doc: str, body: list[str]) -> str:

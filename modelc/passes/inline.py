@@ -8,7 +8,7 @@ import networkx as nx
 
 from ..ir import Model, symbol
 
-__all__ = ["inline_lets", "let_values", "let_dependency_graph"]
+__all__ = ["inline_lets", "let_values", "let_dependency_graph", "constant_values"]
 
 
 def let_dependency_graph(model: Model) -> nx.DiGraph:
@@ -23,12 +23,22 @@ def let_dependency_graph(model: Model) -> nx.DiGraph:
 
 
 def let_values(model: Model) -> dict:
-    """Each let's symbol mapped to its expression in states, parameters and ``t`` only."""
+    """Each let's symbol mapped to its expression in states, parameters, hoisted constants
+    (`constant_values`) and ``t`` only."""
     by_name = {le.name: le for le in model.lets}
     graph = let_dependency_graph(model)
     values: dict = {}
     for name in nx.topological_sort(graph):
         values[symbol(name)] = by_name[name].expr.xreplace(values)
+    return values
+
+
+def constant_values(model: Model) -> dict:
+    """Each hoisted constant's symbol (``model.constants``) mapped to its expression in
+    parameters only."""
+    values: dict = {}
+    for name, expr in model.constants:
+        values[symbol(name)] = expr.xreplace(values)
     return values
 
 

@@ -48,6 +48,7 @@ def verify(model: Model) -> Model:
     params = set(groups["parameter"])
     usable = params | set(groups["state"]) | set(groups["species"]) | set(groups["let"]) | {TIME.name}
     usable |= set(groups["field"]) | set(groups["domain"])
+    usable |= _verify_constants(model, params, usable)
     _verify_fields(model, usable, params | set(groups["domain"]))
     for d in model.derivatives:
         _uses_only(d.expr, usable, f"der({d.state})")
@@ -107,6 +108,16 @@ def _verify_network(model: Model) -> None:
             assert eliminated[name] in model.parameter_names, f"total of {name} is not a parameter"
         else:
             assert name in states, f"species {name} is not a state after lowering"
+
+
+def _verify_constants(model: Model, params: set[str], names: set[str]) -> set[str]:
+    """Hoisted constants use only parameters and earlier constants; returns their names."""
+    earlier: set[str] = set()
+    for name, expr in model.constants:
+        assert name not in names and name not in earlier, f"constant {name} clashes with a name"
+        _uses_only(expr, params | earlier, f"constant {name}")
+        earlier.add(name)
+    return earlier
 
 
 def _uses_only(expr, allowed: set[str], where: str) -> None:

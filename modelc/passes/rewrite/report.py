@@ -29,7 +29,10 @@ class SimplifyReport:
     elimination. ``stopped`` is None when the rules saturated, else why the
     search stopped early (``"nodes"``, ``"time"``, ``"iterations"``: the best
     found so far is used), or why nothing was done (``"skipped: ..."``,
-    ``"kept original: ..."``).
+    ``"kept original: ..."``). ``cost_after``/``ops_after`` are per evaluation
+    of the right-hand side; ``constants`` are the hoisted parameter-only
+    subexpressions ``(symbol, expr)``, computed once per solve at a cost of
+    ``cost_once``/``ops_once`` (after CSE).
     """
 
     equations: tuple[EquationChange, ...]
@@ -42,6 +45,9 @@ class SimplifyReport:
     enodes: int = 0
     stopped: str | None = None
     assume_positive: tuple[str, ...] = ()
+    constants: tuple = ()
+    cost_once: float = 0.0
+    ops_once: int = 0
 
     def as_dict(self) -> dict:
         """The totals as a plain dict (what `CompiledModel.cost_report` returns)."""
@@ -55,6 +61,9 @@ class SimplifyReport:
             "enodes": self.enodes,
             "stopped": self.stopped,
             "assume_positive": list(self.assume_positive),
+            "constants": len(self.constants),
+            "cost_once": self.cost_once,
+            "ops_once": self.ops_once,
         }
 
     @property

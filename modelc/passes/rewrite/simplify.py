@@ -17,10 +17,11 @@ from functools import lru_cache
 import sympy
 from egglog import EGraph, Vec, get_callable_args
 
-from ...ir import Model
+from ...ir import Model, symbol
 from .assumed import positive
 from .bridge import Bridge
 from .extract import choose, extract_all
+from .hoist import Hoisted, hoist_lets
 from .cost import emitted_cost, weighted_cost
 from .report import EquationChange, SimplifyReport
 from .schedule import Budget, _size, saturate
@@ -94,6 +95,11 @@ def _egraph() -> EGraph:
 def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget()) -> Model:
     """The model with its ``der`` and ``let`` expressions simplified (see the module doc).
 
+    Parameter-only subexpressions are hoisted into ``model.constants``
+    (`modelc.passes.rewrite.hoist`) before the e-graph runs (unless
+    ``assume_positive`` is given: a constant would hide a positive name from
+    the rules) and again after it.
+
     Args:
         assume_positive: parameter or state names to treat as positive.
     Raises:
@@ -104,31 +110,65 @@ def simplify_model(model: Model, *, assume_positive=(), budget: Budget = Budget(
     _check_names(model, assume_positive)
     items = [(le.name, le.expr) for le in model.lets]
     items += [(f"der({d.state})", d.expr) for d in model.derivatives]
-    before = [e for _, e in items]
-    cost_before, ops_before = emitted_cost(before)
+    written = [e for _, e in items]
+    cost_before, ops_before = emitted_cost(written)
+    hoister = Hoisted({symbol(p) for p in model.parameter_names}, taken=_names(model))
+    before = written if assume_positive else _hoist(model, written, hoister)
     n_ops = sum(sympy.count_ops(e) for e in before)
     if n_ops > budget.max_input_ops:
         after, rounds, enodes, stopped = before, 0, 0, f"skipped: {n_ops} operations > {budget.max_input_ops}"
     else:
         after, rounds, enodes, stopped = _simplify_chunks(tuple(before), assume_positive, budget)
-    after = choose(before, list(after))
-    unchanged = all(a == b for a, b in zip(after, before))
-    cost_after, ops_after = (cost_before, ops_before) if unchanged else emitted_cost(after)
-    if cost_after > cost_before:
-        after, cost_after, ops_after = before, cost_before, ops_before
-        stopped = "kept original: the simplified form costs more"
+    if assume_positive:
+        before = _hoist(model, before, hoister)
+    after = choose(before, _hoist(model, list(after), hoister))
+    cost_hoisted = (cost_before, ops_before) if before == written else emitted_cost(before)
+    cost_after, ops_after = cost_hoisted if after == before else emitted_cost(after)
+    for fallback, (cost, ops) in ((before, cost_hoisted), (written, (cost_before, ops_before))):
+        if cost_after > cost:
+            after, cost_after, ops_after = fallback, cost, ops
+            stopped = "kept original: the simplified form costs more"
+    constants = _used_constants(hoister.definitions, after)
+    cost_once, ops_once = emitted_cost(list(constants.values())) if constants else (0.0, 0)
     changes = tuple(EquationChange(name, b, a, weighted_cost(b), weighted_cost(a))
-                    for (name, _), b, a in zip(items, before, after))
+                    for (name, _), b, a in zip(items, written, after))
     report = SimplifyReport(changes, cost_before, cost_after, ops_before, ops_after,
-                            time.perf_counter() - start, rounds, enodes, stopped, assume_positive)
+                            time.perf_counter() - start, rounds, enodes, stopped, assume_positive,
+                            constants=tuple(constants.items()), cost_once=cost_once,
+                            ops_once=ops_once)
+    model = replace(model, constants=tuple((s.name, e) for s, e in constants.items()))
     return _with_exprs(model, after, report)
 
 
+def _names(model: Model) -> set[str]:
+    """Every user name of ``model`` (hoisted constants must not take one)."""
+    groups = (model.parameters, model.states, model.lets, model.observes)
+    return {item.name for group in groups for item in group}
+
+
+def _hoist(model: Model, exprs: list, hoister: Hoisted) -> list:
+    """``exprs`` (lets then ders) with parameter-only subexpressions named by ``hoister``."""
+    n_lets = len(model.lets)
+    lets = [(symbol(le.name), e) for le, e in zip(model.lets, exprs[:n_lets])]
+    new_lets, new_ders, _ = hoist_lets(lets, exprs[n_lets:], (), hoisted=hoister)
+    return new_lets + new_ders
+
+
+def _used_constants(definitions: dict, exprs: list) -> dict:
+    """The constants that ``exprs`` read, directly or through other constants, in order."""
+    used = {s for e in exprs for s in e.free_symbols if s in definitions}
+    for sym in reversed(list(definitions)):
+        if sym in used:
+            used |= {s for s in definitions[sym].free_symbols if s in definitions}
+    return {s: e for s, e in definitions.items() if s in used}
+
+
 def _with_exprs(model: Model, exprs: list, report: SimplifyReport | None) -> Model:
-    """``model`` with its let then der expressions replaced by ``exprs``, and ``report`` kept."""
+    """``model`` with its let then der expressions replaced by ``exprs``, and ``report`` kept
+    (without a report, also without hoisted constants)."""
     n_lets = len(model.lets)
     return replace(
-        model,
+        model if report is not None else replace(model, constants=()),
         lets=tuple(replace(le, expr=e) for le, e in zip(model.lets, exprs[:n_lets])),
         derivatives=tuple(replace(d, expr=e) for d, e in zip(model.derivatives, exprs[n_lets:])),
         simplification=report,
@@ -161,4 +201,5 @@ def report_of(model: Model) -> SimplifyReport:
         return model.simplification
     exprs = [le.expr for le in model.lets] + [d.expr for d in model.derivatives]
     cost, ops = emitted_cost(exprs)
-    return SimplifyReport((), cost, cost, ops, ops, 0.0, stopped="off")
+    why = "field model (spatial operators are not simplified)" if model.fields else "off"
+    return SimplifyReport((), cost, cost, ops, ops, 0.0, stopped=why)
