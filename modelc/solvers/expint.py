@@ -140,14 +140,18 @@ class _ETD4(SplitStepper):
     def step(self, rhs, t, y, dt, args, state):
         """One step; 4 evaluations of ``N``."""
         op, n = rhs.frozen(t, args)
+        return self.advance(op, n, t, y, dt, n(t, y))[0], None, None, None, 4
+
+    def advance(self, op, n, t, y, dt, n0):
+        """``(y1, N(c))``: the step from ``n0 = N(t, y)`` (3 more evaluations of
+        ``N``) and the last stage's ``N`` (used by the embedded estimate of etdrk43)."""
         h2 = 0.5 * dt
-        n0 = n(t, y)
         a = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0)])
         na = n(t + h2, a)
         b, c_of = self._stages(op, y, dt, n0, a, na)
         nb = n(t + h2, b)
         nc = n(t + dt, c_of(nb))
-        return _etdrk4_update(op, y, dt, n0, na, nb, nc), None, None, None, 4
+        return _etdrk4_update(op, y, dt, n0, na, nb, nc), nc
 
     def _stages(self, op, y, dt, n0, a, na):
         """``(b, c_of)``: stage 3 and a function of ``N(b)`` giving stage 4."""
