@@ -134,19 +134,27 @@ def probe_spectra(rhs, jac, split, t0, t1, y0, args):
     f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
     jacf = make_jacobian(f, jac, dtype)
     eye = jnp.eye(y.shape[0], dtype=dtype)
-    t, rho = t0, jnp.zeros((), dtype)
-    rho_n = jnp.zeros((), dtype) if split is not None else jnp.asarray(jnp.inf, dtype)
-    for frac in PROBE_FRACTIONS + (None,):
+
+    def measure(t, y, rho, rho_n):
         jm = jacf(t, y, args)
         rho = jnp.fmax(rho, spectral_radius(jm))  # fmax: a NaN probe point is ignored
         if split is not None:
             rho_n = jnp.fmax(rho_n, spectral_radius(jm - _dense_linear(split, t, args, eye)))
-        if frac is None:
-            break
+        return jm, rho, rho_n
+
+    def probe_step(carry, frac):  # one linearly implicit Euler step to the next fraction
+        t, y, rho, rho_n = carry
+        jm, rho, rho_n = measure(t, y, rho, rho_n)
         t_next = t0 + frac * (t1 - t0)
         h = t_next - t
         y = y + h * jnp.linalg.solve(eye - h * jm, f(t, y, args))
-        t = t_next
+        return (t_next, y, rho, rho_n), None
+
+    rho_n = jnp.zeros((), dtype) if split is not None else jnp.asarray(jnp.inf, dtype)
+    carry = (t0, y, jnp.zeros((), dtype), rho_n)
+    # a scan, not an unrolled loop: one traced Jacobian, several times faster to compile
+    (t, y, rho, rho_n), _ = lax.scan(probe_step, carry, jnp.asarray(PROBE_FRACTIONS, dtype))
+    _, rho, rho_n = measure(t, y, rho, rho_n)
     return rho, rho_n
 
 
