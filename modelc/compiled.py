@@ -180,14 +180,16 @@ class CompiledModel:
             saveat: output times (an array); default ``points`` evenly spaced times.
             method: tsit5, dopri5, dopri8, bosh3 (explicit adaptive), rodas5, kvaerno5
                 (stiff, with the generated Jacobian), rk4, euler (fixed step), or auto
-                (tsit5 or rodas5 from the Jacobian's spectrum at the start; the choice
-                and its reason are in ``sol.stats["method"]`` and ``["auto"]``);
-                exponential: exprb32, exprb43 (adaptive, with the Jacobian) and, for
-                a model with a split (``m.split``), etd1, etdrk2, etdrk4, krogstad
-                (= etdrk4b), lawson4 (fixed step ``dt0``, default span/1000); diffusion
-                samplers for ``der(x) = a(t)*x + b(t)*eps(x, t)``: ddim, dpm_solver_1,
-                dpm_solver_2, dpm_solver_3, dpm_solver_pp_2m (``steps``, default 20;
-                the solution holds the step times, ``saveat`` is refused).
+                (tsit5, rodas5 or, for a model with a split whose stiffness is in L,
+                etdrk43, from the spectra of the Jacobian and of N's Jacobian at the
+                start; the choice and its reason are in ``sol.stats["method"]`` and
+                ``["auto"]``); exponential: exprb32, exprb43 (adaptive, with the
+                Jacobian) and, for a model with a split (``m.split``), etdrk43
+                (adaptive), etd1, etdrk2, etdrk4, krogstad (= etdrk4b), lawson4 (fixed
+                step ``dt0``, default span/1000); diffusion samplers for ``der(x) =
+                a(t)*x + b(t)*eps(x, t)``: ddim, dpm_solver_1, dpm_solver_2,
+                dpm_solver_3, dpm_solver_pp_2m (``steps``, default 20; the solution
+                holds the step times, ``saveat`` is refused).
             rtol, atol: tolerances of adaptive methods.
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
@@ -458,10 +460,11 @@ class CompiledModel:
                 "exprb32/exprb43 (exponential Rosenbrock with the Jacobian) or rodas5")
 
     def _choose_method(self, ts, params, y0, rtol, dtype, externals=None):
-        """``method="auto"``: pick an explicit or a stiff method from the Jacobian at the start."""
+        """``method="auto"``: pick an explicit, a stiff or an exponential method (solvers.stiffness)."""
         p = self.module.parameter_vector(_cast(params, dtype)).astype(dtype)
-        prob = problem(self.module, p, _cast(y0, dtype), dict(externals or {}), None)
-        return solvers.choose_method(prob.rhs, self.jacobian, ts[0], ts[-1], prob.y0, prob.args, rtol)
+        prob = problem(self.module, p, _cast(y0, dtype), dict(externals or {}), self.split)
+        return solvers.choose_method(prob.rhs, self.jacobian, ts[0], ts[-1], prob.y0, prob.args,
+                                     rtol, split=prob.split)
 
     def _time_grid(self, t, saveat, points):
         sim = self.simulate_defaults

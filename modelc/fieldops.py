@@ -174,10 +174,19 @@ def fourier_diagonal(shape: tuple, lengths: tuple, is_complex: bool, coefficient
     real = not is_complex
     spectral = tuple(shape[:-1]) + ((shape[-1] // 2 + 1,) if real else (shape[-1],))
     symbol = _symbol(shape, lengths, real, coefficients, orders, real_dtype)
+    if _real_symbol(coefficients, orders):  # real phi-functions: 4x cheaper than complex ones
+        cdtype = real_dtype
+        symbol = jnp.real(symbol)
     symbol = jnp.broadcast_to(jnp.asarray(symbol, dtype=cdtype), spectral)
     if filtered:
         symbol = symbol * _keep(shape, real, tuple(range(len(shape))))
     return jnp.ravel(symbol)
+
+
+def _real_symbol(coefficients, orders) -> bool:
+    """Every term has an even total derivative order and a real coefficient."""
+    return all(sum(powers) % 2 == 0 and not jnp.iscomplexobj(c)
+               for c, powers in zip(coefficients, orders))
 
 
 def fourier_forward(state, layout: dict):

@@ -354,7 +354,7 @@ class _Generator:
         body = self._parameters() + self._grid_lines()
         body.append("return jnp.concatenate([" + ", ".join(diagonals) + "])")
         linear = _def("linear_operator(t, parameter)",
-                      "The diagonal of L in the basis of forward (each field's Fourier symbol), complex.",
+                      "The diagonal of L in the basis of forward (each field's Fourier symbol), complex (real for an even-order real symbol).",
                       body)
         forward = _def("forward(state)", "The flat state -> concatenated Fourier coefficients of the fields.",
                        ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])

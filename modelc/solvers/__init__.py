@@ -18,6 +18,11 @@ and one ``lax.while_loop`` integration loop, operating on JAX functions
 * split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b = krogstad, lawson4; fixed
   step, need ``split=``): ``nfe = s * steps`` evaluations of ``N`` (1, 2, 4,
   4, 4);
+* etdrk43 (adaptive ETDRK4 with an embedded order-3 estimate, FSAL, needs
+  ``split=``): ``nfe = 1 + [1 if dt0 is None] + 4 * steps (5 for a
+  time-dependent L) + 2 * dense_steps`` evaluations of ``N`` (start, steps)
+  and of ``f`` (the automatic first step and the Hermite dense output of
+  steps that carry an output time);
 * exponential Rosenbrock exprb32 / exprb43 (adaptive): ``nfe = [2 if dt0 is
   None] + s * steps`` (2 / 3), ``njev = steps``, ``nlu = 0``.
 
@@ -40,6 +45,7 @@ from .erk import (AbstractStepper, AdaptiveStepper, Bosh3, DenseOutputStepper, D
 from .esdirk import ESDIRK, Kvaerno5
 from .expint import (ETD1, ETDRK2, ETDRK4, ETDRK4B, ExpRB32, ExpRB43, Lawson4, Split,
                      SplitRHS, SplitStepper)
+from .expint_adaptive import ETDRK43
 from .implicit import ImplicitStepper, StiffRHS
 from .loop import RawSolution, Status, integrate
 from .rosenbrock import Rodas5, Rosenbrock
@@ -60,6 +66,7 @@ METHODS = {
     "etdrk4": ETDRK4(),
     "etdrk4b": ETDRK4B(),
     "krogstad": ETDRK4B(),  # the documented name of etdrk4b (Krogstad 2005)
+    "etdrk43": ETDRK43(),
     "lawson4": Lawson4(),
     "exprb32": ExpRB32(),
     "exprb43": ExpRB43(),
@@ -74,5 +81,5 @@ __all__ = [
     "ImplicitStepper", "StiffRHS", "Rosenbrock", "Rodas5", "ESDIRK", "Kvaerno5",
     "AutoStepper", "choose_method", "stiffness_index", "spectral_radius",
     "Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B", "Lawson4",
-    "ExpRB32", "ExpRB43",
+    "ETDRK43", "ExpRB32", "ExpRB43",
 ]

@@ -125,9 +125,11 @@ _B_ETDRK4 = ((0.0, 1.0, -3.0, 4.0), (0.0, 0.0, 2.0, -4.0), (0.0, 0.0, -1.0, 4.0)
 
 
 def _etdrk4_update(op, y, dt, n0, na, nb, nc):
-    """``e^{hL} y + h (b_1 N_1 + b_2 (N_2 + N_3) + b_4 N_4)`` (shared weights)."""
+    """``e^{hL} y + h (b_1 N_1 + b_2 (N_2 + N_3) + b_4 N_4)`` (shared weights), all
+    vectors in the operator's diagonal basis."""
     b1, b23, b4 = _B_ETDRK4
-    return op.combine(dt, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)), (b4, dt * nc)])
+    return op.combine_in_basis(dt, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)),
+                                    (b4, dt * nc)])
 
 
 class _ETD4(SplitStepper):
@@ -140,14 +142,26 @@ class _ETD4(SplitStepper):
     def step(self, rhs, t, y, dt, args, state):
         """One step; 4 evaluations of ``N``."""
         op, n = rhs.frozen(t, args)
+        return self.advance(op, n, t, y, dt, n(t, y))[0], None, None, None, 4
+
+    def advance(self, op, n, t, y, dt, n0):
+        """``(y1, N(c))``: the step from ``n0 = N(t, y)`` (3 more evaluations of
+        ``N``) and the last stage's ``N`` (used by the embedded estimate of etdrk43).
+
+        Works in the operator's diagonal basis (``op.to_basis``, e.g. Fourier
+        coefficients): every vector is transformed once and only the stages
+        are transformed back, 9 transforms per step instead of about 14."""
         h2 = 0.5 * dt
-        n0 = n(t, y)
-        a = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0)])
-        na = n(t + h2, a)
-        b, c_of = self._stages(op, y, dt, n0, a, na)
-        nb = n(t + h2, b)
-        nc = n(t + dt, c_of(nb))
-        return _etdrk4_update(op, y, dt, n0, na, nb, nc), None, None, None, 4
+        to, back = op.to_basis, op.from_basis
+        real = not jnp.iscomplexobj(y)
+        yh, n0h = to(y), to(n0)
+        ah = op.combine_in_basis(h2, [((1.0,), yh), ((0.0, 1.0), h2 * n0h)])
+        nah = to(n(t + h2, back(ah, real)))
+        bh, c_of = self._stages(op, yh, dt, n0h, ah, nah)
+        nbh = to(n(t + h2, back(bh, real)))
+        nc = n(t + dt, back(c_of(nbh), real))
+        y1h = _etdrk4_update(op, yh, dt, n0h, nah, nbh, to(nc))
+        return back(y1h, real), nc
 
     def _stages(self, op, y, dt, n0, a, na):
         """``(b, c_of)``: stage 3 and a function of ``N(b)`` giving stage 4."""
@@ -159,10 +173,12 @@ class ETDRK4(_ETD4):
     """Cox--Matthews ETDRK4 (as written by Kassam & Trefethen 2005); order 4."""
 
     def _stages(self, op, y, dt, n0, a, na):
-        """``b = e^{hL/2} y + (h/2) phi_1 N(a)``, ``c = e^{hL/2} a + (h/2) phi_1 (2 N(b) - N(y))``."""
+        """``b = e^{hL/2} y + (h/2) phi_1 N(a)``, ``c = e^{hL/2} a + (h/2) phi_1 (2 N(b) - N(y))``
+        (in the operator's diagonal basis)."""
         h2 = 0.5 * dt
-        b = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * na)])
-        return b, lambda nb: op.combine(h2, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
+        comb = op.combine_in_basis
+        b = comb(h2, [((1.0,), y), ((0.0, 1.0), h2 * na)])
+        return b, lambda nb: comb(h2, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
 
 
 @dataclass(frozen=True)
@@ -170,12 +186,13 @@ class ETDRK4B(_ETD4):
     """Krogstad's ETDRK4-B: stages in phi-functions of ``c_i h L``; order 4."""
 
     def _stages(self, op, y, dt, n0, a, na):
-        """Krogstad's stages 3 (phi-functions of ``hL/2``) and 4 (of ``hL``)."""
+        """Krogstad's stages 3 (phi-functions of ``hL/2``) and 4 (of ``hL``), in the
+        operator's diagonal basis."""
         h2 = 0.5 * dt
-        b = op.combine(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0),
-                            ((0.0, 0.0, 1.0), dt * (na - n0))])
-        return b, lambda nb: op.combine(dt, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
-                                             ((0.0, 0.0, 2.0), dt * nb)])
+        comb = op.combine_in_basis
+        b = comb(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0), ((0.0, 0.0, 1.0), dt * (na - n0))])
+        return b, lambda nb: comb(dt, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
+                                       ((0.0, 0.0, 2.0), dt * nb)])
 
 
 @dataclass(frozen=True)

@@ -133,8 +133,9 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     bound on rejected step sizes (default ``10 eps |t|``).  ``jac(t, y, args)
     -> (n, n)`` is the Jacobian ``df/dy`` used by stiff methods (``rodas5``,
     ``kvaerno5``); without it they use ``jax.jacfwd`` of ``rhs``.
-    ``method="auto"`` chooses ``tsit5`` or ``rodas5`` from a stiffness
-    estimate (:func:`~modelc.solvers.stiffness.choose_method`).  ``split`` is
+    ``method="auto"`` chooses ``tsit5``, ``rodas5`` or (with ``split``) the
+    adaptive exponential ``etdrk43`` from a stiffness estimate
+    (:func:`~modelc.solvers.stiffness.choose_method`).  ``split`` is
     a :class:`~modelc.solvers.expint.Split` ``f = L y + N``, required by the
     split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4) and
     ignored by the others.  Returns a
@@ -149,7 +150,8 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
         check_tolerance(rtol, y0)
     if isinstance(stepper, AutoStepper):
         return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
-                              max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint)
+                              max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint,
+                              split=split)
     return _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps,
                               controller, dtmin, jac, adjoint=adjoint, split=split)
 
@@ -254,6 +256,9 @@ class _Loop:
         """
         stepper, dtype, f, d, fwd = self.stepper, self.dtype, self.f, self.d, self.fwd
         fstate, nfe_init = stepper.init(self.fn, self.t0, y0, args)
+        # A split stepper may size its first step by N alone (L is integrated exactly).
+        if hasattr(stepper, "controller_rhs"):
+            f = stepper.controller_rhs(self.fn, dtype)
         g = f if self.direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward time
         dt, cstate, nfe_dt = self.controller.init(
             stepper, g, fwd(self.t0), fwd(self.t1), y0,

@@ -157,16 +157,28 @@ class DiagonalOperator(NamedTuple):
 
     def combine(self, h, terms):
         """``sum_j (sum_k c_jk phi_k(h L)) v_j`` for ``terms = [(c_j, v_j)]``."""
+        acc = self.combine_in_basis(h, [(c, self.to_basis(v)) for c, v in terms])
+        return self.from_basis(acc, not jnp.iscomplexobj(terms[0][1]))
+
+    def to_basis(self, v):
+        """``v`` in the basis where ``L`` is diagonal (``forward(v)``)."""
+        return v if self.forward is None else self.forward(v)
+
+    def from_basis(self, w, real: bool = True):
+        """Inverse of :meth:`to_basis` (the real part for a real state)."""
+        out = w if self.inverse is None else self.inverse(w)
+        return out.real if real and jnp.iscomplexobj(out) else out
+
+    def combine_in_basis(self, h, terms):
+        """:meth:`combine` for terms already in the diagonal basis, result in it too:
+        a stepper transforms each vector once and combines many times."""
         kmax = max(len(c) for c, _ in terms) - 1
         phis = phi_diagonal(h * self.d, kmax)
-        fwd = self.forward or (lambda v: v)  # noqa: E731
         acc = None
         for coeffs, v in terms:
-            term = _weighted(coeffs, phis) * fwd(v)
+            term = _weighted(coeffs, phis) * v
             acc = term if acc is None else acc + term
-        out = acc if self.inverse is None else self.inverse(acc)
-        real = not jnp.iscomplexobj(terms[0][1])
-        return out.real if real and jnp.iscomplexobj(out) else out
+        return acc
 
     def matvec(self, v):
         """``L v``."""
@@ -195,6 +207,13 @@ class ScalarOperator(NamedTuple):
         """``a v``."""
         return self.a * v
 
+    to_basis = staticmethod(lambda v: v)
+    from_basis = staticmethod(lambda w, real=True: w)
+
+    def combine_in_basis(self, h, terms):
+        """:meth:`combine` (the basis is the identity)."""
+        return self.combine(h, terms)
+
 
 class DenseOperator(NamedTuple):
     """``L`` a dense ``(n, n)`` matrix."""
@@ -214,6 +233,13 @@ class DenseOperator(NamedTuple):
     def matvec(self, v):
         """``L v``."""
         return self.matrix @ v
+
+    to_basis = staticmethod(lambda v: v)
+    from_basis = staticmethod(lambda w, real=True: w)
+
+    def combine_in_basis(self, h, terms):
+        """:meth:`combine` (the basis is the identity)."""
+        return self.combine(h, terms)
 
 
 def make_operator(kind: str, value, transform=None):

@@ -17,11 +17,35 @@ a short probe of the solution:
   ``1000 (1e-6 / rtol)^(1/5)`` steps (what tsit5 would plausibly spend for
   accuracy; the budget grows like a 5th order method's step count).
 
+With a semilinear split ``f = L y + N`` (``split=``) the same probe also
+measures ``rho_N``, the spectral radius of ``dN/dy = df/dy - L``, and an
+exponential method becomes a third choice (:func:`classify`):
+
+* ``S > threshold`` but ``S_N = rho_N |t1 - t0| <= threshold``: the
+  stiffness is all in ``L``, which an exponential method integrates exactly,
+  and its explicit treatment of ``N`` is not stability-limited: the adaptive
+  exponential method (etdrk43; for a dense matrix ``L`` only up to
+  ``MATRIX_EXP_LIMIT`` states, where its matrix exponentials stay cheap).
+  With a diagonal, Fourier or scalar ``L`` an exponential step costs about as
+  much as an explicit one, so etdrk43 is chosen already for ``S >
+  CHEAP_EXP_FRACTION threshold`` when ``L`` dominates (``rho >= L_DOMINANCE
+  rho_N``): the explicit method would be stability-limited well before;
+* ``S <= threshold`` otherwise: non-stiff, the explicit method (tsit5);
+* otherwise ``N`` itself is stiff: the stiff implicit method (rodas5), unless
+  the state is too large for a dense Jacobian (``DENSE_LIMIT``), where the
+  exponential method is the one that can run.
+
+Above ``DENSE_LIMIT`` states no Jacobian is formed: ``rho_L`` comes from the
+operator's data (``max |d|`` of a diagonal), ``rho_N`` from 20 power
+iterations with Jacobian-vector products of ``N``, and the probe points are
+exponential-Euler steps (stable in ``L``); ``rho = rho_L + rho_N`` bounds
+the full spectral radius.
+
 ``integrate(method="auto")`` with concrete inputs calls :func:`choose_method`
 before tracing and runs the chosen method only (the choice and its reason go
 to the ``modelc.solvers`` logger).  Under ``jit`` (traced inputs) both loops
-are compiled and ``lax.cond`` picks one at run time: compile time is about the
-sum of the two methods' (and under ``vmap`` with a batched decision, both run).
+are compiled and ``lax.switch`` picks one at run time: compile time is about the
+sum of the candidates' (and under ``vmap`` with a batched decision, all run).
 """
 
 from __future__ import annotations
@@ -36,21 +60,41 @@ from jax import lax
 
 from .erk import AbstractStepper
 from .implicit import make_jacobian
+from .phi import make_operator
 
 logger = logging.getLogger("modelc.solvers")
 
 PROBE_FRACTIONS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 STABILITY_INTERVAL = 3.3
 STEP_BUDGET = 1000.0
+DENSE_LIMIT = 2048
+"""States above which ``auto`` forms no dense Jacobian (and never picks the stiff method)."""
+MATRIX_EXP_LIMIT = 64
+"""States up to which a dense-matrix ``L`` is worth an exponential method."""
+POWER_ITERATIONS = 20
+CHEAP_EXP_FRACTION = 0.1
+"""With a diagonal, Fourier or scalar ``L`` an exponential step costs about an
+explicit one: it is chosen already above this fraction of the stiffness
+threshold (a stability-bound explicit run of over ~100 steps) ..."""
+L_DOMINANCE = 4.0
+"""... when ``L`` carries the stiffness: ``rho >= L_DOMINANCE rho_N``, so the
+exponential method's steps may be several times the explicit stability limit."""
 
 
 @dataclass(frozen=True)
 class AutoStepper(AbstractStepper):
-    """``method="auto"``: ``nonstiff`` or ``stiff`` (names in ``METHODS``),
-    chosen by :func:`choose_method`.  Not a stepper itself."""
+    """``method="auto"``: ``nonstiff``, ``stiff`` or (with a split)
+    ``exponential`` (names in ``METHODS``), chosen by :func:`choose_method`.
+    Not a stepper itself."""
 
     nonstiff: str = "tsit5"
     stiff: str = "rodas5"
+    exponential: str = "etdrk43"
+
+    @property
+    def names(self) -> tuple[str, str, str]:
+        """The candidates in the order of :func:`classify`'s codes."""
+        return (self.nonstiff, self.stiff, self.exponential)
 
     @property
     def order(self) -> int:  # type: ignore[override]
@@ -74,24 +118,94 @@ def spectral_radius(jacobian, squarings: int = 5):
 def stiffness_index(rhs, jac, t0, t1, y0, args):
     """``(rho, S)``: largest spectral radius along the probe (module docstring)
     and the stiffness index ``S = rho |t1 - t0|``; traceable."""
+    rho, _ = probe_spectra(rhs, jac, None, t0, t1, y0, args)
+    return rho, rho * jnp.abs(jnp.asarray(t1, rho.dtype) - t0)
+
+
+def probe_spectra(rhs, jac, split, t0, t1, y0, args):
+    """``(rho, rho_N)``: the largest spectral radii of ``df/dy`` and of ``dN/dy``
+    along the probe (``rho_N = inf`` without a split); traceable."""
     y = jnp.asarray(y0)
     dtype = y.dtype if jnp.issubdtype(y.dtype, jnp.floating) else jnp.result_type(float)
     y = y.astype(dtype)
     t0, t1 = jnp.asarray(t0, dtype), jnp.asarray(t1, dtype)
+    if split is not None and y.shape[0] > DENSE_LIMIT:
+        return _matrix_free_spectra(split, t0, t1, y, args, dtype)
     f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
     jacf = make_jacobian(f, jac, dtype)
     eye = jnp.eye(y.shape[0], dtype=dtype)
-    t, rho = t0, jnp.zeros((), dtype)
-    for frac in PROBE_FRACTIONS + (None,):
+
+    def measure(t, y, rho, rho_n):
         jm = jacf(t, y, args)
         rho = jnp.fmax(rho, spectral_radius(jm))  # fmax: a NaN probe point is ignored
+        if split is not None:
+            rho_n = jnp.fmax(rho_n, spectral_radius(jm - _dense_linear(split, t, args, eye)))
+        return jm, rho, rho_n
+
+    def probe_step(carry, frac):  # one linearly implicit Euler step to the next fraction
+        t, y, rho, rho_n = carry
+        jm, rho, rho_n = measure(t, y, rho, rho_n)
+        t_next = t0 + frac * (t1 - t0)
+        h = t_next - t
+        y = y + h * jnp.linalg.solve(eye - h * jm, f(t, y, args))
+        return (t_next, y, rho, rho_n), None
+
+    rho_n = jnp.zeros((), dtype) if split is not None else jnp.asarray(jnp.inf, dtype)
+    carry = (t0, y, jnp.zeros((), dtype), rho_n)
+    # a scan, not an unrolled loop: one traced Jacobian, several times faster to compile
+    (t, y, rho, rho_n), _ = lax.scan(probe_step, carry, jnp.asarray(PROBE_FRACTIONS, dtype))
+    _, rho, rho_n = measure(t, y, rho, rho_n)
+    return rho, rho_n
+
+
+def _dense_linear(split, t, args, eye):
+    """``L(t)`` as a dense real matrix (its columns ``L e_j``)."""
+    op = make_operator(split.kind, split.linear(t, args), split.transform)
+    return jnp.real(jax.vmap(op.matvec)(eye)).T.astype(eye.dtype)
+
+
+def _matrix_free_spectra(split, t0, t1, y, args, dtype):
+    """``(rho_L + rho_N, rho_N)`` without a Jacobian (module docstring)."""
+    v0 = jax.random.normal(jax.random.PRNGKey(0), y.shape, dtype)
+    t = t0
+    rho_l = rho_n = jnp.zeros((), dtype)
+    for frac in PROBE_FRACTIONS + (None,):
+        n_at = lambda u, t=t: jnp.asarray(split.nonlinear(t, u, args), dtype)  # noqa: E731
+        value = split.linear(t, args)
+        rho_l = jnp.fmax(rho_l, _operator_radius(split.kind, value).astype(dtype))
+        rho_n = jnp.fmax(rho_n, _power_radius(lambda v: jax.jvp(n_at, (y,), (v,))[1], v0))
         if frac is None:
             break
         t_next = t0 + frac * (t1 - t0)
         h = t_next - t
-        y = y + h * jnp.linalg.solve(eye - h * jm, f(t, y, args))
+        op = make_operator(split.kind, value, split.transform)
+        y = op.combine(h, [((1.0,), y), ((0.0, 1.0), h * n_at(y))])  # exponential Euler
         t = t_next
-    return rho, rho * jnp.abs(t1 - t0)
+    return rho_l + rho_n, rho_n
+
+
+def _operator_radius(kind, value):
+    """Spectral radius of ``L`` from the split's data."""
+    if kind == "matrix":
+        return spectral_radius(value)
+    return jnp.max(jnp.abs(value))
+
+
+def _power_radius(apply, v0, iterations: int = POWER_ITERATIONS):
+    """Spectral radius of a linear map by power iteration: the geometric mean of
+    the growth factors over the second half of the iterations (robust to a
+    complex-conjugate dominant pair)."""
+    def body(i, c):
+        v, acc = c
+        w = apply(v)
+        norm = jnp.sqrt(jnp.sum(w * w))
+        keep = i >= iterations // 2
+        acc = acc + jnp.where(keep, jnp.log(jnp.maximum(norm, jnp.finfo(v.dtype).tiny)), 0.0)
+        return w / jnp.where(norm > 0, norm, 1.0), acc
+
+    v = v0 / jnp.sqrt(jnp.sum(v0 * v0))
+    _, acc = lax.fori_loop(0, iterations, body, (v, jnp.zeros((), v0.dtype)))
+    return jnp.exp(acc / (iterations - iterations // 2))
 
 
 def stiff_threshold(rtol):
@@ -99,27 +213,86 @@ def stiff_threshold(rtol):
     return STABILITY_INTERVAL * STEP_BUDGET * (1e-6 / rtol) ** 0.2
 
 
-_index_jit = jax.jit(stiffness_index, static_argnums=(0, 1))
+def candidates(split, n: int) -> tuple[int, ...]:
+    """The codes :func:`classify` may return for a problem of ``n`` states (static)."""
+    exponential = _exponential_ok(split, n)
+    stiff = n <= DENSE_LIMIT or not exponential
+    return (0,) + ((1,) if stiff else ()) + ((2,) if exponential else ())
 
 
-def choose_method(rhs, jac, t0, t1, y0, args, rtol, auto: AutoStepper | None = None):
-    """Choose ``"tsit5"`` or ``"rodas5"`` for ``rhs`` on ``[t0, t1]`` from ``y0``.
+def _exponential_ok(split, n: int) -> bool:
+    return split is not None and (split.kind != "matrix" or n <= MATRIX_EXP_LIMIT)
+
+
+def classify(rho, rho_n, span, rtol, split, n: int):
+    """0 (non-stiff), 1 (stiff implicit) or 2 (exponential) from the probe's
+    spectral radii (module docstring); traceable in ``rho``, ``rho_n``, ``span``, ``rtol``."""
+    threshold = stiff_threshold(rtol)
+    codes = candidates(split, n)
+    stiff_code = 1 if 1 in codes else 2
+    index, index_n = rho * span, rho_n * span
+    code = jnp.where(index <= threshold, 0, stiff_code)
+    if 2 in codes:
+        mild_n = index_n <= threshold
+        exponential = mild_n & (index > threshold)
+        if split.kind != "matrix":  # an exponential step costs about an explicit one
+            exponential |= (mild_n & (index > CHEAP_EXP_FRACTION * threshold)
+                            & (L_DOMINANCE * rho_n <= rho))
+        code = jnp.where(exponential, 2, code)
+    return code
+
+
+_probe_jit = jax.jit(probe_spectra, static_argnums=(0, 1, 2))
+
+
+def choose_method(rhs, jac, t0, t1, y0, args, rtol, auto: AutoStepper | None = None,
+                  split=None):
+    """Choose the explicit, the stiff or (with ``split``) the exponential method
+    for ``rhs`` on ``[t0, t1]`` from ``y0``.
 
     Runs before ``jit`` on concrete values (``jac`` may be None: ``jax.jacfwd``
     is used).  Returns ``(name, reason)`` where ``reason`` states the measured
-    spectral radius, the stiffness index and the threshold it was compared to.
+    spectral radii, the stiffness indices and the threshold they were compared to.
     """
     auto = auto or AutoStepper()
-    rho, index = (float(v) for v in _index_jit(rhs, jac, t0, t1, y0, args))
-    threshold = float(stiff_threshold(float(rtol)))
-    stiff = bool(index > threshold)
-    name = auto.stiff if stiff else auto.nonstiff
-    reason = (f"{'stiff' if stiff else 'non-stiff'}: spectral radius of df/dy up to "
-              f"{rho:.3g} over |t1 - t0| = {abs(float(t1) - float(t0)):.3g} gives stiffness "
-              f"index {index:.3g} {'>' if stiff else '<='} {threshold:.3g} (an explicit "
-              f"method would need at least {index / STABILITY_INTERVAL:.3g} steps for "
-              f"stability alone at rtol {float(rtol):.3g}); using {name}")
-    return name, reason
+    rho, rho_n = (float(v) for v in _probe_jit(rhs, jac, split, t0, t1, y0, args))
+    span = abs(float(t1) - float(t0))
+    n = int(np.shape(y0)[0])
+    code = int(classify(rho, rho_n, span, float(rtol), split, n))
+    name = auto.names[code]
+    return name, _reason(code, name, rho, rho_n, span, float(rtol), split, n)
+
+
+def _reason(code, name, rho, rho_n, span, rtol, split, n):
+    """The sentence recorded in ``sol.stats["auto"]``."""
+    threshold = float(stiff_threshold(rtol))
+    index = rho * span
+    head = (f"spectral radius of df/dy up to {rho:.3g} over |t1 - t0| = {span:.3g} gives "
+            f"stiffness index {index:.3g} {'>' if index > threshold else '<='} {threshold:.3g} "
+            f"(an explicit method would need at least {index / STABILITY_INTERVAL:.3g} steps "
+            f"for stability alone at rtol {rtol:.3g})")
+    if code == 0:
+        return f"non-stiff: {head}; using {name}"
+    if split is None:
+        return f"stiff: {head}; no linear part to integrate exactly; using {name}"
+    index_n = rho_n * span
+    n_part = (f"the nonlinear part N alone has spectral radius {rho_n:.3g}, index "
+              f"{index_n:.3g} {'>' if index_n > threshold else '<='} {threshold:.3g}")
+    if code == 2 and index <= threshold:
+        return (f"stiff in L only: {head}; {n_part} and rho >= {L_DOMINANCE:g} rho_N: the "
+                f"linear part L ({split.kind}) bounds an explicit method's step, an "
+                f"exponential method integrates it exactly at about the same cost per step; "
+                f"using {name}")
+    if code == 2 and index_n <= threshold:
+        return (f"stiff in L only: {head}; {n_part}, so the stiffness is in the linear part "
+                f"L ({split.kind}), which an exponential method integrates exactly; using {name}")
+    if code == 2:
+        return (f"stiff, also in N: {head}; {n_part}, but {n} states are too many for a dense "
+                f"Jacobian (limit {DENSE_LIMIT}); using {name} (exponential in L)")
+    why = (f"{n_part}" if index_n > threshold
+           else f"{n_part}, but L is a dense {n} x {n} matrix (exponential methods only up to "
+                f"{MATRIX_EXP_LIMIT} states)")
+    return f"stiff: {head}; {why}; using {name}"
 
 
 def _is_traced(tree) -> bool:
@@ -127,23 +300,29 @@ def _is_traced(tree) -> bool:
 
 
 def integrate_auto(auto, rhs, y0, ts, args, *, rtol, atol, dt0, max_steps, dtmin, jac,
-                   adjoint=None):
+                   adjoint=None, split=None):
     """``integrate`` for an :class:`AutoStepper` (see the module docstring)."""
     from . import METHODS
     from .loop import _integrate_stepper, integrate
     if not _is_traced((y0, ts, args, rtol, atol, dt0, dtmin)):
         ts_np = np.asarray(ts)
-        name, reason = choose_method(rhs, jac, ts_np[0], ts_np[-1], y0, args, rtol, auto)
+        name, reason = choose_method(rhs, jac, ts_np[0], ts_np[-1], y0, args, rtol, auto,
+                                     split=split)
         logger.info("method='auto': %s", reason)
         return integrate(rhs, y0, ts, args, method=name, rtol=rtol, atol=atol, dt0=dt0,
-                         max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint)
+                         max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint,
+                         split=split)
     ts = jnp.asarray(ts)
     rtol_a = jnp.asarray(rtol, jnp.result_type(float))
-    _, index = stiffness_index(rhs, jac, ts[0], ts[-1], y0, args)
+    n = int(jnp.shape(y0)[0])
+    rho, rho_n = probe_spectra(rhs, jac, split, ts[0], ts[-1], y0, args)
+    code = classify(rho, rho_n, jnp.abs(ts[-1] - ts[0]), rtol_a, split, n)
+    codes = candidates(split, n)
 
     def run(name):
         return lambda: _integrate_stepper(rhs, y0, ts, args, METHODS[name], rtol, atol, dt0,
                                           max_steps, None, dtmin, jac, jit=False,
-                                          adjoint=adjoint)
+                                          adjoint=adjoint, split=split)
 
-    return lax.cond(index > stiff_threshold(rtol_a), run(auto.stiff), run(auto.nonstiff))
+    index = jnp.sum(jnp.asarray(codes) < code)
+    return lax.switch(index, [run(auto.names[c]) for c in codes])
