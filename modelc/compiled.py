@@ -143,7 +143,7 @@ class CompiledModel:
     # -- solving --------------------------------------------------------------
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
               y0=None, points=None, dt0=None, max_steps=100_000, dtype=None,
-              controller=None) -> Solution:
+              controller=None, phi="auto") -> Solution:
         """Integrate the model and return a `Solution`.
 
         Args:
@@ -165,13 +165,15 @@ class CompiledModel:
             controller: step-size controller of adaptive methods: None or "pi" (the
                 PI rule), "rl" (the shipped learned policy), a policy file written by
                 `modelc.rl.save` / ``modelc rl train``, or a controller instance.
+            phi: phi-functions of a matrix-free ``L`` (split kinds "banded"/"operator"):
+                "dense" (Pade), "krylov" (Arnoldi) or "auto" (dense up to 256 unknowns).
         """
         (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = self._solve_options(
             t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
         auto_reason = None
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype)
-        run = self._run_function(method, max_steps, dt0 is not None, _controller(controller))
+        run = self._run_function(method, max_steps, dt0 is not None, _controller(controller), phi)
         raw, obs, extra = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
                               rtol, atol, dt0)
         status = solvers.Status(int(raw.status))
@@ -244,7 +246,7 @@ class CompiledModel:
 
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
-               full_output: bool = False, controller=None, adjoint=None):
+               full_output: bool = False, controller=None, adjoint=None, phi="auto"):
         """A pure JAX function ``f(y0, params, ts) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
@@ -253,8 +255,8 @@ class CompiledModel:
         (w.r.t. ``y0`` and ``params``; ``adjoint`` is `modelc.CheckpointAdjoint`
         (default, the discrete adjoint) or `modelc.BacksolveAdjoint`). With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
-        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` as
-        in `solve`.
+        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` and
+        ``phi`` as in `solve`.
         """
         module = self.module
         controller = _controller(controller)
@@ -263,7 +265,7 @@ class CompiledModel:
         fielded = self.is_field_model
         _check_method(method)
         self._check_split(method)
-        split = self.split
+        split = self.split_with(phi)
 
         def solve(y0, params, ts):
             p = module.parameter_vector(params)
@@ -282,14 +284,14 @@ class CompiledModel:
 
         return solve
 
-    def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None):
+    def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None, phi="auto"):
         _check_method(method)
-        key = (method, max_steps, has_dt0, controller)
+        key = (method, max_steps, has_dt0, controller, phi)
         if key not in self._jitted:
             module = self.module
             jacobian = self.jacobian
             fielded = self.is_field_model
-            split = self.split
+            split = self.split_with(phi)
 
             def run(y0, params, ts, rtol, atol, dt0):
                 p = module.parameter_vector(params).astype(ts.dtype)
@@ -318,9 +320,20 @@ class CompiledModel:
         ``linear_operator(t, parameter)``, ``nonlinear(t, state, parameter)``), or None
         when the model has no linear part or was loaded with ``split=False``.  The
         symbolic form is ``m.ir.split``; ``modelc show`` prints it."""
+        return self.split_with()
+
+    def split_with(self, phi: str = "auto"):
+        """`split`, with the phi-function evaluation of a matrix-free ``L`` (kinds
+        "banded"/"operator") chosen by ``phi``: "dense", "krylov" or "auto"
+        (`modelc.solvers.krylov`; other kinds ignore it)."""
+        if phi not in solvers.krylov.PHI_METHODS:
+            raise ValueError(f"phi={phi!r}; choose one of {', '.join(solvers.krylov.PHI_METHODS)}")
         kind = getattr(self.module, "LINEAR_KIND", None)
         if kind is None:
             return None
+        if kind in ("banded", "operator"):
+            linear = solvers.krylov.matrix_free_linear(self.module.linear_apply, self.module.STATE_SIZE, phi)
+            return solvers.Split("operator", linear, self.module.nonlinear, constant=True)
         transform = None
         if kind == "fourier":
             # Field model on a periodic spectral grid: L is diagonal in Fourier space.

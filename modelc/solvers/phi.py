@@ -217,11 +217,15 @@ class DenseOperator(NamedTuple):
 
 
 def make_operator(kind: str, value, transform=None):
-    """The operator object for a split's ``kind`` ("diagonal", "matrix" or "scalar").
+    """The operator object for a split's ``kind`` ("diagonal", "matrix", "scalar" or "operator").
 
-    ``value`` is what the split's ``linear(t, args)`` returned; ``transform``
-    an optional ``(forward, inverse)`` pair for a diagonal.
+    ``value`` is what the split's ``linear(t, args)`` returned (for
+    "operator", already an operator with ``combine``/``matvec``: see
+    :mod:`~modelc.solvers.krylov`); ``transform`` an optional ``(forward,
+    inverse)`` pair for a diagonal.
     """
+    if kind == "operator":
+        return value
     if kind == "diagonal":
         fwd, inv = transform if transform is not None else (None, None)
         return DiagonalOperator(value, fwd, inv)
@@ -230,4 +234,4 @@ def make_operator(kind: str, value, transform=None):
     if kind == "scalar":
         return ScalarOperator(value)
     raise ValueError(f"unknown linear-operator kind {kind!r}; "
-                     "expected 'diagonal', 'matrix' or 'scalar'")
+                     "expected 'diagonal', 'matrix', 'scalar' or 'operator'")
