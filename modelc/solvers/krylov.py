@@ -8,7 +8,8 @@ whose operator is, by the ``phi`` option,
 * ``"dense"``: the ``(n, n)`` matrix, built from ``n`` applications of ``L``
   to the unit vectors (one ``vmap``), and the augmented Pade ``expm`` of
   :func:`~modelc.solvers.phi.phi_dense_apply` (exact to rounding;
-  ``O(n^3)`` per combination, fine for a few hundred unknowns);
+  ``O(n^3)`` per combination, fine for a few hundred unknowns); reverse-mode
+  differentiable through :func:`expm_reversible` (not forward mode);
 * ``"krylov"``: :class:`KrylovOperator`, Arnoldi on the same augmented matrix
   ``[[hL, W], [0, J]]`` (Al-Mohy & Higham 2011) applied to the last unit
   vector, so one Krylov space serves all the phi-functions of a combination;
@@ -33,9 +34,9 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .phi import DenseOperator, expm
+from .phi import DenseOperator, collect_terms, expm
 
-__all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_matrix",
+__all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_matrix", "expm_reversible",
            "PHI_METHODS", "DENSE_LIMIT"]
 
 PHI_METHODS = ("auto", "dense", "krylov")
@@ -47,6 +48,29 @@ KRYLOV_TOL = 1e-12
 """Relative error target of one substep (against the norm of the vector it propagates)."""
 _MAX_SUBSTEPS = 500
 _HALVINGS = 30
+
+
+@jax.custom_vjp
+def expm_reversible(a):
+    """:func:`~modelc.solvers.phi.expm` with a reverse-mode rule (its squaring loop
+    has a run-time trip count, which ``jax.grad`` cannot reverse): the adjoint of
+    the Frechet derivative, ``L(a^T, g) = expm([[a^T, g], [0, a^T]])[:n, n:]``
+    (Al-Mohy & Higham 2009).  Forward mode is not available through it."""
+    return expm(a)
+
+
+def _expm_forward(a):
+    return expm(a), a
+
+
+def _expm_backward(a, g):
+    n = a.shape[0]
+    big = jnp.zeros((2 * n, 2 * n), a.dtype)
+    big = big.at[:n, :n].set(a.T).at[n:, n:].set(a.T).at[:n, n:].set(g)
+    return (expm(big)[:n, n:],)
+
+
+expm_reversible.defvjp(_expm_forward, _expm_backward)
 
 
 def dense_matrix(apply: Callable, n: int, dtype) -> Any:
@@ -148,13 +172,7 @@ class KrylovOperator(NamedTuple):
 
     def combine(self, h, terms):
         """``sum_j (sum_k c_jk phi_k(h L)) v_j`` for ``terms = [(c_j, v_j)]``."""
-        kmax = max(len(c) for c, _ in terms) - 1
-        ws = [None] * (kmax + 1)
-        for coeffs, v in terms:
-            for k, c in enumerate(coeffs):
-                if c != 0:
-                    ws[k] = c * v if ws[k] is None else ws[k] + c * v
-        return phi_krylov_apply(lambda v: h * self.apply(v), ws, self.dim, self.tol)
+        return phi_krylov_apply(lambda v: h * self.apply(v), collect_terms(terms), self.dim, self.tol)
 
     def matvec(self, v):
         """``L v``."""
@@ -173,7 +191,7 @@ def matrix_free_linear(apply: Callable, size: int, phi: str = "auto") -> Callabl
     def linear(t, args):
         mapped = lambda v: apply(t, v, args)  # noqa: E731
         if dense:
-            return DenseOperator(dense_matrix(mapped, size, jnp.asarray(args).dtype))
+            return DenseOperator(dense_matrix(mapped, size, jnp.asarray(args).dtype), expm_reversible)
         return KrylovOperator(mapped)
 
     return linear

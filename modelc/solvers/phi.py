@@ -80,11 +80,12 @@ def _phi_series(z, k: int):
     return acc
 
 
-def phi_dense_apply(a, ws):
+def phi_dense_apply(a, ws, exp=None):
     """``sum_k phi_k(a) ws[k]`` for a square matrix ``a`` and vectors ``ws[0..p]``.
 
-    ``ws[k]`` may be None (zero).  One ``expm`` of size ``n + p``; the
-    ``phi_0`` term is folded in as ``e^a w_0 = w_0 + phi_1(a) (a w_0)``.
+    ``ws[k]`` may be None (zero).  One ``expm`` of size ``n + p`` (``exp``:
+    another matrix exponential, default :func:`expm`); the ``phi_0`` term is
+    folded in as ``e^a w_0 = w_0 + phi_1(a) (a w_0)``.
     """
     n = a.shape[0]
     ws = list(ws)
@@ -100,7 +101,7 @@ def phi_dense_apply(a, ws):
     big = big.at[:n, :n].set(a)
     big = big.at[:n, n:].set(jnp.stack(w[:0:-1], axis=1))
     big = big.at[n:, n:].set(jnp.eye(p, k=1, dtype=a.dtype))
-    return base + expm(big)[:n, -1]
+    return base + (exp or expm)(big)[:n, -1]
 
 
 _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
@@ -196,20 +197,26 @@ class ScalarOperator(NamedTuple):
         return self.a * v
 
 
+def collect_terms(terms) -> list:
+    """``[w_0, ..., w_kmax]`` with ``w_k = sum_j c_jk v_j`` (None where zero) for ``terms = [(c_j, v_j)]``."""
+    kmax = max(len(c) for c, _ in terms) - 1
+    ws = [None] * (kmax + 1)
+    for coeffs, v in terms:
+        for k, c in enumerate(coeffs):
+            if c != 0:
+                ws[k] = c * v if ws[k] is None else ws[k] + c * v
+    return ws
+
+
 class DenseOperator(NamedTuple):
-    """``L`` a dense ``(n, n)`` matrix."""
+    """``L`` a dense ``(n, n)`` matrix (``exp``: the matrix exponential, default :func:`expm`)."""
 
     matrix: Any
+    exp: Any = None
 
     def combine(self, h, terms):
         """``sum_j (sum_k c_jk phi_k(h L)) v_j`` by one augmented ``expm``."""
-        kmax = max(len(c) for c, _ in terms) - 1
-        ws = [None] * (kmax + 1)
-        for coeffs, v in terms:
-            for k, c in enumerate(coeffs):
-                if c != 0:
-                    ws[k] = c * v if ws[k] is None else ws[k] + c * v
-        return phi_dense_apply(h * self.matrix, ws)
+        return phi_dense_apply(h * self.matrix, collect_terms(terms), self.exp)
 
     def matvec(self, v):
         """``L v``."""
