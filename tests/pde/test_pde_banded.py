@@ -200,8 +200,8 @@ domain y = [0, 1], points = {n}
 field u = 0.2 + 0.5*exp(-((x - 0.3)^2 + (y - 0.6)^2)/0.02)
 boundary diff(u, x) = 0 at x = 0
 boundary diff(u, x) = 0 at x = 1
-boundary u = 0.2 at y = 0
-boundary u = 0.2 + 0.1*t at y = 1
+boundary diff(u, y) = 0 at y = 0
+boundary diff(u, y) = 0 at y = 1
 der(u) = D*laplacian(u) + u*(1 - u)
 """
 
@@ -209,12 +209,16 @@ der(u) = D*laplacian(u) + u*(1 - u)
 @pytest.mark.slow
 def test_etdrk4_krylov_order_on_2d_fd_reaction_diffusion():
     """ETDRK4 with Krylov phi-functions (auto: 900 unknowns) on a 2-D fd Fisher--KPP
-    problem with Neumann and time-dependent Dirichlet data: order 4 against a fine run."""
+    problem with zero-flux ends: order 4 against a fine run.
+
+    (With boundary data that the solution does not satisfy at t = 0, e.g. u = 0.2 +
+    0.1 t at one end or a flux of 0.1, ETDRK4 shows the known order reduction of
+    inhomogeneous boundary data: about 3.3, 2.5 and 3.3, 3.7 at h = 0.2, 0.1, 0.05.)"""
     m = _parse(FISHER_2D.format(n=30))
     assert m.ir.split.kind == "banded" and m.ir.split.bandwidth == 30
     final = lambda dt: m.solve(t=(0, 1), method="etdrk4", dt0=dt, points=2).fields["u"][-1]  # noqa: E731
-    ref = final(0.0125)
-    errors = [np.max(np.abs(final(dt) - ref)) for dt in (0.2, 0.1, 0.05)]
+    ref = final(0.00625)
+    errors = [np.max(np.abs(final(dt) - ref)) for dt in (0.1, 0.05, 0.025)]
     orders = np.log2(np.array(errors[:-1]) / np.array(errors[1:]))
     assert np.all(orders > 3.5), (errors, orders)
 
