@@ -166,7 +166,7 @@ class CompiledModel:
                 PI rule), "rl" (the shipped learned policy), a policy file written by
                 `modelc.rl.save` / ``modelc rl train``, or a controller instance.
             phi: phi-functions of a matrix-free ``L`` (split kinds "banded"/"operator"):
-                "dense" (Pade), "krylov" (Arnoldi) or "auto" (dense up to 256 unknowns).
+                "dense" (Pade), "krylov" (Arnoldi) or "auto" (dense up to 64 unknowns).
         """
         (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = self._solve_options(
             t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)

@@ -40,7 +40,7 @@ __all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_ma
            "PHI_METHODS", "DENSE_LIMIT"]
 
 PHI_METHODS = ("auto", "dense", "krylov")
-DENSE_LIMIT = 256
+DENSE_LIMIT = 64
 """``phi="auto"``: dense Pade up to this many unknowns, Krylov above."""
 KRYLOV_DIM = 30
 """Krylov subspace dimension ``m`` per substep."""
