@@ -281,3 +281,13 @@ def test_phi_option_is_checked(examples_dir):
     """An unknown phi method is a clear error."""
     with pytest.raises(ValueError, match="phi="):
         _load(examples_dir / "heat_1d.model").solve(method="etdrk4", phi="taylor")
+
+
+@pytest.mark.parametrize("phi", ["dense", "krylov"])
+def test_float32_runs(examples_dir, phi):
+    """float32 states through both phi paths stay within float32 accuracy of float64."""
+    m = _load(examples_dir / "heat_1d.model")
+    single = m.solve(method="etdrk4", dt0=0.01, dtype="float32", phi=phi)
+    double = m.solve(method="etdrk4", dt0=0.01, phi=phi)
+    assert single.fields["u"].dtype == np.float32 and single.status == 0
+    assert np.max(np.abs(single.fields["u"][-1] - double.fields["u"][-1])) < 1e-5
