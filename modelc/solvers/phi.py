@@ -25,7 +25,8 @@ Operators (:class:`DiagonalOperator`, :class:`DenseOperator`,
 steppers are written once for every kind.  A diagonal may live in a
 transformed basis (``forward``/``inverse`` callables, e.g. an FFT for a
 Fourier-spectral operator): then all terms are transformed, combined and
-transformed back once.
+transformed back once.  Matrix-free operators (dense from ``L``'s action, or
+Krylov) are in :mod:`~modelc.solvers.krylov`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import jax.numpy as jnp
 from jax import lax
 
 __all__ = ["phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
-           "ScalarOperator", "make_operator"]
+           "ScalarOperator", "make_operator", "collect_terms"]
 
 _SERIES_TERMS = 20
 """Taylor terms for ``|z| < 1``: the remainder is below ``1/20! ~ 4e-19``."""
