@@ -172,7 +172,8 @@ class CompiledModel:
     # -- solving --------------------------------------------------------------
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
               y0=None, points=None, dt0=None, max_steps=100_000, dtype=None,
-              controller=None, externals=None, steps=None, schedule=None) -> Solution:
+              controller=None, externals=None, steps=None, schedule=None,
+              phi="auto") -> Solution:
         """Integrate the model and return a `Solution`.
 
         Args:
@@ -206,6 +207,8 @@ class CompiledModel:
             controller: step-size controller of adaptive methods: None or "pi" (the
                 PI rule), "rl" (the shipped learned policy), a policy file written by
                 `modelc.rl.save` / ``modelc rl train``, or a controller instance.
+            phi: phi-functions of a matrix-free ``L`` (split kinds "banded"/"operator"):
+                "dense" (Pade), "krylov" (Arnoldi) or "auto" (dense up to 64 unknowns).
         """
         externals = self._externals(externals)
         if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
@@ -219,7 +222,7 @@ class CompiledModel:
         if method == "auto":
             method, auto_reason = self._choose_method(ts, params, y0, rtol, dtype, externals)
         run = self._run_function(method, max_steps, dt0 is not None, _controller(controller),
-                                 externals)
+                                 externals, phi)
         raw, obs, extra = run(_cast(y0, dtype), _cast(params, dtype), jnp.asarray(ts, dtype),
                               rtol, atol, dt0)
         status = solvers.Status(int(raw.status))
@@ -330,7 +333,7 @@ class CompiledModel:
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = 100_000,
                full_output: bool = False, controller=None, adjoint=None, externals=None,
-               steps=None, schedule=None):
+               steps=None, schedule=None, phi="auto"):
         """A pure JAX function ``f(y0, params, ts, externals=None) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
@@ -339,8 +342,8 @@ class CompiledModel:
         (w.r.t. ``y0`` and ``params``; ``adjoint`` is `modelc.CheckpointAdjoint`
         (default, the discrete adjoint) or `modelc.BacksolveAdjoint`). With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
-        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` as
-        in `solve`.
+        ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` and
+        ``phi`` as in `solve`.
 
         ``externals`` binds the model's external functions (checked now); the
         returned function also takes ``externals=`` at call time, which replaces
@@ -364,7 +367,7 @@ class CompiledModel:
             return sampler_solver(self, method, steps, schedule, bound, full_output)
         _check_method(method)
         self._check_split(method)
-        split = self.split
+        split = self.split_with(phi)
         if steps is not None:
             _fixed_step(method, dt0, steps, schedule, 1.0)  # the same checks as solve
 
@@ -398,12 +401,12 @@ class CompiledModel:
         return bound if bound is not None else self._externals(None)
 
     def _run_function(self, method: str, max_steps: int, has_dt0: bool, controller=None,
-                      externals=None):
+                      externals=None, phi="auto"):
         _check_method(method)
         module = self.module
         jacobian = self.jacobian
         fielded = self.is_field_model
-        split = self.split
+        split = self.split_with(phi)
         externals = dict(externals or {})
 
         def run(y0, params, ts, rtol, atol, dt0):
@@ -421,7 +424,7 @@ class CompiledModel:
                 extra = (unpacked, module.grid(p))
             return raw, obs, extra
 
-        return self._cached((method, max_steps, has_dt0, controller), externals,
+        return self._cached((method, max_steps, has_dt0, controller, phi), externals,
                             lambda: jax.jit(run))
 
     @property
@@ -435,9 +438,20 @@ class CompiledModel:
         ``linear_operator(t, parameter)``, ``nonlinear(t, state, parameter)``), or None
         when the model has no linear part or was loaded with ``split=False``.  The
         symbolic form is ``m.ir.split``; ``modelc show`` prints it."""
+        return self.split_with()
+
+    def split_with(self, phi: str = "auto"):
+        """`split`, with the phi-function evaluation of a matrix-free ``L`` (kinds
+        "banded"/"operator") chosen by ``phi``: "dense", "krylov" or "auto"
+        (`modelc.solvers.krylov`; other kinds ignore it)."""
+        if phi not in solvers.krylov.PHI_METHODS:
+            raise ValueError(f"phi={phi!r}; choose one of {', '.join(solvers.krylov.PHI_METHODS)}")
         kind = getattr(self.module, "LINEAR_KIND", None)
         if kind is None:
             return None
+        if kind in ("banded", "operator"):
+            linear = solvers.krylov.matrix_free_linear(self.module.linear_apply, self.module.STATE_SIZE, phi)
+            return solvers.Split("operator", linear, self.module.nonlinear, constant=True)
         transform = None
         if kind == "fourier":
             # Field model on a periodic spectral grid: L is diagonal in Fourier space.

@@ -333,6 +333,11 @@ class Discretization:
     ``split`` maps the fields of an all-periodic spectral grid that have a linear
     part to their discretised nonlinear part: code generation applies ``L`` as
     one diagonal in Fourier space (`modelc.fieldops.spectral_linear`).
+    ``linear_rhs`` maps each field with a linear part on any other grid (finite
+    differences, or scalar states beside the fields) to ``L u`` discretised
+    like ``rhs`` (stencils, upwind differences, spectral derivatives): code
+    generation applies it with homogeneous boundary values as the matrix-free
+    operator of a ``"banded"``/``"operator"`` split.
     """
 
     rhs: tuple[tuple[str, sympy.Expr], ...]
@@ -342,6 +347,7 @@ class Discretization:
     linear: tuple[LinearOperator, ...]
     dealias: tuple[str, ...]
     split: tuple[tuple[str, sympy.Expr], ...] = ()
+    linear_rhs: tuple[tuple[str, sympy.Expr], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -357,12 +363,22 @@ class SplitInfo:
     ``entries``/``nonlinear``): ``L`` is diagonal in Fourier space, per field
     the symbol of ``discretization.linear``, and ``N`` is
     ``discretization.split``.
+    ``"banded"`` (finite-difference field models) and ``"operator"`` (a
+    spectral axis with scalar states beside the fields), no
+    ``entries``/``nonlinear`` either: ``L`` is ``discretization.linear_rhs``
+    applied with homogeneous boundary values (zero rows for scalar states
+    and for fields without a linear part), ``N = rhs - L u`` (so affine
+    boundary terms are in ``N``); ``bandwidth`` is the half-bandwidth of a
+    ``"banded"`` ``L`` in the flat state (periodic axes add wrap-around
+    corners: ``periodic``).
     """
 
     kind: str
     entries: tuple[tuple[int, int, sympy.Expr], ...]
     nonlinear: tuple[sympy.Expr, ...]
     constant: bool = True
+    bandwidth: int | None = None
+    periodic: bool = False
 
 
 @dataclass(frozen=True)

@@ -87,11 +87,32 @@ def describe_split(model: Model) -> list[str]:
     if info.kind == "fourier":
         return lines + ["  L: each field's Fourier symbol (linear operators above); "
                         "N: the rest of its rhs"]
+    if info.kind in ("banded", "operator"):
+        return lines + _matrix_free_lines(model)
     if info.kind == "scalar":
         lines.append(f"  L = ({sympy.sstr(info.entries[0][2])}) * I")
     else:
         lines += [f"  L[{names[i]}, {names[j]}] = {sympy.sstr(c)}" for i, j, c in info.entries]
     lines += [f"  N[{name}] = {sympy.sstr(e)}" for name, e in zip(names, info.nonlinear)]
+    return lines
+
+
+def _matrix_free_lines(model: Model) -> list[str]:
+    """The ``"banded"``/``"operator"`` split: which fields have a linear part, and the band."""
+    info, disc = model.split, model.discretization
+    linear = [name for name, _ in disc.linear_rhs]
+    lines = []
+    if info.kind == "banded":
+        wrap = ", plus periodic wrap-around corners" if info.periodic else ""
+        lines.append(f"  L: finite-difference stencils, half-bandwidth {info.bandwidth} in the flat "
+                     f"state{wrap}; matrix-free, homogeneous boundary values")
+    else:
+        lines.append("  L: spectral/finite-difference derivatives, matrix-free, homogeneous boundary values")
+    lines.append("  L acts on: " + ", ".join(linear) + " (linear operators above)")
+    rest = [s.name for s in model.states] + [f.name for f in model.fields if f.name not in linear]
+    if rest:
+        lines.append("  zero rows of L: " + ", ".join(rest))
+    lines.append("  N = rhs - L*u: nonlinear terms and the boundary data (affine in u)")
     return lines
 
 

@@ -12,7 +12,10 @@ Besides what `module.generate_module` emits (metadata, ``parameter_vector``,
 - the split (``LINEAR_KIND``, ``LINEAR_CONSTANT``; for ``model.split`` of kind
   ``"fourier"`` also ``linear_operator(t, parameter)``, the concatenated Fourier
   diagonals, ``nonlinear(t, state, parameter)``, the rhs without ``L u``, and
-  the transform pair ``forward(state)`` / ``inverse(coefficients)``).
+  the transform pair ``forward(state)`` / ``inverse(coefficients)``; for kind
+  ``"banded"`` or ``"operator"`` ``linear_apply(t, state, parameter)``, ``L u``
+  with homogeneous boundary values, and ``nonlinear = rhs - linear_apply``;
+  ``LINEAR_BANDWIDTH`` for ``"banded"``).
 
 The spatial operators are printed as calls of `modelc.fieldops` (FFTs and
 stencils). ``STATE_NAMES`` lists the scalar states, then the fields.
@@ -209,20 +212,24 @@ class _Generator:
                 lines.append(f"{py} = {real}")
         return lines
 
-    def _boundary_lines(self) -> list[str]:
+    def _boundary_lines(self, homogeneous: bool = False) -> list[str]:
         lines = []
         for b in self.model.boundaries:
             if b.kind == "dirichlet":
                 py = self.names.map[b.field]
                 index = 0 if b.side == "lower" else -1
-                lines.append(f"{py} = fieldops.set_boundary({py}, {self.axes[b.axis][0]}, {index}, "
-                             f"{self._p(b.value)})")
+                value = "0.0" if homogeneous else self._p(b.value)
+                lines.append(f"{py} = fieldops.set_boundary({py}, {self.axes[b.axis][0]}, {index}, {value})")
         return lines
 
-    def _pad_lines(self) -> list[str]:
+    def _pad_lines(self, homogeneous: bool = False, used=None) -> list[str]:
+        """The ghost-padded copies (only the pads named in ``used`` when given);
+        ``homogeneous``: Neumann slopes 0 (the linear part of the boundary condition)."""
         lines = []
         domains = {d.name: d for d in self.model.domains}
         for pad_name, source, axis, ghosts in self.disc.pads:
+            if used is not None and pad_name not in used:
+                continue
             index, h, _, order = self.axes[axis]
             target, src = self.names.map[pad_name], self.names.map[source]
             if source == axis:
@@ -230,15 +237,15 @@ class _Generator:
             elif domains[axis].periodic:
                 lines.append(f"{target} = fieldops.pad({src}, {index}, {ghosts}, {order})")
             else:
-                ends = [self._end(source, axis, side) for side in ("lower", "upper")]
+                ends = [self._end(source, axis, side, homogeneous) for side in ("lower", "upper")]
                 lines.append(f"{target} = fieldops.pad({src}, {index}, {ghosts}, {order}, "
                              f"{ends[0]}, {ends[1]}, {h})")
         return lines
 
-    def _end(self, field: str, axis: str, side: str) -> str:
+    def _end(self, field: str, axis: str, side: str, homogeneous: bool = False) -> str:
         for b in self.model.boundaries:
             if (b.field, b.axis, b.side) == (field, axis, side):
-                value = "None" if b.kind == "dirichlet" else self._p(b.value)
+                value = "None" if b.kind == "dirichlet" else "0.0" if homogeneous else self._p(b.value)
                 return f"({b.kind!r}, {value})"
         raise ValueError(f"no boundary for {field} at the {side} end of {axis}")
 
@@ -337,8 +344,10 @@ class _Generator:
         return _def("rhs(t, state, parameter)", "The time derivative of the flat state vector.", body)
 
     def split(self) -> str:
-        """The Fourier split of a ``"fourier"`` ``model.split`` (module docstring)."""
+        """The split of a field model's ``model.split`` (module docstring)."""
         info = self.model.split
+        if info is not None and info.kind in ("banded", "operator"):
+            return self._matrix_free_split(info)
         if info is None or info.kind != "fourier":
             return "LINEAR_KIND = None\nLINEAR_CONSTANT = True"
         lengths = ", ".join(self.axes[d.name][2] for d in self.model.domains)
@@ -362,6 +371,37 @@ class _Generator:
                        ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
         header = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
         return "\n\n".join([header, linear, self.rhs(linear=False), forward, inverse])
+
+    def _matrix_free_split(self, info) -> str:
+        """``linear_apply`` (``L u``, homogeneous boundary values) and ``nonlinear = rhs - L u``."""
+        linear = dict(self.disc.linear_rhs)
+        outputs = list(linear.values())
+        used = {s.name for e in outputs for s in e.free_symbols}
+        body = self._parameters() + self._grid_lines() + self._unpack_state()
+        body += self._boundary_lines(homogeneous=True) + self._pad_lines(homogeneous=True, used=used)
+        lines, printed = self._assignments(outputs)
+        body += lines
+        values, texts = {}, dict(zip(linear, printed))
+        for s in self.model.states:
+            values[s.name] = "0.0"
+        for f in self.model.fields:
+            target = self.names.fresh(f"_l_{f.name}")
+            body.append(f"{target} = jnp.broadcast_to({texts.get(f.name, '0.0')}, {self.shape!r})")
+            for b in self.model.boundaries:
+                if b.field == f.name and b.kind == "dirichlet":
+                    index = 0 if b.side == "lower" else -1
+                    body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
+            values[f.name] = target
+        body.append("return " + self._pack(values, "state"))
+        apply = _def("linear_apply(t, state, parameter)",
+                     "L*state: the linear constant-coefficient part with homogeneous boundary values, flat.",
+                     body)
+        nonlinear = _def("nonlinear(t, state, parameter)",
+                         "N = rhs - L*state (boundary data and nonlinear terms), flat.",
+                         ["return rhs(t, state, parameter) - linear_apply(t, state, parameter)"])
+        header = (f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = True\n"
+                  f"LINEAR_BANDWIDTH = {info.bandwidth!r}")
+        return "\n\n".join([header, apply, nonlinear])
 
     def _spectral_linear(self, field: str, rest: str) -> str:
         """``L u + N`` as one `fieldops.spectral_linear` call (filtered when dealiased)."""

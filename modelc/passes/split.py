@@ -24,9 +24,18 @@ Field models: on an all-periodic spectral grid (every field's
 ``discretization.linear`` operator has a Fourier ``symbol``) and without
 scalar ODE states, the split is kind ``"fourier"`` with no entries: ``L`` is
 the per-field Fourier diagonal already in ``discretization.linear`` and ``N``
-is ``discretization.split`` (code generation emits the transform pair).  Other
-field models (finite differences, Dirichlet ends, or scalar states besides the
-fields) get ``split=None``.
+is ``discretization.split`` (code generation emits the transform pair).  Every
+other field model with a linear part (``discretization.linear_rhs``: finite
+differences with any boundaries, or scalar states beside the fields) gets a
+matrix-free split: kind ``"banded"`` when every axis uses finite differences
+(``bandwidth``: the stencil's half-bandwidth in the flat state), else
+``"operator"``.  ``L`` applies each field's linear constant-coefficient part
+with *homogeneous* boundary values (Dirichlet and Neumann data set to 0), so
+it is linear and constant; scalar states get zero rows; ``N = rhs - L u``
+holds the rest, including the affine (possibly ``t``- and
+parameter-dependent) boundary contributions, so the split is exact by
+construction.  A coefficient that depends on a field (nonlinear diffusion,
+chemotaxis fluxes) never enters ``L``.
 """
 
 from __future__ import annotations
@@ -35,6 +44,9 @@ from dataclasses import replace
 
 import sympy
 
+from math import prod
+
+from .. import spatial
 from ..ir import TIME, Model, SplitInfo, symbol
 from .inline import inline_lets
 
@@ -50,7 +62,7 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
     if mode == "none":
         return replace(model, split=None)
     if model.fields:
-        return replace(model, split=_fourier(model))
+        return replace(model, split=_fourier(model) or _matrix_free(model))
     if not model.states:
         return replace(model, split=None)
     flat = inline_lets(model)
@@ -78,6 +90,29 @@ def _fourier(model: Model) -> SplitInfo | None:
     if any(op.symbol is None for op in disc.linear):
         return None
     return SplitInfo(kind="fourier", entries=(), nonlinear=(), constant=True)
+
+
+def _matrix_free(model: Model) -> SplitInfo | None:
+    """The ``"banded"``/``"operator"`` split of a field model (module docstring), or None."""
+    disc = model.discretization
+    if disc is None or not disc.linear_rhs:
+        return None
+    if any(d.method == "spectral" for d in model.domains):
+        return SplitInfo(kind="operator", entries=(), nonlinear=(), constant=True)
+    axes = [d.name for d in model.domains]
+    shape = [d.points for d in model.domains]
+    pads = {name: (axis, ghosts) for name, _, axis, ghosts in disc.pads}
+    reach = {}  # axis -> ghosts used by the stencils of L
+    for _, expr in disc.linear_rhs:
+        for node in expr.atoms(spatial.StencilDiff, spatial.Upwind, spatial.FluxDiv):
+            for pad in node.free_symbols:
+                if pad.name in pads:
+                    axis, ghosts = pads[pad.name]
+                    reach[axis] = max(reach.get(axis, 0), ghosts)
+    bandwidth = max((g * prod(shape[axes.index(a) + 1:]) for a, g in reach.items()), default=0)
+    periodic = any(d.periodic and d.name in reach for d in model.domains)
+    return SplitInfo(kind="banded", entries=(), nonlinear=(), constant=True,
+                     bandwidth=bandwidth, periodic=periodic)
 
 
 def _linear_term(term, states):

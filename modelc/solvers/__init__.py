@@ -50,6 +50,7 @@ from .implicit import ImplicitStepper, StiffRHS
 from .loop import RawSolution, Status, integrate
 from .rosenbrock import Rodas5, Rosenbrock
 from .stiffness import AutoStepper, choose_method, spectral_radius, stiffness_index
+from . import krylov  # noqa: F401,E402  (phi-functions of matrix-free L: solvers.krylov)
 
 METHODS = {
     "tsit5": Tsit5(),

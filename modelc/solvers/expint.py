@@ -42,8 +42,10 @@ __all__ = ["Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETD
 class Split(NamedTuple):
     """``f(t, y) = L(t) y + N(t, y)`` as functions.
 
-    ``kind``: "diagonal", "matrix" or "scalar"; ``linear(t, args)`` returns
-    the diagonal vector, the ``(n, n)`` matrix or the scalar; ``nonlinear(t,
+    ``kind``: "diagonal", "matrix", "scalar" or "operator"; ``linear(t, args)``
+    returns the diagonal vector, the ``(n, n)`` matrix, the scalar or (for
+    "operator", a matrix-free ``L``) the operator object itself
+    (:func:`~modelc.solvers.krylov.matrix_free_linear`); ``nonlinear(t,
     y, args)`` returns ``N``; ``constant``: ``L`` does not depend on ``t``;
     ``transform``: optional ``(forward, inverse)`` callables, the basis in
     which a diagonal is diagonal (e.g. an FFT pair).

@@ -25,7 +25,8 @@ Operators (:class:`DiagonalOperator`, :class:`DenseOperator`,
 steppers are written once for every kind.  A diagonal may live in a
 transformed basis (``forward``/``inverse`` callables, e.g. an FFT for a
 Fourier-spectral operator): then all terms are transformed, combined and
-transformed back once.
+transformed back once.  Matrix-free operators (dense from ``L``'s action, or
+Krylov) are in :mod:`~modelc.solvers.krylov`.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ import jax.numpy as jnp
 from jax import lax
 
 __all__ = ["phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
-           "ScalarOperator", "make_operator"]
+           "ScalarOperator", "make_operator", "collect_terms"]
 
 _SERIES_TERMS = 20
 """Taylor terms for ``|z| < 1``: the remainder is below ``1/20! ~ 4e-19``."""
@@ -80,11 +81,12 @@ def _phi_series(z, k: int):
     return acc
 
 
-def phi_dense_apply(a, ws):
+def phi_dense_apply(a, ws, exp=None):
     """``sum_k phi_k(a) ws[k]`` for a square matrix ``a`` and vectors ``ws[0..p]``.
 
-    ``ws[k]`` may be None (zero).  One ``expm`` of size ``n + p``; the
-    ``phi_0`` term is folded in as ``e^a w_0 = w_0 + phi_1(a) (a w_0)``.
+    ``ws[k]`` may be None (zero).  One ``expm`` of size ``n + p`` (``exp``:
+    another matrix exponential, default :func:`expm`); the ``phi_0`` term is
+    folded in as ``e^a w_0 = w_0 + phi_1(a) (a w_0)``.
     """
     n = a.shape[0]
     ws = list(ws)
@@ -100,7 +102,7 @@ def phi_dense_apply(a, ws):
     big = big.at[:n, :n].set(a)
     big = big.at[:n, n:].set(jnp.stack(w[:0:-1], axis=1))
     big = big.at[n:, n:].set(jnp.eye(p, k=1, dtype=a.dtype))
-    return base + expm(big)[:n, -1]
+    return base + (exp or expm)(big)[:n, -1]
 
 
 _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
@@ -215,20 +217,26 @@ class ScalarOperator(NamedTuple):
         return self.combine(h, terms)
 
 
+def collect_terms(terms) -> list:
+    """``[w_0, ..., w_kmax]`` with ``w_k = sum_j c_jk v_j`` (None where zero) for ``terms = [(c_j, v_j)]``."""
+    kmax = max(len(c) for c, _ in terms) - 1
+    ws = [None] * (kmax + 1)
+    for coeffs, v in terms:
+        for k, c in enumerate(coeffs):
+            if c != 0:
+                ws[k] = c * v if ws[k] is None else ws[k] + c * v
+    return ws
+
+
 class DenseOperator(NamedTuple):
-    """``L`` a dense ``(n, n)`` matrix."""
+    """``L`` a dense ``(n, n)`` matrix (``exp``: the matrix exponential, default :func:`expm`)."""
 
     matrix: Any
+    exp: Any = None
 
     def combine(self, h, terms):
         """``sum_j (sum_k c_jk phi_k(h L)) v_j`` by one augmented ``expm``."""
-        kmax = max(len(c) for c, _ in terms) - 1
-        ws = [None] * (kmax + 1)
-        for coeffs, v in terms:
-            for k, c in enumerate(coeffs):
-                if c != 0:
-                    ws[k] = c * v if ws[k] is None else ws[k] + c * v
-        return phi_dense_apply(h * self.matrix, ws)
+        return phi_dense_apply(h * self.matrix, collect_terms(terms), self.exp)
 
     def matvec(self, v):
         """``L v``."""
@@ -243,11 +251,15 @@ class DenseOperator(NamedTuple):
 
 
 def make_operator(kind: str, value, transform=None):
-    """The operator object for a split's ``kind`` ("diagonal", "matrix" or "scalar").
+    """The operator object for a split's ``kind`` ("diagonal", "matrix", "scalar" or "operator").
 
-    ``value`` is what the split's ``linear(t, args)`` returned; ``transform``
-    an optional ``(forward, inverse)`` pair for a diagonal.
+    ``value`` is what the split's ``linear(t, args)`` returned (for
+    "operator", already an operator with ``combine``/``matvec``: see
+    :mod:`~modelc.solvers.krylov`); ``transform`` an optional ``(forward,
+    inverse)`` pair for a diagonal.
     """
+    if kind == "operator":
+        return value
     if kind == "diagonal":
         fwd, inv = transform if transform is not None else (None, None)
         return DiagonalOperator(value, fwd, inv)
@@ -256,4 +268,4 @@ def make_operator(kind: str, value, transform=None):
     if kind == "scalar":
         return ScalarOperator(value)
     raise ValueError(f"unknown linear-operator kind {kind!r}; "
-                     "expected 'diagonal', 'matrix' or 'scalar'")
+                     "expected 'diagonal', 'matrix', 'scalar' or 'operator'")

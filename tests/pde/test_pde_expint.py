@@ -44,10 +44,14 @@ def test_transform_pair_round_trips(examples_dir):
 
 
 def test_no_fourier_split_for_fd_grids_or_extra_states(examples_dir):
-    """Finite differences, Dirichlet ends or scalar ODE states beside the fields: no split."""
-    assert _load(examples_dir / "heat_1d.model").split is None
+    """Finite differences or scalar ODE states beside the fields: a matrix-free split
+    (kinds "banded"/"operator", tests/pde/test_pde_banded.py), not a Fourier one."""
+    assert _load(examples_dir / "heat_1d.model").ir.split.kind == "banded"
     text = ("model mixed\ndomain x = [0, 2*pi], periodic, points = 16\nfield u = sin(x)\n"
             "state a = 1\nder(u) = diff(u, x, 2)\nder(a) = -a\n")
+    m = modelc.parse(text, cache_modules=False)
+    assert m.ir.split.kind == "operator" and m.split.kind == "operator"
+    text = text.replace("der(u) = diff(u, x, 2)", "der(u) = u*diff(u, x)")
     m = modelc.parse(text, cache_modules=False)
     assert m.ir.split is None and m.split is None
     with pytest.raises(Exception, match="no linear part"):

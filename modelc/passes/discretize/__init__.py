@@ -2,7 +2,9 @@
 
 `discretize` is a pure pass ``Model -> Model``. For a model without fields it
 returns the model unchanged. Otherwise it inlines the lets, records each
-field's linear constant-coefficient part (`linear.linear_operator`), replaces
+field's linear constant-coefficient part (`linear.linear_operator`; where the grid is not all-periodic spectral or
+scalar states sit beside the fields, that part is also lowered on its own,
+``discretization.linear_rhs``, for a matrix-free split), replaces
 the spatial operators by discrete ones (`lower.lower_expr`) and checks that
 scalar states and observables are scalars (fields enter them through
 ``integral``). The operators stay structured — FFTs and stencils — and the
@@ -33,7 +35,8 @@ def discretize(model: Model) -> Model:
     grid = Grid.of(model)
     values = _let_values(model)
     parameters = set(model.parameter_names)
-    linear, rhs, split = [], [], []
+    linear, rhs, split, linear_rhs = [], [], [], []
+    fourier = grid.all_spectral and not model.states
     for d in model.field_derivatives:
         expr = d.expr.xreplace(values)
         op = linear_operator(d.state, expr, grid, parameters)
@@ -41,6 +44,8 @@ def discretize(model: Model) -> Model:
         rhs.append((d.state, lower_expr(expr, grid, d.span)))
         if grid.all_spectral and op.terms:
             split.append((d.state, lower_expr(op.nonlinear, grid, d.span)))
+        if not fourier and op.terms:
+            linear_rhs.append((d.state, lower_expr(sympy.expand(expr) - op.nonlinear, grid, d.span)))
     state_rhs = tuple((d.state, _scalar(d.expr.xreplace(values), grid, d.span, f"der({d.state})"))
                       for d in model.derivatives)
     observes = tuple((o.name, _scalar(o.expr.xreplace(values), grid, o.span, f"observable `{o.name}`"))
@@ -48,7 +53,7 @@ def discretize(model: Model) -> Model:
     dealias = tuple(op.field for op in linear if op.nonlinear != 0 and _dealiased(grid))
     return replace(model, discretization=Discretization(
         rhs=tuple(rhs), state_rhs=state_rhs, observes=observes, pads=tuple(grid.pads),
-        linear=tuple(linear), dealias=dealias, split=tuple(split)))
+        linear=tuple(linear), dealias=dealias, split=tuple(split), linear_rhs=tuple(linear_rhs)))
 
 
 def _dealiased(grid: Grid) -> bool:

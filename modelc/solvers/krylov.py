@@ -1,0 +1,197 @@
+"""phi-functions of a matrix-free linear operator: dense Pade or Krylov (Arnoldi).
+
+A field model's ``"banded"``/``"operator"`` split gives ``L`` only as a
+function ``v -> L v`` (stencils, no matrix).  :func:`matrix_free_linear`
+turns it into the ``linear(t, args)`` of a :class:`~modelc.solvers.expint.Split`
+whose operator is, by the ``phi`` option,
+
+* ``"dense"``: the ``(n, n)`` matrix, built from ``n`` applications of ``L``
+  to the unit vectors (one ``vmap``), and the augmented Pade ``expm`` of
+  :func:`~modelc.solvers.phi.phi_dense_apply` (exact to rounding;
+  ``O(n^3)`` per combination, fine for a few hundred unknowns); reverse-mode
+  differentiable through :func:`expm_reversible` (not forward mode);
+* ``"krylov"``: :class:`KrylovOperator`, Arnoldi on the same augmented matrix
+  ``[[hL, W], [0, J]]`` (Al-Mohy & Higham 2011) applied to the last unit
+  vector, so one Krylov space serves all the phi-functions of a combination;
+  ``e^{tau A} v`` is advanced over ``tau`` in ``[0, 1]`` in substeps as in
+  Sidje's Expokit (ACM TOMS 24, 1998): each substep builds an ``m``-dimensional
+  Krylov space, takes the largest ``tau`` (halving from what is left) whose
+  error estimate ``beta h_{m+1,m} |e_m^T tau phi_1(tau H_m) e_1|`` is below
+  ``tol * beta``, and uses ``beta V_m e^{tau H_m} e_1``;
+* ``"auto"`` (default): dense up to :data:`DENSE_LIMIT` unknowns, Krylov above.
+
+The Krylov path costs ``m`` applications of ``L`` per substep and never
+forms a matrix (2-D grids with 10^4 unknowns).  It is jit-able and
+forward-mode differentiable; its substep loop is a ``while_loop``, so
+reverse mode (``jax.grad``) needs ``phi="dense"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .phi import DenseOperator, collect_terms, expm
+
+__all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_matrix", "expm_reversible",
+           "PHI_METHODS", "DENSE_LIMIT"]
+
+PHI_METHODS = ("auto", "dense", "krylov")
+DENSE_LIMIT = 64
+"""``phi="auto"``: dense Pade up to this many unknowns, Krylov above."""
+KRYLOV_DIM = 30
+"""Krylov subspace dimension ``m`` per substep."""
+KRYLOV_TOL = 1e-12
+"""Relative error target of one substep (against the norm of the vector it propagates)."""
+_MAX_SUBSTEPS = 500
+_HALVINGS = 30
+
+
+@jax.custom_vjp
+def expm_reversible(a):
+    """:func:`~modelc.solvers.phi.expm` with a reverse-mode rule (its squaring loop
+    has a run-time trip count, which ``jax.grad`` cannot reverse): the adjoint of
+    the Frechet derivative, ``L(a^T, g) = expm([[a^T, g], [0, a^T]])[:n, n:]``
+    (Al-Mohy & Higham 2009).  Forward mode is not available through it."""
+    return expm(a)
+
+
+def _expm_forward(a):
+    return expm(a), a
+
+
+def _expm_backward(a, g):
+    n = a.shape[0]
+    big = jnp.zeros((2 * n, 2 * n), a.dtype)
+    big = big.at[:n, :n].set(a.T).at[n:, n:].set(a.T).at[:n, n:].set(g)
+    return (expm(big)[:n, n:],)
+
+
+expm_reversible.defvjp(_expm_forward, _expm_backward)
+
+
+def dense_matrix(apply: Callable, n: int, dtype) -> Any:
+    """The ``(n, n)`` matrix of the linear map ``apply`` (its action on the unit vectors)."""
+    return jax.vmap(apply)(jnp.eye(n, dtype=dtype)).T
+
+
+def _arnoldi(matvec, v, m: int):
+    """Arnoldi (classical Gram--Schmidt, twice) from unit ``v``: ``(V (m+1, N), H (m+1, m))``.
+
+    A breakdown (``h_{j+1,j} = 0``, an invariant subspace) leaves zero rows.
+    """
+    n = v.shape[0]
+    basis = jnp.zeros((m + 1, n), v.dtype).at[0].set(v)
+    hess = jnp.zeros((m + 1, m), v.dtype)
+    tiny = jnp.finfo(v.dtype).tiny ** 0.5
+
+    def body(j, carry):
+        basis, hess = carry
+        w = matvec(basis[j])
+        h1 = basis @ w
+        w = w - basis.T @ h1
+        h2 = basis @ w
+        w = w - basis.T @ h2
+        h = h1 + h2
+        norm = jnp.linalg.norm(w)
+        hess = hess.at[:, j].set(h.at[j + 1].set(norm))
+        nxt = jnp.where(norm > tiny, w / jnp.where(norm > tiny, norm, 1.0), 0.0)
+        return basis.at[j + 1].set(nxt), hess
+
+    return lax.fori_loop(0, m, body, (basis, hess))
+
+
+def _expv(matvec, v, m: int, tol: float):
+    """``e^{A} v`` for ``A`` given by ``matvec``, by substeps in ``tau`` (module docstring).
+
+    Returns NaNs when the substep budget runs out (the solver loop then
+    reports a non-finite state).
+    """
+    dtype = v.dtype
+    tol = max(tol, 50 * float(jnp.finfo(dtype).eps))
+    halvings = 2.0 ** -jnp.arange(_HALVINGS, dtype=dtype)
+
+    def substep(carry):
+        tau_done, w, count = carry
+        beta = jnp.linalg.norm(w)
+        safe = jnp.where(beta > 0, beta, 1.0)
+        basis, hess = _arnoldi(matvec, w / safe, m)
+        # [[H_m, 0], [h e_m^T, 0]]: its exponential's last row holds the error coefficient
+        big = jnp.zeros((m + 1, m + 1), dtype).at[:, :m].set(hess)
+        taus = (1.0 - tau_done) * halvings
+        first = jax.vmap(lambda tau: expm(tau * big)[:, 0])(taus)  # (H, m + 1)
+        errors = beta * jnp.abs(first[:, m])
+        ok = errors <= tol * jnp.maximum(beta, 1e-300)
+        pick = jnp.where(jnp.any(ok), jnp.argmax(ok), _HALVINGS - 1)
+        w = beta * (basis[:m].T @ first[pick, :m])
+        return tau_done + taus[pick], w, count + 1
+
+    def more(carry):
+        tau_done, w, count = carry
+        return (tau_done < 1.0) & (count < _MAX_SUBSTEPS) & (jnp.linalg.norm(w) > 0)
+
+    tau_done, w, count = lax.while_loop(more, substep, (jnp.zeros((), dtype), v, 0))
+    return jnp.where((tau_done < 1.0) & (jnp.linalg.norm(w) > 0), jnp.nan, w)
+
+
+def phi_krylov_apply(matvec, ws, m: int = KRYLOV_DIM, tol: float = KRYLOV_TOL):
+    """``sum_k phi_k(A) ws[k]`` (``ws[k]`` None: zero) for ``A`` given by ``matvec``.
+
+    The augmented matrix of :func:`~modelc.solvers.phi.phi_dense_apply`,
+    applied matrix-free, and :func:`_expv` on its last unit vector.
+    """
+    n = next(v.shape[0] for v in ws if v is not None)
+    dtype = next(v.dtype for v in ws if v is not None)
+    zero = jnp.zeros((n,), dtype)
+    w = [zero if v is None else v for v in ws]
+    base = w[0]
+    if len(w) == 1:
+        w.append(zero)
+    w[1] = w[1] + matvec(w[0])
+    p = len(w) - 1
+    cols = jnp.stack(w[:0:-1], axis=1)  # (n, p): w_p, ..., w_1
+
+    def augmented(x):
+        head, tail = x[:n], x[n:]
+        shifted = jnp.concatenate([tail[1:], jnp.zeros((1,), dtype)])
+        return jnp.concatenate([matvec(head) + cols @ tail, shifted])
+
+    start = jnp.zeros((n + p,), dtype).at[-1].set(1.0)
+    return base + _expv(augmented, start, m, tol)[:n]
+
+
+class KrylovOperator(NamedTuple):
+    """``L`` given by ``apply(v) = L v``; phi-functions by :func:`phi_krylov_apply`."""
+
+    apply: Callable
+    dim: int = KRYLOV_DIM
+    tol: float = KRYLOV_TOL
+
+    def combine(self, h, terms):
+        """``sum_j (sum_k c_jk phi_k(h L)) v_j`` for ``terms = [(c_j, v_j)]``."""
+        return phi_krylov_apply(lambda v: h * self.apply(v), collect_terms(terms), self.dim, self.tol)
+
+    def matvec(self, v):
+        """``L v``."""
+        return self.apply(v)
+
+
+def matrix_free_linear(apply: Callable, size: int, phi: str = "auto") -> Callable:
+    """``linear(t, args)`` returning the operator of ``L v = apply(t, v, args)`` (module docstring).
+
+    ``size`` is the length of the state vector; ``phi`` one of :data:`PHI_METHODS`.
+    """
+    if phi not in PHI_METHODS:
+        raise ValueError(f"phi={phi!r}; choose one of {', '.join(PHI_METHODS)}")
+    dense = phi == "dense" or (phi == "auto" and size <= DENSE_LIMIT)
+
+    def linear(t, args):
+        mapped = lambda v: apply(t, v, args)  # noqa: E731
+        if dense:
+            return DenseOperator(dense_matrix(mapped, size, jnp.asarray(args).dtype), expm_reversible)
+        return KrylovOperator(mapped)
+
+    return linear
