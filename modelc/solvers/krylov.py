@@ -178,6 +178,13 @@ class KrylovOperator(NamedTuple):
         """``L v``."""
         return self.apply(v)
 
+    to_basis = staticmethod(lambda v: v)
+    from_basis = staticmethod(lambda w, real=True: w)
+
+    def combine_in_basis(self, h, terms):
+        """:meth:`combine` (the basis is the identity)."""
+        return self.combine(h, terms)
+
 
 def matrix_free_linear(apply: Callable, size: int, phi: str = "auto") -> Callable:
     """``linear(t, args)`` returning the operator of ``L v = apply(t, v, args)`` (module docstring).
