@@ -159,7 +159,7 @@ def _allen_cahn(examples_dir, points):
     return _parse((examples_dir / "allen_cahn.model").read_text().replace("points = 201", f"points = {points}"))
 
 
-@pytest.mark.parametrize("phi", ["dense", "krylov"])
+@pytest.mark.parametrize("phi", ["dense", pytest.param("krylov", marks=pytest.mark.slow)])
 def test_etdrk4_is_fourth_order_on_fd_allen_cahn(examples_dir, phi):
     """ETDRK4 on the fd Allen--Cahn equation (Dirichlet -1/1): order 4 against rodas5."""
     m = _allen_cahn(examples_dir, 51)
@@ -253,6 +253,7 @@ def test_fields_with_scalar_states(text, kind):
     assert np.log2(errors[0] / errors[1]) > 3.5, errors
 
 
+@pytest.mark.slow
 def test_gradient_through_etdrk4_on_an_fd_model(examples_dir):
     """jax.grad of a loss after ETDRK4 on allen_cahn (dense phi: `expm_reversible`)
     agrees with central differences."""
@@ -283,7 +284,7 @@ def test_phi_option_is_checked(examples_dir):
         _load(examples_dir / "heat_1d.model").solve(method="etdrk4", phi="taylor")
 
 
-@pytest.mark.parametrize("phi", ["dense", "krylov"])
+@pytest.mark.parametrize("phi", ["dense", pytest.param("krylov", marks=pytest.mark.slow)])
 def test_float32_runs(examples_dir, phi):
     """float32 states through both phi paths stay within float32 accuracy of float64."""
     m = _load(examples_dir / "heat_1d.model")

@@ -132,6 +132,7 @@ def test_grad_through_an_exponential_integrator():
     np.testing.assert_allclose(gy, _central(lambda y: loss(p0, y), y0), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_grad_of_vmapped_ensemble_with_different_step_counts():
     """grad of a summed vmapped ensemble (members take different numbers of steps and
     segments: one checkpoint every 8 attempts) equals each member's own gradient, and
