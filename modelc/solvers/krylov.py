@@ -34,7 +34,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .phi import DenseOperator, collect_terms, expm
+from .phi import (DenseOperator, collect_terms, combine_in_identity_basis, expm, identity_from_basis,
+                  identity_to_basis)
 
 __all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_matrix", "expm_reversible",
            "PHI_METHODS", "DENSE_LIMIT"]
@@ -178,12 +179,9 @@ class KrylovOperator(NamedTuple):
         """``L v``."""
         return self.apply(v)
 
-    to_basis = staticmethod(lambda v: v)
-    from_basis = staticmethod(lambda w, real=True: w)
-
-    def combine_in_basis(self, h, terms):
-        """:meth:`combine` (the basis is the identity)."""
-        return self.combine(h, terms)
+    to_basis = staticmethod(identity_to_basis)
+    from_basis = staticmethod(identity_from_basis)
+    combine_in_basis = combine_in_identity_basis
 
 
 def matrix_free_linear(apply: Callable, size: int, phi: str = "auto") -> Callable:

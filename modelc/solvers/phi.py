@@ -146,6 +146,33 @@ def _weighted(coeffs, phis):
     return acc
 
 
+def _combine_diagonal(z, terms):
+    """``sum_j (sum_k c_jk phi_k(z)) v_j`` for a diagonal (or scalar) ``z`` and
+    ``terms = [(c_j, v_j)]``, elementwise."""
+    kmax = max(len(c) for c, _ in terms) - 1
+    phis = phi_diagonal(z, kmax)
+    acc = None
+    for coeffs, v in terms:
+        term = _weighted(coeffs, phis) * v
+        acc = term if acc is None else acc + term
+    return acc
+
+
+def identity_to_basis(v):
+    """``to_basis`` of an operator whose basis is the identity."""
+    return v
+
+
+def identity_from_basis(w, real: bool = True):
+    """``from_basis`` of an operator whose basis is the identity."""
+    return w
+
+
+def combine_in_identity_basis(self, h, terms):
+    """``combine_in_basis`` of an operator whose basis is the identity: :meth:`combine`."""
+    return self.combine(h, terms)
+
+
 class DiagonalOperator(NamedTuple):
     """``L = inverse o diag(d) o forward`` (``forward``/``inverse`` None: the identity).
 
@@ -174,13 +201,7 @@ class DiagonalOperator(NamedTuple):
     def combine_in_basis(self, h, terms):
         """:meth:`combine` for terms already in the diagonal basis, result in it too:
         a stepper transforms each vector once and combines many times."""
-        kmax = max(len(c) for c, _ in terms) - 1
-        phis = phi_diagonal(h * self.d, kmax)
-        acc = None
-        for coeffs, v in terms:
-            term = _weighted(coeffs, phis) * v
-            acc = term if acc is None else acc + term
-        return acc
+        return _combine_diagonal(h * self.d, terms)
 
     def matvec(self, v):
         """``L v``."""
@@ -197,24 +218,15 @@ class ScalarOperator(NamedTuple):
 
     def combine(self, h, terms):
         """``sum_j (sum_k c_jk phi_k(h a)) v_j``."""
-        kmax = max(len(c) for c, _ in terms) - 1
-        phis = phi_diagonal(h * self.a, kmax)
-        acc = None
-        for coeffs, v in terms:
-            term = _weighted(coeffs, phis) * v
-            acc = term if acc is None else acc + term
-        return acc
+        return _combine_diagonal(h * self.a, terms)
 
     def matvec(self, v):
         """``a v``."""
         return self.a * v
 
-    to_basis = staticmethod(lambda v: v)
-    from_basis = staticmethod(lambda w, real=True: w)
-
-    def combine_in_basis(self, h, terms):
-        """:meth:`combine` (the basis is the identity)."""
-        return self.combine(h, terms)
+    to_basis = staticmethod(identity_to_basis)
+    from_basis = staticmethod(identity_from_basis)
+    combine_in_basis = combine_in_identity_basis
 
 
 def collect_terms(terms) -> list:
@@ -242,12 +254,9 @@ class DenseOperator(NamedTuple):
         """``L v``."""
         return self.matrix @ v
 
-    to_basis = staticmethod(lambda v: v)
-    from_basis = staticmethod(lambda w, real=True: w)
-
-    def combine_in_basis(self, h, terms):
-        """:meth:`combine` (the basis is the identity)."""
-        return self.combine(h, terms)
+    to_basis = staticmethod(identity_to_basis)
+    from_basis = staticmethod(identity_from_basis)
+    combine_in_basis = combine_in_identity_basis
 
 
 def make_operator(kind: str, value, transform=None):
