@@ -87,10 +87,17 @@ def test_vmap_of_grad_and_grad_of_vmap():
 
 @pytest.mark.slow
 def test_kvaerno5_newton_steps_differentiate_by_the_implicit_function_theorem():
+    """The adjoint agrees with forward mode (to 3e-7: forward mode differentiates the
+    Newton iterations as run, the adjoint by the implicit function theorem); against central differences the comparison is
+    norm-wise: differences of an adaptive solve at rtol 1e-10 with h = 1e-5 carry
+    errors of order rtol/h = 1e-5 relative to the gradient's size, which swamp a
+    component 20x smaller than the largest (measured: 2e-6 absolute on -0.0556)."""
     loss = _loss("kvaerno5", rtol=1e-10)
     gp = jax.grad(loss)(P0, Y0)
     np.testing.assert_allclose(gp, jax.jacfwd(loss)(P0, Y0), rtol=1e-5)
-    np.testing.assert_allclose(gp, _central(lambda p: loss(p, Y0), P0), rtol=1e-5)
+    scale = float(jnp.max(jnp.abs(gp)))
+    np.testing.assert_allclose(gp, _central(lambda p: loss(p, Y0), P0), rtol=1e-5,
+                               atol=1e-5 * scale)
 
 
 def test_vmap_of_grad_of_decay_matches_exact():
