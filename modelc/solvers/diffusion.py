@@ -67,7 +67,16 @@ class Schedule:
         return self.log_alpha(t) - jnp.log(self.sigma(t))
 
     def t_of_lambda(self, lam, iterations: int = 64):
-        """``t`` with ``lambda(t) = lam``, by bisection on ``[t_min, t_max]``."""
+        """``t`` with ``lambda(t) = lam``, by bisection on ``[t_min, t_max]`` and one
+        Newton step from the bisection's (gradient-stopped) result, which carries the
+        derivatives of the implicit function theorem, ``dt = -(d lambda(t) - d lam) /
+        lambda'(t)``, to parameters of the schedule and to ``lam`` (bisection alone
+        has none)."""
+        root = lax.stop_gradient(self._bisect(lam, iterations))
+        return root - (self.lam(root) - lam) / jax.grad(self.lam)(root)
+
+    def _bisect(self, lam, iterations):
+        """The bisection of `t_of_lambda`."""
         lo, hi = jnp.asarray(self.t_min, lam.dtype), jnp.asarray(self.t_max, lam.dtype)
         decreasing = self.lam(hi) < self.lam(lo)
 
