@@ -139,3 +139,15 @@ def test_deis_forward_direction():
     for method in ("deis3", "deisrho3"):
         x, _ = sample(eps, SCHEDULE, EXACT, time_grid(SCHEDULE, T1, T0, 64, "logsnr"), method)
         assert float(jnp.abs(x - X_T).max()) < 1e-2
+
+
+def test_log_snr_grid_is_differentiable_in_the_schedule():
+    """The log-SNR grid's inner times move with beta_max: jax.grad through the
+    bisection-and-Newton inverse of lambda equals a central difference."""
+    def third_time(beta_max):
+        return time_grid(vp_linear(beta_max=beta_max), T0, T1, 6, "logsnr")[3]
+
+    value_and_grad = jax.jit(jax.value_and_grad(third_time))
+    grad = value_and_grad(20.0)[1]
+    central = (value_and_grad(20.0 + 1e-4)[0] - value_and_grad(20.0 - 1e-4)[0]) / 2e-4
+    assert grad != 0 and abs(grad - central) < 1e-8 * max(1.0, abs(central))
