@@ -20,6 +20,7 @@ Two variants, as in the paper:
   (``-v^2`` for negative times), which makes the usual ``1/sqrt(t)`` of
   ``rho'`` near the data end ``t = 0`` smooth and leaves smooth integrands
   smooth. The quadrature runs in JAX once per solve, for all steps at once.
+  The step times must not change sign (they lie on one side of the data end).
 * ``"rho"`` (rhoAB-DEIS): the polynomial is in ``rho``; then
   ``C_ij = alpha_{i+1} int l_j(rho) d(rho)`` is the integral of a polynomial
   of degree ``r <= 2``, which the 2-point Gauss-Legendre rule gives exactly
@@ -91,6 +92,8 @@ def deis_weights(schedule, ts, order: int, variable: str = "t", nodes: int = QUA
     weights ``C[i, j]`` of ``eps_{i-j}`` (zero where step ``i`` has no such history)."""
     if variable not in ("t", "rho"):
         raise ValueError(f"DEIS variable {variable!r}; choose 't' or 'rho'")
+    if order not in (1, 2, 3):
+        raise ValueError(f"DEIS order {order}; choose 1, 2 or 3")
     steps = ts.shape[0] - 1
     log_alpha = jax.vmap(schedule.log_alpha)(ts)
     rho = jnp.exp(-jax.vmap(schedule.lam)(ts))
