@@ -1,4 +1,4 @@
-"""Diffusion samplers from a model file: DDIM and DPM-Solver against a tight reference.
+"""Diffusion samplers from a model file: DDIM, DPM-Solver and DEIS against a tight reference.
 
 Run with ``python benchmarks/diffusion.py [--samples 2000]``.
 
@@ -10,12 +10,14 @@ deviation 0.05 on a circle of radius 2, ``examples/diffusion_gmm.py``).
 to t = 1e-3. The reference is tsit5 at rtol 1e-10 (atol 1e-10) on the same
 model; the error is the mean over samples of the Euclidean distance to it.
 
-For each sampler (ddim, dpm_solver_1/2/3, dpm_solver_pp_2m), each budget of
+For each sampler (ddim, dpm_solver_1/2/3, dpm_solver_pp_2m, deis_1/2/3 and
+deis_rho_2/3), each budget of
 eps evaluations (5, 10, 15, 20, 50: a k-evaluation-per-step method takes
 ``budget // k`` steps, and the table shows the evaluations actually used) and
 each step schedule (uniform in t, uniform in log-SNR), the table prints the
-error. It then checks that DPM-Solver-1 equals DDIM (same grid) to 1e-12 and
-prints the ranking of DPM-Solver-3, DPM-Solver-2 and DDIM at 50 evaluations.
+error. It then checks that DPM-Solver-1 and DEIS-1 equal DDIM (same grid) to
+1e-12, prints the ranking of DPM-Solver-3, DPM-Solver-2 and DDIM at 50
+evaluations and, per budget and schedule, the best sampler.
 Errors and evaluation counts are exact (no timings).
 """
 
@@ -33,7 +35,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 import modelc  # noqa: E402
 from diffusion_gmm import MODEL, T_END, T_START, gmm_eps, noise  # noqa: E402
 
-METHODS = ("ddim", "dpm_solver_1", "dpm_solver_2", "dpm_solver_3", "dpm_solver_pp_2m")
+METHODS = ("ddim", "dpm_solver_1", "dpm_solver_2", "dpm_solver_3", "dpm_solver_pp_2m",
+           "deis_1", "deis_2", "deis_3", "deis_rho_2", "deis_rho_3")
 PER_STEP = {"dpm_solver_2": 2, "dpm_solver_3": 3}
 BUDGETS = (5, 10, 15, 20, 50)
 SCHEDULES = ("time", "logsnr")
@@ -71,13 +74,17 @@ def main():
                 errors[method, schedule, budget] = (mean_error(out, ref), out)
                 row += f"{nfe:>5}{errors[method, schedule, budget][0]:>10.2e}"
             print(row, flush=True)
-    gap = max(np.max(np.abs(errors["dpm_solver_1", s, b][1] - errors["ddim", s, b][1]))
-              for s in SCHEDULES for b in BUDGETS)
-    print(f"max |dpm_solver_1 - ddim| over all runs: {gap:.1e}  (<= 1e-12: {gap <= 1e-12})")
+    for first in ("dpm_solver_1", "deis_1"):
+        gap = max(np.max(np.abs(errors[first, s, b][1] - errors["ddim", s, b][1]))
+                  for s in SCHEDULES for b in BUDGETS)
+        print(f"max |{first} - ddim| over all runs: {gap:.1e}  (<= 1e-12: {gap <= 1e-12})")
     for schedule in SCHEDULES:
         e3, e2, e1 = (errors[m_, schedule, 50][0] for m_ in ("dpm_solver_3", "dpm_solver_2", "ddim"))
         print(f"50 evaluations, {schedule}: dpm_solver_3 {e3:.2e} < dpm_solver_2 {e2:.2e} < ddim "
               f"{e1:.2e}: {e3 < e2 < e1}")
+    for schedule in SCHEDULES:
+        best = [min(METHODS, key=lambda m_: errors[m_, schedule, b][0]) for b in BUDGETS]
+        print(f"best, {schedule}: " + ", ".join(f"{b}: {m_}" for b, m_ in zip(BUDGETS, best)))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from .errors import ModelError, SolveError
 from .fit_cli import add_fit_parser
 from .io.commands import add_import_parser
 from .rl.commands import add_rl_parser
+from .solvers.krylov import PHI_METHODS
 
 __all__ = ["main"]
 
@@ -87,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--no-cache", action="store_true",
                      help="recompile instead of using the module and XLA caches")
     _add_split_option(sim)
+    sim.add_argument("--phi", choices=list(PHI_METHODS), default="auto",
+                     help="phi-functions of a matrix-free L (fd fields, split kinds banded/"
+                          "operator): dense (Pade), krylov (Arnoldi) or auto (dense up to "
+                          "64 unknowns)")
     _add_simplify_options(sim)
     sim.set_defaults(run=_simulate)
     return parser
@@ -179,6 +184,7 @@ def _simulate(args) -> int:
         dtype=args.dtype,
         progress=progress,
         controller=args.controller,
+        phi=args.phi,
     )
     elapsed = time.perf_counter() - started
     stats = sol.stats

@@ -189,8 +189,9 @@ class CompiledModel:
                 (adaptive), etd1, etdrk2, etdrk4, krogstad (= etdrk4b), lawson4 (fixed
                 step ``dt0``, default span/1000); diffusion samplers for ``der(x) =
                 a(t)*x + b(t)*eps(x, t)``: ddim, dpm_solver_1, dpm_solver_2,
-                dpm_solver_3, dpm_solver_pp_2m (``steps``, default 20; the solution
-                holds the step times, ``saveat`` is refused).
+                dpm_solver_3, dpm_solver_pp_2m, deis_1, deis_2, deis_3, deis_rho_1,
+                deis_rho_2, deis_rho_3 (``steps``, default 20; the solution holds
+                the step times, ``saveat`` is refused).
             rtol, atol: tolerances of adaptive methods.
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
@@ -351,7 +352,7 @@ class CompiledModel:
         bind a closure over traced weights there (or build the solver inside the
         differentiated function). ``steps`` (fixed-step methods: ``dt0 =
         (ts[-1] - ts[0]) / steps``) and ``schedule`` as in `solve`. With a
-        diffusion sampler (ddim, dpm_solver_*) ``ts[0]`` and ``ts[-1]`` give the
+        diffusion sampler (ddim, dpm_solver_*, deis_*) ``ts[0]`` and ``ts[-1]`` give the
         span and the values are at the sampler's ``steps + 1`` step times (or at
         ``ts`` itself with ``schedule="given"``); ``info`` then holds ``ts`` and ``nfe``.
         """

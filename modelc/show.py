@@ -39,7 +39,7 @@ def describe(model: Model) -> str:
     lines += describe_split(model)
     if model.noise_form is not None:
         form = model.noise_form
-        lines.append("\ndiffusion form der(x) = a(t)*x + b(t)*g (samplers ddim, dpm_solver_*):")
+        lines.append("\ndiffusion form der(x) = a(t)*x + b(t)*g (samplers ddim, dpm_solver_*, deis_*):")
         lines.append(f"  a = {sympy.sstr(form.drift)}")
         lines.append(f"  b = {sympy.sstr(form.noise)}")
     opts = {k: v for k, v in vars(model.simulate).items() if k != "span" and v is not None}

@@ -96,3 +96,27 @@ def test_show_no_simplify_skips_the_pass(examples_dir, capsys):
     assert main(["show", str(examples_dir / "lotka_volterra.model"), "--simplify",
                  "--no-simplify"]) == 0
     assert "simplification" not in capsys.readouterr().out
+
+
+def test_simulate_phi_reaches_the_split_methods(examples_dir, tmp_path, monkeypatch, capsys):
+    """--phi dense and --phi krylov both solve the fd heat equation with etd1 (exact in
+    time: u = expm(t L) u0) to the same values, and the option reaches `split_with`;
+    an unknown choice is a usage error (exit 2)."""
+    from modelc.compiled import CompiledModel
+
+    seen = []
+    split_with = CompiledModel.split_with
+    monkeypatch.setattr(CompiledModel, "split_with",
+                        lambda self, phi="auto": seen.append(phi) or split_with(self, phi))
+    model = str(examples_dir / "heat_1d.model")
+    fields = {}
+    for phi in ("dense", "krylov"):
+        out = tmp_path / f"{phi}.npz"
+        assert main(["simulate", model, "--t", "0", "0.1", "--method", "etd1", "--dt", "0.02",
+                     "--points", "2", "--phi", phi, "--out", str(out)]) == 0
+        fields[phi] = np.load(out)["u"][-1]
+    assert [phi for phi in seen if phi != "auto"] == ["dense", "krylov"]
+    np.testing.assert_allclose(fields["krylov"], fields["dense"], atol=1e-10)
+    with pytest.raises(SystemExit) as exit_:
+        main(["simulate", model, "--phi", "pade"])
+    assert exit_.value.code == 2

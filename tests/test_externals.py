@@ -125,6 +125,8 @@ def test_solve_time_errors(mixed, vp):
         mixed.solve(t=(0, 1), externals={"f": lambda x, t: x})
     with pytest.raises(SolveError, match="not of this form"):
         mixed.solve(t=(1, 0.1), y0=y0, externals={"f": lambda x, t: x}, method="dpm_solver_2")
+    with pytest.raises(SolveError, match="not of this form"):
+        mixed.solver("deis_3")
     with pytest.raises(SolveError, match="steps= or dt0="):
         vp.solve(t=(T0, T1), y0={"x": X_T}, externals={"eps": gaussian_eps}, method="ddim",
                  steps=4, dt0=0.1)
@@ -244,6 +246,42 @@ def test_model_schedule_matches_the_closed_form_schedule(vp):
     x, nfe = sample(gaussian_eps, SCHEDULE, X_T, grid, "dpm3")
     assert sol.stats["nfe"] == nfe == 15
     np.testing.assert_allclose(sol["x"][-1], x, atol=1e-9)
+
+
+def test_deis_through_the_model_file(vp):
+    """deis_1 is DDIM; deis_3 from the model's a(t), b(t) (rho' = b/alpha) equals deis3 on
+    the hand-written VP schedule (rho' by differentiation), in float64 and float32."""
+    ddim = _sample(vp, "ddim", 7, "time")["x"]  # compiled by test_dpm_solver_1_is_ddim
+    assert np.max(np.abs(_sample(vp, "deis_1", 7, "time")["x"] - ddim)) <= 1e-12
+    sol = _sample(vp, "deis_3", 7, "time")
+    x, nfe = sample(gaussian_eps, SCHEDULE, X_T, time_grid(SCHEDULE, T0, T1, 7, "time"), "deis3")
+    assert sol.stats["nfe"] == nfe == 7
+    np.testing.assert_allclose(sol["x"][-1], x, atol=1e-9)
+    single = vp.solve(t=(T0, T1), y0={"x": X_T}, externals={"eps": gaussian_eps},
+                      method="deis_3", steps=7, schedule="time", dtype="float32")
+    assert single["x"].dtype == np.float32
+    np.testing.assert_allclose(single["x"][-1], x, atol=1e-4)
+
+
+def test_deis_solver_vmap_and_grad_through_weights(vp):
+    """The pure function of deis_rho_2: vmap over samples equals the batch run, and the
+    derivative with respect to beta_max (through the schedule's weights; the log-SNR
+    grid's derivative is tested in tests/solvers/test_diffusion.py) matches a central
+    difference of the same sampler."""
+    f = vp.solver("deis_rho_2", steps=8, schedule="time", externals={"eps": gaussian_eps})
+    ts = jnp.array([T0, T1])
+
+    def final(x, beta_max):
+        return f({"x": x}, {"beta_max": beta_max}, ts)["x"][-1]
+
+    def loss(beta_max):
+        return jnp.sum(jax.vmap(final, (0, None))(X_T, beta_max) ** 2)
+
+    value_and_grad = jax.jit(jax.value_and_grad(loss))
+    value, grad = value_and_grad(20.0)
+    np.testing.assert_allclose(value, jnp.sum(jax.jit(final)(X_T, 20.0) ** 2), rtol=1e-12)
+    central = (value_and_grad(20.0 + 1e-5)[0] - value_and_grad(20.0 - 1e-5)[0]) / 2e-5
+    np.testing.assert_allclose(grad, central, rtol=1e-6)
 
 
 def test_explicit_schedule_and_solver_path(vp):

@@ -1,4 +1,5 @@
-"""Diffusion-model ODE samplers: DPM-Solver-1/2/3 (singlestep) and DPM-Solver++(2M).
+"""Diffusion-model ODE samplers: DPM-Solver-1/2/3 (singlestep), DPM-Solver++(2M) and
+DEIS (multistep, `modelc.solvers.deis`).
 
 The probability-flow ODE of a diffusion model with ``x_t = alpha_t x_0 +
 sigma_t eps`` is semilinear with a scalar, time-dependent linear part,
@@ -30,35 +31,52 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .deis import deis_trajectory
 from .phi import phi_diagonal
 
 __all__ = ["Schedule", "vp_linear", "time_grid", "sample", "trajectory", "DIFFUSION_METHODS",
            "SAMPLER_NAMES"]
 
-DIFFUSION_METHODS = {"dpm1": 1, "dpm2": 2, "dpm3": 3, "dpmpp2m": 1, "ddim": 1}
+DIFFUSION_METHODS = {"dpm1": 1, "dpm2": 2, "dpm3": 3, "dpmpp2m": 1, "ddim": 1,
+                     "deis1": 1, "deis2": 1, "deis3": 1, "deisrho1": 1, "deisrho2": 1,
+                     "deisrho3": 1}
 """Sampler names and their ``eps`` evaluations per step."""
 
 SAMPLER_NAMES = {"ddim": "ddim", "dpm_solver_1": "dpm1", "dpm_solver_2": "dpm2",
-                 "dpm_solver_3": "dpm3", "dpm_solver_pp_2m": "dpmpp2m"}
+                 "dpm_solver_3": "dpm3", "dpm_solver_pp_2m": "dpmpp2m",
+                 "deis_1": "deis1", "deis_2": "deis2", "deis_3": "deis3",
+                 "deis_rho_1": "deisrho1", "deis_rho_2": "deisrho2", "deis_rho_3": "deisrho3"}
 """The documented method names of ``m.solve(method=...)`` and their short names here."""
 
 
 @dataclass(frozen=True)
 class Schedule:
     """A noise schedule: ``log_alpha(t)`` and ``sigma(t)`` (JAX callables) on
-    ``[t_min, t_max]``, with ``lambda = log alpha - log sigma`` monotone."""
+    ``[t_min, t_max]``, with ``lambda = log alpha - log sigma`` monotone;
+    optionally ``drho_dt(t)``, the derivative of ``rho = sigma/alpha`` (else
+    by differentiating ``rho``)."""
 
     log_alpha: Callable
     sigma: Callable
     t_min: float = 1e-3
     t_max: float = 1.0
+    drho_dt: Callable | None = None
 
     def lam(self, t):
         """Half log-SNR ``lambda(t) = log(alpha_t / sigma_t)``."""
         return self.log_alpha(t) - jnp.log(self.sigma(t))
 
     def t_of_lambda(self, lam, iterations: int = 64):
-        """``t`` with ``lambda(t) = lam``, by bisection on ``[t_min, t_max]``."""
+        """``t`` with ``lambda(t) = lam``, by bisection on ``[t_min, t_max]`` and one
+        Newton step from the bisection's (gradient-stopped) result, which carries the
+        derivatives of the implicit function theorem, ``dt = -(d lambda(t) - d lam) /
+        lambda'(t)``, to parameters of the schedule and to ``lam`` (bisection alone
+        has none)."""
+        root = lax.stop_gradient(self._bisect(lam, iterations))
+        return root - (self.lam(root) - lam) / jax.grad(self.lam)(root)
+
+    def _bisect(self, lam, iterations):
+        """The bisection of `t_of_lambda`."""
         lo, hi = jnp.asarray(self.t_min, lam.dtype), jnp.asarray(self.t_max, lam.dtype)
         decreasing = self.lam(hi) < self.lam(lo)
 
@@ -70,6 +88,12 @@ class Schedule:
 
         lo, hi = lax.fori_loop(0, iterations, body, (lo, hi))
         return 0.5 * (lo + hi)
+
+    def rho_rate(self, t):
+        """``d(rho)/dt = b(t) / alpha(t)`` with ``rho = sigma/alpha = e^{-lambda}``."""
+        if self.drho_dt is not None:
+            return self.drho_dt(t)
+        return jax.grad(lambda s: jnp.exp(-self.lam(s)))(t)
 
     def rhs_coefficients(self, t):
         """``(a(t), b(t))`` of the probability-flow ODE ``dx/dt = a x + b eps``."""
@@ -204,6 +228,9 @@ def trajectory(eps: Callable, schedule: Schedule, x, ts, method: str):
     steps = ts.shape[0] - 1
     if method == "dpmpp2m":
         return _pp2m(schedule, eps, x, ts), steps
+    if method.startswith("deis"):
+        variable = "rho" if method.startswith("deisrho") else "t"
+        return deis_trajectory(schedule, eps, x, ts, int(method[-1]), variable), steps
 
     def body(x, i):
         if method == "ddim":
@@ -258,4 +285,7 @@ def coefficient_schedule(drift: Callable, noise: Callable, args, t_a, t_b,
         ratio = quad(lambda s: noise(s, args) * jnp.exp(-log_alpha_of(s)), t)
         return jnp.exp(log_alpha_of(t)) * ratio
 
-    return Schedule(log_alpha_of, sigma_of, jnp.minimum(t_a, t_b), jnp.maximum(t_a, t_b))
+    def drho_dt(t):
+        return noise(t, args) * jnp.exp(-log_alpha_of(t))
+
+    return Schedule(log_alpha_of, sigma_of, jnp.minimum(t_a, t_b), jnp.maximum(t_a, t_b), drho_dt)
