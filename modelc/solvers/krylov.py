@@ -22,8 +22,11 @@ whose operator is, by the ``phi`` option,
 
 The Krylov path costs ``m`` applications of ``L`` per substep and never
 forms a matrix (2-D grids with 10^4 unknowns).  It is jit-able and
-forward-mode differentiable; its substep loop is a ``while_loop``, so
-reverse mode (``jax.grad``) needs ``phi="dense"``.
+differentiable in both modes: ``e^{A} v`` is a ``custom_jvp`` whose tangent
+map is a :func:`~.linear.linear_map`, evaluated by forward mode through the
+substep ``while_loop`` and transposed by re-running the substeps (recording
+each ``tau`` and starting vector) and applying their pullbacks backwards at
+the recorded ``tau`` (:func:`_expv_transpose`).
 """
 
 from __future__ import annotations
