@@ -254,7 +254,7 @@ class CompiledModel:
 
     def ensemble(self, params=None, y0=None, *, t=None, saveat=None, method=None, rtol=None,
                  atol=None, points=None, dt0=None, max_steps=100_000, dtype=None,
-                 chunk_size=None, progress=None, devices=None) -> Solution:
+                 chunk_size=None, progress=None, devices=None, externals=None) -> Solution:
         """Solve for a batch of parameters and/or initial states (see `modelc.ensemble`).
 
         ``params`` and ``y0`` map names to scalars (shared) or 1-D arrays (one
@@ -265,11 +265,17 @@ class CompiledModel:
         on a terminal when a given ``chunk_size`` makes several chunks).  Returns a `Solution` with
         ``y`` of shape ``(members, times, states)``, per-member ``status`` and
         per-member counters in ``stats``. Other arguments as in `solve`.
+
+        Models with array states or externals: an array state's ``y0`` is a batch
+        with a leading member axis, shape ``(members, *shape)`` (share one array with
+        ``np.broadcast_to``); ``externals`` are bound once for all members; array
+        states come back in ``fields`` with shape ``(members, times, *shape)``.
         """
         from .ensemble import ensemble
         return ensemble(self, params, y0, t=t, saveat=saveat, method=method, rtol=rtol,
                         atol=atol, points=points, dt0=dt0, max_steps=max_steps, dtype=dtype,
-                        chunk_size=chunk_size, progress=progress, devices=devices)
+                        chunk_size=chunk_size, progress=progress, devices=devices,
+                        externals=externals)
 
     def _split_arrays(self, unpacked, start, n_times):
         """Scalar states as ``y`` columns, array states as ``fields`` (shape ``(times, *shape)``)."""

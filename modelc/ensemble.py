@@ -8,6 +8,12 @@ stay in the CPU caches, about twice the throughput of one chunk of 10,000
 members (docs/benchmarks.md, Lorenz ensembles).  The result is one
 :class:`~modelc.solution.Solution` whose arrays carry a leading batch axis and
 whose ``status`` holds one code per member.
+
+Models with array states and external functions (:mod:`modelc.array_model`)
+take part too: an array state's ``y0`` is a batch with a leading member axis
+(one array per member; broadcast one array with ``np.broadcast_to`` to share
+it), the externals are bound once for every member, and the array states
+come back in ``fields`` with shape ``(members, times, *shape)``.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import distributed
+from .array_model import SAMPLERS
 from .errors import SolveError
 from .progress import draw_progress
 from .solution import Solution
@@ -31,15 +38,25 @@ __all__ = ["ensemble", "batch_size", "CPU_CHUNK"]
 CPU_CHUNK = 128
 
 
-def batch_size(params: dict, y0: dict) -> int:
-    """The common leading length of the per-member values (1-D arrays); scalars broadcast."""
-    sizes = {np.shape(v)[0] for v in (*params.values(), *y0.values()) if np.ndim(v) >= 1}
-    bad = [k for k, v in {**params, **y0}.items() if np.ndim(v) > 1]
+def batch_size(params: dict, y0: dict, array_states=()) -> int:
+    """The common leading length of the per-member values (1-D arrays, and the
+    batches of ``array_states`` in ``y0``); scalars broadcast."""
+    scalars = {**params, **{k: v for k, v in y0.items() if k not in array_states}}
+    batches = {k: v for k, v in y0.items() if k in array_states}
+    bad = [k for k, v in scalars.items() if np.ndim(v) > 1]
     if bad:
         raise SolveError(f"ensemble values must be scalars or 1-D arrays; got more for {bad}")
+    flat = [k for k, v in batches.items() if np.ndim(v) < 1]
+    if flat:
+        raise SolveError(f"array state {flat[0]!r}: its ensemble y0 is a batch with a leading "
+                         "member axis, shape (members, *shape); share one array with "
+                         "np.broadcast_to(x0, (members,) + x0.shape)")
+    sizes = {np.shape(v)[0] for v in (*scalars.values(), *batches.values()) if np.ndim(v) >= 1}
     if len(sizes) > 1:
+        hint = (" (an array state's y0 carries the member axis first: shape (members, *shape))"
+                if batches else "")
         raise SolveError(f"ensemble arrays have different lengths {sorted(sizes)}; give "
-                         "every per-member value the same length")
+                         f"every per-member value the same length{hint}")
     if not sizes:
         raise SolveError("ensemble needs at least one 1-D array of per-member values "
                          "in params or y0")
@@ -49,24 +66,29 @@ def batch_size(params: dict, y0: dict) -> int:
 def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, rtol=None,
              atol=None, points=None, dt0=None, max_steps=100_000, dtype=None,
              chunk_size: int | None = None, progress: bool | None = None,
-             devices=None) -> Solution:
+             devices=None, externals=None) -> Solution:
     """Solve ``model`` for every member of a batch; see :meth:`CompiledModel.ensemble`."""
-    if model.is_array_model:
-        raise SolveError(f"model {model.name!r} has array states or external functions, which "
-                         "ensembles do not take: use jax.vmap over m.solver(...) instead")
+    externals = model._externals(externals)
+    method = method or model.simulate_defaults.get("method")
+    if method in SAMPLERS:
+        raise SolveError(f"method {method!r} (a diffusion sampler) is not supported for "
+                         "ensembles: sample a batch in one solve (y0 with a leading batch "
+                         "axis) or name an ODE method")
     (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = model._solve_options(
         t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
     if method == "auto":
         raise SolveError("method='auto' is not supported for ensembles; name a method")
-    n = batch_size(params, y0)
-    members = {k: np.broadcast_to(np.asarray(v, dtype), (n,))
+    arrays = model.array_state_names
+    n = batch_size(params, y0, arrays)
+    members = {k: np.asarray(v, dtype) if k[1] in arrays and k[0] == "y"
+               else np.broadcast_to(np.asarray(v, dtype), (n,))
                for k, v in {**{("p", k): v for k, v in params.items()},
                             **{("y", k): v for k, v in y0.items()}}.items()}
     mesh = distributed.batch_mesh(devices)
     ndev = mesh.devices.size
     cpu = all(d.platform == "cpu" for d in mesh.devices.flat)
     chunk = _chunk_size(n, chunk_size, ndev, cpu)
-    run = _batched_run(model, method, max_steps, dt0 is not None, mesh)
+    run = _batched_run(model, method, max_steps, dt0 is not None, mesh, externals)
     tsj = jnp.asarray(ts, dtype)
     outs, start = [], time.perf_counter()
     shown = _show(progress, n, n if chunk_size is None else chunk)
@@ -76,19 +98,25 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
         part = distributed.shard_batch(part, mesh)
         pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
         yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
-        raw, obs = run(yy, pp, tsj, rtol, atol, dt0)
-        outs.append(jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m],
-                                           distributed.gather((raw, obs))))
+        out = run(yy, pp, tsj, rtol, atol, dt0)
+        outs.append(jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m], distributed.gather(out)))
         if shown:
             _progress(hi, n, time.perf_counter() - start)
-    raw, obs = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *outs)
+    raw, obs, *extra = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *outs)
     s = 1 if drop_first else 0
     stats = {k: np.asarray(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected",
                                                      "njev", "nlu")}
     stats.update(method=method, members=n, devices=ndev, chunk_size=chunk)
-    return Solution(t=np.asarray(ts)[s:], y=raw.ys[:, s:], state_names=model.state_names,
+    state_names, y, fields = model.state_names, raw.ys[:, s:], {}
+    if extra:  # array model: scalar states in y, array states in fields
+        unpacked = extra[0]
+        state_names = tuple(k for k in model.state_names if k not in arrays)
+        y = (np.stack([unpacked[k][:, s:] for k in state_names], axis=-1) if state_names
+             else np.zeros(raw.ys[:, s:].shape[:2] + (0,), raw.ys.dtype))
+        fields = {k: unpacked[k][:, s:] for k in arrays}
+    return Solution(t=np.asarray(ts)[s:], y=y, state_names=state_names,
                     observables=obs[:, s:], observable_names=model.observable_names,
-                    stats=stats, status=np.asarray(raw.status))
+                    stats=stats, status=np.asarray(raw.status), fields=fields)
 
 
 def _chunk_size(n, chunk_size, ndev, cpu=False):
@@ -110,19 +138,22 @@ def _pad(x, size):
     return np.concatenate([x, np.repeat(x[-1:], size - x.shape[0], axis=0)])
 
 
-def _batched_run(model, method, max_steps, has_dt0, mesh):
-    """The model's run ``vmap``-ed over members and ``jit``-ted with the batch sharding."""
+def _batched_run(model, method, max_steps, has_dt0, mesh, externals=None):
+    """The model's run ``vmap``-ed over members and ``jit``-ted with the batch sharding;
+    it returns ``(raw, observables)``, and for array models the unpacked states too."""
     key = ("ensemble", method, max_steps, has_dt0, tuple(d.id for d in mesh.devices.flat))
-    if key not in model._jitted:
-        run = model._run_function(method, max_steps, has_dt0)
+    arrays = model.is_array_model
 
-        def single(*args):  # (raw, observables): XLA drops the unused field unpacking
-            return run(*args)[:2]
+    def build():
+        run = model._run_function(method, max_steps, has_dt0, externals=externals)
+
+        def single(*args):  # XLA drops the unused field unpacking of scalar/field models
+            return run(*args) if arrays else run(*args)[:2]
 
         batched = jax.vmap(single, in_axes=(0, 0, None, None, None, None))
-        sh = distributed.batch_sharding(mesh)
-        model._jitted[key] = jax.jit(batched, out_shardings=sh)
-    return model._jitted[key]
+        return jax.jit(batched, out_shardings=distributed.batch_sharding(mesh))
+
+    return model._cached(key, externals, build)
 
 
 def _show(progress, n, chunk):

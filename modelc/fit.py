@@ -9,6 +9,12 @@ optimised in units of their starting values, so bounds and scales of very
 different sizes are handled alike.  Standard errors come from the Gauss--Newton
 covariance ``s^2 (J^T J)^-1`` of the residuals at the optimum (least squares).
 Needs the ``fit`` extra (SciPy; matplotlib for plots).
+
+Models with array states and external functions fit too: the externals are
+bound once (``externals=``), array states need their ``y0``, and a data
+column named after an array state holds its values at the data's times,
+shape ``(times, *shape)`` (a dict entry; a CSV holds scalar columns only).
+Every entry of such a column is one residual.
 """
 
 from __future__ import annotations
@@ -59,8 +65,12 @@ class FitResult:
         for name, values in self.data.items():
             if name == "t":
                 continue
-            line, = ax.plot(self.solution.t, self.solution[name], label=f"{name} (fit)")
-            ax.plot(self.data["t"], values, "o", ms=3, color=line.get_color(), label=name)
+            fitted = np.reshape(self.solution[name], (len(self.solution.t), -1))
+            values = np.reshape(values, (len(self.data["t"]), -1))
+            for j in range(fitted.shape[1]):  # array states: one curve per entry
+                line, = ax.plot(self.solution.t, fitted[:, j], label=None if j else f"{name} (fit)")
+                ax.plot(self.data["t"], values[:, j], "o", ms=3, color=line.get_color(),
+                        label=None if j else name)
         ax.set_xlabel("t")
         ax.legend(fontsize="small")
         ax.set_title(", ".join(f"{k} = {v:.4g}" for k, v in self.params.items()))
@@ -102,23 +112,25 @@ def read_data(path: str | Path) -> dict:
 def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None = None,
         fixed: dict | None = None, y0: dict | None = None, method: str = "tsit5",
         rtol: float = 1e-8, atol: float = 1e-10, loss: Callable | None = None,
-        max_iter: int = 500, t0: float | None = None) -> FitResult:
+        max_iter: int = 500, t0: float | None = None, externals: dict | None = None) -> FitResult:
     """Estimate ``params`` of ``model`` from ``data``.
 
     Args:
         model: a compiled model (``modelc.load``).
         data: a CSV path or a dict with ``t`` and columns named after states or
-            observables (NaN = missing).
+            observables (NaN = missing); a column of an array state has shape
+            ``(times, *shape)``.
         params: names of the parameters to estimate (the rest keep their values).
         bounds: ``{name: (low, high)}`` (either may be None).
         initial: starting values (default: the model's values).
         fixed: other parameter values to use instead of the model's.
-        y0: initial state values by name.
+        y0: initial state values by name (arrays for array states).
         method, rtol, atol: the solver.
         loss: ``loss(predicted, observed, mask) -> scalar`` on ``(times, columns)``
             arrays; default the mean squared residual over observed entries.
         max_iter: iteration limit of L-BFGS-B.
         t0: start time (default: the model's ``simulate t``, else the first data time).
+        externals: the model's external functions by name (array models).
     Returns:
         a :class:`FitResult`.
     """
@@ -127,6 +139,7 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     data = read_data(data) if isinstance(data, (str, Path)) else {k: np.asarray(v, float)
                                                                   for k, v in data.items()}
     params = [params] if isinstance(params, str) else list(params)
+    externals = model._externals(externals)
     model._named({p: 0 for p in params}, model.param_names, "parameter")
     columns = [c for c in data if c != "t"]
     unknown = [c for c in columns if c not in model.state_names + model.observable_names]
@@ -138,7 +151,7 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     scale = np.array([abs(start[p]) or 1.0 for p in params])
     ts, observed, mask, drop = _grid(model, data, columns, t0)
     residuals = _residual_fn(model, params, scale, columns, ts, observed, mask, drop,
-                             dict(fixed or {}), dict(y0 or {}), method, rtol, atol)
+                             dict(fixed or {}), dict(y0 or {}), method, rtol, atol, externals)
     if loss is None:
         objective = lambda x: jnp.sum(residuals(x) ** 2) / mask.sum()  # noqa: E731
     else:
@@ -158,7 +171,7 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     stderr = _stderr(residuals, res.x, scale, params, mask.sum()) if loss is None else {
         p: float("nan") for p in params}
     sol = model.solve(t=(ts[0], ts[-1]), points=max(200, len(ts)), method=method, rtol=rtol,
-                      atol=atol, params={**(fixed or {}), **est}, y0=y0)
+                      atol=atol, params={**(fixed or {}), **est}, y0=y0, externals=externals or None)
     return FitResult(params=est, stderr=stderr, loss=float(res.fun), history=history or
                      [float(res.fun)], success=bool(res.success), message=str(res.message),
                      solution=sol, data=data)
@@ -171,17 +184,31 @@ def _grid(model, data, columns, t0):
         t0 = model.simulate_defaults.get("t0", t[0])
     drop = bool(t[0] != t0)
     ts = np.concatenate([[t0], t]) if drop else t
-    obs = np.column_stack([data[c] for c in columns])
+    n = len(t)
+    for c in columns:
+        if np.shape(data[c])[:1] != (n,):
+            raise SolveError(f"data column {c!r} has shape {np.shape(data[c])}; it needs one "
+                             f"value (or one array) per time, {n} in all")
+    obs = np.column_stack([np.reshape(data[c], (n, -1)) for c in columns])
     mask = np.isfinite(obs)
     return ts, np.where(mask, obs, 0.0), mask, drop
 
 
 def _residual_fn(model, params, scale, columns, ts, observed, mask, drop, fixed, y0, method,
-                 rtol, atol):
+                 rtol, atol, externals=None):
     """``r(x)``: residuals at observed entries for scaled parameters ``x`` (0 elsewhere)."""
-    run = model._run_function(method, 100_000, False)
+    run = model._run_function(method, 100_000, False, externals=externals)
+    arrays = model.is_array_model
     idx = [(0, model.state_names.index(c)) if c in model.state_names
            else (1, model.observable_names.index(c)) for c in columns]
+
+    def column(out, obs, extra, c, kind, j):
+        """The predicted column ``c`` as ``(times, entries)``."""
+        if kind == 1:
+            return obs[:, j:j + 1]
+        if arrays:  # the flat state's layout is internal: take the unpacked state
+            return jnp.reshape(extra[c], (extra[c].shape[0], -1))
+        return out.ys[:, j:j + 1]
     tsj = jnp.asarray(ts)
     fixed = {k: jnp.asarray(v, float) for k, v in fixed.items()}
     y0 = {k: jnp.asarray(v, float) for k, v in y0.items()}
@@ -189,8 +216,9 @@ def _residual_fn(model, params, scale, columns, ts, observed, mask, drop, fixed,
 
     def residuals(x, raw=False):
         values = dict(fixed, **{p: x[i] * scale[i] for i, p in enumerate(params)})
-        out, obs, _ = run(y0, values, tsj, rtol, atol, None)
-        pred = jnp.stack([out.ys[:, j] if kind == 0 else obs[:, j] for kind, j in idx], axis=1)
+        out, obs, extra = run(y0, values, tsj, rtol, atol, None)
+        pred = jnp.concatenate([column(out, obs, extra, c, kind, j)
+                                for c, (kind, j) in zip(columns, idx)], axis=1)
         pred = pred[1:] if drop else pred
         if raw:
             return pred, obs_j, mask_j

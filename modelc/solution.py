@@ -76,7 +76,8 @@ class Solution:
         return Solution(t=self.t, y=self.y[i], state_names=self.state_names,
                         observables=self.observables[i], observable_names=self.observable_names,
                         stats={k: (v[i] if np.ndim(v) else v) for k, v in self.stats.items()},
-                        status=Status(int(np.asarray(self.status)[i])))
+                        status=Status(int(np.asarray(self.status)[i])),
+                        fields={k: v[i] for k, v in self.fields.items()}, grid=self.grid)
 
     def table(self) -> np.ndarray:
         """Columns ``t``, states and observables as one 2-D array."""

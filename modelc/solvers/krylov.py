@@ -22,18 +22,23 @@ whose operator is, by the ``phi`` option,
 
 The Krylov path costs ``m`` applications of ``L`` per substep and never
 forms a matrix (2-D grids with 10^4 unknowns).  It is jit-able and
-forward-mode differentiable; its substep loop is a ``while_loop``, so
-reverse mode (``jax.grad``) needs ``phi="dense"``.
+differentiable in both modes: ``e^{A} v`` is a ``custom_jvp`` whose tangent
+map is a :func:`~.linear.linear_map`, evaluated by forward mode through the
+substep ``while_loop`` and transposed by re-running the substeps (recording
+each ``tau`` and starting vector) and applying their pullbacks backwards at
+the recorded ``tau`` (:func:`_expv_transpose`).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .linear import linear_map
 from .phi import (DenseOperator, collect_terms, combine_in_identity_basis, expm, identity_from_basis,
                   identity_to_basis)
 
@@ -79,6 +84,13 @@ def dense_matrix(apply: Callable, n: int, dtype) -> Any:
     return jax.vmap(apply)(jnp.eye(n, dtype=dtype)).T
 
 
+def _norm(w):
+    """``||w||_2`` with a finite derivative at ``w = 0`` (zero there: a breakdown
+    of Arnoldi, or a zero vector, is then differentiated as a constant)."""
+    sq = jnp.sum(w * w)
+    return jnp.where(sq > 0, jnp.sqrt(jnp.where(sq > 0, sq, 1.0)), 0.0)
+
+
 def _arnoldi(matvec, v, m: int):
     """Arnoldi (classical Gram--Schmidt, twice) from unit ``v``: ``(V (m+1, N), H (m+1, m))``.
 
@@ -97,7 +109,7 @@ def _arnoldi(matvec, v, m: int):
         h2 = basis @ w
         w = w - basis.T @ h2
         h = h1 + h2
-        norm = jnp.linalg.norm(w)
+        norm = _norm(w)
         hess = hess.at[:, j].set(h.at[j + 1].set(norm))
         nxt = jnp.where(norm > tiny, w / jnp.where(norm > tiny, norm, 1.0), 0.0)
         return basis.at[j + 1].set(nxt), hess
@@ -105,37 +117,113 @@ def _arnoldi(matvec, v, m: int):
     return lax.fori_loop(0, m, body, (basis, hess))
 
 
-def _expv(matvec, v, m: int, tol: float):
-    """``e^{A} v`` for ``A`` given by ``matvec``, by substeps in ``tau`` (module docstring).
+def _krylov_space(matvec, w, m: int):
+    """``(beta, V, [[H_m, 0], [h e_m^T, 0]])`` of the Krylov space of ``w``: the last
+    row of ``e^{tau big}`` holds the substep's error coefficient."""
+    beta = _norm(w)
+    basis, hess = _arnoldi(matvec, w / jnp.where(beta > 0, beta, 1.0), m)
+    big = jnp.zeros((m + 1, m + 1), w.dtype).at[:, :m].set(hess)
+    return beta, basis, big
 
-    Returns NaNs when the substep budget runs out (the solver loop then
-    reports a non-finite state).
-    """
+
+def _substep(matvec, w, tau_left, m: int, tol: float, halvings):
+    """One substep: the largest ``tau`` (``tau_left`` halved) whose error estimate is
+    below ``tol * beta``, and ``beta V_m e^{tau H_m} e_1``."""
+    beta, basis, big = _krylov_space(matvec, w, m)
+    taus = tau_left * halvings
+    first = jax.vmap(lambda tau: expm(tau * big)[:, 0])(taus)  # (H, m + 1)
+    errors = beta * jnp.abs(first[:, m])
+    ok = errors <= tol * jnp.maximum(beta, 1e-300)
+    pick = jnp.where(jnp.any(ok), jnp.argmax(ok), _HALVINGS - 1)
+    return taus[pick], beta * (basis[:m].T @ first[pick, :m])
+
+
+def _substep_at(matvec, w, tau, m: int):
+    """The substep of :func:`_substep` with its ``tau`` given, reverse-differentiable
+    (``expm`` through :func:`expm_reversible`)."""
+    beta, basis, big = _krylov_space(matvec, w, m)
+    return beta * (basis[:m].T @ expm_reversible(tau * big)[:m, 0])
+
+
+def _expv_loop(matvec, v, m: int, tol: float, record: bool = False):
+    """``(e^{A} v, substeps, records)`` by substeps in ``tau`` (module docstring);
+    ``record=True`` keeps each substep's ``tau`` and starting vector (for the
+    transpose).  ``e^{A} v`` is NaN when the substep budget runs out (the
+    solver loop then reports a non-finite state)."""
     dtype = v.dtype
     tol = max(tol, 50 * float(jnp.finfo(dtype).eps))
     halvings = 2.0 ** -jnp.arange(_HALVINGS, dtype=dtype)
 
     def substep(carry):
-        tau_done, w, count = carry
-        beta = jnp.linalg.norm(w)
-        safe = jnp.where(beta > 0, beta, 1.0)
-        basis, hess = _arnoldi(matvec, w / safe, m)
-        # [[H_m, 0], [h e_m^T, 0]]: its exponential's last row holds the error coefficient
-        big = jnp.zeros((m + 1, m + 1), dtype).at[:, :m].set(hess)
-        taus = (1.0 - tau_done) * halvings
-        first = jax.vmap(lambda tau: expm(tau * big)[:, 0])(taus)  # (H, m + 1)
-        errors = beta * jnp.abs(first[:, m])
-        ok = errors <= tol * jnp.maximum(beta, 1e-300)
-        pick = jnp.where(jnp.any(ok), jnp.argmax(ok), _HALVINGS - 1)
-        w = beta * (basis[:m].T @ first[pick, :m])
-        return tau_done + taus[pick], w, count + 1
+        tau_done, w, count, rec = carry
+        tau, new = _substep(matvec, w, 1.0 - tau_done, m, tol, halvings)
+        if record:
+            rec = (rec[0].at[count].set(tau), rec[1].at[count].set(w))
+        return tau_done + tau, new, count + 1, rec
 
     def more(carry):
-        tau_done, w, count = carry
+        tau_done, w, count, _ = carry
         return (tau_done < 1.0) & (count < _MAX_SUBSTEPS) & (jnp.linalg.norm(w) > 0)
 
-    tau_done, w, count = lax.while_loop(more, substep, (jnp.zeros((), dtype), v, 0))
-    return jnp.where((tau_done < 1.0) & (jnp.linalg.norm(w) > 0), jnp.nan, w)
+    rec = ((jnp.zeros((_MAX_SUBSTEPS,), dtype), jnp.zeros((_MAX_SUBSTEPS,) + v.shape, dtype))
+           if record else ())
+    tau_done, w, count, rec = lax.while_loop(more, substep, (jnp.zeros((), dtype), v, 0, rec))
+    return jnp.where((tau_done < 1.0) & (jnp.linalg.norm(w) > 0), jnp.nan, w), count, rec
+
+
+def _expv(matvec, v, m: int, tol: float):
+    """``e^{A} v`` for ``A`` given by ``matvec`` (:func:`_expv_loop`), differentiable in
+    both modes with respect to ``v`` and everything ``matvec`` closes over."""
+    fn, consts = jax.closure_convert(matvec, v)
+    return _expv_differentiable(fn, m, tol, v, *consts)
+
+
+@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
+def _expv_differentiable(fn, m, tol, v, *consts):
+    """:func:`_expv_loop` on ``x -> fn(x, *consts)``; its tangent map is one
+    `~.linear.linear_map`: evaluated by forward mode through the substep loop,
+    transposed by :func:`_expv_transpose`."""
+    return _expv_loop(lambda x: fn(x, *consts), v, m, tol)[0]
+
+
+@_expv_differentiable.defjvp
+def _expv_jvp(fn, m, tol, primals, tangents):
+    out = _expv_differentiable(fn, m, tol, *primals)
+    n_res = len(primals)
+
+    def tangent(*flat):
+        res, lin = flat[:n_res], flat[n_res:]
+        loop = lambda v, *c: _expv_loop(lambda x: fn(x, *c), v, m, tol)[0]  # noqa: E731
+        return [jax.jvp(loop, tuple(res), tuple(lin))[1]]
+
+    def transpose(*flat):
+        res, (ct,) = flat[:n_res], flat[n_res:]
+        return _expv_transpose(fn, m, tol, res[0], list(res[1:]), ct)
+
+    primals = [jnp.asarray(p) for p in primals]
+    lin = [jnp.zeros_like(p) if jnp.result_type(t) == jax.dtypes.float0 else jnp.asarray(t, p.dtype)
+           for p, t in zip(primals, tangents)]
+    (t_out,) = linear_map(tangent, transpose, primals, lin)
+    return out, t_out
+
+
+def _expv_transpose(fn, m, tol, v, consts, ct):
+    """Cotangents of ``(v, *consts)`` for the cotangent ``ct`` of ``e^{A} v``: the
+    substeps are re-run recording their ``tau`` and starting vector, then walked
+    backwards applying each substep's pullback at its fixed ``tau`` (the step
+    choice is piecewise constant, as in the solver's discrete adjoint)."""
+    _, count, (taus, starts) = _expv_loop(lambda x: fn(x, *consts), v, m, tol, record=True)
+
+    def back(i, carry):
+        j = count - 1 - i
+        g, gc = carry
+        _, pull = jax.vjp(lambda w, c: _substep_at(lambda x: fn(x, *c), w, taus[j], m),
+                          starts[j], consts)
+        gw, gcj = pull(g)
+        return gw, [a + b for a, b in zip(gc, gcj)]
+
+    g, gc = lax.fori_loop(0, count, back, (ct, [jnp.zeros_like(c) for c in consts]))
+    return [g, *gc]
 
 
 def phi_krylov_apply(matvec, ws, m: int = KRYLOV_DIM, tol: float = KRYLOV_TOL):

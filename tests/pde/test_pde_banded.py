@@ -270,6 +270,71 @@ def test_gradient_through_etdrk4_on_an_fd_model(examples_dir):
     assert abs(grad - fd) < 1e-6 * max(1.0, abs(fd))
 
 
+@pytest.mark.slow
+def test_krylov_phi_reverse_mode_matches_dense_and_forward_mode():
+    """jax.grad of <c, sum_k phi_k(h D A) w_k> by Krylov (substep transpose) with respect
+    to D (inside the matvec) and the vectors equals the dense Pade gradient, and the
+    reverse and forward derivatives are transposes of each other."""
+    from modelc.solvers.krylov import expm_reversible
+    rng = np.random.default_rng(5)
+    n = 70
+    a = jnp.asarray(n**2 * (np.eye(n, k=1) + np.eye(n, k=-1) - 2 * np.eye(n)))
+    c, w0, w2 = (jnp.asarray(rng.standard_normal(n)) for _ in range(3))
+
+    def loss(d, w0, w2, krylov=True):
+        ws = [w0, None, w2]
+        out = (phi_krylov_apply(lambda v: 0.02 * d * (a @ v), ws) if krylov
+               else phi_dense_apply(0.02 * d * a, ws, expm_reversible))
+        return jnp.dot(c, out)
+
+    grad = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(0.7, w0, w2)
+    dense = jax.grad(loss, argnums=(0, 1, 2))(0.7, w0, w2, False)
+    for g, r in zip(grad, dense):
+        np.testing.assert_allclose(g, r, rtol=1e-9, atol=1e-11 * float(jnp.max(jnp.abs(r))))
+    _, tangent = jax.jvp(lambda d: loss(d, w0, w2), (0.7,), (1.0,))
+    assert abs(float(tangent) - float(grad[0])) < 1e-10 * abs(float(grad[0]))
+
+
+FD_GRADIENT_MODEL = """model fisher_1d
+parameter D = 0.02, r = 1
+domain x = [-1, 1], points = 81
+field u = 0.53*x + 0.47*sin(-1.5*pi*x)
+boundary u = -1 at x = -1
+boundary u = 1 at x = 1
+der(u) = D*diff(u, x, 2) + r*(u - u^3)
+"""
+
+
+@pytest.mark.slow
+def test_gradient_through_etdrk4_krylov_matches_dense_and_differences():
+    """81 unknowns (phi="auto" picks Krylov): jax.grad of a loss after ETDRK4 with respect
+    to D (in L), r (in N) and the initial field equals the phi="dense" gradient and
+    central differences; the forward solution is the dense one."""
+    m = _parse(FD_GRADIENT_MODEL)
+    assert m.module.STATE_SIZE > 64
+    ts = jnp.asarray([0.0, 0.5])
+    u0 = jnp.asarray(m.resolved_values()["u"])
+
+    def loss_for(phi):
+        solve = m.solver(method="etdrk4", dt0=0.05, phi=phi)
+        return lambda d, r, u: jnp.sum(solve({"u": u}, {"D": d, "r": r}, ts)["u"][-1] ** 2)
+
+    krylov, dense = loss_for("auto"), loss_for("dense")
+    assert abs(float(krylov(0.02, 1.0, u0)) - float(dense(0.02, 1.0, u0))) < 1e-11 * float(dense(0.02, 1.0, u0))
+    grad = jax.jit(jax.grad(krylov, argnums=(0, 1, 2)))(0.02, 1.0, u0)
+    ref = jax.jit(jax.grad(dense, argnums=(0, 1, 2)))(0.02, 1.0, u0)
+    for g, r in zip(grad, ref):
+        np.testing.assert_allclose(g, r, rtol=1e-8, atol=1e-10 * float(jnp.max(jnp.abs(r))))
+    step = 1e-6
+    fd = [(krylov(0.02 + step, 1.0, u0) - krylov(0.02 - step, 1.0, u0)) / (2 * step),
+          (krylov(0.02, 1.0 + step, u0) - krylov(0.02, 1.0 - step, u0)) / (2 * step)]
+    for g, f in zip(grad[:2], fd):
+        assert abs(float(g) - float(f)) < 1e-6 * abs(float(f))
+    bump = jnp.asarray(np.random.default_rng(0).standard_normal(u0.shape))
+    fd_u = (krylov(0.02, 1.0, u0 + step * bump) - krylov(0.02, 1.0, u0 - step * bump)) / (2 * step)
+    assert abs(float(jnp.sum(grad[2] * bump)) - float(fd_u)) < 1e-6 * abs(float(fd_u))
+
+
 def test_show_describes_the_banded_split(examples_dir):
     """`modelc show` names the kind, the bandwidth, the fields L acts on and its zero rows."""
     from modelc.show import describe_split
