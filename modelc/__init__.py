@@ -46,7 +46,7 @@ _LAZY = {
     "Status": ("modelc.solvers", "Status"),
     "CheckpointAdjoint": ("modelc.solvers.adjoint", "CheckpointAdjoint"),
     "BacksolveAdjoint": ("modelc.solvers.adjoint", "BacksolveAdjoint"),
-    "fit": ("modelc.fit", "fit"),
+    "fit": ("modelc.fitting", "fit"),
     "distributed": ("modelc.distributed", None),
     "rl": ("modelc.rl", None),
 }

@@ -52,7 +52,7 @@ def _values(text: str) -> dict:
 
 def _fit(args) -> int:
     from .api import load
-    from .fit import fit
+    from .fitting import fit
 
     model = load(args.file)
     params = [p.strip() for p in args.params.split(",") if p.strip()]

@@ -7,7 +7,7 @@ import pytest
 
 import modelc
 from modelc.cli import main
-from modelc.fit import fit as fit_model  # `modelc.fit` is the module once modelc.fit_cli is imported
+from modelc.fitting import fit as fit_model
 from modelc.fit_cli import parse_bounds
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -87,7 +87,7 @@ def test_michaelis_menten_rate_constants_recovered_from_simulated_data():
 
 def test_data_reader_keeps_missing_cells_and_refuses_text(tmp_path):
     from modelc.errors import SolveError
-    from modelc.fit import read_data
+    from modelc.fitting import read_data
 
     good = tmp_path / "good.csv"
     good.write_text("t,x,y\n0,1,\n1,0.5,2\n")
@@ -140,3 +140,11 @@ def test_array_state_data_needs_one_array_per_time():
     with pytest.raises(modelc.SolveError, match="one value .* per time"):
         fit_model(m, {"t": np.linspace(0, 1, 4), "x": x0}, ["k"], y0={"x": x0},
                    externals={"f": lambda x, t: jnp.sin(x)})
+
+
+def test_modelc_fit_stays_the_function_after_the_cli_is_imported():
+    """Importing the CLI (which loads the fitting module) must not turn `modelc.fit`
+    into a module."""
+    import modelc.fit_cli  # noqa: F401
+
+    assert callable(modelc.fit) and modelc.fit is fit_model
