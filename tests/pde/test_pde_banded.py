@@ -263,7 +263,8 @@ def test_gradient_through_etdrk4_on_an_fd_model(examples_dir, phi, adjoint):
     import modelc
 
     m = _allen_cahn(examples_dir, 21)
-    adjoint = {"checkpoint": modelc.CheckpointAdjoint(), "forward": modelc.ForwardAdjoint()}[adjoint]
+    adjoint = {"checkpoint": modelc.CheckpointAdjoint(),
+               "forward": modelc.ForwardAdjoint()}[adjoint]
     solve = m.solver(method="etdrk4", dt0=0.05, phi=phi, adjoint=adjoint)
     ts = jnp.asarray([0.0, 0.5])
 
