@@ -3,8 +3,10 @@
 Run with ``python benchmarks/adjoint_memory.py [--steps 100000] [--n 64]``.  Each
 case runs in a fresh subprocess (its peak resident set size, ``ru_maxrss``,
 is then that case's alone): a forward solve only; the gradient with the
-default checkpoints; with ``checkpoints=max_steps`` (every step stored, i.e. no
-checkpointing); and with the backsolve adjoint.  The system is ``y' = A y``
+default adjoint (chosen automatically: forward sensitivities, one scalar is
+differentiated); with the discrete adjoint and its default checkpoints; with
+``checkpoints=max_steps`` (every step stored, i.e. no checkpointing); and with
+the backsolve adjoint.  The system is ``y' = A y``
 with ``n`` states, RK4 with a fixed step, so the step count is exact.
 """
 
@@ -17,7 +19,8 @@ import subprocess
 import sys
 import time
 
-CASES = ("forward", "checkpoint (default)", "every step stored", "backsolve")
+CASES = ("forward", "default (auto: forward)", "checkpoint", "every step stored",
+         "backsolve")
 
 
 def child(case: str, steps: int, n: int) -> None:
@@ -28,7 +31,7 @@ def child(case: str, steps: int, n: int) -> None:
 
     a = -jnp.eye(n) + 0.1 * jnp.roll(jnp.eye(n), 1, axis=1)
     ts = jnp.array([0.0, 1.0])
-    adjoint = {"checkpoint (default)": CheckpointAdjoint(),
+    adjoint = {"checkpoint": CheckpointAdjoint(),
                "every step stored": CheckpointAdjoint(checkpoints=steps),
                "backsolve": BacksolveAdjoint()}.get(case)
 
@@ -59,7 +62,7 @@ def main() -> None:
                               str(args.steps), "--n", str(args.n)], capture_output=True,
                              text=True, check=True).stdout
         r = json.loads(out.strip().splitlines()[-1])
-        print(f"  {case:22s} peak RSS {r['maxrss_mb']:8.1f} MB   {r['seconds']:6.2f} s "
+        print(f"  {case:24s} peak RSS {r['maxrss_mb']:8.1f} MB   {r['seconds']:6.2f} s "
               f"(incl. compile)   value {r['value']:.10g}")
 
 

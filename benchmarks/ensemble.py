@@ -9,7 +9,11 @@ calls after a warm-up call (compile excluded), all in this one process, on the
 on a shared machine, and what throughput per core means).  SciPy
 solves fewer members one by one and the rate is extrapolated.  The gradient
 ratio is ``time(grad of sum of final states w.r.t. every member's rho) /
-time(forward ensemble)`` on ``--grad-members`` members.
+time(forward ensemble)`` on ``--grad-members`` members, for modelc's default
+adjoint (chosen automatically: forward sensitivities here), modelc's discrete
+adjoint (``CheckpointAdjoint()``) and diffrax (``RecursiveCheckpointAdjoint``):
+each the median over ``--pairs`` interleaved (gradient, forward) pairs of the
+per-pair ratio (the machine may be loaded; wall clock).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 
 import modelc
+from timing import run_pairs
+
 CLOCK = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = time.perf_counter
 
@@ -50,9 +56,9 @@ def median_time(fn, repeats):
     return statistics.median(timed(fn) for _ in range(repeats))
 
 
-def modelc_fns(rho):
+def modelc_fns(rho, adjoint=None):
     m = modelc.load(MODEL)
-    f = m.solver(method="tsit5", rtol=RTOL, atol=ATOL)
+    f = m.solver(method="tsit5", rtol=RTOL, atol=ATOL, adjoint=adjoint)
     ts = jnp.asarray(TS)
 
     def final(r):
@@ -97,6 +103,7 @@ def main() -> None:
     parser.add_argument("--grad-members", type=int, default=1000)
     parser.add_argument("--scipy-members", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--clock", choices=sorted(CLOCK), default="wall")
     args = parser.parse_args()
     global clock
@@ -121,13 +128,18 @@ def main() -> None:
         print(f"  {name:38s} {rate:12,.0f}   x{rate / rows[1][1]:.2f} vs diffrax")
 
     r = jnp.asarray(rho[:ng])
-    print(f"\ngradient / forward cost, {ng} members (d sum of final states / d rho)")
-    for name, fwd, grad in (("modelc", m_fwd, m_grad), ("diffrax", d_fwd, d_grad)):
-        tf = median_time(lambda: fwd(r), args.repeats)
-        tg = median_time(lambda: grad(r), args.repeats)
-        print(f"  {name:8s} forward {tf * 1e3:9.1f} ms  gradient {tg * 1e3:9.1f} ms  "
-              f"ratio {tg / tf:.2f}")
-
+    print(f"\ngradient / forward cost, {ng} members (d sum of final states / d rho), "
+          f"median of {args.pairs} interleaved pairs")
+    _, c_fwd, c_grad = modelc_fns(rho, modelc.CheckpointAdjoint())
+    cases = (("modelc default (auto)", m_fwd, m_grad),
+             ("modelc CheckpointAdjoint", c_fwd, c_grad),
+             ("diffrax RecursiveCheckpoint", d_fwd, d_grad))
+    for name, fwd, grad in cases:
+        jax.block_until_ready((fwd(r), grad(r)))  # compile
+    for name, fwd, grad in cases:
+        ratio, tg, tf = run_pairs(lambda: grad(r), lambda: fwd(r), args.pairs)
+        print(f"  {name:28s} forward {tf * 1e3:9.1f} ms  gradient {tg * 1e3:9.1f} ms  "
+              f"ratio {ratio:.2f}   ({ng / tg:,.0f} gradient trajectories/s)")
 
 if __name__ == "__main__":
     main()

@@ -6,7 +6,8 @@ SymPy or the parser):
 - `load(path)` and `parse(text)` give a compiled `Model`;
 - `Model.solve(...)` returns a `Solution`; `Model.solver(...)` a pure JAX function;
 - `Model.ensemble(...)` solves a batch (sharded over devices); `fit(...)` estimates
-  parameters from data; `CheckpointAdjoint`/`BacksolveAdjoint` choose reverse mode;
+  parameters from data; `CheckpointAdjoint`/`BacksolveAdjoint`/`ForwardAdjoint`
+  choose reverse mode (default: chosen by the number of differentiated scalars);
 - `modelc.rl` holds learned step-size controllers (`controller="rl"`);
 - `ModelError` is raised for problems in a model file, with file:line:col.
 """
@@ -32,6 +33,7 @@ __all__ = [
     "rl",
     "CheckpointAdjoint",
     "BacksolveAdjoint",
+    "ForwardAdjoint",
     "fit",
     "distributed",
 ]
@@ -46,6 +48,7 @@ _LAZY = {
     "Status": ("modelc.solvers", "Status"),
     "CheckpointAdjoint": ("modelc.solvers.adjoint", "CheckpointAdjoint"),
     "BacksolveAdjoint": ("modelc.solvers.adjoint", "BacksolveAdjoint"),
+    "ForwardAdjoint": ("modelc.solvers.adjoint", "ForwardAdjoint"),
     "fit": ("modelc.fitting", "fit"),
     "distributed": ("modelc.distributed", None),
     "rl": ("modelc.rl", None),

@@ -346,8 +346,11 @@ class CompiledModel:
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
         file's values); ``ts`` is an array whose first entry is the start time.
         The function composes with `jax.jit`, `jax.vmap`, `jax.jacfwd` and `jax.grad`
-        (w.r.t. ``y0`` and ``params``; ``adjoint`` is `modelc.CheckpointAdjoint`
-        (default, the discrete adjoint) or `modelc.BacksolveAdjoint`). With
+        (w.r.t. ``y0`` and ``params``; ``adjoint`` is `modelc.ForwardAdjoint`
+        (forward sensitivities), `modelc.CheckpointAdjoint` (the discrete adjoint),
+        `modelc.BacksolveAdjoint`, or None: forward sensitivities for at most
+        `modelc.solvers.adjoint.FORWARD_MAX_PERTURBED` differentiated scalars,
+        else the discrete adjoint). With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
         ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` and
         ``phi`` as in `solve`.

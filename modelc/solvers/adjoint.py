@@ -1,14 +1,23 @@
 """Derivatives of a solve: forward mode through the loop, reverse mode by an adjoint.
 
-Every solve goes through :func:`differentiable`, a ``jax.custom_jvp`` whose
-primal is the fast ``while_loop`` nest of :mod:`.loop` (so a solve that is not
-differentiated runs exactly as before) and whose tangent map
-``(dy0, dargs) -> dys`` is one :func:`~.linear.linear_map`:
+Every solve goes through :func:`differentiable`, a ``jax.custom_jvp`` (with
+symbolic zeros, so its rule sees which inputs are perturbed) whose primal is
+the fast ``while_loop`` nest of :mod:`.loop` (so a solve that is not
+differentiated runs exactly as before).  Its tangent map
+``(dy0, dargs) -> dys`` depends on the ``adjoint``:
 
-* evaluated (``jax.jvp``, ``jacfwd``): forward mode through the loop;
-* transposed (``jax.grad``, ``vjp``): an *adjoint* chosen by the caller:
+* :class:`ForwardAdjoint`, **forward sensitivities**: one pass of the loop
+  with one tangent per perturbed input scalar (``vmap`` of ``jax.jvp`` over
+  the identity basis; the primal runs once, inside that pass) gives the
+  Jacobian ``J = d ys / d inputs``; the tangent is ``J @ t``, which
+  ``jax.grad`` transposes to ``J^T @ ct_ys`` with no adjoint pass.  Cost:
+  about one primal plus one tangent per perturbed scalar ``k``; memory: ``J``
+  (``k x T x n``), no trajectory.  Exact derivative of the computed solution.
+* otherwise one :func:`~.linear.linear_map`, evaluated (``jax.jvp``,
+  ``jacfwd``) by forward mode through the loop and transposed (``jax.grad``,
+  ``vjp``) by an *adjoint*:
 
-  - :class:`CheckpointAdjoint` (default), the **discrete adjoint**: the exact
+  - :class:`CheckpointAdjoint`, the **discrete adjoint**: the exact
     derivative of the computed solution (steps, dense output and all), for
     any stepper and controller.  Step sizes and accept/reject decisions are
     piecewise constant (taken under ``stop_gradient``), so only the accepted
@@ -21,17 +30,21 @@ differentiated runs exactly as before) and whose tangent map
     each step's pullback (which re-runs that step's stages fused with their
     transposes).  Memory is ``C`` checkpoints plus ``K`` step records
     instead of ``max_steps``; time is about two forward passes plus one
-    reverse pass.  ``checkpoints=C`` is the knob: ``C + K`` is least at
-    ``C = K = sqrt(max_steps)``; the default caps ``K`` at 128 (shorter
-    segments waste less under ``vmap``, where every member walks the
-    longest member's segments, see :func:`discrete_vjp`).  Larger ``C``
-    means more memory, about the same time.
+    reverse pass, whatever the number of inputs.  ``checkpoints=C`` is the
+    knob: ``C + K`` is least at ``C = K = sqrt(max_steps)``; the default caps
+    ``K`` at 128 (shorter segments waste less under ``vmap``, where every
+    member walks the longest member's segments, see :func:`discrete_vjp`).
+    Larger ``C`` means more memory, about the same time.
   - :class:`BacksolveAdjoint`, the **continuous adjoint**: the adjoint ODE
     ``a' = -a df/dy``, ``g' = -a df/dp`` integrated backwards between output
     times with the same method (the state restarted from the forward solution
     at each output time).  Memory is independent of the number of steps; the
     gradient is that of the exact solution, accurate to the tolerances (not
     the derivative of the computed one).
+
+``adjoint=None`` (the default) chooses by the number ``k`` of perturbed
+input scalars (:func:`choose_adjoint`): forward sensitivities for ``k <=``
+:data:`FORWARD_MAX_PERTURBED`, else the discrete adjoint.
 
 Derivatives are taken with respect to the initial state and every
 floating-point leaf of ``args``; ``ts``, the tolerances and ``dt0`` are
@@ -48,16 +61,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.custom_derivatives import SymbolicZero
 from jax.flatten_util import ravel_pytree
 
 from .linear import linear_map
 
-__all__ = ["CheckpointAdjoint", "BacksolveAdjoint", "differentiable"]
+__all__ = ["CheckpointAdjoint", "BacksolveAdjoint", "ForwardAdjoint", "choose_adjoint",
+           "FORWARD_MAX_PERTURBED", "differentiable"]
 
 
 @dataclass(frozen=True)
 class CheckpointAdjoint:
-    """Discrete adjoint with checkpointing (the default).
+    """Discrete adjoint with checkpointing (the default above a few perturbed scalars).
 
     ``checkpoints``: number of stored loop carries ``C``; segments have
     ``K = ceil(max_steps / C)`` steps.  Default: segments of
@@ -93,12 +108,42 @@ class BacksolveAdjoint:
     atol: float | None = None
 
 
+@dataclass(frozen=True)
+class ForwardAdjoint:
+    """Forward sensitivities: reverse mode by the Jacobian of the outputs.
+
+    The loop runs once with one tangent per perturbed input scalar (``k`` of
+    them: the entries of ``y0`` and of the ``args`` leaves that the
+    differentiated function actually moves), giving ``J = d ys / d inputs``;
+    a gradient is then ``J^T ct_ys``.  Time grows with ``k`` (about one
+    tangent pass per direction on top of one primal pass), memory is ``J``
+    only (no trajectory, whatever the number of steps).  The choice for few
+    perturbed scalars; see :func:`choose_adjoint`.
+    """
+
+
+#: Largest number of perturbed scalars for which ``adjoint=None`` uses
+#: :class:`ForwardAdjoint` (above it: :class:`CheckpointAdjoint`); measured by
+#: ``benchmarks/adjoint_crossover.py`` (docs/benchmarks.md).
+FORWARD_MAX_PERTURBED = 8
+
+
+def choose_adjoint(perturbed: int):
+    """The adjoint ``adjoint=None`` uses for ``perturbed`` differentiated input scalars:
+    :class:`ForwardAdjoint` up to :data:`FORWARD_MAX_PERTURBED`, else
+    :class:`CheckpointAdjoint` (whose cost does not grow with their number)."""
+    if perturbed <= FORWARD_MAX_PERTURBED:
+        return ForwardAdjoint()
+    return CheckpointAdjoint()
+
+
 def differentiable(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin):
     """``run(*static, y0, ts, args, rtol, atol, dt0, dtmin)`` made differentiable.
 
     ``run`` is the primal loop (a :class:`~.loop.RawSolution`); ``static`` the
-    loop's static arguments; ``adjoint`` a :class:`CheckpointAdjoint` or
-    :class:`BacksolveAdjoint`.
+    loop's static arguments; ``adjoint`` a :class:`CheckpointAdjoint`,
+    :class:`BacksolveAdjoint` or :class:`ForwardAdjoint`, or None to choose by
+    the number of perturbed input scalars (:func:`choose_adjoint`).
     """
     return _solve(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin)
 
@@ -112,14 +157,41 @@ def _float_leaf(x) -> bool:
     return jnp.issubdtype(jnp.result_type(x), jnp.inexact)
 
 
-@_solve.defjvp
+def _is_zero(t) -> bool:
+    """Whether a tangent is a symbolic zero (unperturbed input) or of an integer input."""
+    return isinstance(t, SymbolicZero) or jnp.result_type(t) == jax.dtypes.float0
+
+
 def _solve_jvp(run, static, adjoint, primals, tangents):
     y0, ts, args, rtol, atol, dt0, dtmin = primals
     ty0, tts, targs = tangents[:3]
-    out = _solve(run, static, adjoint, *primals)
     leaves, tree = jax.tree_util.tree_flatten(args)
     is_diff = [_float_leaf(x) for x in leaves]
     tleaves = tree.flatten_up_to(targs)
+    if adjoint is None:
+        perturbed = (0 if _is_zero(ty0) else jnp.size(y0)) + sum(
+            jnp.size(x) for x, t, d in zip(leaves, tleaves, is_diff) if d and not _is_zero(t))
+        adjoint = choose_adjoint(perturbed)
+    if isinstance(adjoint, ForwardAdjoint):
+        out, tys = forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves,
+                                         is_diff)
+    else:
+        out, tys = _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves,
+                                is_diff)
+    tts_out = (jnp.zeros_like(out.ts) if _is_zero(tts) else jnp.asarray(tts, out.ts.dtype))
+    tan = jax.tree_util.tree_map(
+        lambda x: np.zeros(jnp.shape(x), jax.dtypes.float0), out)
+    return out, tan._replace(ts=tts_out, ys=tys)
+
+
+_solve.defjvp(_solve_jvp, symbolic_zeros=True)
+
+
+def _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves, is_diff):
+    """Primal solve and tangent ``ys`` as a :func:`~.linear.linear_map` whose
+    transpose is the discrete or the backsolve adjoint."""
+    y0, ts, args, rtol, atol, dt0, dtmin = primals
+    out = _solve(run, static, adjoint, *primals)
     const, const_tree = jax.tree_util.tree_flatten((ts, rtol, atol, dt0, dtmin))
     nd = [x for x, d in zip(leaves, is_diff) if not d]
     n_c, n_nd = len(const), len(nd)
@@ -160,15 +232,51 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
     transpose_fn.for_vmap = lambda axis: partial(transpose_fn, axis_name=axis)
 
     dl = [x for x, d in zip(leaves, is_diff) if d]
-    tdl = [jnp.asarray(t, x.dtype) if t.dtype != jax.dtypes.float0 else jnp.zeros_like(x)
+    tdl = [jnp.zeros_like(x) if _is_zero(t) else jnp.asarray(t, x.dtype)
            for t, x, d in zip(tleaves, leaves, is_diff) if d]
-    ty0 = jnp.zeros_like(y0) if ty0.dtype == jax.dtypes.float0 else jnp.asarray(ty0, y0.dtype)
+    ty0 = jnp.zeros_like(y0) if _is_zero(ty0) else jnp.asarray(ty0, y0.dtype)
     (tys,) = linear_map(fwd_fn, transpose_fn, [*const, *nd, y0, *dl], [ty0, *tdl])
-    tts_out = (jnp.zeros_like(out.ts) if jnp.result_type(tts) == jax.dtypes.float0
-               else jnp.asarray(tts, out.ts.dtype))
-    tan = jax.tree_util.tree_map(
-        lambda x: np.zeros(jnp.shape(x), jax.dtypes.float0), out)
-    return out, tan._replace(ts=tts_out, ys=tys)
+    return out, tys
+
+
+# --- forward sensitivities ------------------------------------------------------------
+
+def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_diff):
+    """Primal solve and tangent ``ys`` from the Jacobian ``d ys / d(perturbed inputs)``.
+
+    One pass of the loop carries the primal and one tangent per perturbed
+    scalar (``vmap`` of ``jax.jvp`` over the identity basis; the primal parts
+    of the carry are not batched, so the primal runs once).  The tangent
+    ``ys`` is then ``J @ t``, linear in the tangents ``t``: ``jax.grad``
+    transposes it to ``J^T @ ct_ys`` with no adjoint pass, and nothing but
+    ``J`` (``k x T x n`` numbers) is kept, whatever the number of steps.
+    """
+    y0, ts, args, rtol, atol, dt0, dtmin = primals
+    slots = [i for i, (t, d) in enumerate(zip(tleaves, is_diff)) if d and not _is_zero(t)]
+    with_y0 = not _is_zero(ty0)
+    x = ([y0] if with_y0 else []) + [leaves[i] for i in slots]
+    tx = ([ty0] if with_y0 else []) + [tleaves[i] for i in slots]
+    if not x:  # nothing perturbed
+        out = _solve(run, static, None, *primals)
+        return out, jnp.zeros_like(out.ys)
+    flat, unravel = ravel_pytree(x)
+
+    def solve_at(v):
+        parts = unravel(v)
+        y = parts[0] if with_y0 else y0
+        new = list(leaves)
+        for i, leaf in zip(slots, parts[len(parts) - len(slots):]):
+            new[i] = leaf
+        return run(*static, y, ts, tree.unflatten(new), rtol, atol, dt0, dtmin)
+
+    def column(e):
+        out, tan = jax.jvp(solve_at, (flat,), (e,))
+        return out, tan.ys
+
+    basis = jnp.eye(flat.shape[0], dtype=flat.dtype)
+    out, jac = jax.vmap(column, out_axes=(None, 0))(basis)
+    t_flat = ravel_pytree([jnp.asarray(t, v.dtype) for t, v in zip(tx, x)])[0]
+    return out, jnp.tensordot(t_flat.astype(jac.dtype), jac, axes=1)
 
 
 # --- discrete adjoint -----------------------------------------------------------------

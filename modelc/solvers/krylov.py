@@ -8,8 +8,8 @@ whose operator is, by the ``phi`` option,
 * ``"dense"``: the ``(n, n)`` matrix, built from ``n`` applications of ``L``
   to the unit vectors (one ``vmap``), and the augmented Pade ``expm`` of
   :func:`~modelc.solvers.phi.phi_dense_apply` (exact to rounding;
-  ``O(n^3)`` per combination, fine for a few hundred unknowns); reverse-mode
-  differentiable through :func:`expm_reversible` (not forward mode);
+  ``O(n^3)`` per combination, fine for a few hundred unknowns); differentiable
+  in forward and reverse mode through :func:`expm_reversible`;
 * ``"krylov"``: :class:`KrylovOperator`, Arnoldi on the same augmented matrix
   ``[[hL, W], [0, J]]`` (Al-Mohy & Higham 2011) applied to the last unit
   vector, so one Krylov space serves all the phi-functions of a combination;
@@ -56,27 +56,30 @@ _MAX_SUBSTEPS = 500
 _HALVINGS = 30
 
 
-@jax.custom_vjp
+@jax.custom_jvp
 def expm_reversible(a):
-    """:func:`~modelc.solvers.phi.expm` with a reverse-mode rule (its squaring loop
-    has a run-time trip count, which ``jax.grad`` cannot reverse): the adjoint of
-    the Frechet derivative, ``L(a^T, g) = expm([[a^T, g], [0, a^T]])[:n, n:]``
-    (Al-Mohy & Higham 2009).  Forward mode is not available through it."""
+    """:func:`~modelc.solvers.phi.expm` differentiable in both modes (its squaring
+    loop has a run-time trip count, which ``jax.grad`` cannot reverse): the tangent
+    is the Frechet derivative ``L(a, e) = expm([[a, e], [0, a]])[:n, n:]``, one
+    :func:`~.linear.linear_map` whose transpose is ``L(a^T, g)`` (Al-Mohy &
+    Higham 2009), so ``jax.jvp`` evaluates it and ``jax.grad`` transposes it."""
     return expm(a)
 
 
-def _expm_forward(a):
-    return expm(a), a
-
-
-def _expm_backward(a, g):
+def _frechet(a, e):
+    """``L(a, e)``: the derivative of ``expm`` at ``a`` in the direction ``e``."""
     n = a.shape[0]
     big = jnp.zeros((2 * n, 2 * n), a.dtype)
-    big = big.at[:n, :n].set(a.T).at[n:, n:].set(a.T).at[:n, n:].set(g)
-    return (expm(big)[:n, n:],)
+    big = big.at[:n, :n].set(a).at[n:, n:].set(a).at[:n, n:].set(e)
+    return expm(big)[:n, n:]
 
 
-expm_reversible.defvjp(_expm_forward, _expm_backward)
+@expm_reversible.defjvp
+def _expm_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    (dout,) = linear_map(lambda a, e: [_frechet(a, e)], lambda a, g: [_frechet(a.T, g)],
+                         [a], [jnp.asarray(da, a.dtype)])
+    return expm(a), dout
 
 
 def dense_matrix(apply: Callable, n: int, dtype) -> Any:

@@ -142,8 +142,10 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
     outputs after the failure time are NaN.  jit/vmap/jacfwd/grad compatible:
     ``adjoint`` chooses how reverse mode differentiates the loop
-    (:class:`~modelc.solvers.adjoint.CheckpointAdjoint`, the default, or
-    :class:`~modelc.solvers.adjoint.BacksolveAdjoint`); see :mod:`.adjoint`.
+    (:class:`~modelc.solvers.adjoint.ForwardAdjoint`,
+    :class:`~modelc.solvers.adjoint.CheckpointAdjoint` or
+    :class:`~modelc.solvers.adjoint.BacksolveAdjoint`; None: chosen by the
+    number of perturbed inputs); see :mod:`.adjoint`.
     """
     stepper = _resolve_method(method)
     if isinstance(stepper, (AdaptiveStepper, AutoStepper)):  # fixed steps do not use rtol
@@ -197,7 +199,7 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     y0 = jnp.asarray(y0)
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))
-    return differentiable(run, static, adjoint or CheckpointAdjoint(), y0, ts, args, rtol,
+    return differentiable(run, static, adjoint, y0, ts, args, rtol,
                           atol, dt0, dtmin)
 
 
@@ -450,5 +452,5 @@ def _finish(L, ic, idx, ys, nd, nfe_start):
 
 _integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7, 8))
 
-from .adjoint import CheckpointAdjoint, differentiable  # noqa: E402  (uses this module)
+from .adjoint import differentiable  # noqa: E402  (uses this module)
 from .stiffness import AutoStepper, integrate_auto  # noqa: E402  (uses this module)

@@ -254,11 +254,18 @@ def test_fields_with_scalar_states(text, kind):
 
 
 @pytest.mark.slow
-def test_gradient_through_etdrk4_on_an_fd_model(examples_dir):
-    """jax.grad of a loss after ETDRK4 on allen_cahn (dense phi: `expm_reversible`)
-    agrees with central differences."""
+@pytest.mark.parametrize("phi, adjoint", [("dense", "checkpoint"), ("dense", "forward"),
+                                          ("krylov", "forward")])
+def test_gradient_through_etdrk4_on_an_fd_model(examples_dir, phi, adjoint):
+    """jax.grad of a loss after ETDRK4 on allen_cahn agrees with central differences:
+    the discrete adjoint through the dense phi (`expm_reversible`), forward
+    sensitivities through the dense and the Krylov phi (forward mode only)."""
+    import modelc
+
     m = _allen_cahn(examples_dir, 21)
-    solve = m.solver(method="etdrk4", dt0=0.05, phi="dense")
+    adjoint = {"checkpoint": modelc.CheckpointAdjoint(),
+               "forward": modelc.ForwardAdjoint()}[adjoint]
+    solve = m.solver(method="etdrk4", dt0=0.05, phi=phi, adjoint=adjoint)
     ts = jnp.asarray([0.0, 0.5])
 
     def loss(eps):

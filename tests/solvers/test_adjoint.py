@@ -1,4 +1,5 @@
-"""Reverse-mode gradients of solves: discrete (checkpointed) and backsolve adjoints.
+"""Reverse-mode gradients of solves: discrete (checkpointed), backsolve and
+forward-sensitivity adjoints, and the automatic choice between them.
 
 Checked against central finite differences and forward mode (``jacfwd``),
 for an explicit, a stiff and an exponential method, w.r.t. parameters and the
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 
 from modelc.solvers import integrate
-from modelc.solvers.adjoint import BacksolveAdjoint, CheckpointAdjoint
+from modelc.solvers.adjoint import (FORWARD_MAX_PERTURBED, BacksolveAdjoint, CheckpointAdjoint,
+                                    ForwardAdjoint, choose_adjoint)
 
 
 def lorenz(t, u, p):
@@ -24,7 +26,7 @@ P0 = jnp.array([10.0, 28.0, 8.0 / 3.0])
 Y0 = jnp.array([1.0, 0.5, 1.5])
 
 
-def _loss(method, adjoint=None, rtol=1e-11):
+def _loss(method, adjoint=CheckpointAdjoint(), rtol=1e-11):
     def loss(p, y0):
         ys = integrate(lorenz, y0, TS, p, method=method, rtol=rtol, atol=rtol,
                        adjoint=adjoint).ys
@@ -106,7 +108,7 @@ def test_vmap_of_grad_of_decay_matches_exact():
 
     def final(k):
         return integrate(lambda t, y, k: -k * y, jnp.ones(1), ts, k, rtol=1e-10,
-                         atol=1e-12).ys[-1, 0]
+                         atol=1e-12, adjoint=CheckpointAdjoint()).ys[-1, 0]
 
     ks = jnp.array([0.5, 1.0, 2.0])
     np.testing.assert_allclose(jax.vmap(jax.grad(final))(ks), -np.exp(-ks), rtol=1e-8)
@@ -126,15 +128,19 @@ def test_grad_through_an_exponential_integrator():
     split = Split("diagonal", lambda t, p: -jnp.array([p[0], 3.0]), nonlinear)
     ts = jnp.linspace(0.0, 1.0, 5)
 
-    def loss(p, y0):
-        ys = integrate(rhs, y0, ts, p, method="etdrk4", dt0=0.05, split=split).ys
+    def loss(p, y0, adjoint=CheckpointAdjoint()):
+        ys = integrate(rhs, y0, ts, p, method="etdrk4", dt0=0.05, split=split,
+                       adjoint=adjoint).ys
         return jnp.sum(ys[1:] ** 2)
 
     p0, y0 = jnp.array([2.0, 0.5]), jnp.array([1.0, 0.5])
     gp, gy = jax.grad(loss, argnums=(0, 1))(p0, y0)
     fp, fy = jax.jacfwd(loss, argnums=(0, 1))(p0, y0)
+    sp, sy = jax.grad(loss, argnums=(0, 1))(p0, y0, ForwardAdjoint())
     np.testing.assert_allclose(gp, fp, rtol=1e-10)
     np.testing.assert_allclose(gy, fy, rtol=1e-10)
+    np.testing.assert_allclose(sp, gp, rtol=1e-10)
+    np.testing.assert_allclose(sy, gy, rtol=1e-10)
     np.testing.assert_allclose(gp, _central(lambda p: loss(p, y0), p0), rtol=1e-6)
     np.testing.assert_allclose(gy, _central(lambda y: loss(p0, y), y0), rtol=1e-6)
 
@@ -166,7 +172,8 @@ def test_grad_with_many_outputs_and_backward_time():
     ts = jnp.linspace(2.0, 0.0, 401)
 
     def loss(k, y0):
-        ys = integrate(lambda t, y, k: -k * y, y0, ts, k, rtol=1e-10, atol=1e-12).ys
+        ys = integrate(lambda t, y, k: -k * y, y0, ts, k, rtol=1e-10, atol=1e-12,
+                       adjoint=CheckpointAdjoint()).ys
         return jnp.sum(ys[:, 0] * jnp.cos(ts))
 
     k, y0 = jnp.asarray(0.7), jnp.array([2.0])
@@ -177,3 +184,60 @@ def test_grad_with_many_outputs_and_backward_time():
     dt = ts - ts[0]  # y = y0 exp(k (2 - t)) backwards from t = 2
     np.testing.assert_allclose(gk, np.sum(-dt * 2.0 * np.exp(-0.7 * dt) * np.cos(ts)), rtol=1e-7)
     np.testing.assert_allclose(gy[0], np.sum(np.exp(-0.7 * dt) * np.cos(ts)), rtol=1e-7)
+
+
+# --- forward sensitivities and the automatic choice -------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["tsit5", "rodas5"])
+def test_forward_adjoint_equals_discrete_adjoint_and_finite_differences(method):
+    """W.r.t. parameters and initial state together, and each alone (then only the
+    perturbed input gets tangent directions: the same numbers)."""
+    loss = _loss(method, ForwardAdjoint())
+    gp, gy = jax.jit(jax.grad(loss, argnums=(0, 1)))(P0, Y0)
+    wp, wy = jax.jit(jax.grad(_loss(method), argnums=(0, 1)))(P0, Y0)
+    np.testing.assert_allclose(gp, wp, rtol=1e-10)
+    np.testing.assert_allclose(gy, wy, rtol=1e-10)
+    np.testing.assert_allclose(gp, _central(lambda p: loss(p, Y0), P0), rtol=1e-6)
+    np.testing.assert_allclose(gy, _central(lambda y: loss(P0, y), Y0), rtol=1e-6)
+    np.testing.assert_allclose(jax.grad(loss, argnums=0)(P0, Y0), gp, rtol=1e-12)
+    np.testing.assert_allclose(jax.grad(loss, argnums=1)(P0, Y0), gy, rtol=1e-12)
+
+
+def test_forward_adjoint_under_vmap_and_in_float32():
+    """d y(1)/dk = -y0 exp(-k) for y' = -k y: the gradient of a summed vmapped
+    ensemble (float64), and vmap of the gradient in float32."""
+    ts = jnp.array([0.0, 0.5, 1.0])
+
+    def final(k, dtype=jnp.float64):
+        return integrate(lambda t, y, k: -k * y, jnp.ones(1, dtype), ts.astype(dtype), k,
+                         rtol=1e-10 if dtype == jnp.float64 else 1e-5, atol=1e-10,
+                         adjoint=ForwardAdjoint()).ys[-1, 0]
+
+    ks = jnp.array([0.5, 1.0, 2.0])
+    summed = jax.grad(lambda ks: jnp.sum(jax.vmap(final)(ks)))(ks)
+    np.testing.assert_allclose(summed, -np.exp(-ks), rtol=1e-8)
+    g32 = jax.vmap(jax.grad(lambda k: final(k, jnp.float32)))(ks.astype(jnp.float32))
+    assert g32.dtype == jnp.float32
+    np.testing.assert_allclose(g32, -np.exp(-ks), rtol=1e-4)
+
+
+def test_automatic_adjoint_is_forward_for_few_perturbed_scalars():
+    """``adjoint=None``: forward sensitivities up to FORWARD_MAX_PERTURBED perturbed
+    scalars (only the differentiated inputs count), the discrete adjoint above (its
+    transpose is the ``modelc_linear_map`` primitive in the gradient's jaxpr)."""
+    assert choose_adjoint(FORWARD_MAX_PERTURBED) == ForwardAdjoint()
+    assert choose_adjoint(FORWARD_MAX_PERTURBED + 1) == CheckpointAdjoint()
+    n = FORWARD_MAX_PERTURBED + 1
+    ts = jnp.array([0.0, 1.0])
+
+    def loss(k, y0):
+        return jnp.sum(integrate(lambda t, y, k: -k * y, y0, ts, k).ys[-1])
+
+    def uses_discrete_adjoint(argnums):
+        jaxpr = str(jax.make_jaxpr(jax.grad(loss, argnums=argnums))(0.5, jnp.ones(n)))
+        return "modelc_linear_map" in jaxpr
+
+    assert not uses_discrete_adjoint(0)  # k = 1: y0 (n scalars) not perturbed
+    assert uses_discrete_adjoint(1)  # k = n
+    assert uses_discrete_adjoint((0, 1))
