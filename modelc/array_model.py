@@ -86,6 +86,20 @@ def with_constants(module, p):
     return p if extend is None else extend(p)
 
 
+def given_parameters(module, params: dict, args):
+    """``(given, prepare)`` for a solve whose loop arguments are ``args`` (a
+    `Problem`'s): ``given`` holds only the parameters the caller passed, one
+    leaf each, and ``prepare(given)`` rebuilds ``args`` from them (defaults and
+    hoisted constants filled in) once per solve, inside the differentiated
+    solve, so forward sensitivities count one direction per given parameter
+    (`modelc.solvers.adjoint.differentiable`)."""
+    given = dict(params)
+    if not is_array_module(module):
+        return given, lambda g: with_constants(module, module.parameter_vector(g))
+    rest = args[1:]
+    return (given, *rest), lambda a: (module.parameter_vector(a[0]), *a[1:])
+
+
 def problem(module, p, y0: dict, externals: dict, split) -> Problem:
     """The model as flat-vector functions for the solvers (module docstring); ``split`` is
     the scalar model's `modelc.solvers.Split` (array models build theirs)."""

@@ -12,7 +12,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import solvers
-from .array_model import SAMPLERS, check_array_y0, check_externals, is_array_module, problem
+from .array_model import (SAMPLERS, check_array_y0, check_externals, given_parameters,
+                          is_array_module, problem)
 from .errors import SolveError
 from .solution import Solution
 
@@ -387,9 +388,11 @@ class CompiledModel:
             p = module.parameter_vector(params)
             prob = problem(module, p, y0, ext, split)
             step = dt0 if steps is None else jnp.abs(ts[-1] - ts[0]) / steps
-            raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
+            given, prepare = given_parameters(module, params, prob.args)
+            raw = solvers.integrate(prob.rhs, prob.y0, ts, given, method=method, rtol=rtol,
                                     atol=atol, dt0=step, max_steps=max_steps, jac=jacobian,
-                                    controller=controller, split=prob.split, adjoint=adjoint)
+                                    controller=controller, split=prob.split, adjoint=adjoint,
+                                    prepare=prepare)
             if prob.unpack is not None:
                 states = prob.unpack(raw.ys)
             elif fielded:

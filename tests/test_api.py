@@ -168,3 +168,30 @@ def test_auto_method_chooses_by_stiffness(examples_dir):
     assert stiff.stats["njev"] == stiff.stats["steps"]
     calm = modelc.load(examples_dir / "lorenz.model").solve(t=(0, 1), method="auto", points=11)
     assert calm.stats["method"] == "tsit5" and calm.stats["njev"] == 0
+
+
+def test_gradient_counts_only_the_given_parameters():
+    """`solver` hands the loop only the parameters a call gives (the rest are filled in
+    once per solve), so a gradient w.r.t. one of ten parameters is one forward-
+    sensitivity direction, while all ten exceed FORWARD_MAX_PERTURBED and take the
+    discrete adjoint (its transpose is the `modelc_linear_map` primitive). The first
+    equals the exact d/dk1 of x(1) = exp(-(k1 + ... + k10)), -exp(-sum k)."""
+    from modelc.solvers.adjoint import FORWARD_MAX_PERTURBED
+
+    names = [f"k{i}" for i in range(1, 11)]
+    assert len(names) > FORWARD_MAX_PERTURBED
+    text = ("model decay\n" + "".join(f"parameter {n} = 0.1\n" for n in names)
+            + "state x = 1\nder(x) = -(" + " + ".join(names) + ")*x\n")
+    f = modelc.parse(text).solver(rtol=1e-10, atol=1e-12)
+    ts = jnp.array([0.0, 1.0])
+
+    def one(k1):
+        return f({}, {"k1": k1}, ts)["x"][-1]
+
+    def every(ks):
+        return f({}, dict(zip(names, ks)), ts)["x"][-1]
+
+    ks = jnp.full(10, 0.1)
+    assert "modelc_linear_map" not in str(jax.make_jaxpr(jax.grad(one))(0.1))
+    assert "modelc_linear_map" in str(jax.make_jaxpr(jax.grad(every))(ks))
+    np.testing.assert_allclose(jax.grad(one)(0.1), -np.exp(-1.0), rtol=1e-8)

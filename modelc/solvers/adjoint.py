@@ -137,20 +137,47 @@ def choose_adjoint(perturbed: int):
     return CheckpointAdjoint()
 
 
-def differentiable(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin):
-    """``run(*static, y0, ts, args, rtol, atol, dt0, dtmin)`` made differentiable.
+def differentiable(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin, prepare=None):
+    """``run(*static, y0, ts, prepare(args), rtol, atol, dt0, dtmin)`` made differentiable.
 
     ``run`` is the primal loop (a :class:`~.loop.RawSolution`); ``static`` the
     loop's static arguments; ``adjoint`` a :class:`CheckpointAdjoint`,
     :class:`BacksolveAdjoint` or :class:`ForwardAdjoint`, or None to choose by
     the number of perturbed input scalars (:func:`choose_adjoint`).
+    ``prepare`` (optional) maps ``args`` to what the loop's functions take,
+    once per solve and inside the differentiated function, so perturbed
+    scalars are counted on ``args``' own leaves: e.g. a dict of the few
+    parameters a caller gives, completed to the model's parameter vector by
+    ``prepare`` (:class:`ForwardAdjoint` then needs one direction per given
+    parameter, not one per entry of the vector).
     """
-    return _solve(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin)
+    return _solve(run, static, adjoint, prepare, y0, ts, args, rtol, atol, dt0, dtmin)
 
 
-@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2))
-def _solve(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin):
+@partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2, 3))
+def _solve(run, static, adjoint, prepare, y0, ts, args, rtol, atol, dt0, dtmin):
+    args = args if prepare is None else prepare(args)
     return run(*static, y0, ts, args, rtol, atol, dt0, dtmin)
+
+
+def _prepared_run(run, prepare):
+    """``run`` taking unprepared ``args`` (``prepare`` applied first)."""
+    if prepare is None:
+        return run
+
+    def run_prepared(*a):
+        *head, y0, ts, args, rtol, atol, dt0, dtmin = a
+        return run(*head, y0, ts, prepare(args), rtol, atol, dt0, dtmin)
+    return run_prepared
+
+
+def _instantiate(t, x):
+    """A concrete tangent for primal ``x``: zeros for a symbolic zero."""
+    if isinstance(t, SymbolicZero):
+        if not _float_leaf(x):
+            return np.zeros(jnp.shape(x), jax.dtypes.float0)
+        return jnp.zeros(jnp.shape(x), jnp.result_type(x))
+    return t
 
 
 def _float_leaf(x) -> bool:
@@ -162,7 +189,7 @@ def _is_zero(t) -> bool:
     return isinstance(t, SymbolicZero) or jnp.result_type(t) == jax.dtypes.float0
 
 
-def _solve_jvp(run, static, adjoint, primals, tangents):
+def _solve_jvp(run, static, adjoint, prepare, primals, tangents):
     y0, ts, args, rtol, atol, dt0, dtmin = primals
     ty0, tts, targs = tangents[:3]
     leaves, tree = jax.tree_util.tree_flatten(args)
@@ -173,9 +200,16 @@ def _solve_jvp(run, static, adjoint, primals, tangents):
             jnp.size(x) for x, t, d in zip(leaves, tleaves, is_diff) if d and not _is_zero(t))
         adjoint = choose_adjoint(perturbed)
     if isinstance(adjoint, ForwardAdjoint):
-        out, tys = forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves,
-                                         is_diff)
+        out, tys = forward_sensitivities(_prepared_run(run, prepare), static, primals, ty0,
+                                         leaves, tree, tleaves, is_diff)
     else:
+        if prepare is not None:  # the adjoints work on the prepared args
+            targs = tree.unflatten([_instantiate(t, x) for t, x in zip(tleaves, leaves)])
+            args, targs = jax.jvp(prepare, (args,), (targs,))
+            primals = (y0, ts, args, rtol, atol, dt0, dtmin)
+            leaves, tree = jax.tree_util.tree_flatten(args)
+            is_diff = [_float_leaf(x) for x in leaves]
+            tleaves = tree.flatten_up_to(targs)
         out, tys = _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves,
                                 is_diff)
     tts_out = (jnp.zeros_like(out.ts) if _is_zero(tts) else jnp.asarray(tts, out.ts.dtype))
@@ -191,7 +225,7 @@ def _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves, is_d
     """Primal solve and tangent ``ys`` as a :func:`~.linear.linear_map` whose
     transpose is the discrete or the backsolve adjoint."""
     y0, ts, args, rtol, atol, dt0, dtmin = primals
-    out = _solve(run, static, adjoint, *primals)
+    out = _solve(run, static, adjoint, None, *primals)
     const, const_tree = jax.tree_util.tree_flatten((ts, rtol, atol, dt0, dtmin))
     nd = [x for x, d in zip(leaves, is_diff) if not d]
     n_c, n_nd = len(const), len(nd)
@@ -257,7 +291,7 @@ def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_d
     x = ([y0] if with_y0 else []) + [leaves[i] for i in slots]
     tx = ([ty0] if with_y0 else []) + [tleaves[i] for i in slots]
     if not x:  # nothing perturbed
-        out = _solve(run, static, None, *primals)
+        out = run(*static, *primals)
         return out, jnp.zeros_like(out.ys)
     flat, unravel = ravel_pytree(x)
 
@@ -275,7 +309,7 @@ def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_d
 
     basis = jnp.eye(flat.shape[0], dtype=flat.dtype)
     out, jac = jax.vmap(column, out_axes=(None, 0))(basis)
-    t_flat = ravel_pytree([jnp.asarray(t, v.dtype) for t, v in zip(tx, x)])[0]
+    t_flat = ravel_pytree([jnp.asarray(t, jnp.result_type(v)) for t, v in zip(tx, x)])[0]
     return out, jnp.tensordot(t_flat.astype(jac.dtype), jac, axes=1)
 
 

@@ -121,7 +121,7 @@ def _static_direction(ts):
 def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1e-6,
               atol=1e-9, dt0=None, max_steps: int = 100_000, controller=None,
               dtmin=None, jac: Callable | None = None, adjoint=None,
-              split=None) -> RawSolution:
+              split=None, prepare: Callable | None = None) -> RawSolution:
     """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
 
     ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
@@ -145,17 +145,23 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     (:class:`~modelc.solvers.adjoint.ForwardAdjoint`,
     :class:`~modelc.solvers.adjoint.CheckpointAdjoint` or
     :class:`~modelc.solvers.adjoint.BacksolveAdjoint`; None: chosen by the
-    number of perturbed inputs); see :mod:`.adjoint`.
+    number of perturbed inputs); see :mod:`.adjoint`.  ``prepare`` (optional)
+    maps ``args`` to what ``rhs``, ``jac`` and ``split`` take, once per solve
+    inside the differentiated solve, so that derivatives are counted on
+    ``args``' own leaves (see :func:`~modelc.solvers.adjoint.differentiable`).
     """
     stepper = _resolve_method(method)
     if isinstance(stepper, (AdaptiveStepper, AutoStepper)):  # fixed steps do not use rtol
         check_tolerance(rtol, y0)
     if isinstance(stepper, AutoStepper):
+        if prepare is not None:  # the stiffness probe needs the prepared args
+            args, prepare = prepare(args), None
         return integrate_auto(stepper, rhs, y0, ts, args, rtol=rtol, atol=atol, dt0=dt0,
                               max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint,
                               split=split)
     return _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps,
-                              controller, dtmin, jac, adjoint=adjoint, split=split)
+                              controller, dtmin, jac, adjoint=adjoint, split=split,
+                              prepare=prepare)
 
 
 def check_tolerance(rtol, y0) -> None:
@@ -173,7 +179,7 @@ def check_tolerance(rtol, y0) -> None:
 
 
 def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, controller,
-                       dtmin, jac, jit=True, adjoint=None, split=None):
+                       dtmin, jac, jit=True, adjoint=None, split=None, prepare=None):
     """Check the stepper/controller pair and run the (jitted) loop."""
     if isinstance(stepper, SplitStepper):
         if split is None:
@@ -200,7 +206,7 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))
     return differentiable(run, static, adjoint, y0, ts, args, rtol,
-                          atol, dt0, dtmin)
+                          atol, dt0, dtmin, prepare=prepare)
 
 
 def _pack(xs, dtype):
