@@ -90,6 +90,12 @@ class SplitRHS(NamedTuple):
         if self.split.constant:
             return op, lambda s, y: dtype_of(y, nonlinear(s, y, args))  # noqa: E731
 
+        def n_frozen(s, y):
+            drift = self.operator(s, args).matvec(y) - op.matvec(y)
+            return dtype_of(y, nonlinear(s, y, args) + drift)
+
+        return op, n_frozen
+
     def nonlinear_in_basis(self, args):
         """``N`` from and to the operator's basis (``nonlinear_hat``) when the split
         offers it for a constant ``L``, else None."""
@@ -97,12 +103,6 @@ class SplitRHS(NamedTuple):
         if s.nonlinear_hat is None or not s.constant:
             return None
         return lambda t, v: jnp.asarray(s.nonlinear_hat(t, v, args), v.dtype)  # noqa: E731
-
-        def n_frozen(s, y):
-            drift = self.operator(s, args).matvec(y) - op.matvec(y)
-            return dtype_of(y, nonlinear(s, y, args) + drift)
-
-        return op, n_frozen
 
 
 class SplitStepper(AbstractStepper):
