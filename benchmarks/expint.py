@@ -26,8 +26,9 @@ after that release; the released version is what is measured.
 
 Errors: relative 2-norm at the final time against the hand-written ETDRK4 at
 a fine step (h = 1/256 for KS, 1/16 for Gray--Scott).  For each accuracy
-target every method takes its loosest setting (fixed step h halved from the
-largest, or rtol = atol by decades from 1e-3) that meets it.  Run times:
+target every method takes its loosest setting (fixed step ``h = t_end / N``
+with ``N`` growing by 2^(1/4) from ``t_end / h_max``, or rtol = atol by half
+decades from 1e-3; about the same resolution in error) that meets it.  Run times:
 median over interleaved pairs with the hand-written ETDRK4 at its own matched
 setting (``timing.run_pairs``), after warm-up, with ``block_until_ready``;
 ``vs hw`` is the median of the per-pair ratios (SciPy: one pair).  Compile
@@ -254,22 +255,28 @@ def _error(y, ref):
         else float("inf")
 
 
-def _settings(kind, h_max):
+def _settings(kind, h_max, t_end):
+    """The ladder of settings, loosest first: fixed steps ``h = t_end / N`` with ``N``
+    growing by 2^(1/4) from ``t_end / h_max`` (8 halvings; an integer number of
+    steps), tolerances by half decades from 1e-3 to 1e-12 (about the same
+    resolution in error: 2x per rung for an order-4 method, 3x per rung)."""
     if kind == "fixed":
-        return [h_max / 2**j for j in range(8)]
-    return [10.0**-j for j in range(3, 13)]
+        n0 = t_end / h_max
+        counts = sorted({round(n0 * 2 ** (j / 4)) for j in range(33)})
+        return [t_end / n for n in counts]
+    return [10.0 ** (-j / 2) for j in range(6, 25)]
 
 
-def _compile_seconds(run, kind, h_max) -> float:
+def _compile_seconds(run, kind, h_max, t_end) -> float:
     """First call minus a second call at the first setting (trace and compile)."""
-    x = _settings(kind, h_max)[0]
+    x = _settings(kind, h_max, t_end)[0]
     first = timed(lambda: run(x))
     return max(first - timed(lambda: run(x)), 0.0)
 
 
-def _match(run, kind, h_max, ref, target, budget=None):
+def _match(run, kind, h_max, t_end, ref, target, budget=None):
     """Loosest setting meeting ``target``: ``(setting, error, steps, nfe, seconds)`` or None."""
-    for x in _settings(kind, h_max):
+    for x in _settings(kind, h_max, t_end):
         start = time.perf_counter()
         y, steps, nfe = jax.block_until_ready(run(x))
         seconds = time.perf_counter() - start
@@ -283,7 +290,7 @@ def _match(run, kind, h_max, ref, target, budget=None):
 
 def _fmt(kind, x):
     if kind == "fixed":
-        return f"h=1/{round(1 / x)}" if x < 1 else f"h={x:g}"
+        return f"h=1/{1 / x:.4g}" if x < 1 else f"h={x:.4g}"
     return f"tol={x:.0e}"
 
 
@@ -303,7 +310,7 @@ def bench(prob: Problem, targets, pairs: int) -> None:
         "scipy Radau": ("tol", _scipy(prob, "Radau")),
     }
     dense = ("diffrax Kvaerno5", "scipy BDF", "scipy Radau")
-    compile_s = {name: _compile_seconds(run, kind, prob.h_max)
+    compile_s = {name: _compile_seconds(run, kind, prob.h_max, prob.t_end)
                  for name, (kind, run) in runners.items()
                  if not name.startswith("scipy") and (name not in dense or prob.n <= DENSE_JACOBIAN_LIMIT)}
     print(f"\n{prob.name}: {prob.n} unknowns, error at t = {prob.t_end:g} (relative 2-norm "
@@ -312,7 +319,8 @@ def bench(prob: Problem, targets, pairs: int) -> None:
         print(f"-- target error <= {target:.0e}")
         print(f"{'method':>20} {'setting':>10} {'error':>8} {'steps':>7} {'nfe':>8} "
               f"{'run ms':>9} {'vs hw':>7} {'compile s':>9}")
-        hw_match = _match(runners["hand-written etdrk4"][1], "fixed", prob.h_max, ref, target)
+        hw_match = _match(runners["hand-written etdrk4"][1], "fixed", prob.h_max, prob.t_end, ref,
+                          target)
         hw_h = hw_match[0]
         hw_call = lambda: hw(prob.y0, hw_h, steps_of(hw_h))  # noqa: E731
         best_peer, ratios = None, {}
@@ -322,11 +330,11 @@ def bench(prob: Problem, targets, pairs: int) -> None:
                       f"({prob.n**2 * 8 / 2**30:.1f} GiB) and its LU per step; not run")
                 continue
             scipy_run = name.startswith("scipy")
-            match = _match(run, kind, prob.h_max, ref, target,
+            match = _match(run, kind, prob.h_max, prob.t_end, ref, target,
                            budget=SCIPY_BUDGET_S if scipy_run else None)
             if match is None:
                 print(f"{name:>20}  did not reach the target (settings down to "
-                      f"{_fmt(kind, _settings(kind, prob.h_max)[-1])}"
+                      f"{_fmt(kind, _settings(kind, prob.h_max, prob.t_end)[-1])}"
                       f"{' or the ' + str(SCIPY_BUDGET_S) + ' s budget' if scipy_run else ''})")
                 continue
             x, err, steps, nfe, _ = match

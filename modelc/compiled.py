@@ -470,7 +470,8 @@ class CompiledModel:
             # Field model on a periodic spectral grid: L is diagonal in Fourier space.
             kind, transform = "diagonal", (self.module.forward, self.module.inverse)
         return solvers.Split(kind, self.module.linear_operator, self.module.nonlinear,
-                             constant=bool(self.module.LINEAR_CONSTANT), transform=transform)
+                             constant=bool(self.module.LINEAR_CONSTANT), transform=transform,
+                             nonlinear_hat=getattr(self.module, "nonlinear_hat", None))
 
     def _check_split(self, method):
         if self.is_array_model and isinstance(solvers.METHODS[method], solvers.SplitStepper) \

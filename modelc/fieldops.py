@@ -25,6 +25,10 @@ __all__ = [
     "fourier_diagonal",
     "fourier_forward",
     "fourier_inverse",
+    "fourier_symbol",
+    "from_fourier",
+    "to_fourier",
+    "dealias_mask",
     "set_boundary",
     "zero_boundary",
     "boundary_slice",
@@ -221,6 +225,35 @@ def fourier_inverse(coefficients, layout: dict):
             parts.append(jnp.ravel(jnp.fft.irfftn(block, s=shape, axes=axes)))
         start += size
     return jnp.concatenate(parts)
+
+
+def fourier_symbol(shape: tuple, lengths: tuple, real: bool, coefficients: tuple, orders: tuple, dtype):
+    """``sum_j c_j prod_a (i k_a)^(n_ja)`` on the n-D Fourier grid of a field on ``shape``
+    (``rfftn`` grid if ``real``), as `spectral_linear` applies it; ``dtype`` the real dtype."""
+    return _symbol(shape, lengths, real, coefficients, orders, jnp.finfo(dtype).dtype)
+
+
+def from_fourier(coefficients, shape: tuple, real: bool):
+    """The grid values of a field from its n-D Fourier coefficients (``irfftn`` if ``real``)."""
+    axes = tuple(range(len(shape)))
+    if real:
+        return jnp.fft.irfftn(coefficients, s=shape, axes=axes)
+    return jnp.fft.ifftn(coefficients, axes=axes)
+
+
+def to_fourier(values, shape: tuple, real: bool):
+    """The n-D Fourier coefficients of grid ``values`` (broadcast to ``shape``; ``rfftn`` if ``real``)."""
+    axes = tuple(range(len(shape)))
+    values = jnp.broadcast_to(values, shape)
+    if real:
+        return jnp.fft.rfftn(jnp.real(values), axes=axes)
+    return jnp.fft.fftn(values, axes=axes)
+
+
+def dealias_mask(shape: tuple, real: bool):
+    """The 2/3-rule mask on the n-D Fourier grid of a field on ``shape`` (1: mode kept), as
+    `dealias` applies it along every axis."""
+    return _keep(shape, real, tuple(range(len(shape))))
 
 
 def dealias(values, axes: tuple[int, ...]):

@@ -25,7 +25,10 @@ from __future__ import annotations
 
 from math import prod
 
+import sympy
+
 from ..ir import TIME, Model
+from ..spatial import SpectralDiff, SpectralLaplacian
 from .module import _cse, _def, _dependency_order, _header, _parameter_vector, _temporary_symbols
 from .names import python_names
 from .printer import JaxPrinter
@@ -370,7 +373,111 @@ class _Generator:
         inverse = _def("inverse(coefficients)", "Concatenated Fourier coefficients -> the flat state.",
                        ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
         header = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
-        return "\n\n".join([header, linear, self.rhs(linear=False), forward, inverse])
+        parts = [header, linear, self.rhs(linear=False), forward, inverse]
+        if not self.model.states:
+            parts.append(self.nonlinear_hat())
+        return "\n\n".join(parts)
+
+    def nonlinear_hat(self) -> str:
+        """``nonlinear_hat(t, coefficients, parameter)``: ``N`` from and to the fields'
+        Fourier coefficients (the basis of ``forward``), for steppers that stay there.
+
+        Each field is brought to the grid once; a derivative of a field is taken
+        from its coefficients (one inverse transform, no forward one); the rest
+        of ``N`` is evaluated on the grid and transformed once, except top-level
+        terms ``c * d(w)`` with ``c`` constant in space, which are formed in
+        Fourier space (``c * symbol * transform(w)``); dealiasing is a mask."""
+        body = self._parameters() + self._grid_lines()
+        body.append("_dtype = jnp.finfo(coefficients.dtype).dtype")
+        lengths = tuple(self.axes[d.name][2] for d in self.model.domains)
+        lengths_text = f"({', '.join(lengths)},)"
+        hats, start = {}, 0
+        for f in self.model.fields:
+            real = not f.complex
+            spectral = self.shape[:-1] + ((self.shape[-1] // 2 + 1,) if real else (self.shape[-1],))
+            size = prod(spectral)
+            hat = self.names.fresh(f"_hat_{f.name}")
+            body.append(f"{hat} = jnp.reshape(coefficients[{start}:{start + size}], {spectral!r})")
+            body.append(f"{self.names.map[f.name]} = fieldops.from_fourier({hat}, {self.shape!r}, {real!r})")
+            hats[f.name] = (hat, real)
+            start += size
+        symbol = lambda real, weights, orders: (  # noqa: E731
+            f"fieldops.fourier_symbol({self.shape!r}, {lengths_text}, {real!r}, {weights}, {orders}, _dtype)")
+        # derivatives of the fields themselves: from their coefficients
+        replaced = {}
+        nonlinear = dict(self.disc.split)
+        exprs = {f.name: nonlinear.get(f.name, dict(self.disc.rhs)[f.name]) for f in self.model.fields}
+        for expr in exprs.values():
+            for node in sorted(expr.atoms(SpectralDiff, SpectralLaplacian), key=str):
+                value = node.args[0]
+                if node in replaced or not (value.is_Symbol and value.name in hats):
+                    continue
+                hat, real = hats[value.name]
+                weights, orders = self._symbol_terms(node)
+                target = self.names.fresh(f"_grad_{value.name}")
+                body.append(f"{target} = fieldops.from_fourier({symbol(real, weights, orders)} * {hat}, "
+                            f"{self.shape!r}, {real!r})")
+                replaced[node] = sympy.Symbol(target, real=real)
+                self.printer.add_names({target: target})
+        # top-level terms c * d(w): in Fourier space; the rest on the grid
+        constant = {p.name for p in self.model.parameters} | {TIME.name}
+        outputs, plans = [], []
+        for f in self.model.fields:
+            rest, spectral_terms = [], []
+            for term in sympy.Add.make_args(exprs[f.name].xreplace(replaced)):
+                split = self._spectral_term(term, constant)
+                if split is None:
+                    rest.append(term)
+                else:
+                    spectral_terms.append(split)
+            plans.append((f, len(outputs), spectral_terms))
+            outputs.append(sympy.Add(*rest))
+            outputs += [w for _, _, w in spectral_terms]
+        lines, printed = self._assignments(outputs)
+        body += lines
+        results = []
+        for f, index, spectral_terms in plans:
+            hat, real = hats[f.name]
+            parts = []
+            if outputs[index] != 0:
+                parts.append(f"fieldops.to_fourier({printed[index]}, {self.shape!r}, {real!r})")
+            for j, (c, node, _) in enumerate(spectral_terms):
+                weights, orders = self._symbol_terms(node)
+                parts.append(f"({self._p(c)}) * {symbol(real, weights, orders)} * "
+                             f"fieldops.to_fourier({printed[index + 1 + j]}, {self.shape!r}, {real!r})")
+            spectral = self.shape[:-1] + ((self.shape[-1] // 2 + 1,) if real else (self.shape[-1],))
+            text = " + ".join(parts) if parts else f"jnp.zeros({spectral!r}, coefficients.dtype)"
+            target = self.names.fresh(f"_n_{f.name}")
+            body.append(f"{target} = {text}")
+            if f.name in self.disc.dealias:
+                body.append(f"{target} = fieldops.dealias_mask({self.shape!r}, {real!r}) * {target}")
+            results.append(f"jnp.ravel({target}).astype(coefficients.dtype)")
+        body.append("return jnp.concatenate([" + ", ".join(results) + "])")
+        return _def("nonlinear_hat(t, coefficients, parameter)",
+                    "N in the basis of forward: the fields' Fourier coefficients -> N's coefficients.",
+                    body)
+
+    def _symbol_terms(self, node) -> tuple[str, str]:
+        """``(weights, orders)`` of `fieldops.fourier_symbol` for a SpectralDiff/SpectralLaplacian node."""
+        if isinstance(node, SpectralLaplacian):
+            orders = tuple(tuple(2 if j == i else 0 for j in range(self.ndim)) for i in range(self.ndim))
+            return f"({'1.0, ' * self.ndim})", repr(orders)
+        _, axis, order = node.args
+        index = self.axes[axis.name][0]
+        return "(1.0,)", repr((tuple(int(order) if j == index else 0 for j in range(self.ndim)),))
+
+    @staticmethod
+    def _spectral_term(term, constant: set):
+        """``(c, node, w)`` when ``term = c * node`` with ``node`` a spectral derivative of
+        ``w`` and ``c`` free of fields and coordinates; else None."""
+        factors = sympy.Mul.make_args(term)
+        nodes = [f for f in factors if isinstance(f, (SpectralDiff, SpectralLaplacian))]
+        if len(nodes) != 1:
+            return None
+        c = sympy.Mul(*[f for f in factors if f is not nodes[0]])
+        if not {s.name for s in c.free_symbols} <= constant:
+            return None
+        return c, nodes[0], nodes[0].args[0]
 
     def _matrix_free_split(self, info) -> str:
         """``linear_apply`` (``L u``, homogeneous boundary values) and ``nonlinear = rhs - L u``."""

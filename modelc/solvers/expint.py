@@ -33,7 +33,7 @@ import jax.numpy as jnp
 
 from .erk import AbstractStepper
 from .implicit import ImplicitStepper, f_and_dfdt
-from .phi import DenseOperator, make_operator
+from .phi import DenseOperator, make_operator, step_combiner
 
 __all__ = ["Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B",
            "Lawson4", "ExpRB32", "ExpRB43"]
@@ -48,7 +48,11 @@ class Split(NamedTuple):
     (:func:`~modelc.solvers.krylov.matrix_free_linear`); ``nonlinear(t,
     y, args)`` returns ``N``; ``constant``: ``L`` does not depend on ``t``;
     ``transform``: optional ``(forward, inverse)`` callables, the basis in
-    which a diagonal is diagonal (e.g. an FFT pair).
+    which a diagonal is diagonal (e.g. an FFT pair); ``nonlinear_hat``:
+    optional ``N`` in that basis, ``nonlinear_hat(t, forward(y), args) =
+    forward(N(t, y, args))``, computed without transforming ``y`` there and
+    back (then fixed-step split steppers run in the basis:
+    :mod:`~modelc.solvers.coefficients`).
     """
 
     kind: str
@@ -56,14 +60,18 @@ class Split(NamedTuple):
     nonlinear: Callable
     constant: bool = True
     transform: Any = None
+    nonlinear_hat: Any = None
 
 
 class SplitRHS(NamedTuple):
     """The rhs as a :class:`SplitStepper` sees it: callable as ``f(t, y, args)``
-    and carrying the model's :class:`Split`."""
+    and carrying the model's :class:`Split` (``nominal``: the constant step of
+    the loop, a loop invariant, if any: see
+    :meth:`~modelc.solvers.phi.DiagonalOperator.step_phis`)."""
 
     f: Callable
     split: Split
+    nominal: Any = None
 
     def __call__(self, t, y, args):
         return self.f(t, y, args)
@@ -71,7 +79,7 @@ class SplitRHS(NamedTuple):
     def operator(self, t, args):
         """The linear operator at time ``t`` (a :mod:`~modelc.solvers.phi` operator)."""
         s = self.split
-        return make_operator(s.kind, s.linear(t, args), s.transform)
+        return make_operator(s.kind, s.linear(t, args), s.transform, self.nominal)
 
     def frozen(self, t, args):
         """``(L_n, N_n)``: the operator at ``t`` and the matching nonlinearity
@@ -88,6 +96,14 @@ class SplitRHS(NamedTuple):
 
         return op, n_frozen
 
+    def nonlinear_in_basis(self, args):
+        """``N`` from and to the operator's basis (``nonlinear_hat``) when the split
+        offers it for a constant ``L``, else None."""
+        s = self.split
+        if s.nonlinear_hat is None or not s.constant:
+            return None
+        return lambda t, v: jnp.asarray(s.nonlinear_hat(t, v, args), v.dtype)  # noqa: E731
+
 
 class SplitStepper(AbstractStepper):
     """Marker: the loop passes a :class:`SplitRHS` (``integrate(..., split=...)``)."""
@@ -102,7 +118,8 @@ class ETD1(SplitStepper):
     def step(self, rhs, t, y, dt, args, state):
         """One step; ``(y1, None, None, None, 1)``."""
         op, n = rhs.frozen(t, args)
-        y1 = op.combine(dt, [((1.0,), y), ((0.0, 1.0), dt * n(t, y))])
+        comb = step_combiner(op, dt, {1.0: 1})
+        y1 = comb(1.0, [((1.0,), y), ((0.0, 1.0), dt * n(t, y))])
         return y1, None, None, None, 1
 
 
@@ -116,9 +133,10 @@ class ETDRK2(SplitStepper):
     def step(self, rhs, t, y, dt, args, state):
         """One step; 2 evaluations of ``N``."""
         op, n = rhs.frozen(t, args)
+        comb = step_combiner(op, dt, {1.0: 2})
         n0 = n(t, y)
-        a = op.combine(dt, [((1.0,), y), ((0.0, 1.0), dt * n0)])
-        y1 = a + op.combine(dt, [((0.0, 0.0, 1.0), dt * (n(t + dt, a) - n0))])
+        a = comb(1.0, [((1.0,), y), ((0.0, 1.0), dt * n0)])
+        y1 = a + comb(1.0, [((0.0, 0.0, 1.0), dt * (n(t + dt, a) - n0))])
         return y1, None, None, None, 2
 
 
@@ -126,12 +144,11 @@ _B_ETDRK4 = ((0.0, 1.0, -3.0, 4.0), (0.0, 0.0, 2.0, -4.0), (0.0, 0.0, -1.0, 4.0)
 """Weights of ETDRK4 and ETDRK4-B in phi_1..phi_3 of ``hL``: stage 1, stages 2+3, stage 4."""
 
 
-def _etdrk4_update(op, y, dt, n0, na, nb, nc):
+def _etdrk4_update(comb, y, dt, n0, na, nb, nc):
     """``e^{hL} y + h (b_1 N_1 + b_2 (N_2 + N_3) + b_4 N_4)`` (shared weights), all
-    vectors in the operator's diagonal basis."""
+    vectors in the operator's diagonal basis (``comb``: the step's combiner)."""
     b1, b23, b4 = _B_ETDRK4
-    return op.combine_in_basis(dt, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)),
-                                    (b4, dt * nc)])
+    return comb(1.0, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)), (b4, dt * nc)])
 
 
 class _ETD4(SplitStepper):
@@ -144,29 +161,46 @@ class _ETD4(SplitStepper):
     def step(self, rhs, t, y, dt, args, state):
         """One step; 4 evaluations of ``N``."""
         op, n = rhs.frozen(t, args)
-        return self.advance(op, n, t, y, dt, n(t, y))[0], None, None, None, 4
+        n_hat = rhs.nonlinear_in_basis(args)
+        n0 = None if n_hat is not None else n(t, y)
+        return self.advance(op, n, t, y, dt, n0, n_hat)[0], None, None, None, 4
 
-    def advance(self, op, n, t, y, dt, n0):
+    def advance(self, op, n, t, y, dt, n0, n_hat=None):
         """``(y1, N(c))``: the step from ``n0 = N(t, y)`` (3 more evaluations of
-        ``N``) and the last stage's ``N`` (used by the embedded estimate of etdrk43).
+        ``N``; 4 with ``n0`` None) and the last stage's ``N`` (used by the
+        embedded estimate of etdrk43).
 
         Works in the operator's diagonal basis (``op.to_basis``, e.g. Fourier
         coefficients): every vector is transformed once and only the stages
-        are transformed back, 9 transforms per step instead of about 14."""
+        are transformed back, 9 transforms per step instead of about 14; with
+        ``n_hat`` (``N`` in that basis, :meth:`SplitRHS.nonlinear_in_basis`)
+        the stages are not transformed back at all."""
         h2 = 0.5 * dt
         to, back = op.to_basis, op.from_basis
+        comb = step_combiner(op, dt, {0.5: 2, 1.0: 3}, in_basis=True)
         real = not jnp.iscomplexobj(y)
-        yh, n0h = to(y), to(n0)
-        ah = op.combine_in_basis(h2, [((1.0,), yh), ((0.0, 1.0), h2 * n0h)])
-        nah = to(n(t + h2, back(ah, real)))
-        bh, c_of = self._stages(op, yh, dt, n0h, ah, nah)
-        nbh = to(n(t + h2, back(bh, real)))
-        nc = n(t + dt, back(c_of(nbh), real))
-        y1h = _etdrk4_update(op, yh, dt, n0h, nah, nbh, to(nc))
+        if n_hat is None:
+            stage = lambda s, vh: to(n(s, back(vh, real)))  # noqa: E731
+        else:
+            stage = n_hat
+        yh = to(y)
+        n0h = stage(t, yh) if n0 is None else to(n0)
+        ah = comb(0.5, [((1.0,), yh), ((0.0, 1.0), h2 * n0h)])
+        nah = stage(t + h2, ah)
+        bh, c_of = self._stages(comb, yh, dt, n0h, ah, nah)
+        nbh = stage(t + h2, bh)
+        if n_hat is None:
+            nc = n(t + dt, back(c_of(nbh), real))
+            nch = to(nc)
+        else:
+            nch = n_hat(t + dt, c_of(nbh))
+            nc = back(nch, real)  # only etdrk43 uses it
+        y1h = _etdrk4_update(comb, yh, dt, n0h, nah, nbh, nch)
         return back(y1h, real), nc
 
-    def _stages(self, op, y, dt, n0, a, na):
-        """``(b, c_of)``: stage 3 and a function of ``N(b)`` giving stage 4."""
+    def _stages(self, comb, y, dt, n0, a, na):
+        """``(b, c_of)``: stage 3 and a function of ``N(b)`` giving stage 4 (``comb``:
+        the step's combiner, :func:`~modelc.solvers.phi.step_combiner`)."""
         raise NotImplementedError
 
 
@@ -174,27 +208,25 @@ class _ETD4(SplitStepper):
 class ETDRK4(_ETD4):
     """Cox--Matthews ETDRK4 (as written by Kassam & Trefethen 2005); order 4."""
 
-    def _stages(self, op, y, dt, n0, a, na):
+    def _stages(self, comb, y, dt, n0, a, na):
         """``b = e^{hL/2} y + (h/2) phi_1 N(a)``, ``c = e^{hL/2} a + (h/2) phi_1 (2 N(b) - N(y))``
         (in the operator's diagonal basis)."""
         h2 = 0.5 * dt
-        comb = op.combine_in_basis
-        b = comb(h2, [((1.0,), y), ((0.0, 1.0), h2 * na)])
-        return b, lambda nb: comb(h2, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
+        b = comb(0.5, [((1.0,), y), ((0.0, 1.0), h2 * na)])
+        return b, lambda nb: comb(0.5, [((1.0,), a), ((0.0, 1.0), h2 * (2.0 * nb - n0))])
 
 
 @dataclass(frozen=True)
 class ETDRK4B(_ETD4):
     """Krogstad's ETDRK4-B: stages in phi-functions of ``c_i h L``; order 4."""
 
-    def _stages(self, op, y, dt, n0, a, na):
+    def _stages(self, comb, y, dt, n0, a, na):
         """Krogstad's stages 3 (phi-functions of ``hL/2``) and 4 (of ``hL``), in the
         operator's diagonal basis."""
         h2 = 0.5 * dt
-        comb = op.combine_in_basis
-        b = comb(h2, [((1.0,), y), ((0.0, 1.0), h2 * n0), ((0.0, 0.0, 1.0), dt * (na - n0))])
-        return b, lambda nb: comb(dt, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
-                                       ((0.0, 0.0, 2.0), dt * nb)])
+        b = comb(0.5, [((1.0,), y), ((0.0, 1.0), h2 * n0), ((0.0, 0.0, 1.0), dt * (na - n0))])
+        return b, lambda nb: comb(1.0, [((1.0,), y), ((0.0, 1.0, -2.0), dt * n0),
+                                        ((0.0, 0.0, 2.0), dt * nb)])
 
 
 @dataclass(frozen=True)
@@ -210,7 +242,8 @@ class Lawson4(SplitStepper):
         """One step; 4 evaluations of ``N``."""
         op, n = rhs.frozen(t, args)
         h2 = 0.5 * dt
-        e2 = lambda v: op.combine(h2, [((1.0,), v)])  # noqa: E731
+        comb = step_combiner(op, dt, {0.5: 0})
+        e2 = lambda v: comb(0.5, [((1.0,), v)])  # noqa: E731
         k1 = n(t, y)
         e2y = e2(y)
         k2 = n(t + h2, e2(y + h2 * k1))

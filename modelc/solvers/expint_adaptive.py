@@ -86,7 +86,7 @@ class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
         op, n = rhs.frozen(t, args)
         constant = rhs.split.constant
         n0 = state if constant else n(t, y)
-        y1, nc = self.advance(op, n, t, y, dt, n0)
+        y1, nc = self.advance(op, n, t, y, dt, n0, rhs.nonlinear_in_basis(args))
         n1 = n(t + dt, y1)
         err = op.combine(dt, [(_ERROR_WEIGHT, dt * (nc - n1))])
         return y1, err, (y, y1), n1, 4 if constant else 5

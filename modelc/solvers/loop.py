@@ -199,12 +199,17 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
                          "and use ConstantStepController (the default)")
     elif not isinstance(stepper, DenseOutputStepper):
         raise ValueError(f"{type(stepper).__name__} has no dense output for adaptive use")
-    static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
-              dtmin is None, jac, split)
-    run = _integrate_jit if jit else _integrate
     y0 = jnp.asarray(y0)
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))
+    if coefficients.applies(stepper, controller, split):  # stages stay in Fourier space
+        rhs, split, y0_map, ys_map = coefficients.in_coefficients(split)
+        raw = _integrate_stepper(rhs, y0_map(y0), ts, args, stepper, rtol, atol, dt0, max_steps,
+                                 controller, dtmin, jac, jit, adjoint, split, prepare)
+        return raw._replace(ys=ys_map(raw.ys).astype(y0.dtype).at[0].set(y0))
+    static = (rhs, stepper, controller, int(max_steps), _static_direction(ts), dt0 is None,
+              dtmin is None, jac, split)
+    run = _integrate_jit if jit else _integrate
     return differentiable(run, static, adjoint, y0, ts, args, rtol,
                           atol, dt0, dtmin, prepare=prepare)
 
@@ -256,6 +261,7 @@ class _Loop:
         self.land = isinstance(controller, ConstantStepController)
         self.lazy = (not self.land) and isinstance(stepper, ExtraDenseStagesStepper)
         self.counts = {"step": 0, "dense": 0}  # static rhs-evaluation counts, set while tracing
+        self.nominal = None  # the constant step, a loop invariant (set by _integrate only)
 
     def start(self, y0, args, dt0):
         """Initial ``(sc, yz, ic)`` carry and the rhs evaluations it took.
@@ -334,7 +340,8 @@ class _Loop:
         """
         t, h, hs = grid[:3]
         y, fs = yz[0], (yz[1] if self.fsal else None)
-        y1, err, dinfo, fs1, work = self.step_fn(self.fn, t, y, hs, args, fs)
+        fn = self.fn if self.nominal is None else self.fn._replace(nominal=self.nominal)
+        y1, err, dinfo, fs1, work = self.step_fn(fn, t, y, hs, args, fs)
         self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
         if not self.implicit:
             self.counts["step"], work = work, ()
@@ -407,6 +414,10 @@ def _integrate(rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dt
               rtol, atol, dtmin, split=split)
     nts, fwd, s_at = L.nts, L.fwd, L.s_at
     (sc0, yz0, ic0), nfe_start = L.start(y0, args, None if auto_dt0 else dt0)
+    if L.land and isinstance(L.fn, SplitRHS) and L.fn.split.constant:
+        # The constant step enters the loops as an invariant, so that the steppers'
+        # phi-functions of h L are evaluated once, before the loop (phi.step_phis).
+        L.nominal = fwd(sc0[1])
     ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
 
     # Inner loop: steps until the next output time is reached.  Only small buffers
@@ -458,5 +469,6 @@ def _finish(L, ic, idx, ys, nd, nfe_start):
 
 _integrate_jit = jax.jit(_integrate, static_argnums=(0, 1, 2, 3, 4, 5, 6, 7, 8))
 
+from . import coefficients  # noqa: E402
 from .adjoint import differentiable  # noqa: E402  (uses this module)
 from .stiffness import AutoStepper, integrate_auto  # noqa: E402  (uses this module)

@@ -38,7 +38,7 @@ import jax.numpy as jnp
 from jax import lax
 
 __all__ = ["phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
-           "ScalarOperator", "make_operator", "collect_terms"]
+           "ScalarOperator", "make_operator", "collect_terms", "step_combiner"]
 
 _SERIES_TERMS = 20
 """Taylor terms for ``|z| < 1``: the remainder is below ``1/20! ~ 4e-19``."""
@@ -146,11 +146,12 @@ def _weighted(coeffs, phis):
     return acc
 
 
-def _combine_diagonal(z, terms):
+def _combine_diagonal(z, terms, phis=None):
     """``sum_j (sum_k c_jk phi_k(z)) v_j`` for a diagonal (or scalar) ``z`` and
-    ``terms = [(c_j, v_j)]``, elementwise."""
+    ``terms = [(c_j, v_j)]``, elementwise (``phis``: ``[phi_0(z), ...]`` if known)."""
     kmax = max(len(c) for c, _ in terms) - 1
-    phis = phi_diagonal(z, kmax)
+    if phis is None or len(phis) <= kmax:
+        phis = phi_diagonal(z, kmax)
     acc = None
     for coeffs, v in terms:
         term = _weighted(coeffs, phis) * v
@@ -183,11 +184,30 @@ class DiagonalOperator(NamedTuple):
     d: Any
     forward: Callable | None = None
     inverse: Callable | None = None
+    nominal: Any = None
 
-    def combine(self, h, terms):
-        """``sum_j (sum_k c_jk phi_k(h L)) v_j`` for ``terms = [(c_j, v_j)]``."""
-        acc = self.combine_in_basis(h, [(c, self.to_basis(v)) for c, v in terms])
+    def combine(self, h, terms, phis=None):
+        """``sum_j (sum_k c_jk phi_k(h L)) v_j`` for ``terms = [(c_j, v_j)]`` (``phis``:
+        the phi-functions of ``h L`` if known, from :meth:`step_phis`)."""
+        acc = self.combine_in_basis(h, [(c, self.to_basis(v)) for c, v in terms], phis)
         return self.from_basis(acc, not jnp.iscomplexobj(terms[0][1]))
+
+    def step_phis(self, dt, kmax: dict) -> dict:
+        """``{c: [phi_0, ..., phi_kmax[c]](c dt L)}`` for the step fractions ``c`` of a stepper.
+
+        With ``nominal`` (the constant step of the loop, a loop invariant) the
+        values for ``dt == nominal`` do not depend on the step, so XLA computes
+        them once before the loop; other steps (the one shortened to land on an
+        output time) evaluate them afresh, in a ``lax.cond``."""
+        fractions = tuple(kmax)
+
+        def at(h):
+            return [phi_diagonal((c * h) * self.d, kmax[c]) for c in fractions]
+
+        if self.nominal is None:
+            return dict(zip(fractions, at(dt)))
+        cached = at(self.nominal)
+        return dict(zip(fractions, lax.cond(dt == self.nominal, lambda: cached, lambda: at(dt))))
 
     def to_basis(self, v):
         """``v`` in the basis where ``L`` is diagonal (``forward(v)``)."""
@@ -198,10 +218,10 @@ class DiagonalOperator(NamedTuple):
         out = w if self.inverse is None else self.inverse(w)
         return out.real if real and jnp.iscomplexobj(out) else out
 
-    def combine_in_basis(self, h, terms):
+    def combine_in_basis(self, h, terms, phis=None):
         """:meth:`combine` for terms already in the diagonal basis, result in it too:
         a stepper transforms each vector once and combines many times."""
-        return _combine_diagonal(h * self.d, terms)
+        return _combine_diagonal(h * self.d, terms, phis)
 
     def matvec(self, v):
         """``L v``."""
@@ -259,19 +279,32 @@ class DenseOperator(NamedTuple):
     combine_in_basis = combine_in_identity_basis
 
 
-def make_operator(kind: str, value, transform=None):
+def step_combiner(op, dt, kmax: dict, in_basis: bool = False):
+    """``comb(c, terms)``: ``op.combine(c dt, terms)`` (``combine_in_basis`` if
+    ``in_basis``) with the phi-functions of ``c dt L`` for the fractions ``c`` in
+    ``kmax`` (-> highest phi index) evaluated once per step (diagonal operators:
+    :meth:`DiagonalOperator.step_phis`; other kinds evaluate their own)."""
+    method = op.combine_in_basis if in_basis else op.combine
+    if not isinstance(op, DiagonalOperator):
+        return lambda c, terms: method(c * dt, terms)  # noqa: E731
+    table = op.step_phis(dt, kmax)
+    return lambda c, terms: method(c * dt, terms, table[c])  # noqa: E731
+
+
+def make_operator(kind: str, value, transform=None, nominal=None):
     """The operator object for a split's ``kind`` ("diagonal", "matrix", "scalar" or "operator").
 
     ``value`` is what the split's ``linear(t, args)`` returned (for
     "operator", already an operator with ``combine``/``matvec``: see
     :mod:`~modelc.solvers.krylov`); ``transform`` an optional ``(forward,
-    inverse)`` pair for a diagonal.
+    inverse)`` pair for a diagonal; ``nominal`` the loop's constant step, if any
+    (:meth:`DiagonalOperator.step_phis`).
     """
     if kind == "operator":
         return value
     if kind == "diagonal":
         fwd, inv = transform if transform is not None else (None, None)
-        return DiagonalOperator(value, fwd, inv)
+        return DiagonalOperator(value, fwd, inv, nominal)
     if kind == "matrix":
         return DenseOperator(value)
     if kind == "scalar":
