@@ -44,7 +44,7 @@ def test_ks_etdrk4_column(examples_dir, dealias):
 
 @pytest.mark.parametrize("name,t1,expected", [
     ("kuramoto_sivashinsky", 50.0, "etdrk43"),
-    ("gray_scott", None, "etdrk43"),
+    pytest.param("gray_scott", None, "etdrk43", marks=pytest.mark.slow),
     ("lorenz", None, "tsit5"),
     ("robertson", None, "rodas5"),
 ])

@@ -34,7 +34,7 @@ def _error(method, steps, spacing="logsnr"):
 
 
 @pytest.mark.parametrize("method,order,steps", [
-    pytest.param("dpm1", 1, 32, marks=pytest.mark.slow), ("dpm2", 2, 16), ("dpm3", 3, 16),
+    pytest.param("dpm1", 1, 32, marks=pytest.mark.slow), pytest.param("dpm2", 2, 16, marks=pytest.mark.slow), ("dpm3", 3, 16),
     ("dpmpp2m", 2, 32)])
 def test_dpm_order(method, order, steps):
     """Error against the number of steps on a log-SNR grid: slope within 0.3."""

@@ -18,7 +18,7 @@ def _final(k, method):
                      jac=robertson_jac).ys[-1]
 
 
-@pytest.mark.parametrize("method", ["rodas5", "kvaerno5"])
+@pytest.mark.parametrize("method", ["rodas5", pytest.param("kvaerno5", marks=pytest.mark.slow)])
 def test_vmap_jacfwd(method):
     """(Both run the loop under jit; jit alone is covered by test_auto_inside_jit.)"""
     k = jnp.asarray(ROBERTSON_K)
