@@ -5,7 +5,10 @@ batch, run in chunks (bounded memory, a progress line), each chunk split over
 every device (:mod:`modelc.distributed`).  On CPU devices the default chunk is
 :data:`CPU_CHUNK` members per device: the batched loop then works on arrays that
 stay in the CPU caches, about twice the throughput of one chunk of 10,000
-members (docs/benchmarks.md, Lorenz ensembles).  The result is one
+members (docs/benchmarks.md, Lorenz ensembles), and chunks run on
+:func:`cpu_workers` threads at once (one XLA computation uses one core for
+arrays this small; concurrent calls of the compiled run use the others).
+The result is one
 :class:`~modelc.solution.Solution` whose arrays carry a leading batch axis and
 whose ``status`` holds one code per member.
 
@@ -18,8 +21,10 @@ come back in ``fields`` with shape ``(members, times, *shape)``.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import jax
 import jax.numpy as jnp
@@ -31,11 +36,23 @@ from .errors import SolveError
 from .progress import draw_progress
 from .solution import Solution
 
-__all__ = ["ensemble", "batch_size", "CPU_CHUNK"]
+__all__ = ["ensemble", "batch_size", "cpu_workers", "CPU_CHUNK"]
 
 #: Default members per CPU device in one chunk (when ``chunk_size`` is None); chosen
 #: by measurement on Lorenz (128 beat 64, 256, 512, 1024 and all-at-once).
 CPU_CHUNK = 128
+
+
+def cpu_workers() -> int:
+    """Threads that run CPU chunks concurrently: the cores this process may use
+    (``MODELC_CPU_WORKERS`` overrides; 1 runs the chunks one after another)."""
+    given = os.environ.get("MODELC_CPU_WORKERS")
+    if given:
+        return max(1, int(given))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # platforms without sched_getaffinity
+        return max(1, os.cpu_count() or 1)
 
 
 def batch_size(params: dict, y0: dict, array_states=()) -> int:
@@ -90,18 +107,34 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     chunk = _chunk_size(n, chunk_size, ndev, cpu)
     run = _batched_run(model, method, max_steps, dt0 is not None, mesh, externals)
     tsj = jnp.asarray(ts, dtype)
-    outs, start = [], time.perf_counter()
+    start = time.perf_counter()
     shown = _show(progress, n, n if chunk_size is None else chunk)
-    for lo in range(0, n, chunk):
+
+    def solve_chunk(lo):
         hi = min(lo + chunk, n)
         part = {k: _pad(v[lo:hi], chunk) for k, v in members.items()}
         part = distributed.shard_batch(part, mesh)
         pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
         yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
         out = run(yy, pp, tsj, rtol, atol, dt0)
-        outs.append(jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m], distributed.gather(out)))
-        if shown:
-            _progress(hi, n, time.perf_counter() - start)
+        return jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m], distributed.gather(out))
+
+    starts = list(range(0, n, chunk))
+    outs = [solve_chunk(starts[0])]  # compiles once, before any concurrency
+    if shown:
+        _progress(min(chunk, n), n, time.perf_counter() - start)
+    workers = min(cpu_workers(), len(starts) - 1) if cpu and jax.process_count() == 1 else 1
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            for i, out in enumerate(pool.map(solve_chunk, starts[1:]), start=1):
+                outs.append(out)
+                if shown:
+                    _progress(min(starts[i] + chunk, n), n, time.perf_counter() - start)
+    else:
+        for lo in starts[1:]:
+            outs.append(solve_chunk(lo))
+            if shown:
+                _progress(min(lo + chunk, n), n, time.perf_counter() - start)
     raw, obs, *extra = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *outs)
     s = 1 if drop_first else 0
     stats = {k: np.asarray(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected",

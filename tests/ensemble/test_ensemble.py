@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import modelc
+from modelc.ensemble import cpu_workers
 from modelc.errors import SolveError
 
 HERE = Path(__file__).resolve().parent
@@ -136,3 +137,17 @@ def test_array_model_ensemble_errors_name_the_fix():
     with pytest.raises(SolveError, match="sampler"):
         m.ensemble(params={"k": np.ones(2)}, y0={"x": np.ones((2, 3))},
                    externals={"f": _sine}, method="ddim", t=(0, 1))
+
+
+def test_concurrent_cpu_chunks_equal_one_at_a_time(decay, monkeypatch):
+    """Chunks run on several threads at once give the same members, in order, as
+    chunks run one after another (MODELC_CPU_WORKERS=1), to the last bit."""
+    k = np.linspace(0.5, 2.0, 7)
+    monkeypatch.setenv("MODELC_CPU_WORKERS", "3")
+    assert cpu_workers() == 3
+    together = decay.ensemble(params={"k": k}, t=[0, 1], points=5, chunk_size=2)
+    monkeypatch.setenv("MODELC_CPU_WORKERS", "1")
+    apart = decay.ensemble(params={"k": k}, t=[0, 1], points=5, chunk_size=2)
+    np.testing.assert_array_equal(together.y, apart.y)
+    np.testing.assert_array_equal(together.status, apart.status)
+    np.testing.assert_allclose(together.y[:, -1, 0], 2 * k * np.exp(-k), rtol=1e-5)  # u(0) = 2k
