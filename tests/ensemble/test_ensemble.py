@@ -66,7 +66,7 @@ def test_two_process_jax_distributed_on_localhost():
     results = [p.communicate(timeout=300) for p in procs]
     for p, (out, err) in zip(procs, results):
         assert p.returncode == 0, err[-3000:]
-        assert out.split() == ["OK", "4"]
+        assert out.split()[-2:] == ["OK", "4"], out[-2000:]  # Gloo may log to stdout first
 
 
 def test_default_cpu_chunks_equal_member_solves():
