@@ -46,8 +46,8 @@ CPU_CHUNK = 128
 def cpu_workers() -> int:
     """Threads that run CPU chunks concurrently: the cores this process may use
     (``MODELC_CPU_WORKERS`` overrides; 1 runs the chunks one after another)."""
-    given = os.environ.get("MODELC_CPU_WORKERS")
-    if given:
+    given = os.environ.get("MODELC_CPU_WORKERS", "").strip()
+    if given.isdigit():
         return max(1, int(given))
     try:
         return max(1, len(os.sched_getaffinity(0)))
