@@ -26,6 +26,7 @@ __all__ = [
     "fourier_forward",
     "fourier_inverse",
     "fourier_symbol",
+    "fourier_shape",
     "from_fourier",
     "to_fourier",
     "dealias_mask",
@@ -176,7 +177,7 @@ def fourier_diagonal(shape: tuple, lengths: tuple, is_complex: bool, coefficient
     real_dtype = jnp.finfo(dtype).dtype
     cdtype = jnp.complex128 if real_dtype == jnp.float64 else jnp.complex64
     real = not is_complex
-    spectral = tuple(shape[:-1]) + ((shape[-1] // 2 + 1,) if real else (shape[-1],))
+    spectral = fourier_shape(shape, real)
     symbol = _symbol(shape, lengths, real, coefficients, orders, real_dtype)
     if _real_symbol(coefficients, orders):  # real phi-functions: 4x cheaper than complex ones
         cdtype = real_dtype
@@ -199,13 +200,10 @@ def fourier_forward(state, layout: dict):
     parts = []
     for offset, shape, is_complex in layout.values():
         size = int(np.prod(shape))
-        axes = tuple(range(len(shape)))
         values = jnp.reshape(state[offset:offset + size], shape)
         if is_complex:
             values = values + 1j * jnp.reshape(state[offset + size:offset + 2 * size], shape)
-            parts.append(jnp.ravel(jnp.fft.fftn(values, axes=axes)))
-        else:
-            parts.append(jnp.ravel(jnp.fft.rfftn(values, axes=axes)))
+        parts.append(jnp.ravel(to_fourier(values, shape, not is_complex)))
     return jnp.concatenate(parts)
 
 
@@ -213,16 +211,11 @@ def fourier_inverse(coefficients, layout: dict):
     """Inverse of `fourier_forward`: concatenated Fourier coefficients -> the packed real state."""
     parts, start = [], 0
     for _, shape, is_complex in layout.values():
-        axes = tuple(range(len(shape)))
-        if is_complex:
-            size = int(np.prod(shape))
-            values = jnp.fft.ifftn(jnp.reshape(coefficients[start:start + size], shape), axes=axes)
-            parts += [jnp.ravel(values.real), jnp.ravel(values.imag)]
-        else:
-            spectral = tuple(shape[:-1]) + (shape[-1] // 2 + 1,)
-            size = int(np.prod(spectral))
-            block = jnp.reshape(coefficients[start:start + size], spectral)
-            parts.append(jnp.ravel(jnp.fft.irfftn(block, s=shape, axes=axes)))
+        spectral = fourier_shape(shape, not is_complex)
+        size = int(np.prod(spectral))
+        block = jnp.reshape(coefficients[start:start + size], spectral)
+        values = from_fourier(block, shape, not is_complex)
+        parts += [jnp.ravel(values.real), jnp.ravel(values.imag)] if is_complex else [jnp.ravel(values)]
         start += size
     return jnp.concatenate(parts)
 
@@ -231,6 +224,12 @@ def fourier_symbol(shape: tuple, lengths: tuple, real: bool, coefficients: tuple
     """``sum_j c_j prod_a (i k_a)^(n_ja)`` on the n-D Fourier grid of a field on ``shape``
     (``rfftn`` grid if ``real``), as `spectral_linear` applies it; ``dtype`` the real dtype."""
     return _symbol(shape, lengths, real, coefficients, orders, jnp.finfo(dtype).dtype)
+
+
+def fourier_shape(shape: tuple, real: bool) -> tuple:
+    """The shape of the n-D Fourier coefficients of a field on ``shape`` (the last axis
+    halved by ``rfftn`` for a real field)."""
+    return tuple(shape[:-1]) + ((shape[-1] // 2 + 1,) if real else (shape[-1],))
 
 
 def from_fourier(coefficients, shape: tuple, real: bool):

@@ -27,6 +27,7 @@ from math import prod
 
 import sympy
 
+from ..fieldops import fourier_shape
 from ..ir import TIME, Model
 from ..spatial import SpectralDiff, SpectralLaplacian
 from .module import _cse, _def, _dependency_order, _header, _parameter_vector, _temporary_symbols
@@ -394,12 +395,12 @@ class _Generator:
         hats, start = {}, 0
         for f in self.model.fields:
             real = not f.complex
-            spectral = self.shape[:-1] + ((self.shape[-1] // 2 + 1,) if real else (self.shape[-1],))
+            spectral = fourier_shape(self.shape, real)
             size = prod(spectral)
             hat = self.names.fresh(f"_hat_{f.name}")
             body.append(f"{hat} = jnp.reshape(coefficients[{start}:{start + size}], {spectral!r})")
             body.append(f"{self.names.map[f.name]} = fieldops.from_fourier({hat}, {self.shape!r}, {real!r})")
-            hats[f.name] = (hat, real)
+            hats[f.name] = (hat, real, spectral)
             start += size
         symbol = lambda real, weights, orders: (  # noqa: E731
             f"fieldops.fourier_symbol({self.shape!r}, {lengths_text}, {real!r}, {weights}, {orders}, _dtype)")
@@ -412,7 +413,7 @@ class _Generator:
                 value = node.args[0]
                 if node in replaced or not (value.is_Symbol and value.name in hats):
                     continue
-                hat, real = hats[value.name]
+                hat, real, _ = hats[value.name]
                 weights, orders = self._symbol_terms(node)
                 target = self.names.fresh(f"_grad_{value.name}")
                 body.append(f"{target} = fieldops.from_fourier({symbol(real, weights, orders)} * {hat}, "
@@ -437,7 +438,7 @@ class _Generator:
         body += lines
         results = []
         for f, index, spectral_terms in plans:
-            hat, real = hats[f.name]
+            _, real, spectral = hats[f.name]
             parts = []
             if outputs[index] != 0:
                 parts.append(f"fieldops.to_fourier({printed[index]}, {self.shape!r}, {real!r})")
@@ -445,7 +446,6 @@ class _Generator:
                 weights, orders = self._symbol_terms(node)
                 parts.append(f"({self._p(c)}) * {symbol(real, weights, orders)} * "
                              f"fieldops.to_fourier({printed[index + 1 + j]}, {self.shape!r}, {real!r})")
-            spectral = self.shape[:-1] + ((self.shape[-1] // 2 + 1,) if real else (self.shape[-1],))
             text = " + ".join(parts) if parts else f"jnp.zeros({spectral!r}, coefficients.dtype)"
             target = self.names.fresh(f"_n_{f.name}")
             body.append(f"{target} = {text}")

@@ -12,6 +12,8 @@ import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from expression_strategies import expressions
+
 import modelc
 from modelc.ir import TIME
 from modelc.passes.rewrite.cost import emitted_cost
@@ -64,18 +66,7 @@ _UNARY = (sympy.exp, sympy.log, sympy.sqrt, sympy.sin, sympy.tanh, sympy.Abs)
 
 def _expressions():
     leaves = st.one_of(st.sampled_from(_LEAVES), st.integers(-3, 3).map(sympy.Integer))
-
-    def extend(children):
-        return st.one_of(
-            st.tuples(children, children).map(lambda ab: ab[0] + ab[1]),
-            st.tuples(children, children).map(lambda ab: ab[0] - ab[1]),
-            st.tuples(children, children).map(lambda ab: ab[0] * ab[1]),
-            st.tuples(children, children).map(lambda ab: ab[0] / ab[1]),
-            st.tuples(children, st.integers(-3, 4)).map(lambda ab: ab[0] ** ab[1]),
-            st.tuples(st.sampled_from(_UNARY), children).map(lambda fa: fa[0](fa[1])),
-        )
-
-    return st.recursive(leaves, extend, max_leaves=9)
+    return expressions(leaves, _UNARY, max_leaves=9)
 
 
 def _value(expr, point):

@@ -11,6 +11,8 @@ import sympy
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from expression_strategies import expressions
+
 from modelc.passes.rewrite import Budget, simplify_exprs
 from modelc.passes.rewrite.cost import emitted_cost, weighted_cost
 
@@ -100,18 +102,7 @@ def _expressions():
     leaves = st.one_of(st.sampled_from(_SYMBOLS),
                        st.integers(-3, 3).map(sympy.Integer),
                        st.sampled_from([sympy.Rational(1, 2), sympy.Float(0.25)]))
-
-    def extend(children):
-        return st.one_of(
-            st.tuples(children, children).map(lambda ab: ab[0] + ab[1]),
-            st.tuples(children, children).map(lambda ab: ab[0] - ab[1]),
-            st.tuples(children, children).map(lambda ab: ab[0] * ab[1]),
-            st.tuples(children, children).map(lambda ab: ab[0] / ab[1]),
-            st.tuples(children, st.integers(-3, 4)).map(lambda ab: ab[0] ** ab[1]),
-            st.tuples(st.sampled_from(_UNARY), children).map(lambda fa: fa[0](fa[1])),
-        )
-
-    return st.recursive(leaves, extend, max_leaves=7)
+    return expressions(leaves, _UNARY, max_leaves=7)
 
 
 def _value(expr, point, digits):
