@@ -82,7 +82,8 @@ def test_dense_output_and_counters():
     assert extra % 3 == 0 and 0 < extra // 3 <= len(ts) - 1
 
 
-@pytest.mark.parametrize("kind", ["diagonal", "scalar", "matrix"])
+@pytest.mark.parametrize("kind", ["diagonal", "scalar",
+                                  pytest.param("matrix", marks=pytest.mark.slow)])
 def test_dense_output_is_exact_for_a_linear_problem(kind):
     """``y' = L y`` (N = 0): every step is exact, the estimate is zero and the steps grow
     to the whole span; the outputs inside the step are ``e^{tL} y0`` to rounding (a
