@@ -10,23 +10,34 @@ stepper stays there, and only ``y0`` and the output rows are transformed.
 A step then costs the stages' ``N`` evaluations and the phi-combinations:
 four ``nonlinear_hat`` calls for ETDRK4, as a hand-written Fourier-space code.
 
-Only with a constant step (outputs are step ends, no dense output in the
-basis) and a constant ``L``; :func:`_integrate_stepper
+Adaptive split steppers (etdrk43) run there too: the FSAL value ``N(t, y1)``,
+the error estimate and the dense output (cubic Hermite, linear in the state,
+from ``f = L c + N_hat(c)``) are formed in coefficients, and only the output
+rows are transformed back.  The step-size controller keeps the error norm
+of the grid basis (:class:`GridNormController`): per step attempt, ``y0``,
+``y1`` and the error are transformed back together (one batched inverse
+transform) and the controller sees exactly what it sees on the grid, so the
+tolerances keep their meaning (per grid value, array tolerances included).
+
+Only with a constant ``L``; :func:`_integrate_stepper
 <modelc.solvers.loop._integrate_stepper>` decides with :func:`applies`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .controllers import ConstantStepController
+from .controllers import AbstractController, ConstantStepController
+from .erk import AdaptiveStepper
 from .expint import Split, SplitStepper
 
-__all__ = ["applies", "in_coefficients", "pack", "unpack"]
+__all__ = ["applies", "in_coefficients", "controller_in_coefficients", "GridNormController",
+           "pack", "unpack"]
 
 
 def pack(coefficients):
@@ -60,10 +71,12 @@ class PackedRHS(NamedTuple):
 
 
 def applies(stepper, controller, split) -> bool:
-    """A split stepper on constant steps, with a constant diagonal ``L`` in a transformed
-    basis and ``nonlinear_hat``: :func:`in_coefficients` can run it."""
-    return (isinstance(stepper, SplitStepper) and isinstance(controller, ConstantStepController)
-            and split is not None and getattr(split, "nonlinear_hat", None) is not None
+    """A split stepper on constant steps (or an adaptive one, etdrk43), with a constant
+    diagonal ``L`` in a transformed basis and ``nonlinear_hat``: :func:`in_coefficients`
+    can run it."""
+    stepping = (isinstance(controller, ConstantStepController)
+                or isinstance(stepper, AdaptiveStepper))
+    return (isinstance(stepper, SplitStepper) and stepping and split is not None and getattr(split, "nonlinear_hat", None) is not None
             and split.kind == "diagonal" and split.constant and split.transform is not None)
 
 
@@ -76,3 +89,45 @@ def in_coefficients(split: Split):
                    constant=True, transform=(unpack, pack))
     return (PackedRHS(split), packed, lambda y0: pack(forward(y0)),
             jax.vmap(lambda row: inverse(unpack(row))))
+
+
+@dataclass(frozen=True)
+class GridNormController(AbstractController):
+    """``inner`` (an adaptive controller) seeing the grid values of a loop run in
+    coefficients: states, rhs values and error estimates are mapped back with
+    ``inverse`` (the split's, on unpacked coefficients) before ``inner`` sees
+    them, so step sizes are chosen as on the grid (same norm, same tolerances).
+
+    Per step attempt one batched inverse transform of ``[y0; y1; err]``; the
+    automatic first step maps its two evaluations of ``N`` as well.
+    """
+
+    inner: AbstractController
+    forward: Callable
+    inverse: Callable
+
+    def _grid(self, packed):
+        return self.inverse(unpack(packed))
+
+    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+        """``inner.init`` on the grid values of ``y0``, ``f0`` and ``rhs``."""
+        def grid_rhs(t, y, a):
+            return self._grid(rhs(t, pack(self.forward(y)), a))
+
+        g0 = self._grid(y0)
+        return self.inner.init(stepper, grid_rhs, t0, t1, g0,
+                               None if f0 is None else self._grid(f0), args, rtol, atol, dt0)
+
+    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+        """``inner.adapt_step_size`` on the grid values of ``y0``, ``y1`` and ``err``."""
+        g0, g1, gerr = jax.vmap(self._grid)(jnp.stack([y0, y1, err]))
+        return self.inner.adapt_step_size(stepper, t, dt, g0, g1, gerr, state, rtol, atol)
+
+
+def controller_in_coefficients(controller, split: Split):
+    """The controller for the loop in coefficients: a constant step as it is, an adaptive
+    controller wrapped in :class:`GridNormController` (the split's own transforms)."""
+    if isinstance(controller, ConstantStepController):
+        return controller
+    forward, inverse = split.transform
+    return GridNormController(controller, forward, inverse)

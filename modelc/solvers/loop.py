@@ -203,6 +203,7 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))
     if coefficients.applies(stepper, controller, split):  # stages stay in Fourier space
+        controller = coefficients.controller_in_coefficients(controller, split)
         rhs, split, y0_map, ys_map = coefficients.in_coefficients(split)
         raw = _integrate_stepper(rhs, y0_map(y0), ts, args, stepper, rtol, atol, dt0, max_steps,
                                  controller, dtmin, jac, jit, adjoint, split, prepare)
