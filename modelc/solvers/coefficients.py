@@ -25,6 +25,7 @@ Only with a constant ``L``; :func:`_integrate_stepper
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
@@ -36,7 +37,7 @@ from .controllers import AbstractController, ConstantStepController
 from .erk import AdaptiveStepper
 from .expint import Split, SplitStepper
 
-__all__ = ["applies", "in_coefficients", "controller_in_coefficients", "GridNormController",
+__all__ = ["applies", "in_coefficients", "stepping_in_coefficients", "GridNormController",
            "pack", "unpack"]
 
 
@@ -91,20 +92,29 @@ def in_coefficients(split: Split):
             jax.vmap(lambda row: inverse(unpack(row))))
 
 
+STEP_HOLD = 1.05
+"""An adaptive step is kept while the controller proposes at most this factor more
+(:class:`GridNormController`), so that etdrk43 reuses its cached phi-functions."""
+
+
 @dataclass(frozen=True)
 class GridNormController(AbstractController):
     """``inner`` (an adaptive controller) seeing the grid values of a loop run in
     coefficients: states, rhs values and error estimates are mapped back with
     ``inverse`` (the split's, on unpacked coefficients) before ``inner`` sees
     them, so step sizes are chosen as on the grid (same norm, same tolerances).
-
     Per step attempt one batched inverse transform of ``[y0; y1; err]``; the
     automatic first step maps its two evaluations of ``N`` as well.
+
+    ``hold``: after an accepted step ``h`` a proposal in ``[h, hold h]`` is
+    replaced by ``h`` itself (never a longer step than proposed), so a stepper
+    that caches the phi-functions of ``h`` (etdrk43) reuses them.
     """
 
     inner: AbstractController
     forward: Callable
     inverse: Callable
+    hold: float = 1.0
 
     def _grid(self, packed):
         return self.inverse(unpack(packed))
@@ -119,15 +129,26 @@ class GridNormController(AbstractController):
                                None if f0 is None else self._grid(f0), args, rtol, atol, dt0)
 
     def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
-        """``inner.adapt_step_size`` on the grid values of ``y0``, ``y1`` and ``err``."""
+        """``inner.adapt_step_size`` on the grid values of ``y0``, ``y1`` and ``err``,
+        then the hold."""
         g0, g1, gerr = jax.vmap(self._grid)(jnp.stack([y0, y1, err]))
-        return self.inner.adapt_step_size(stepper, t, dt, g0, g1, gerr, state, rtol, atol)
+        accept, dt_next, state = self.inner.adapt_step_size(stepper, t, dt, g0, g1, gerr, state,
+                                                            rtol, atol)
+        if self.hold > 1.0:
+            keep = accept & (dt_next >= dt) & (dt_next <= self.hold * dt)
+            dt_next = jnp.where(keep, dt, dt_next)
+        return accept, dt_next, state
 
 
-def controller_in_coefficients(controller, split: Split):
-    """The controller for the loop in coefficients: a constant step as it is, an adaptive
-    controller wrapped in :class:`GridNormController` (the split's own transforms)."""
+def stepping_in_coefficients(stepper, controller, split: Split):
+    """``(stepper, controller)`` for the loop in coefficients: a constant step as it is;
+    an adaptive controller wrapped in :class:`GridNormController` (the split's own
+    transforms), holding steps (:data:`STEP_HOLD`) for a stepper that can cache its
+    phi-functions (``cache_phis``, etdrk43), which is switched on."""
     if isinstance(controller, ConstantStepController):
-        return controller
+        return stepper, controller
     forward, inverse = split.transform
-    return GridNormController(controller, forward, inverse)
+    if hasattr(stepper, "cache_phis"):
+        return (dataclasses.replace(stepper, cache_phis=True),
+                GridNormController(controller, forward, inverse, STEP_HOLD))
+    return stepper, GridNormController(controller, forward, inverse)
