@@ -70,7 +70,7 @@ def test_coefficient_basis_derivatives(burgers):
                                rtol=1e-10)
 
 
-@pytest.mark.parametrize("method", ["etdrk4", "etdrk43"])
+@pytest.mark.parametrize("method", ["etdrk4", pytest.param("etdrk43", marks=pytest.mark.slow)])
 def test_coefficient_basis_float32(burgers, method):
     """float32 runs in the coefficient basis (fixed and adaptive steps), stays float32
     and follows the Cole-Hopf solution (nu = 0.1)."""
