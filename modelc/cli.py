@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .cli_inputs import parse_externals, parse_values
 from .errors import ModelError, SolveError
 from .fit_cli import add_fit_parser
 from .io.commands import add_import_parser
@@ -77,7 +78,14 @@ def _parser() -> argparse.ArgumentParser:
                                           "or a policy .npz file")
     sim.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
     sim.add_argument("--y0", action="append", default=[], metavar="NAME=VALUE",
-                     help="initial value of a state")
+                     help="initial value of a state; an array state's from a file: "
+                          "NAME=@FILE.npy (or @FILE.npz:KEY)")
+    sim.add_argument("--external", action="append", default=[],
+                     metavar="NAME=MODULE:FUNCTION",
+                     help="bind the model's external NAME to a Python function: MODULE is "
+                          "an importable module or a .py file (repeatable)")
+    sim.add_argument("--steps", type=int,
+                     help="fixed-step methods and diffusion samplers: the number of steps")
     sim.add_argument("--dtype", choices=["float64", "float32"])
     sim.add_argument("--out", "-o", help="output file: .csv or .npz")
     sim.add_argument("--plot", help="write a PNG plot of the solution")
@@ -180,7 +188,9 @@ def _simulate(args) -> int:
         dt0=args.dt,
         max_steps=args.max_steps,
         params=_assignments(args.param, "--param"),
-        y0=_assignments(args.y0, "--y0"),
+        y0=parse_values(args.y0, "--y0"),
+        externals=parse_externals(args.external) or None,
+        steps=args.steps,
         dtype=args.dtype,
         progress=progress,
         controller=args.controller,
@@ -205,7 +215,10 @@ def _simulate(args) -> int:
         from .plot import plot_solution
         from .plot_fields import plot_fields
 
-        plot = plot_fields if sol.fields else plot_solution
+        from .plot_arrays import plot_arrays
+
+        plot = (plot_arrays if model.is_array_model else plot_fields if sol.fields
+                else plot_solution)
         plot(sol, args.plot, title=model.doc or model.name)
         print(f"wrote {args.plot}")
     return 0 if sol.ok else 1

@@ -265,7 +265,9 @@ class CompiledModel:
         every device, all hosts); ``progress`` shows a progress line (default:
         on a terminal when a given ``chunk_size`` makes several chunks).  Returns a `Solution` with
         ``y`` of shape ``(members, times, states)``, per-member ``status`` and
-        per-member counters in ``stats``. Other arguments as in `solve`.
+        per-member counters in ``stats``. Other arguments as in `solve`;
+        ``method="auto"`` probes every member and runs all with the most robust
+        method any member needs (``stats["method"]``, ``stats["auto"]``).
 
         Models with array states or externals: an array state's ``y0`` is a batch
         with a leading member axis, shape ``(members, *shape)`` (share one array with

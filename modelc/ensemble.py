@@ -30,8 +30,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import distributed
-from .array_model import SAMPLERS
+from . import distributed, solvers
+from .array_model import SAMPLERS, problem
 from .errors import SolveError
 from .progress import draw_progress
 from .solution import Solution
@@ -93,8 +93,6 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
                          "axis) or name an ODE method")
     (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = model._solve_options(
         t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
-    if method == "auto":
-        raise SolveError("method='auto' is not supported for ensembles; name a method")
     arrays = model.array_state_names
     n = batch_size(params, y0, arrays)
     members = {k: np.asarray(v, dtype) if k[1] in arrays and k[0] == "y"
@@ -105,6 +103,10 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     ndev = mesh.devices.size
     cpu = all(d.platform == "cpu" for d in mesh.devices.flat)
     chunk = _chunk_size(n, chunk_size, ndev, cpu)
+    auto_reason = None
+    if method == "auto":
+        method, auto_reason = _choose_for_members(model, members, n, chunk, mesh, ts, rtol,
+                                                  dtype, externals)
     run = _batched_run(model, method, max_steps, dt0 is not None, mesh, externals)
     tsj = jnp.asarray(ts, dtype)
     start = time.perf_counter()
@@ -140,6 +142,8 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     stats = {k: np.asarray(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected",
                                                      "njev", "nlu")}
     stats.update(method=method, members=n, devices=ndev, chunk_size=chunk)
+    if auto_reason is not None:
+        stats["auto"] = auto_reason
     state_names, y, fields = model.state_names, raw.ys[:, s:], {}
     if extra:  # array model: scalar states in y, array states in fields
         unpacked = extra[0]
@@ -150,6 +154,51 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     return Solution(t=np.asarray(ts)[s:], y=y, state_names=state_names,
                     observables=obs[:, s:], observable_names=model.observable_names,
                     stats=stats, status=np.asarray(raw.status), fields=fields)
+
+
+def _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype, externals):
+    """``method="auto"`` for an ensemble: every member's stiffness probe (batched like
+    the solves, chunk by chunk), then one method for all
+    (:func:`~modelc.solvers.stiffness.choose_for_members`)."""
+    probe = _batched_probe(model, mesh, externals)
+    t0, t1 = jnp.asarray(ts[0], dtype), jnp.asarray(ts[-1], dtype)
+    radii = []
+    for lo in range(0, n, chunk):
+        hi = min(lo + chunk, n)
+        part = distributed.shard_batch({k: _pad(v[lo:hi], chunk) for k, v in members.items()},
+                                       mesh)
+        pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
+        yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
+        rho, rho_n = distributed.gather(probe(yy, pp, t0, t1))
+        radii.append((np.asarray(rho)[:hi - lo], np.asarray(rho_n)[:hi - lo]))
+    rho, rho_n = (np.concatenate(r) for r in zip(*radii))
+    first = _member_problem(model, {k[1]: v[0] for k, v in members.items() if k[0] == "y"},
+                            {k[1]: v[0] for k, v in members.items() if k[0] == "p"},
+                            dtype, externals)
+    return solvers.choose_for_members(rho, rho_n, ts[0], ts[-1], rtol, first.split,
+                                      int(np.shape(first.y0)[0]))
+
+
+def _member_problem(model, y0, params, dtype, externals):
+    """One member as the solvers see it (:func:`modelc.array_model.problem`)."""
+    p = model.module.parameter_vector(params).astype(dtype)
+    return problem(model.module, p, y0, dict(externals or {}), model.split)
+
+
+def _batched_probe(model, mesh, externals):
+    """The stiffness probe of :mod:`modelc.solvers.stiffness` ``vmap``-ed over members
+    and ``jit``-ted like the batched run: ``(rho, rho_N)`` per member."""
+    def build():
+        def single(y0, params, t0, t1):
+            prob = _member_problem(model, y0, params, t0.dtype, externals)
+            return solvers.probe_spectra(prob.rhs, model.jacobian, prob.split, t0, t1,
+                                         prob.y0, prob.args)
+
+        batched = jax.vmap(single, in_axes=(0, 0, None, None))
+        return jax.jit(batched, out_shardings=distributed.batch_sharding(mesh))
+
+    key = ("ensemble-probe", tuple(d.id for d in mesh.devices.flat))
+    return model._cached(key, externals, build)
 
 
 def _chunk_size(n, chunk_size, ndev, cpu=False):

@@ -1,4 +1,4 @@
-"""The ``modelc fit`` command: estimate parameters of a model file from a CSV of data."""
+"""The ``modelc fit`` command: estimate parameters of a model file from data (CSV or .npz)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,16 @@ def add_fit_parser(sub) -> None:
     p = sub.add_parser("fit", help="estimate parameters from data (least squares)")
     p.add_argument("file", metavar="MODEL")
     p.add_argument("data", metavar="DATA", help="CSV with a 't' column and columns named "
-                   "after states or observables")
+                   "after states or observables, or .npz with arrays 't' and those names "
+                   "(an array state's of shape (times, *shape))")
     p.add_argument("--params", required=True, help="comma-separated names to estimate")
     p.add_argument("--bounds", default="", help="e.g. k1=0:10,k2=1e-3: (empty side = none)")
     p.add_argument("--initial", default="", help="starting values, e.g. k1=0.5,k2=2")
+    p.add_argument("--y0", action="append", default=[], metavar="NAME=VALUE",
+                   help="initial value of a state; an array state's NAME=@FILE.npy")
+    p.add_argument("--external", action="append", default=[], metavar="NAME=MODULE:FUNCTION",
+                   help="bind the model's external NAME to a Python function (a module or "
+                        "a .py file; repeatable)")
     p.add_argument("--method", default="tsit5")
     p.add_argument("--rtol", type=float, default=1e-8)
     p.add_argument("--atol", type=float, default=1e-10)
@@ -52,13 +58,15 @@ def _values(text: str) -> dict:
 
 def _fit(args) -> int:
     from .api import load
+    from .cli_inputs import parse_externals, parse_values
     from .fitting import fit
 
     model = load(args.file)
     params = [p.strip() for p in args.params.split(",") if p.strip()]
     res = fit(model, args.data, params, bounds=parse_bounds(args.bounds),
               initial=_values(args.initial), method=args.method, rtol=args.rtol,
-              atol=args.atol, max_iter=args.max_iter)
+              atol=args.atol, max_iter=args.max_iter, y0=parse_values(args.y0, "--y0"),
+              externals=parse_externals(args.external) or None)
     print(f"{model.name}: {'converged' if res.success else 'NOT converged'} "
           f"({res.message}); loss {res.loss:.6g} after {len(res.history)} iterations")
     width = max(len(p) for p in params)

@@ -87,9 +87,17 @@ def read_data(path: str | Path) -> dict:
     """A CSV with a header row: a ``t`` column and columns named after states/observables.
 
     Empty cells are missing values (NaN); any other cell that is not a number is an
-    error naming ``file:line:column``.
+    error naming ``file:line:column``.  A ``.npz`` file holds the same columns as
+    arrays by name (an array state's of shape ``(times, *shape)``).
     """
     import csv
+
+    if str(path).endswith(".npz"):
+        with np.load(path) as archive:
+            if "t" not in archive:
+                raise SolveError(f"{path}: the data needs an array named 't' (got "
+                                 f"{', '.join(sorted(archive))})")
+            return {name: np.asarray(archive[name], float) for name in archive}
 
     with open(path, newline="", encoding="utf-8") as handle:
         rows = list(csv.reader(handle))

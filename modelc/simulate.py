@@ -30,7 +30,7 @@ def run_simulation(model, *, t=None, points=None, progress=False, params=None, y
     the end state of the last (one compilation serves all), and a bar is drawn
     on stderr. Statistics are summed over chunks.
     """
-    if not progress or model.is_field_model:  # field states do not restart from sol.y
+    if not progress or model.is_field_model or model.is_array_model:  # restart needs sol.y
         return model.solve(t=t, points=points, params=params, y0=y0, **options)
     sim = model.simulate_defaults
     t0, t1 = t if t is not None else (sim.get("t0"), sim.get("t1"))

@@ -84,9 +84,23 @@ class Solution:
         return np.column_stack([self.t, self.y, self.observables])
 
     def to_csv(self, path: str | Path) -> None:
-        """Write ``t``, the states and the observables as CSV with a header row."""
-        header = ",".join(("t",) + self.names)
-        np.savetxt(path, self.table(), delimiter=",", header=header, comments="")
+        """Write ``t``, the states and the observables as CSV with a header row, then
+        every field or array state flattened one column per entry, named like
+        ``x[3][1]`` (complex values as ``re(u[0])``, ``im(u[0])``); for many entries
+        ``.npz`` (:meth:`to_npz`) is the compact choice."""
+        names, columns = list(("t",) + self.names), [self.table()]
+        for name, values in self.fields.items():
+            values = np.asarray(values)
+            flat = values.reshape(values.shape[0], -1)
+            labels = [name + "".join(f"[{j}]" for j in i) for i in np.ndindex(*values.shape[1:])]
+            if np.iscomplexobj(flat):
+                names += [f"re({lab})" for lab in labels] + [f"im({lab})" for lab in labels]
+                columns += [flat.real, flat.imag]
+            else:
+                names += labels
+                columns.append(flat)
+        np.savetxt(path, np.column_stack(columns), delimiter=",", header=",".join(names),
+                   comments="")
 
     def to_npz(self, path: str | Path) -> None:
         """Write every column by name, plus the statistics, as a NumPy ``.npz`` file."""

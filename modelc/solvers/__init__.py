@@ -49,7 +49,8 @@ from .expint_adaptive import ETDRK43
 from .implicit import ImplicitStepper, StiffRHS
 from .loop import RawSolution, Status, integrate
 from .rosenbrock import Rodas5, Rosenbrock
-from .stiffness import AutoStepper, choose_method, spectral_radius, stiffness_index
+from .stiffness import (AutoStepper, choose_for_members, choose_method, probe_spectra,
+                        spectral_radius, stiffness_index)
 from . import krylov  # noqa: F401,E402  (phi-functions of matrix-free L: solvers.krylov)
 
 METHODS = {
@@ -80,7 +81,8 @@ __all__ = [
     "RK4", "Euler",
     "AbstractController", "PIController", "ConstantStepController", "initial_step",
     "ImplicitStepper", "StiffRHS", "Rosenbrock", "Rodas5", "ESDIRK", "Kvaerno5",
-    "AutoStepper", "choose_method", "stiffness_index", "spectral_radius",
+    "AutoStepper", "choose_method", "choose_for_members", "probe_spectra", "stiffness_index",
+    "spectral_radius",
     "Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B", "Lawson4",
     "ETDRK43", "ExpRB32", "ExpRB43",
 ]

@@ -394,13 +394,14 @@ class _Loop:
         if self.land:
             return lambda ti: yz[0]
         stepper, nrow = self.stepper, self.nrow
+        rhs = self.fn if isinstance(stepper, SplitStepper) else self.f  # split: N and L
         if self.lazy:
-            poly, self.counts["dense"] = stepper.dense_from_carry(self.f, args, sc[2],
+            poly, self.counts["dense"] = stepper.dense_from_carry(rhs, args, sc[2],
                                                                   1.0 / sc[3], yz[nrow:])
 
         def value(ti):
             t_prev, inv_hs = sc[2], sc[3]
-            p = poly if self.lazy else stepper.dense_from_carry(self.f, args, t_prev, None,
+            p = poly if self.lazy else stepper.dense_from_carry(rhs, args, t_prev, None,
                                                                 yz[nrow:])[0]
             theta = (ti - t_prev) * inv_hs
             return _select(ti == sc[0], yz[0], stepper.eval_dense_poly(p, theta))

@@ -263,6 +263,35 @@ def choose_method(rhs, jac, t0, t1, y0, args, rtol, auto: AutoStepper | None = N
     return name, _reason(code, name, rho, rho_n, span, float(rtol), split, n)
 
 
+def choose_for_members(rho, rho_n, t0, t1, rtol, split, n: int,
+                       auto: AutoStepper | None = None):
+    """One method for an ensemble from every member's probe (``rho``, ``rho_n``: arrays
+    of :func:`probe_spectra`'s radii, one per member).
+
+    Each member is classified as by :func:`choose_method`; the ensemble takes the
+    most robust method any member needs -- the stiff implicit method if one member
+    needs it, else the exponential one if one member is stiff in ``L``, else the
+    explicit one -- so no member runs a method that is stability-bound or unstable
+    on it.  Returns ``(name, reason)``; the reason counts the members of each kind
+    and gives the full reason of the member that decided (the stiffest of its kind).
+    """
+    auto = auto or AutoStepper()
+    rho = np.asarray(rho, dtype=float).ravel()
+    rho_n = np.broadcast_to(np.asarray(rho_n, dtype=float).ravel(), rho.shape)
+    span = abs(float(t1) - float(t0))
+    codes = np.asarray(classify(rho, rho_n, span, float(rtol), split, n)).ravel()
+    code = 1 if (codes == 1).any() else 2 if (codes == 2).any() else 0
+    name = auto.names[code]
+    mine = np.flatnonzero(codes == code)
+    member = int(mine[np.argmax(np.nan_to_num(rho[mine], nan=np.inf))])
+    counts = ", ".join(f"{int((codes == c).sum())} {label}" for c, label in (
+        (0, "non-stiff"), (2, "stiff in L only"), (1, "stiff")) if (codes == c).any())
+    single = _reason(code, name, float(rho[member]), float(rho_n[member]), span,
+                     float(rtol), split, n)
+    return name, (f"ensemble of {rho.size} members, each probed ({counts}); one method for "
+                  f"all, the most robust any member needs; deciding member {member}: {single}")
+
+
 def _reason(code, name, rho, rho_n, span, rtol, split, n):
     """The sentence recorded in ``sol.stats["auto"]``."""
     threshold = float(stiff_threshold(rtol))

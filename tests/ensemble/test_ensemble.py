@@ -151,3 +151,27 @@ def test_concurrent_cpu_chunks_equal_one_at_a_time(decay, monkeypatch):
     np.testing.assert_array_equal(together.y, apart.y)
     np.testing.assert_array_equal(together.status, apart.status)
     np.testing.assert_allclose(together.y[:, -1, 0], 2 * k * np.exp(-k), rtol=1e-5)  # u(0) = 2k
+
+
+def test_auto_takes_the_most_robust_method_any_member_needs(decay):
+    """``method="auto"`` probes every member: a batch of mild decay rates stays
+    explicit; one stiff member (k = 1e6 over t = 0..1: an explicit method would need
+    ~3e5 steps) makes the whole ensemble stiff, and every member is then solved as its
+    as its own ``m.solve(method="auto")`` would choose for it (the stiffness is in
+    the linear part ``-k u``: the exponential method)."""
+    mild = decay.ensemble(params={"k": np.array([0.5, 2.0])}, t=(0, 1), points=3,
+                          method="auto")
+    assert mild.stats["method"] == "tsit5"
+    assert "2 non-stiff" in mild.stats["auto"]
+    k = np.array([0.5, 1e6, 2.0])
+    sol = decay.ensemble(params={"k": k}, t=(0, 1), points=5, method="auto", rtol=1e-8,
+                         atol=1e-10)
+    assert sol.stats["method"] == "etdrk43" and sol.ok
+    assert "2 non-stiff, 1 stiff in L only" in sol.stats["auto"]
+    assert "deciding member 1" in sol.stats["auto"]
+    for i, ki in enumerate(k):
+        alone = decay.solve(params={"k": ki}, t=(0, 1), points=5, method="auto", rtol=1e-8,
+                            atol=1e-10)
+        assert alone.stats["method"] == ("etdrk43" if ki > 1e3 else "tsit5")
+        np.testing.assert_allclose(sol["u"][i], 2 * ki * np.exp(-ki * sol.t), rtol=1e-6,
+                                   atol=1e-12)

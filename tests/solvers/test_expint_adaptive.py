@@ -70,8 +70,8 @@ def test_adaptive_meets_tolerance(kind):
 
 
 def test_dense_output_and_counters():
-    """Outputs inside steps (cubic Hermite) are accurate; nfe = start + 4 per step + 2 per
-    output-bearing step (+1 for the automatic first step)."""
+    """Outputs inside steps (the exponential continuous extension) are accurate; nfe =
+    start + 4 per step + 3 per output-bearing step (+1 for the automatic first step)."""
     f, split = PROBLEMS["diagonal"]
     ts = jnp.linspace(0.0, T_END, 201)
     sol = integrate(f, exact(0.0), ts, None, method="etdrk43", rtol=1e-6, atol=1e-6,
@@ -79,7 +79,26 @@ def test_dense_output_and_counters():
     assert int(sol.status) == 0 and int(sol.steps) < 100  # most outputs fall inside steps
     assert float(jnp.abs(sol.ys - jax.vmap(exact)(ts)).max()) < 1e-4
     extra = int(sol.nfe) - 2 - 4 * int(sol.steps)
-    assert extra % 2 == 0 and 0 < extra // 2 <= len(ts) - 1
+    assert extra % 3 == 0 and 0 < extra // 3 <= len(ts) - 1
+
+
+@pytest.mark.parametrize("kind", ["diagonal", "scalar", "matrix"])
+def test_dense_output_is_exact_for_a_linear_problem(kind):
+    """``y' = L y`` (N = 0): every step is exact, the estimate is zero and the steps grow
+    to the whole span; the outputs inside the step are ``e^{tL} y0`` to rounding (a
+    polynomial interpolant of y is off by about h^4 |L|^4 / 384 here)."""
+    from modelc.solvers import Split
+
+    lam = jnp.array([-0.5, -3.0, -40.0])
+    value = {"diagonal": lam, "scalar": jnp.asarray(-3.0), "matrix": jnp.diag(lam)}[kind]
+    rates = lam if kind != "scalar" else jnp.full(3, -3.0)
+    linear = Split(kind, lambda t, a: value, lambda t, y, a: jnp.zeros_like(y))
+    f = lambda t, y, a: rates * y  # noqa: E731
+    y0 = jnp.array([1.0, 2.0, -1.0])
+    ts = jnp.linspace(0.0, 1.0, 9)
+    sol = integrate(f, y0, ts, None, method="etdrk43", rtol=1e-8, atol=1e-10, split=linear)
+    exact_ys = y0 * jnp.exp(ts[:, None] * rates)
+    np.testing.assert_allclose(sol.ys, exact_ys, rtol=1e-12, atol=1e-14)
 
 
 def test_time_dependent_linear_part_recomputes_first_stage():
@@ -88,7 +107,7 @@ def test_time_dependent_linear_part_recomputes_first_stage():
     assert not split.constant
     sol = integrate(f, exact(0.0), jnp.array([0.0, T_END]), None, method="etdrk43",
                     rtol=1e-7, atol=1e-7, split=split, dt0=0.01)
-    assert int(sol.nfe) == 1 + 5 * int(sol.steps) + 2  # + the dense output at T_END
+    assert int(sol.nfe) == 1 + 5 * int(sol.steps) + 3  # + the dense output at T_END
     assert float(jnp.abs(sol.ys[-1] - exact(T_END)).max()) < 1e-6
 
 
