@@ -11,9 +11,9 @@ A step then costs the stages' ``N`` evaluations and the phi-combinations:
 four ``nonlinear_hat`` calls for ETDRK4, as a hand-written Fourier-space code.
 
 Adaptive split steppers (etdrk43) run there too: the FSAL value ``N(t, y1)``,
-the error estimate and the dense output (cubic Hermite, linear in the state,
-from ``f = L c + N_hat(c)``) are formed in coefficients, and only the output
-rows are transformed back.  The step-size controller keeps the error norm
+the error estimate and the dense output (exponential: ``N`` at the ends and
+the midpoint of the step, phi-functions of ``theta h L``; all diagonal there)
+are formed in coefficients, and only the output rows are transformed back.  The step-size controller keeps the error norm
 of the grid basis (:class:`GridNormController`): per step attempt, ``y0``,
 ``y1`` and the error are transformed back together (one batched inverse
 transform) and the controller sees exactly what it sees on the grid, so the

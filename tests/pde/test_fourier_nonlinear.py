@@ -110,7 +110,7 @@ def _cole_hopf(m, ts, nu=0.1):
 def test_etdrk43_coefficient_basis_matches_the_grid_basis(burgers, monkeypatch):
     """Without the step hold the loop in coefficients takes the grid loop's steps (its
     controller sees the same grid values) and gives the same solution, outputs inside
-    steps (Hermite dense output formed in coefficients) included."""
+    steps (the exponential dense output formed in coefficients) included."""
     monkeypatch.setattr(coefficients, "STEP_HOLD", 1.0)
     coeff = _adaptive(burgers, burgers.split, 1e-9)
     grid = _adaptive(burgers, burgers.split._replace(nonlinear_hat=None), 1e-9)
