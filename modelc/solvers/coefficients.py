@@ -13,11 +13,14 @@ four ``nonlinear_hat`` calls for ETDRK4, as a hand-written Fourier-space code.
 Adaptive split steppers (etdrk43) run there too: the FSAL value ``N(t, y1)``,
 the error estimate and the dense output (exponential: ``N`` at the ends and
 the midpoint of the step, phi-functions of ``theta h L``; all diagonal there)
-are formed in coefficients, and only the output rows are transformed back.  The step-size controller keeps the error norm
-of the grid basis (:class:`GridNormController`): per step attempt, ``y0``,
-``y1`` and the error are transformed back together (one batched inverse
-transform) and the controller sees exactly what it sees on the grid, so the
-tolerances keep their meaning (per grid value, array tolerances included).
+are formed in coefficients, and only the output rows are transformed back.
+The step-size controller keeps the error norm of the grid basis
+(:class:`GridNormController`): per step attempt, ``y0``, ``y1`` and the error
+are transformed back together (one batched inverse transform) and the
+controller sees exactly what it sees on the grid, so the tolerances keep
+their meaning (per grid value, array tolerances included).  It also holds
+the step (:data:`STEP_HOLD`), so that etdrk43 can reuse the phi-functions it
+carries from step to step.
 
 Only with a constant ``L``; :func:`_integrate_stepper
 <modelc.solvers.loop._integrate_stepper>` decides with :func:`applies`.
@@ -77,8 +80,9 @@ def applies(stepper, controller, split) -> bool:
     can run it."""
     stepping = (isinstance(controller, ConstantStepController)
                 or isinstance(stepper, AdaptiveStepper))
-    return (isinstance(stepper, SplitStepper) and stepping and split is not None and getattr(split, "nonlinear_hat", None) is not None
-            and split.kind == "diagonal" and split.constant and split.transform is not None)
+    return (isinstance(stepper, SplitStepper) and stepping and split is not None
+            and getattr(split, "nonlinear_hat", None) is not None and split.kind == "diagonal"
+            and split.constant and split.transform is not None)
 
 
 def in_coefficients(split: Split):

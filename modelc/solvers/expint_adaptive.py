@@ -74,11 +74,9 @@ __all__ = ["ETDRK43"]
 _ERROR_WEIGHT = (0.0, 0.0, -1.0, 4.0)
 """``4 phi_3 - phi_2`` as coefficients of phi_0..phi_3."""
 
-_PHIS = {0.5: 2, 1.0: 3}
-"""The phi-functions of a step: of ``hL/2`` (stages) and of ``hL`` (update, estimate)."""
-
-_CACHED = {0.5: 1, 1.0: 3}
-"""Those ETDRK4 and the estimate use (``phi_2(hL/2)`` is only Krogstad's): 6 rows."""
+_PHIS = {0.5: 1, 1.0: 3}
+"""The phi-functions of a step: ``phi_0, phi_1`` of ``hL/2`` (stages) and
+``phi_0..phi_3`` of ``hL`` (update, estimate); 6 arrays."""
 
 
 @dataclass(frozen=True)
@@ -166,18 +164,18 @@ class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
 
 
 def _cached_phis(op, dt, cache):
-    """``(table, rows)``: the phi-functions of ``dt`` (:data:`_CACHED`) for a diagonal
+    """``(table, rows)``: the phi-functions of ``dt`` (:data:`_PHIS`) for a diagonal
     ``op`` whose basis is packed coefficients (``[Re c; Im c]``, the rows of the
     state), from ``cache`` (their rows and a last row holding their step) when its
     step is ``dt``, else evaluated afresh; ``rows`` is the new cache.  A complex
     phi-function takes a row ``[Re; Im]``, two real ones share a row."""
     m = cache.shape[1] // 2
     real = not jnp.iscomplexobj(op.d)
-    count = sum(k + 1 for k in _CACHED.values())
+    count = sum(k + 1 for k in _PHIS.values())
 
     def fresh():
-        table = op.step_phis(dt, _CACHED)
-        values = [jnp.broadcast_to(p, (m,)) for c in _CACHED for p in table[c]]
+        table = op.step_phis(dt, _PHIS)
+        values = [jnp.broadcast_to(p, (m,)) for c in _PHIS for p in table[c]]
         if real:
             values += [jnp.zeros_like(values[0])] * (count % 2)
             rows = [jnp.concatenate(values[i:i + 2]) for i in range(0, len(values), 2)]
@@ -192,12 +190,12 @@ def _cached_phis(op, dt, cache):
     else:
         values = [lax.complex(r[:m], r[m:]) for r in rows[:-1]]
     table, start = {}, 0
-    for c, k in _CACHED.items():
+    for c, k in _PHIS.items():
         table[c], start = values[start:start + k + 1], start + k + 1
     return table, rows
 
 
 def cache_rows(d) -> int:
     """Rows of the phi cache (with the step's row) for a diagonal ``d`` (real or complex)."""
-    count = sum(k + 1 for k in _CACHED.values())
+    count = sum(k + 1 for k in _PHIS.values())
     return (count + 1) // 2 + 1 if not jnp.iscomplexobj(d) else count + 1

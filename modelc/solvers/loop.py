@@ -5,8 +5,9 @@ One ``lax.while_loop`` nest serves every stepper and controller:
 * an inner *stepping* loop takes steps until the next output time is reached;
   its carry holds only small arrays (a packed scalar vector, ``[y; f]`` -- or
   ``y`` and a stepper state of several rows shaped like ``y``, as etdrk43's
-  cached phi-functions -- and the last step's dense-output data), so XLA's CPU runtime executes its body as a
-  plain sequence of kernels without scheduling overhead;
+  cached phi-functions -- and the last step's dense-output data), so XLA's
+  CPU runtime executes its body as a plain sequence of kernels without
+  scheduling overhead;
 * an outer loop, once per output-bearing step, runs the stepping loop and then
   a small loop writing every output time passed by the last step, from the
   stepper's dense output (adaptive controllers) or, for a
