@@ -17,7 +17,8 @@ code, the peers and modelc discretise the same ODE):
    ``-(F + k) v`` in ``L``), so both compute the same numbers at the same step.
 
 Methods: modelc ``method="auto"`` (the choice is printed; the timing includes
-its stiffness probe), modelc ``etdrk4`` (fixed step), a hand-written lean JAX
+its stiffness probe), modelc ``etdrk43`` (what auto picks here, called
+directly: no probe), modelc ``etdrk4`` (fixed step), a hand-written lean JAX
 ETDRK4 (Fourier space, phi-weights computed once, ``fori_loop``: the bar for
 generated code), diffrax 0.7.2 Tsit5 and Kvaerno5, SciPy BDF and Radau (NumPy
 rhs with FFTs, finite-difference Jacobian).  diffrax 0.7.2's implicit solvers
@@ -34,7 +35,8 @@ setting (``timing.run_pairs``), after warm-up, with ``block_until_ready``;
 ``vs hw`` is the median of the per-pair ratios (SciPy: one pair).  Compile
 time (JAX methods) is the first call minus the second at the loosest setting
 (modelc auto: its probe and the chosen method's loop).  ``steps`` and ``nfe`` (rhs or N evaluations)
-are exact counts.
+are exact counts.  ``per step`` lines: run time per step of auto and etdrk43 over
+modelc etdrk4's (their ``vs hw`` ratios divided by their step counts).
 """
 
 from __future__ import annotations
@@ -204,6 +206,18 @@ def _modelc_fixed(prob, method):
     return run
 
 
+def _modelc_adaptive(prob, method):
+    """An adaptive modelc method directly (no stiffness probe), tolerance a runtime value."""
+    mod, ts = prob.m.module, jnp.array([0.0, prob.t_end])
+    fn = jax.jit(lambda y0, tol: integrate(mod.rhs, y0, ts, prob.p, method=method, rtol=tol,
+                                           atol=tol, split=prob.m.split, max_steps=10_000_000))
+
+    def run(tol):
+        raw = fn(prob.y0, tol)
+        return raw.ys[-1], raw.steps, raw.nfe
+    return run
+
+
 def _modelc_auto(prob, chosen):
     """Eager ``method="auto"``: the probe runs on concrete values, then the chosen loop."""
     mod, ts = prob.m.module, jnp.array([0.0, prob.t_end])
@@ -302,6 +316,7 @@ def bench(prob: Problem, targets, pairs: int) -> None:
     chosen = {}
     runners = {
         "modelc auto": ("tol", _modelc_auto(prob, chosen)),
+        "modelc etdrk43": ("tol", _modelc_adaptive(prob, "etdrk43")),
         "modelc etdrk4": ("fixed", _modelc_fixed(prob, "etdrk4")),
         "hand-written etdrk4": ("fixed", lambda h: hw(prob.y0, h, steps_of(h))),
         "diffrax Tsit5": ("tol", _diffrax(prob, diffrax.Tsit5())),
@@ -323,7 +338,7 @@ def bench(prob: Problem, targets, pairs: int) -> None:
                           target)
         hw_h = hw_match[0]
         hw_call = lambda: hw(prob.y0, hw_h, steps_of(hw_h))  # noqa: E731
-        best_peer, ratios = None, {}
+        best_peer, ratios, step_counts = None, {}, {}
         for name, (kind, run) in runners.items():
             if name in dense and prob.n > DENSE_JACOBIAN_LIMIT:
                 print(f"{name:>20}  infeasible: a dense {prob.n} x {prob.n} Jacobian "
@@ -346,7 +361,7 @@ def bench(prob: Problem, targets, pairs: int) -> None:
             nfe_s = "" if nfe < 0 else str(nfe)
             print(f"{label:>20} {_fmt(kind, x):>10} {err:8.1e} {steps_s:>7} {nfe_s:>8} "
                   f"{1e3 * t_self:9.1f} {ratio:7.2f} {comp}", flush=True)
-            ratios[name] = ratio
+            ratios[name], step_counts[name] = ratio, steps
             if not name.startswith(("modelc", "hand")):
                 best_peer = min(best_peer or (np.inf, ""), (ratio, name))
         if best_peer is not None:
@@ -357,6 +372,11 @@ def bench(prob: Problem, targets, pairs: int) -> None:
             print(line)
         if "modelc etdrk4" in ratios:
             print(f"   modelc etdrk4 / hand-written etdrk4 (matched accuracy): {ratios['modelc etdrk4']:.2f}")
+            for mine in ("modelc auto", "modelc etdrk43"):
+                if mine in ratios:  # run time per step over etdrk4's (vs hw ratios / steps)
+                    per_step = ((ratios[mine] / step_counts[mine])
+                                / (ratios["modelc etdrk4"] / step_counts["modelc etdrk4"]))
+                    print(f"   {mine} / modelc etdrk4 per step: {per_step:.2f}")
 
 
 def main() -> None:

@@ -10,23 +10,38 @@ stepper stays there, and only ``y0`` and the output rows are transformed.
 A step then costs the stages' ``N`` evaluations and the phi-combinations:
 four ``nonlinear_hat`` calls for ETDRK4, as a hand-written Fourier-space code.
 
-Only with a constant step (outputs are step ends, no dense output in the
-basis) and a constant ``L``; :func:`_integrate_stepper
+Adaptive split steppers (etdrk43) run there too: the FSAL value ``N(t, y1)``,
+the error estimate and the dense output (exponential: ``N`` at the ends and
+the midpoint of the step, phi-functions of ``theta h L``; all diagonal there)
+are formed in coefficients, and only the output rows are transformed back.
+The step-size controller keeps the error norm of the grid basis
+(:class:`GridNormController`): per step attempt, ``y0``, ``y1`` and the error
+are transformed back together (one batched inverse transform) and the
+controller sees exactly what it sees on the grid, so the tolerances keep
+their meaning (per grid value, array tolerances included).  It also holds
+the step (:data:`STEP_HOLD`), so that etdrk43 can reuse the phi-functions it
+carries from step to step.
+
+Only with a constant ``L``; :func:`_integrate_stepper
 <modelc.solvers.loop._integrate_stepper>` decides with :func:`applies`.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .controllers import ConstantStepController
+from .controllers import AbstractController, ConstantStepController
+from .erk import AdaptiveStepper
 from .expint import Split, SplitStepper
 
-__all__ = ["applies", "in_coefficients", "pack", "unpack"]
+__all__ = ["applies", "in_coefficients", "stepping_in_coefficients", "GridNormController",
+           "pack", "unpack"]
 
 
 def pack(coefficients):
@@ -60,11 +75,14 @@ class PackedRHS(NamedTuple):
 
 
 def applies(stepper, controller, split) -> bool:
-    """A split stepper on constant steps, with a constant diagonal ``L`` in a transformed
-    basis and ``nonlinear_hat``: :func:`in_coefficients` can run it."""
-    return (isinstance(stepper, SplitStepper) and isinstance(controller, ConstantStepController)
-            and split is not None and getattr(split, "nonlinear_hat", None) is not None
-            and split.kind == "diagonal" and split.constant and split.transform is not None)
+    """A split stepper on constant steps (or an adaptive one, etdrk43), with a constant
+    diagonal ``L`` in a transformed basis and ``nonlinear_hat``: :func:`in_coefficients`
+    can run it."""
+    stepping = (isinstance(controller, ConstantStepController)
+                or isinstance(stepper, AdaptiveStepper))
+    return (isinstance(stepper, SplitStepper) and stepping and split is not None
+            and getattr(split, "nonlinear_hat", None) is not None and split.kind == "diagonal"
+            and split.constant and split.transform is not None)
 
 
 def in_coefficients(split: Split):
@@ -76,3 +94,65 @@ def in_coefficients(split: Split):
                    constant=True, transform=(unpack, pack))
     return (PackedRHS(split), packed, lambda y0: pack(forward(y0)),
             jax.vmap(lambda row: inverse(unpack(row))))
+
+
+STEP_HOLD = 1.05
+"""An adaptive step is kept while the controller proposes at most this factor more
+(:class:`GridNormController`), so that etdrk43 reuses its cached phi-functions."""
+
+
+@dataclass(frozen=True)
+class GridNormController(AbstractController):
+    """``inner`` (an adaptive controller) seeing the grid values of a loop run in
+    coefficients: states, rhs values and error estimates are mapped back with
+    ``inverse`` (the split's, on unpacked coefficients) before ``inner`` sees
+    them, so step sizes are chosen as on the grid (same norm, same tolerances).
+    Per step attempt one batched inverse transform of ``[y0; y1; err]``; the
+    automatic first step maps its two evaluations of ``N`` as well.
+
+    ``hold``: after an accepted step ``h`` a proposal in ``[h, hold h]`` is
+    replaced by ``h`` itself (never a longer step than proposed), so a stepper
+    that caches the phi-functions of ``h`` (etdrk43) reuses them.
+    """
+
+    inner: AbstractController
+    forward: Callable
+    inverse: Callable
+    hold: float = 1.0
+
+    def _grid(self, packed):
+        return self.inverse(unpack(packed))
+
+    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+        """``inner.init`` on the grid values of ``y0``, ``f0`` and ``rhs``."""
+        def grid_rhs(t, y, a):
+            return self._grid(rhs(t, pack(self.forward(y)), a))
+
+        g0 = self._grid(y0)
+        return self.inner.init(stepper, grid_rhs, t0, t1, g0,
+                               None if f0 is None else self._grid(f0), args, rtol, atol, dt0)
+
+    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+        """``inner.adapt_step_size`` on the grid values of ``y0``, ``y1`` and ``err``,
+        then the hold."""
+        g0, g1, gerr = jax.vmap(self._grid)(jnp.stack([y0, y1, err]))
+        accept, dt_next, state = self.inner.adapt_step_size(stepper, t, dt, g0, g1, gerr, state,
+                                                            rtol, atol)
+        if self.hold > 1.0:
+            keep = accept & (dt_next >= dt) & (dt_next <= self.hold * dt)
+            dt_next = jnp.where(keep, dt, dt_next)
+        return accept, dt_next, state
+
+
+def stepping_in_coefficients(stepper, controller, split: Split):
+    """``(stepper, controller)`` for the loop in coefficients: a constant step as it is;
+    an adaptive controller wrapped in :class:`GridNormController` (the split's own
+    transforms), holding steps (:data:`STEP_HOLD`) for a stepper that can cache its
+    phi-functions (``cache_phis``, etdrk43), which is switched on."""
+    if isinstance(controller, ConstantStepController):
+        return stepper, controller
+    forward, inverse = split.transform
+    if hasattr(stepper, "cache_phis"):
+        return (dataclasses.replace(stepper, cache_phis=True),
+                GridNormController(controller, forward, inverse, STEP_HOLD))
+    return stepper, GridNormController(controller, forward, inverse)

@@ -1,6 +1,6 @@
 """Explicit Runge--Kutta steppers driven by a :class:`ButcherTableau`.
 
-A stepper is an immutable, field-less object (hashable, usable as a static jit
+A stepper is an immutable object with at most hashable fields (usable as a static jit
 argument).  Capabilities are expressed by marker base classes:
 
 * :class:`AdaptiveStepper` -- has an embedded error estimate (``error_order``,
@@ -16,6 +16,10 @@ Stepper protocol (``rhs(t, y, args) -> dy/dt``)::
     state, nfe = stepper.init(rhs, t0, y0, args)
     y1, err, dense_info, state1, nfe = stepper.step(rhs, t, y, dt, args, state)
     y = stepper.interpolate(dense_info, theta)      # theta in [0, 1]
+
+``state`` is None, an n-vector (FSAL: ``f`` at the step end) or a
+``(k, n)`` array of rows whose first row is that ``f`` (etdrk43 adds its
+cached phi-functions); the loop carries it among its state rows.
 
 The loop keeps only a compact array per step (``dense_carry(dense_info)``,
 ``dense_carry_rows`` rows of n-vectors) and, when an output time falls into

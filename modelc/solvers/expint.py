@@ -165,10 +165,11 @@ class _ETD4(SplitStepper):
         n0 = None if n_hat is not None else n(t, y)
         return self.advance(op, n, t, y, dt, n0, n_hat)[0], None, None, None, 4
 
-    def advance(self, op, n, t, y, dt, n0, n_hat=None):
+    def advance(self, op, n, t, y, dt, n0, n_hat=None, phis=None):
         """``(y1, N(c))``: the step from ``n0 = N(t, y)`` (3 more evaluations of
         ``N``; 4 with ``n0`` None) and the last stage's ``N`` (used by the
-        embedded estimate of etdrk43).
+        embedded estimate of etdrk43); ``phis``: the phi-functions of the step
+        if the caller has them (:func:`~modelc.solvers.phi.step_combiner`).
 
         Works in the operator's diagonal basis (``op.to_basis``, e.g. Fourier
         coefficients): every vector is transformed once and only the stages
@@ -177,7 +178,7 @@ class _ETD4(SplitStepper):
         the stages are not transformed back at all."""
         h2 = 0.5 * dt
         to, back = op.to_basis, op.from_basis
-        comb = step_combiner(op, dt, {0.5: 2, 1.0: 3}, in_basis=True)
+        comb = step_combiner(op, dt, {0.5: 2, 1.0: 3}, in_basis=True, table=phis)
         real = not jnp.iscomplexobj(y)
         if n_hat is None:
             stage = lambda s, vh: to(n(s, back(vh, real)))  # noqa: E731

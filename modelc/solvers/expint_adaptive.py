@@ -63,28 +63,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import jax.numpy as jnp
+from jax import lax
 
 from .erk import AdaptiveStepper, ExtraDenseStagesStepper
 from .expint import ETDRK4
+from .phi import DiagonalOperator
 
 __all__ = ["ETDRK43"]
 
 _ERROR_WEIGHT = (0.0, 0.0, -1.0, 4.0)
 """``4 phi_3 - phi_2`` as coefficients of phi_0..phi_3."""
 
+_PHIS = {0.5: 1, 1.0: 3}
+"""The phi-functions of a step: ``phi_0, phi_1`` of ``hL/2`` (stages) and
+``phi_0..phi_3`` of ``hL`` (update, estimate); 6 arrays."""
+
 
 @dataclass(frozen=True)
 class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
-    """Adaptive ETDRK4 with an embedded order-3 estimate (module docstring); FSAL."""
+    """Adaptive ETDRK4 with an embedded order-3 estimate (module docstring); FSAL.
+
+    ``cache_phis`` (set by the coefficient-basis loop,
+    :func:`~modelc.solvers.coefficients.stepping_in_coefficients`, for a constant
+    diagonal ``L``): the stepper state is ``[N(y); phi rows; h]``, the
+    phi-functions of the last accepted step packed like the state, and they are
+    recomputed (``lax.cond``) only when the step size changes.
+    """
 
     order = 4
     error_order = 3
     dense_carry_rows = 2
+    cache_phis: bool = False
 
     def init(self, rhs, t0, y0, args):
-        """``N(t0, y0)``, the first stage of the first step (1 evaluation)."""
+        """``N(t0, y0)``, the first stage of the first step (1 evaluation); with
+        ``cache_phis`` followed by empty phi rows and ``h = 0`` (nothing cached)."""
         _, n = rhs.frozen(t0, args)
-        return n(t0, y0), 1
+        n0 = n(t0, y0)
+        if not self.cache_phis:
+            return n0, 1
+        rows = cache_rows(rhs.operator(t0, args).d)
+        return jnp.concatenate([n0[None], jnp.zeros((rows, n0.shape[0]), n0.dtype)]), 1
 
     @staticmethod
     def controller_rhs(fn, dtype):
@@ -93,15 +112,21 @@ class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
         return lambda t, y, a: jnp.asarray(nonlinear(t, y, a), dtype)  # noqa: E731
 
     def step(self, rhs, t, y, dt, args, state):
-        """One step: ``(y1, err, (y, y1), N(t + h, y1), nfe)``; ``nfe`` 4 (5 for a
-        time-dependent ``L``)."""
+        """One step: ``(y1, err, (y, y1), state, nfe)`` with the state ``N(t + h, y1)``
+        (and the phi rows); ``nfe`` 4 (5 for a time-dependent ``L``)."""
         op, n = rhs.frozen(t, args)
         constant = rhs.split.constant
-        n0 = state if constant else n(t, y)
-        y1, nc = self.advance(op, n, t, y, dt, n0, rhs.nonlinear_in_basis(args))
+        if self.cache_phis:
+            n0, (phis, rows) = state[0], _cached_phis(op, dt, state[1:])
+        else:
+            n0 = state if constant else n(t, y)
+            phis = op.step_phis(dt, _PHIS) if isinstance(op, DiagonalOperator) else None
+        y1, nc = self.advance(op, n, t, y, dt, n0, rhs.nonlinear_in_basis(args), phis)
         n1 = n(t + dt, y1)
-        err = op.combine(dt, [(_ERROR_WEIGHT, dt * (nc - n1))])
-        return y1, err, (y, y1), n1, 4 if constant else 5
+        terms = [(_ERROR_WEIGHT, dt * (nc - n1))]
+        err = op.combine(dt, terms) if phis is None else op.combine(dt, terms, phis[1.0])
+        state1 = jnp.concatenate([n1[None], rows]) if self.cache_phis else n1
+        return y1, err, (y, y1), state1, 4 if constant else 5
 
     def dense_carry(self, dense_info):
         """``[y0; y1]`` of the step."""
@@ -136,3 +161,41 @@ class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
     def interpolate(self, dense_info, theta):
         """Not available without the rhs: the loop uses :meth:`dense_from_carry`."""
         raise NotImplementedError("etdrk43's dense output needs the rhs (dense_from_carry)")
+
+
+def _cached_phis(op, dt, cache):
+    """``(table, rows)``: the phi-functions of ``dt`` (:data:`_PHIS`) for a diagonal
+    ``op`` whose basis is packed coefficients (``[Re c; Im c]``, the rows of the
+    state), from ``cache`` (their rows and a last row holding their step) when its
+    step is ``dt``, else evaluated afresh; ``rows`` is the new cache.  A complex
+    phi-function takes a row ``[Re; Im]``, two real ones share a row."""
+    m = cache.shape[1] // 2
+    real = not jnp.iscomplexobj(op.d)
+    count = sum(k + 1 for k in _PHIS.values())
+
+    def fresh():
+        table = op.step_phis(dt, _PHIS)
+        values = [jnp.broadcast_to(p, (m,)) for c in _PHIS for p in table[c]]
+        if real:
+            values += [jnp.zeros_like(values[0])] * (count % 2)
+            rows = [jnp.concatenate(values[i:i + 2]) for i in range(0, len(values), 2)]
+        else:
+            rows = [jnp.concatenate([v.real, v.imag]) for v in values]
+        rows.append(jnp.full_like(rows[0], dt))
+        return jnp.stack(rows).astype(cache.dtype)
+
+    rows = lax.cond(cache[-1, 0] == dt, lambda: cache, fresh)
+    if real:
+        values = [r[i * m:(i + 1) * m] for r in rows[:-1] for i in (0, 1)]
+    else:
+        values = [lax.complex(r[:m], r[m:]) for r in rows[:-1]]
+    table, start = {}, 0
+    for c, k in _PHIS.items():
+        table[c], start = values[start:start + k + 1], start + k + 1
+    return table, rows
+
+
+def cache_rows(d) -> int:
+    """Rows of the phi cache (with the step's row) for a diagonal ``d`` (real or complex)."""
+    count = sum(k + 1 for k in _PHIS.values())
+    return (count + 1) // 2 + 1 if not jnp.iscomplexobj(d) else count + 1

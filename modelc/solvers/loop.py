@@ -3,9 +3,11 @@
 One ``lax.while_loop`` nest serves every stepper and controller:
 
 * an inner *stepping* loop takes steps until the next output time is reached;
-  its carry holds only small arrays (a packed scalar vector, ``[y; f]`` and the
-  last step's dense-output data), so XLA's CPU runtime executes its body as a
-  plain sequence of kernels without scheduling overhead;
+  its carry holds only small arrays (a packed scalar vector, ``[y; f]`` -- or
+  ``y`` and a stepper state of several rows shaped like ``y``, as etdrk43's
+  cached phi-functions -- and the last step's dense-output data), so XLA's
+  CPU runtime executes its body as a plain sequence of kernels without
+  scheduling overhead;
 * an outer loop, once per output-bearing step, runs the stepping loop and then
   a small loop writing every output time passed by the last step, from the
   stepper's dense output (adaptive controllers) or, for a
@@ -203,6 +205,7 @@ def _integrate_stepper(rhs, y0, ts, args, stepper, rtol, atol, dt0, max_steps, c
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))
     if coefficients.applies(stepper, controller, split):  # stages stay in Fourier space
+        stepper, controller = coefficients.stepping_in_coefficients(stepper, controller, split)
         rhs, split, y0_map, ys_map = coefficients.in_coefficients(split)
         raw = _integrate_stepper(rhs, y0_map(y0), ts, args, stepper, rtol, atol, dt0, max_steps,
                                  controller, dtmin, jac, jit, adjoint, split, prepare)
@@ -270,26 +273,30 @@ class _Loop:
         """
         stepper, dtype, f, d, fwd = self.stepper, self.dtype, self.f, self.d, self.fwd
         fstate, nfe_init = stepper.init(self.fn, self.t0, y0, args)
+        # A stepper state of several rows (etdrk43's cached phi-functions) leads with f.
+        f0 = fstate if fstate is None or fstate.ndim == 1 else fstate[0]
         # A split stepper may size its first step by N alone (L is integrated exactly).
         if hasattr(stepper, "controller_rhs"):
             f = stepper.controller_rhs(self.fn, dtype)
         g = f if self.direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward time
         dt, cstate, nfe_dt = self.controller.init(
             stepper, g, fwd(self.t0), fwd(self.t1), y0,
-            None if fstate is None else fwd(fstate), args, self.rtol, self.atol, dt0)
+            None if f0 is None else fwd(f0), args, self.rtol, self.atol, dt0)
         ok0 = jnp.all(jnp.isfinite(y0))
         if fstate is not None:
             ok0 = ok0 & jnp.all(jnp.isfinite(fstate))
         status0 = _select(ok0, jnp.asarray(Status.SUCCESS, jnp.int32), Status.NONFINITE_STATE)
-        self.fsal = fstate is not None  # the stepper state is an array shaped like y
-        self.nrow = 2 if self.fsal else 1
+        self.fsal = fstate is not None  # the stepper state: rows shaped like y
+        state_rows = [] if fstate is None else [fstate[None] if fstate.ndim == 1 else fstate]
+        self.nrow = 1 + sum(r.shape[0] for r in state_rows)
         cs_leaves, self.cs_tree = jax.tree_util.tree_flatten(cstate)
         self.sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
         sc0 = _pack([self.t0, dt, self.t0, self.t0, *cs_leaves], dtype)
         zero = jnp.asarray(0, jnp.int32)
         ic0 = jnp.stack([zero, zero, status0] + ([zero] * 3 if self.implicit else []))
-        # yz = [y; f (FSAL); dense-output rows of the last step]: one buffer, one select.
-        rows0 = [y0[None], fstate[None]] if self.fsal else [y0[None]]
+        # yz = [y; f (FSAL) or the stepper's state rows; dense-output rows of the last
+        # step]: one buffer, one select.
+        rows0 = [y0[None], *state_rows]
         if not self.land:
             rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
         return (sc0, jnp.concatenate(rows0), ic0), nfe_init + nfe_dt
@@ -339,13 +346,14 @@ class _Loop:
         differentiates (the error estimate only feeds the controller).
         """
         t, h, hs = grid[:3]
-        y, fs = yz[0], (yz[1] if self.fsal else None)
+        nrow = self.nrow
+        y, fs = yz[0], (None if not self.fsal else yz[1] if nrow == 2 else yz[1:nrow])
         fn = self.fn if self.nominal is None else self.fn._replace(nominal=self.nominal)
         y1, err, dinfo, fs1, work = self.step_fn(fn, t, y, hs, args, fs)
         self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
         if not self.implicit:
             self.counts["step"], work = work, ()
-        rows = [y1[None], fs1[None]] if self.fsal else [y1[None]]
+        rows = [y1[None]] + ([] if not self.fsal else [fs1[None] if fs1.ndim == 1 else fs1])
         if not self.land:
             rows.append(self.stepper.dense_carry(dinfo))
         return jnp.concatenate(rows), (err, work, y1)

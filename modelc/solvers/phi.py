@@ -279,15 +279,16 @@ class DenseOperator(NamedTuple):
     combine_in_basis = combine_in_identity_basis
 
 
-def step_combiner(op, dt, kmax: dict, in_basis: bool = False):
+def step_combiner(op, dt, kmax: dict, in_basis: bool = False, table: dict | None = None):
     """``comb(c, terms)``: ``op.combine(c dt, terms)`` (``combine_in_basis`` if
     ``in_basis``) with the phi-functions of ``c dt L`` for the fractions ``c`` in
     ``kmax`` (-> highest phi index) evaluated once per step (diagonal operators:
-    :meth:`DiagonalOperator.step_phis`; other kinds evaluate their own)."""
+    :meth:`DiagonalOperator.step_phis`, or ``table``, the same dict computed by the
+    caller; other kinds evaluate their own)."""
     method = op.combine_in_basis if in_basis else op.combine
     if not isinstance(op, DiagonalOperator):
         return lambda c, terms: method(c * dt, terms)  # noqa: E731
-    table = op.step_phis(dt, kmax)
+    table = op.step_phis(dt, kmax) if table is None else table
     return lambda c, terms: method(c * dt, terms, table[c])  # noqa: E731
 
 
