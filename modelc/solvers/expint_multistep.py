@@ -27,9 +27,12 @@ The local error is ``O(h^{s+1})``, the global ``O(h^s)``.
 
 Start: while fewer than ``s - 1`` past values are stored, the step is an
 ETDRK4 step (order 4, its first stage the same ``N(t_n, y_n)`` that fills the
-history), chosen by ``lax.cond`` so the loop body is one program.  ``nfe``:
+history), chosen by ``lax.switch`` so the loop body is one program; the same
+switch takes constant Lagrange coefficients when the past steps all equal
+this one (the common case: their computation from traced node offsets costs
+more than the rest of a small step on CPU).  ``nfe``:
 4 per starting step, 1 per multistep step (``startup_nfe``).  Under ``vmap``
-the ``cond`` becomes a select and every step evaluates both branches (5
+the ``switch`` becomes a select and every step evaluates all branches (5
 evaluations of ``N``); the reported ``nfe`` counts what one member needs.
 
 Only a constant ``L`` (diagonal, also in a Fourier basis, dense or scalar):
@@ -130,20 +133,27 @@ class ETDAB(SplitStepper):
         past, scalars = state.rows, state.scalars
         count, steps = scalars[0], scalars[1:]
         n0 = n(t, y)
-        comb = step_combiner(op, dt, {1.0: s})  # outside the cond: loop invariant
+        comb = step_combiner(op, dt, {1.0: s})  # outside the switch: loop invariant
 
-        def multistep():
+        values = [n0] + [past[j] for j in range(s - 1)]
+
+        def multistep(nodes):
+            return comb(1.0, [((1.0,), y)] + _monomial_terms(nodes, values, dt))
+
+        def variable():  # after a step shortened to land on an output time
             nodes, offset = [0.0], 0.0
             for j in range(s - 1):
                 offset = offset - steps[j]
                 nodes.append(offset / dt)
-            terms = _monomial_terms(nodes, [n0] + [past[j] for j in range(s - 1)], dt)
-            return comb(1.0, [((1.0,), y)] + terms)
+            return multistep(nodes)
 
         def starting():
             return ETDRK4().advance(op, n, t, y, dt, n0, rhs.nonlinear_in_basis(args))[0]
 
-        y1 = lax.cond(count >= s - 1, multistep, starting)
+        # Uniform nodes (every past step equals this one): constant Lagrange coefficients.
+        branch = jnp.where(count < s - 1, 0, jnp.where(jnp.all(steps == dt), 1, 2))
+        y1 = lax.switch(branch, [starting, lambda: multistep([-float(j) for j in range(s)]),
+                                 variable])
         rows = jnp.concatenate([n0[None], past[:-1]]) if s > 2 else n0[None]
         new = jnp.concatenate([jnp.minimum(count + 1, s - 1)[None], jnp.asarray(dt, y.dtype)[None],
                                steps[:-1]])

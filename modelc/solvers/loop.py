@@ -137,7 +137,7 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     adaptive exponential ``etdrk43`` from a stiffness estimate
     (:func:`~modelc.solvers.stiffness.choose_method`).  ``split`` is
     a :class:`~modelc.solvers.expint.Split` ``f = L y + N``, required by the
-    split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4) and
+    split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4, etdab2-4) and
     ignored by the others.  Returns a
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
     outputs after the failure time are NaN.  jit/vmap/jacfwd/grad compatible:
