@@ -133,27 +133,39 @@ class ETDAB(SplitStepper):
         past, scalars = state.rows, state.scalars
         count, steps = scalars[0], scalars[1:]
         n0 = n(t, y)
-        comb = step_combiner(op, dt, {1.0: s})  # outside the switch: loop invariant
+        uniform = all_equal = jnp.all(steps == dt)
 
-        values = [n0] + [past[j] for j in range(s - 1)]
-
-        def multistep(nodes):
+        def multistep(comb, nodes):  # rows sliced here: one operand for the switch, not s
+            values = [n0] + [past[j] for j in range(s - 1)]
             return comb(1.0, [((1.0,), y)] + _monomial_terms(nodes, values, dt))
 
-        def variable():  # after a step shortened to land on an output time
+        def variable_nodes():  # after a step shortened to land on an output time
             nodes, offset = [0.0], 0.0
             for j in range(s - 1):
                 offset = offset - steps[j]
                 nodes.append(offset / dt)
-            return multistep(nodes)
+            return nodes
+
+        nominal = getattr(op, "nominal", None)
+        if nominal is None:
+            comb = step_combiner(op, dt, {1.0: s})
+            general = lambda: multistep(comb, variable_nodes())  # noqa: E731
+        else:
+            # The nominal step's phi-functions without step_phis' own cond: a loop
+            # invariant, so the common step (uniform nodes, nominal step) is one fusion.
+            fixed = op._replace(nominal=None)
+            comb = step_combiner(fixed, nominal, {1.0: s})
+            uniform = all_equal & (dt == nominal)
+            general = lambda: multistep(step_combiner(fixed, dt, {1.0: s}),  # noqa: E731
+                                        variable_nodes())
 
         def starting():
             return ETDRK4().advance(op, n, t, y, dt, n0, rhs.nonlinear_in_basis(args))[0]
 
         # Uniform nodes (every past step equals this one): constant Lagrange coefficients.
-        branch = jnp.where(count < s - 1, 0, jnp.where(jnp.all(steps == dt), 1, 2))
-        y1 = lax.switch(branch, [starting, lambda: multistep([-float(j) for j in range(s)]),
-                                 variable])
+        y_uniform = multistep(comb, [-float(j) for j in range(s)])
+        branch = jnp.where(count < s - 1, 0, jnp.where(uniform, 1, 2))
+        y1 = lax.switch(branch, [starting, lambda: y_uniform, general])
         rows = jnp.concatenate([n0[None], past[:-1]]) if s > 2 else n0[None]
         new = jnp.concatenate([jnp.minimum(count + 1, s - 1)[None], jnp.asarray(dt, y.dtype)[None],
                                steps[:-1]])
