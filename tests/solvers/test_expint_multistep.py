@@ -1,6 +1,7 @@
 """Exponential Adams--Bashforth etdab2/3/4: weights from the maths, empirical orders
-(with output times off the step grid), counts, refusals, float32, derivatives, and
-Kuramoto--Sivashinsky against an independent NumPy implementation."""
+(with output times off the step grid), counts, refusals, float32, vmap, and
+Kuramoto--Sivashinsky against an independent NumPy implementation (derivatives:
+test_adjoint.py)."""
 
 import math
 from pathlib import Path
@@ -12,8 +13,7 @@ import pytest
 import scipy.integrate
 
 import modelc
-from modelc.solvers import Split, integrate
-from modelc.solvers.adjoint import CheckpointAdjoint, ForwardAdjoint
+from modelc.solvers import integrate
 from modelc.solvers.expint_multistep import lagrange_monomials, node_weights
 
 from test_expint import PROBLEMS, T_END, _order, exact
@@ -119,36 +119,6 @@ def test_time_dependent_linear_part_is_refused():
     with pytest.raises(ValueError, match="etdab3 needs a constant linear operator"):
         integrate(f, exact(0.0), jnp.array([0.0, 1.0]), None, method="etdab3", dt0=0.1,
                   split=split)
-
-
-@pytest.mark.slow  # ~25 s of compilation (the discrete adjoint of three branches)
-def test_grad_matches_forward_mode_and_differences():
-    """Reverse mode (discrete adjoint through the history rows) equals forward
-    sensitivities and central differences, in L's and N's parameters and y0."""
-    def nonlinear(t, y, p):
-        return jnp.stack([p[1] * jnp.sin(y[1]), p[1] * y[0] ** 2])
-
-    def rhs(t, y, p):
-        return -jnp.array([p[0], 3.0]) * y + nonlinear(t, y, p)
-
-    split = Split("diagonal", lambda t, p: -jnp.array([p[0], 3.0]), nonlinear)
-    ts = jnp.array([0.0, 0.33, 1.0])
-
-    def loss(p, y0, adjoint=CheckpointAdjoint()):
-        ys = integrate(rhs, y0, ts, p, method="etdab4", dt0=0.05, split=split,
-                       adjoint=adjoint).ys
-        return jnp.sum(ys[1:] ** 2)
-
-    p0, y0 = jnp.array([2.0, 0.5]), jnp.array([1.0, 0.5])
-    gp, gy = jax.grad(loss, argnums=(0, 1))(p0, y0)
-    sp, sy = jax.grad(loss, argnums=(0, 1))(p0, y0, ForwardAdjoint())
-    np.testing.assert_allclose(sp, gp, rtol=1e-10)
-    np.testing.assert_allclose(sy, gy, rtol=1e-10)
-    eps = 1e-6
-    for g, x, at in ((gp, p0, lambda p: loss(p, y0, ForwardAdjoint())),
-                     (gy, y0, lambda y: loss(p0, y, ForwardAdjoint()))):
-        fd = [(at(x.at[i].add(eps)) - at(x.at[i].add(-eps))) / (2 * eps) for i in range(2)]
-        np.testing.assert_allclose(g, fd, rtol=1e-6)
 
 
 @pytest.fixture(scope="module")
