@@ -98,7 +98,11 @@ class StepHistory(NamedTuple):
     past values of the rhs) that the loop carries next to ``y``, and
     ``scalars``, a ``(m,)`` vector of the state's dtype (e.g. past step sizes)
     that it carries with the step size.  The loop differentiates through
-    ``rows``; ``scalars`` are treated as constants, like the step sizes."""
+    ``rows``; ``scalars`` are treated as constants, like the step sizes.
+    ``step`` receives the rows with ``y`` prepended (``rows[0] == y``, a
+    ``(k + 1, n)`` block: the loop's own buffer, which a ``lax.cond`` in the
+    step can take without copying slices of it) and returns the ``k`` new
+    history rows."""
 
     rows: Any
     scalars: Any

@@ -130,14 +130,16 @@ class ETDAB(SplitStepper):
                              "this split's L depends on t: use etdrk4 or etdrk43")
         s = self.order
         op, n = rhs.frozen(t, args)
-        past, scalars = state.rows, state.scalars
+        # block = [y; N_{n-1}; ...; N_{n-s+1}], the loop's buffer: the branches below
+        # slice it themselves, so the switch takes no copies of rows.
+        block, scalars = state.rows, state.scalars
         count, steps = scalars[0], scalars[1:]
         n0 = n(t, y)
         uniform = all_equal = jnp.all(steps == dt)
 
-        def multistep(comb, nodes):  # rows sliced here: one operand for the switch, not s
-            values = [n0] + [past[j] for j in range(s - 1)]
-            return comb(1.0, [((1.0,), y)] + _monomial_terms(nodes, values, dt))
+        def multistep(comb, nodes):
+            values = [n0] + [block[j] for j in range(1, s)]
+            return comb(1.0, [((1.0,), block[0])] + _monomial_terms(nodes, values, dt))
 
         def variable_nodes():  # after a step shortened to land on an output time
             nodes, offset = [0.0], 0.0
@@ -146,27 +148,35 @@ class ETDAB(SplitStepper):
                 nodes.append(offset / dt)
             return nodes
 
+        uniform_nodes = [-float(j) for j in range(s)]
         nominal = getattr(op, "nominal", None)
         if nominal is None:
             comb = step_combiner(op, dt, {1.0: s})
             general = lambda: multistep(comb, variable_nodes())  # noqa: E731
+            y_uniform = multistep(comb, uniform_nodes)
         else:
-            # The nominal step's phi-functions without step_phis' own cond: a loop
-            # invariant, so the common step (uniform nodes, nominal step) is one fusion.
+            # The common step (uniform nodes, the nominal step): the weights of the
+            # N_j are loop invariants (phi-functions of the nominal step, constant
+            # Lagrange coefficients), so the step is one multiply-add per vector.
             fixed = op._replace(nominal=None)
-            comb = step_combiner(fixed, nominal, {1.0: s})
+            phis = fixed.step_phis(nominal, {1.0: s})[1.0]
+            weights = node_weights(uniform_nodes, phis)
             uniform = all_equal & (dt == nominal)
             general = lambda: multistep(step_combiner(fixed, dt, {1.0: s}),  # noqa: E731
                                         variable_nodes())
+            to = op.to_basis
+            acc = phis[0] * to(block[0]) + dt * weights[0] * to(n0)
+            for j in range(1, s):
+                acc = acc + dt * weights[j] * to(block[j])
+            y_uniform = op.from_basis(acc, not jnp.iscomplexobj(y))
 
         def starting():
-            return ETDRK4().advance(op, n, t, y, dt, n0, rhs.nonlinear_in_basis(args))[0]
+            return ETDRK4().advance(op, n, t, block[0], dt, n0, rhs.nonlinear_in_basis(args))[0]
 
         # Uniform nodes (every past step equals this one): constant Lagrange coefficients.
-        y_uniform = multistep(comb, [-float(j) for j in range(s)])
         branch = jnp.where(count < s - 1, 0, jnp.where(uniform, 1, 2))
         y1 = lax.switch(branch, [starting, lambda: y_uniform, general])
-        rows = jnp.concatenate([n0[None], past[:-1]]) if s > 2 else n0[None]
+        rows = jnp.concatenate([n0[None], block[1:s - 1]])
         new = jnp.concatenate([jnp.minimum(count + 1, s - 1)[None], jnp.asarray(dt, y.dtype)[None],
                                steps[:-1]])
         return y1, None, None, StepHistory(rows, new), 1

@@ -354,7 +354,7 @@ class _Loop:
         t, h, hs = grid[:3]
         y, fs = yz[0], (yz[1] if self.fsal else None)
         if self.hist_rows:
-            fs = StepHistory(yz[1:1 + self.hist_rows], grid[7])
+            fs = StepHistory(yz[:1 + self.hist_rows], grid[7])  # y and the history
         fn = self.fn if self.nominal is None else self.fn._replace(nominal=self.nominal)
         y1, err, dinfo, fs1, work = self.step_fn(fn, t, y, hs, args, fs)
         self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
