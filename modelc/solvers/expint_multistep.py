@@ -140,7 +140,7 @@ class ETDAB(SplitStepper):
         block, scalars = state.rows, state.scalars
         count, steps = scalars[0], scalars[1:]
         n0 = n(t, y)
-        uniform = all_equal = jnp.all(steps == dt)
+        uniform = jnp.all(steps == dt)  # past steps all equal this one: nodes 0, -1, ...
 
         def multistep(comb, nodes):
             values = [n0] + [block[j] for j in range(1, s)]
@@ -158,7 +158,7 @@ class ETDAB(SplitStepper):
         if nominal is None:
             comb = step_combiner(op, dt, {1.0: s})
             general = lambda: multistep(comb, variable_nodes())  # noqa: E731
-            y_uniform = multistep(comb, uniform_nodes)
+            common = lambda: multistep(comb, uniform_nodes)  # noqa: E731
         else:
             # The common step (uniform nodes, the nominal step): the weights of the
             # N_j are loop invariants (phi-functions of the nominal step, constant
@@ -166,21 +166,22 @@ class ETDAB(SplitStepper):
             fixed = op._replace(nominal=None)
             phis = fixed.step_phis(nominal, {1.0: s})[1.0]
             weights = node_weights(uniform_nodes, phis)
-            uniform = all_equal & (dt == nominal)
+            uniform = uniform & (dt == nominal)
             general = lambda: multistep(step_combiner(fixed, dt, {1.0: s}),  # noqa: E731
                                         variable_nodes())
             to = op.to_basis
             acc = phis[0] * to(block[0]) + dt * weights[0] * to(n0)
             for j in range(1, s):
                 acc = acc + dt * weights[j] * to(block[j])
-            y_uniform = op.from_basis(acc, not jnp.iscomplexobj(y))
+            y_common = op.from_basis(acc, not jnp.iscomplexobj(y))
+            common = lambda: y_common  # noqa: E731
 
         def starting():
             return ETDRK4().advance(op, n, t, block[0], dt, n0, rhs.nonlinear_in_basis(args))[0]
 
-        # Uniform nodes (every past step equals this one): constant Lagrange coefficients.
+        # 0: history not yet filled; 1: the common step; 2: other nodes or step size
         branch = jnp.where(count < s - 1, 0, jnp.where(uniform, 1, 2))
-        y1 = lax.switch(branch, [starting, lambda: y_uniform, general])
+        y1 = lax.switch(branch, [starting, common, general])
         rows = jnp.concatenate([n0[None], block[1:s - 1]])
         new = jnp.concatenate([jnp.minimum(count + 1, s - 1)[None], jnp.asarray(dt, y.dtype)[None],
                                steps[:-1]])
