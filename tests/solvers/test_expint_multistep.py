@@ -121,6 +121,14 @@ def test_time_dependent_linear_part_is_refused():
                   split=split)
 
 
+def test_model_with_time_dependent_linear_part_is_refused():
+    """At the model level the refusal is a SolveError naming the method and the model."""
+    m = modelc.parse("model tdep\nstate x = 1.0\nder(x) = -(1 + t)*x + 0.1*sin(x)\n",
+                     cache_modules=False)
+    with pytest.raises(modelc.SolveError, match="'etdab4'.*'tdep' depends on t"):
+        m.solve(t=(0.0, 1.0), method="etdab4", steps=10)
+
+
 @pytest.fixture(scope="module")
 def burgers():
     text = (EXAMPLES / "burgers.model").read_text().replace("points = 64", "points = 32")
