@@ -69,7 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     sim.add_argument("--points", type=int, help="number of evenly spaced outputs")
     sim.add_argument("--method", help="a name from modelc.solvers.METHODS: tsit5, dopri5, "
                      "dopri8, bosh3, rodas5, kvaerno5, auto, rk4, euler, exprb32, exprb43, "
-                     "etdrk43, etd1, etdrk2, etdrk4, etdrk4b, lawson4")
+                     "etdrk43, etd1, etdrk2, etdrk4, etdrk4b, lawson4, etdab2, etdab3, "
+                     "etdab4")
     sim.add_argument("--rtol", type=float)
     sim.add_argument("--atol", type=float)
     sim.add_argument("--dt", type=float, help="initial step (adaptive) or step (fixed-step)")

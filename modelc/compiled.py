@@ -23,7 +23,8 @@ DEFAULT_METHOD = "tsit5"
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-8
 DEFAULT_POINTS = 1001
-FIXED_STEP_METHODS = ("rk4", "euler", "etd1", "etdrk2", "etdrk4", "etdrk4b", "krogstad", "lawson4")
+FIXED_STEP_METHODS = ("rk4", "euler", "etd1", "etdrk2", "etdrk4", "etdrk4b", "krogstad", "lawson4",
+                      "etdab2", "etdab3", "etdab4")
 # Jitted runs that close over bound externals: at most this many per model (least
 # recently used dropped), so a new callable per call cannot grow the cache without bound.
 EXTERNAL_CACHE_SIZE = 8
@@ -187,8 +188,9 @@ class CompiledModel:
                 start; the choice and its reason are in ``sol.stats["method"]`` and
                 ``["auto"]``); exponential: exprb32, exprb43 (adaptive, with the
                 Jacobian) and, for a model with a split (``m.split``), etdrk43
-                (adaptive), etd1, etdrk2, etdrk4, krogstad (= etdrk4b), lawson4 (fixed
-                step ``dt0``, default span/1000); diffusion samplers for ``der(x) =
+                (adaptive), etd1, etdrk2, etdrk4, krogstad (= etdrk4b), lawson4, and the
+                exponential Adams-Bashforth etdab2, etdab3, etdab4 (one N per step; constant
+                L only) (fixed step ``dt0``, default span/1000); diffusion samplers for ``der(x) =
                 a(t)*x + b(t)*eps(x, t)``: ddim, dpm_solver_1, dpm_solver_2,
                 dpm_solver_3, dpm_solver_pp_2m, deis_1, deis_2, deis_3, deis_rho_1,
                 deis_rho_2, deis_rho_3 (``steps``, default 20; the solution holds
@@ -481,6 +483,11 @@ class CompiledModel:
             raise SolveError(
                 f"method {method!r} needs rhs = a(t)*x + N with one scalar a for all states; "
                 f"model {self.name!r} (with array states or externals) has no such linear part")
+        multistep = isinstance(solvers.METHODS[method], solvers.ETDAB)
+        if multistep and not getattr(self.module, "LINEAR_CONSTANT", True):
+            raise SolveError(
+                f"method {method!r} (exponential Adams-Bashforth) needs a constant linear part "
+                f"L, but L of model {self.name!r} depends on t; use etdrk4 or etdrk43")
         if self.is_array_model:
             return
         if isinstance(solvers.METHODS[method], solvers.SplitStepper) and self.split is None:

@@ -18,6 +18,9 @@ and one ``lax.while_loop`` integration loop, operating on JAX functions
 * split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b = krogstad, lawson4; fixed
   step, need ``split=``): ``nfe = s * steps`` evaluations of ``N`` (1, 2, 4,
   4, 4);
+* exponential Adams--Bashforth etdab2, etdab3, etdab4 (fixed step, constant ``L``,
+  need ``split=``): ``nfe = steps + 3 min(steps, s - 1)`` evaluations of ``N``
+  (one per step; the first ``s - 1`` steps are ETDRK4 steps, 4 each);
 * etdrk43 (adaptive ETDRK4 with an embedded order-3 estimate, FSAL, needs
   ``split=``): ``nfe = 1 + [1 if dt0 is None] + 4 * steps (5 for a
   time-dependent L) + 2 * dense_steps`` evaluations of ``N`` (start, steps)
@@ -46,6 +49,7 @@ from .esdirk import ESDIRK, Kvaerno5
 from .expint import (ETD1, ETDRK2, ETDRK4, ETDRK4B, ExpRB32, ExpRB43, Lawson4, Split,
                      SplitRHS, SplitStepper)
 from .expint_adaptive import ETDRK43
+from .expint_multistep import ETDAB, ETDAB2, ETDAB3, ETDAB4
 from .implicit import ImplicitStepper, StiffRHS
 from .loop import RawSolution, Status, integrate
 from .rosenbrock import Rodas5, Rosenbrock
@@ -70,6 +74,9 @@ METHODS = {
     "krogstad": ETDRK4B(),  # the documented name of etdrk4b (Krogstad 2005)
     "etdrk43": ETDRK43(),
     "lawson4": Lawson4(),
+    "etdab2": ETDAB2(),
+    "etdab3": ETDAB3(),
+    "etdab4": ETDAB4(),
     "exprb32": ExpRB32(),
     "exprb43": ExpRB43(),
 }
@@ -84,5 +91,5 @@ __all__ = [
     "AutoStepper", "choose_method", "choose_for_members", "probe_spectra", "stiffness_index",
     "spectral_radius",
     "Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B", "Lawson4",
-    "ETDRK43", "ExpRB32", "ExpRB43",
+    "ETDRK43", "ExpRB32", "ExpRB43", "ETDAB", "ETDAB2", "ETDAB3", "ETDAB4",
 ]

@@ -33,7 +33,7 @@ sees one fused expression per stage and zero coefficients cost nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
@@ -94,6 +94,22 @@ class DenseOutputStepper(AbstractStepper):
     def interpolate(self, dense_info, theta):
         """Solution at ``t + theta*dt`` of the step described by ``dense_info``."""
         raise NotImplementedError
+
+
+class StepHistory(NamedTuple):
+    """The state of a multistep stepper (``init`` returns it, ``step`` takes and
+    returns it): ``rows``, a ``(k, n)`` array of vectors shaped like ``y`` (e.g.
+    past values of the rhs) that the loop carries next to ``y``, and
+    ``scalars``, a ``(m,)`` vector of the state's dtype (e.g. past step sizes)
+    that it carries with the step size.  The loop differentiates through
+    ``rows``; ``scalars`` are treated as constants, like the step sizes.
+    ``step`` receives the rows with ``y`` prepended (``rows[0] == y``, a
+    ``(k + 1, n)`` block: the loop's own buffer, which a ``lax.cond`` in the
+    step can take without copying slices of it) and returns the ``k`` new
+    history rows."""
+
+    rows: Any
+    scalars: Any
 
 
 class FSALStepper(AbstractStepper):

@@ -43,7 +43,7 @@ from jax import lax
 
 from .controllers import ConstantStepController, PIController
 from .erk import (AdaptiveStepper, AbstractStepper, DenseOutputStepper,
-                  ExtraDenseStagesStepper, _select)
+                  ExtraDenseStagesStepper, StepHistory, _select)
 from .expint import SplitRHS, SplitStepper
 from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 
@@ -139,7 +139,7 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5", rtol=1
     adaptive exponential ``etdrk43`` from a stiffness estimate
     (:func:`~modelc.solvers.stiffness.choose_method`).  ``split`` is
     a :class:`~modelc.solvers.expint.Split` ``f = L y + N``, required by the
-    split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4) and
+    split exponential steppers (etd1, etdrk2, etdrk4, etdrk4b, lawson4, etdab2-4) and
     ignored by the others.  Returns a
     :class:`RawSolution`; on failure (see :class:`Status`) the loop stops and
     outputs after the failure time are NaN.  jit/vmap/jacfwd/grad compatible:
@@ -273,6 +273,9 @@ class _Loop:
         """
         stepper, dtype, f, d, fwd = self.stepper, self.dtype, self.f, self.d, self.fwd
         fstate, nfe_init = stepper.init(self.fn, self.t0, y0, args)
+        # A multistep stepper's history: rows next to y, scalars next to the step size.
+        hist = fstate if isinstance(fstate, StepHistory) else None
+        fstate = None if hist is not None else fstate
         # A stepper state of several rows (etdrk43's cached phi-functions) leads with f.
         f0 = fstate if fstate is None or fstate.ndim == 1 else fstate[0]
         # A split stepper may size its first step by N alone (L is integrated exactly).
@@ -291,12 +294,19 @@ class _Loop:
         self.nrow = 1 + sum(r.shape[0] for r in state_rows)
         cs_leaves, self.cs_tree = jax.tree_util.tree_flatten(cstate)
         self.sc_dtypes = [dtype] * 4 + [jnp.asarray(x).dtype for x in cs_leaves]
-        sc0 = _pack([self.t0, dt, self.t0, self.t0, *cs_leaves], dtype)
+        self.n_cs = len(cs_leaves)
+        hist_scalars = [] if hist is None else list(jnp.asarray(hist.scalars, dtype))
+        self.hist_rows = 0 if hist is None else hist.rows.shape[0]
+        self.nrow += self.hist_rows
+        self.sc_dtypes += [dtype] * len(hist_scalars)
+        sc0 = _pack([self.t0, dt, self.t0, self.t0, *cs_leaves, *hist_scalars], dtype)
         zero = jnp.asarray(0, jnp.int32)
         ic0 = jnp.stack([zero, zero, status0] + ([zero] * 3 if self.implicit else []))
-        # yz = [y; f (FSAL) or the stepper's state rows; dense-output rows of the last
-        # step]: one buffer, one select.
+        # yz = [y; f (FSAL) or the stepper's state rows, or a multistep history;
+        # dense-output rows of the last step]: one buffer, one select.
         rows0 = [y0[None], *state_rows]
+        if hist is not None:
+            rows0.append(jnp.asarray(hist.rows, dtype))
         if not self.land:
             rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
         return (sc0, jnp.concatenate(rows0), ic0), nfe_init + nfe_dt
@@ -321,13 +331,15 @@ class _Loop:
         return sc, yz, ic, target
 
     def grid(self, sc, target):
-        """The attempted step ``(t, h, hs, hit, goal, controller state, dt)`` from ``sc``.
+        """The attempted step ``(t, h, hs, hit, goal, controller state, dt, history
+        scalars)`` from ``sc`` (the last None without a multistep history).
 
         Step sizes are taken under ``stop_gradient`` by the controllers, so
         nothing here carries a derivative (the adjoint treats it as constant).
         """
         t, dt, _, _, *cl = _unpack(sc, self.sc_dtypes)
-        cs = jax.tree_util.tree_unflatten(self.cs_tree, cl)
+        cs = jax.tree_util.tree_unflatten(self.cs_tree, cl[:self.n_cs])
+        hist = jnp.stack(cl[self.n_cs:]) if self.hist_rows else None
         goal = target if self.land else self.t1
         rem = self.fwd(goal - t)
         if self.land:  # land exactly on the output (a step up to 1e-6 longer is fine)
@@ -336,10 +348,11 @@ class _Loop:
         else:
             hit = rem <= dt
             h = jnp.minimum(rem, dt)
-        return t, h, self.fwd(h), hit, goal, cs, dt
+        return t, h, self.fwd(h), hit, goal, cs, dt, hist
 
     def advance(self, args, grid, yz):
-        """The stepper on ``yz`` over ``grid``: ``(new yz rows, (err, work, y1))``.
+        """The stepper on ``yz`` over ``grid``: ``(new yz rows, (err, work, y1, history
+        scalars))``.
 
         The new rows ``[y1; f1; dense data]`` are what an accepted step stores;
         as a function of ``(args, yz)`` this is the map the discrete adjoint
@@ -348,15 +361,20 @@ class _Loop:
         t, h, hs = grid[:3]
         nrow = self.nrow
         y, fs = yz[0], (None if not self.fsal else yz[1] if nrow == 2 else yz[1:nrow])
+        if self.hist_rows:
+            fs = StepHistory(yz[:1 + self.hist_rows], grid[7])  # y and the history
         fn = self.fn if self.nominal is None else self.fn._replace(nominal=self.nominal)
         y1, err, dinfo, fs1, work = self.step_fn(fn, t, y, hs, args, fs)
         self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
         if not self.implicit:
             self.counts["step"], work = work, ()
         rows = [y1[None]] + ([] if not self.fsal else [fs1[None] if fs1.ndim == 1 else fs1])
+        hist1 = None
+        if self.hist_rows:
+            rows, hist1 = [y1[None], fs1.rows], fs1.scalars
         if not self.land:
             rows.append(self.stepper.dense_carry(dinfo))
-        return jnp.concatenate(rows), (err, work, y1)
+        return jnp.concatenate(rows), (err, work, y1, hist1)
 
     def settle(self, grid, sc, yz, ic, new, aux):
         """Controller decision and carry update after :meth:`advance`.
@@ -364,8 +382,8 @@ class _Loop:
         Returns ``(sc, yz, ic, acc)``; ``acc`` (the step was accepted and is
         finite) selects ``new`` as the next ``yz``.
         """
-        t, h, hs, hit, goal, cs, dt = grid
-        err, work, y1 = aux
+        t, h, hs, hit, goal, cs, dt, hist = grid
+        err, work, y1, hist1 = aux
         y = yz[0]
         accept, dt_next, cs1 = self.controller.adapt_step_size(self.stepper, t, h, y, y1, err,
                                                                cs, self.rtol, self.atol)
@@ -386,8 +404,9 @@ class _Loop:
             icl += [ic[3 + k] + jnp.asarray(w, jnp.int32) for k, w in enumerate(work)]
         ic = jnp.stack(icl)
         inv_hs = 1.0 / _select(hs == 0, 1.0, hs)  # for the dense output
+        hist_sc = [] if hist is None else list(_select(acc, hist1.astype(self.dtype), hist))
         sc = _pack([_select(acc, t_new, t), dt_next, t, inv_hs,
-                    *jax.tree_util.tree_leaves(cs1)], self.dtype)
+                    *jax.tree_util.tree_leaves(cs1), *hist_sc], self.dtype)
         return sc, _select(acc, new, yz), ic, acc
 
     def dense(self, args, sc, yz):
@@ -470,6 +489,8 @@ def _finish(L, ic, idx, ys, nd, nfe_start):
                        status).astype(jnp.int32)
     steps = nacc + nrej
     step_nfe = ic[3] if L.implicit else L.counts["step"] * steps
+    if hasattr(L.stepper, "startup_nfe"):  # multistep: the one-step starting steps
+        step_nfe = step_nfe + L.stepper.startup_nfe(steps)
     nfe = nfe_start + step_nfe + L.counts["dense"] * nd
     njev, nlu = (ic[4], ic[5]) if L.implicit else (zero, zero)
     return RawSolution(ts=L.ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),

@@ -41,6 +41,7 @@ def test_fixed_accounting(method, stages):
 def test_methods_registry():
     assert set(METHODS) == {"tsit5", "dopri5", "dopri8", "bosh3", "rk4", "euler", "rodas5",
                             "kvaerno5", "auto", "etd1", "etdrk2", "etdrk4", "etdrk4b", "krogstad",
-                            "lawson4", "etdrk43", "exprb32", "exprb43"}
+                            "lawson4", "etdrk43", "exprb32", "exprb43", "etdab2", "etdab3",
+                            "etdab4"}
     for m in METHODS.values():
         assert m.order >= 1
