@@ -35,6 +35,8 @@ def _loss(method, adjoint=CheckpointAdjoint(), rtol=1e-11):
 
 
 def _central(f, x, h=1e-5):
+    """Central differences of ``f`` at ``x`` (``f`` jitted once: every call reuses it)."""
+    f = jax.jit(f)
     return np.array([(f(x.at[i].add(h)) - f(x.at[i].add(-h))) / (2 * h)
                      for i in range(x.shape[0])])
 
