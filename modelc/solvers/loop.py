@@ -45,6 +45,7 @@ from .controllers import ConstantStepController, PIController
 from .erk import (AdaptiveStepper, AbstractStepper, DenseOutputStepper,
                   ExtraDenseStagesStepper, StepHistory, _select)
 from .expint import SplitRHS, SplitStepper
+from .phi import CommonStep
 from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 
 
@@ -363,8 +364,11 @@ class _Loop:
         y, fs = yz[0], (None if not self.fsal else yz[1] if nrow == 2 else yz[1:nrow])
         if self.hist_rows:
             fs = StepHistory(yz[:1 + self.hist_rows], grid[7])  # y and the history
-        fn = self.fn if self.nominal is None else self.fn._replace(nominal=self.nominal)
-        y1, err, dinfo, fs1, work = self.step_fn(fn, t, y, hs, args, fs)
+        if self.common_step_branch:
+            y1, err, dinfo, fs1, work = self._constant_step(args, t, y, hs, fs)
+        else:
+            fn = self.fn if self.nominal is None else self.fn._replace(nominal=self.nominal)
+            y1, err, dinfo, fs1, work = self.step_fn(fn, t, y, hs, args, fs)
         self.last = (t, h, err, y, y1)  # for internals.step_history, read in the same trace
         if not self.implicit:
             self.counts["step"], work = work, ()
@@ -375,6 +379,33 @@ class _Loop:
         if not self.land:
             rows.append(self.stepper.dense_carry(dinfo))
         return jnp.concatenate(rows), (err, work, y1, hist1)
+
+    @property
+    def common_step_branch(self) -> bool:
+        """A one-step split stepper on a constant step: :meth:`_constant_step` applies."""
+        return (self.nominal is not None and self.land and not self.fsal
+                and not self.hist_rows and isinstance(self.stepper, SplitStepper)
+                and self.fn.split.kind == "diagonal")
+
+    def _constant_step(self, args, t, y, hs, fs):
+        """The step as a ``lax.cond`` between the common step (``hs`` the nominal step:
+        loop-invariant phi-functions, :class:`~modelc.solvers.phi.CommonStep`, traced
+        outside the cond so that they stay loop invariants) and a shortened one
+        (phi-functions of ``hs``); ``(y1, None, None, None, work)``."""
+        works = []
+
+        def branch(nominal):
+            def run():
+                y1, _, _, _, work = self.step_fn(self.fn._replace(nominal=nominal), t, y, hs,
+                                                 args, fs)
+                works.append(work)
+                return y1
+            return run
+
+        common = CommonStep(self.nominal, {})
+        branch(common)()  # traces the phi-functions here, outside the cond (the step is unused)
+        y1 = lax.cond(hs == self.nominal, branch(common), branch(None))
+        return y1, None, None, None, works[0]
 
     def settle(self, grid, sc, yz, ic, new, aux):
         """Controller decision and carry update after :meth:`advance`.

@@ -37,8 +37,20 @@ from typing import Any, Callable, NamedTuple
 import jax.numpy as jnp
 from jax import lax
 
-__all__ = ["phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
+__all__ = ["CommonStep", "phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
            "ScalarOperator", "make_operator", "collect_terms", "step_combiner"]
+
+class CommonStep(NamedTuple):
+    """A ``nominal`` step that the caller guarantees equals the step taken (the loop's
+    common step, selected by its own ``lax.cond``): :meth:`DiagonalOperator.step_phis`
+    then returns the phi-functions of ``value`` directly, with no conditional (a
+    conditional that passes loop invariants through copies them in every step).
+    ``tables`` keeps them by request, so a caller can trace them once outside its
+    conditional (where they stay loop invariants) and reuse them inside."""
+
+    value: Any
+    tables: dict
+
 
 _SERIES_TERMS = 20
 """Taylor terms for ``|z| < 1``: the remainder is below ``1/20! ~ 4e-19``."""
@@ -206,6 +218,11 @@ class DiagonalOperator(NamedTuple):
 
         if self.nominal is None:
             return dict(zip(fractions, at(dt)))
+        if isinstance(self.nominal, CommonStep):  # the caller guarantees dt == nominal
+            key = tuple(sorted(kmax.items()))
+            if key not in self.nominal.tables:
+                self.nominal.tables[key] = dict(zip(fractions, at(self.nominal.value)))
+            return self.nominal.tables[key]
         cached = at(self.nominal)
         return dict(zip(fractions, lax.cond(dt == self.nominal, lambda: cached, lambda: at(dt))))
 
