@@ -72,7 +72,7 @@ def _expressions():
 def _value(expr, point):
     try:
         value = expr.evalf(30, subs=dict(zip(_LEAVES, point)))
-    except (ZeroDivisionError, ValueError, OverflowError):
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError):
         return None
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not value.is_real:
         return None

@@ -108,7 +108,7 @@ def _expressions():
 def _value(expr, point, digits):
     try:
         value = expr.evalf(digits, subs=dict(zip(_SYMBOLS, point)))
-    except (ZeroDivisionError, ValueError, OverflowError):
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError):
         return None
     if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not value.is_real:
         return None
