@@ -114,10 +114,7 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
 
     def solve_chunk(lo):
         hi = min(lo + chunk, n)
-        part = {k: _pad(v[lo:hi], chunk) for k, v in members.items()}
-        part = distributed.shard_batch(part, mesh)
-        pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
-        yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
+        yy, pp = _chunk(members, lo, hi, chunk, mesh)
         out = run(yy, pp, tsj, rtol, atol, dt0)
         return jax.tree_util.tree_map(lambda x, m=hi - lo: x[:m], distributed.gather(out))
 
@@ -165,10 +162,7 @@ def _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype, externa
     radii = []
     for lo in range(0, n, chunk):
         hi = min(lo + chunk, n)
-        part = distributed.shard_batch({k: _pad(v[lo:hi], chunk) for k, v in members.items()},
-                                       mesh)
-        pp = {k[1]: v for k, v in part.items() if k[0] == "p"}
-        yy = {k[1]: v for k, v in part.items() if k[0] == "y"}
+        yy, pp = _chunk(members, lo, hi, chunk, mesh)
         rho, rho_n = distributed.gather(probe(yy, pp, t0, t1))
         radii.append((np.asarray(rho)[:hi - lo], np.asarray(rho_n)[:hi - lo]))
     rho, rho_n = (np.concatenate(r) for r in zip(*radii))
@@ -177,6 +171,13 @@ def _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype, externa
                             dtype, externals)
     return solvers.choose_for_members(rho, rho_n, ts[0], ts[-1], rtol, first.split,
                                       int(np.shape(first.y0)[0]))
+
+
+def _chunk(members, lo, hi, chunk, mesh):
+    """``(y0, params)`` of members ``lo:hi``, padded to ``chunk`` and sharded over ``mesh``."""
+    part = distributed.shard_batch({k: _pad(v[lo:hi], chunk) for k, v in members.items()}, mesh)
+    return ({k[1]: v for k, v in part.items() if k[0] == "y"},
+            {k[1]: v for k, v in part.items() if k[0] == "p"})
 
 
 def _member_problem(model, y0, params, dtype, externals):
