@@ -128,6 +128,7 @@ def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bo
     from .frontend.parser import parse_source
     from .passes.reactions import eliminate_conserved
 
+    _check_text(text, file)
     model = parse_source(text, file)
     if reduce_conservation:
         # Right after lowering, before any later pass (lowering again is a no-op).
@@ -153,8 +154,10 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
             in simplification (see `compile_source`).
         split: True/"auto", "diagonal" or False/"none" (see `compile_source`).
     Raises:
-        ModelError: for any problem in the text, naming ``file:line:col``.
+        ModelError: for any problem in the text, naming ``file:line:col``, and for
+            text that is not a `str`.
     """
+    _check_text(text, file)
     options = {"reduce_conservation": reduce_conservation, "simplify": simplify,
                "assume_positive": tuple(assume_positive), "split": split}
     key = cache.module_key(text, options=_options_key(**options))
@@ -162,7 +165,7 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
     if cache_modules and cached.exists():
         module = cache.import_module_file(cached)
         return CompiledModel(module, source=cached.read_text(encoding="utf-8"),
-                             model_text=text, file=file, options=options)
+                             recompile=lambda: compile_source(text, file, **options)[0])
     model, source = compile_source(text, file, **options)
     if cache_modules:
         module_path = cache.store_module(key, source)
@@ -172,6 +175,18 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
         module_path.write_text(source, encoding="utf-8")
     return CompiledModel(cache.import_module_file(module_path), source=source, ir=model,
                          options=options)
+
+
+def _check_text(text, file) -> None:
+    """The model text must be a `str` (a `ModelError` says what was given instead)."""
+    if isinstance(text, str):
+        return
+    from .errors import Diagnostic, ModelError
+
+    hint = ("decode it first: text.decode('utf-8')" if isinstance(text, (bytes, bytearray))
+            else "pass the model's text, or use modelc.load(path) for a file")
+    raise ModelError(Diagnostic(None, f"{file}: the model text must be a str, got "
+                                      f"{type(text).__name__}", hint))
 
 
 def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: bool = False,

@@ -30,10 +30,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from dataclasses import replace
+
 from . import distributed, solvers
 from .array_model import SAMPLERS, problem
 from .errors import SolveError
+from .options import DEFAULT_MAX_STEPS, prepare_solve
 from .progress import draw_progress
+from .runs import run_function
 from .solution import Solution
 
 __all__ = ["ensemble", "batch_size", "cpu_workers", "CPU_CHUNK"]
@@ -77,22 +81,28 @@ def batch_size(params: dict, y0: dict, array_states=()) -> int:
     if not sizes:
         raise SolveError("ensemble needs at least one 1-D array of per-member values "
                          "in params or y0")
-    return sizes.pop()
+    size = sizes.pop()
+    if size == 0:
+        raise SolveError("the ensemble batch is empty: give at least one member (the 1-D "
+                         "arrays in params or y0 have length 0)")
+    return size
 
 
 def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, rtol=None,
-             atol=None, points=None, dt0=None, max_steps=100_000, dtype=None,
+             atol=None, points=None, dt0=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
              chunk_size: int | None = None, progress: bool | None = None,
              devices=None, externals=None) -> Solution:
     """Solve ``model`` for every member of a batch; see :meth:`CompiledModel.ensemble`."""
-    externals = model._externals(externals)
+    externals = model.check_externals(externals)
     method = method or model.simulate_defaults.get("method")
     if method in SAMPLERS:
         raise SolveError(f"method {method!r} (a diffusion sampler) is not supported for "
                          "ensembles: sample a batch in one solve (y0 with a leading batch "
                          "axis) or name an ODE method")
-    (method, rtol, atol, dtype, ts, drop_first, dt0, params, y0) = model._solve_options(
-        t, saveat, method, rtol, atol, points, dt0, params, y0, dtype)
+    opts, (ts, s), params, y0 = prepare_solve(
+        model, t=t, saveat=saveat, points=points, params=params, y0=y0, batched=True,
+        method=method, rtol=rtol, atol=atol, dt0=dt0, max_steps=max_steps, dtype=dtype)
+    dtype, rtol, atol, dt0 = opts.dtype, opts.rtol, opts.atol, opts.step(abs(ts[-1] - ts[0]))
     arrays = model.array_state_names
     n = batch_size(params, y0, arrays)
     members = {k: np.asarray(v, dtype) if k[1] in arrays and k[0] == "y"
@@ -103,11 +113,12 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     ndev = mesh.devices.size
     cpu = all(d.platform == "cpu" for d in mesh.devices.flat)
     chunk = _chunk_size(n, chunk_size, ndev, cpu)
-    auto_reason = None
-    if method == "auto":
-        method, auto_reason = _choose_for_members(model, members, n, chunk, mesh, ts, rtol,
-                                                  dtype, externals)
-    run = _batched_run(model, method, max_steps, dt0 is not None, mesh, externals)
+    auto = {}
+    if opts.method == "auto":
+        method, reason = _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype,
+                                             externals)
+        opts, auto = replace(opts, method=method), {"auto": reason}
+    run = _batched_run(model, opts, dt0 is not None, mesh, externals)
     tsj = jnp.asarray(ts, dtype)
     start = time.perf_counter()
     shown = _show(progress, n, n if chunk_size is None else chunk)
@@ -135,22 +146,12 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
             if shown:
                 _progress(min(lo + chunk, n), n, time.perf_counter() - start)
     raw, obs, *extra = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *outs)
-    s = 1 if drop_first else 0
-    stats = {k: np.asarray(getattr(raw, k)) for k in ("nfe", "steps", "accepted", "rejected",
-                                                     "njev", "nlu")}
-    stats.update(method=method, members=n, devices=ndev, chunk_size=chunk)
-    if auto_reason is not None:
-        stats["auto"] = auto_reason
-    state_names, y, fields = model.state_names, raw.ys[:, s:], {}
-    if extra:  # array model: scalar states in y, array states in fields
-        unpacked = extra[0]
-        state_names = tuple(k for k in model.state_names if k not in arrays)
-        y = (np.stack([unpacked[k][:, s:] for k in state_names], axis=-1) if state_names
-             else np.zeros(raw.ys[:, s:].shape[:2] + (0,), raw.ys.dtype))
-        fields = {k: unpacked[k][:, s:] for k in arrays}
-    return Solution(t=np.asarray(ts)[s:], y=y, state_names=state_names,
-                    observables=obs[:, s:], observable_names=model.observable_names,
-                    stats=stats, status=np.asarray(raw.status), fields=fields)
+    unpacked = {"unpacked": extra[0], "separate": arrays} if extra else {}  # array models
+    return Solution.from_raw(raw, state_names=model.state_names, method=opts.method,
+                             observables=obs, observable_names=model.observable_names,
+                             start=s, batched=True, t=ts,
+                             stats=dict(members=n, devices=ndev, chunk_size=chunk, **auto),
+                             **unpacked)
 
 
 def _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype, externals):
@@ -199,7 +200,7 @@ def _batched_probe(model, mesh, externals):
         return jax.jit(batched, out_shardings=distributed.batch_sharding(mesh))
 
     key = ("ensemble-probe", tuple(d.id for d in mesh.devices.flat))
-    return model._cached(key, externals, build)
+    return model.runs.get(key, externals, build)
 
 
 def _chunk_size(n, chunk_size, ndev, cpu=False):
@@ -221,14 +222,16 @@ def _pad(x, size):
     return np.concatenate([x, np.repeat(x[-1:], size - x.shape[0], axis=0)])
 
 
-def _batched_run(model, method, max_steps, has_dt0, mesh, externals=None):
-    """The model's run ``vmap``-ed over members and ``jit``-ted with the batch sharding;
-    it returns ``(raw, observables)``, and for array models the unpacked states too."""
-    key = ("ensemble", method, max_steps, has_dt0, tuple(d.id for d in mesh.devices.flat))
+def _batched_run(model, opts, has_dt0, mesh, externals=None):
+    """The model's run (`modelc.runs.run_function`) ``vmap``-ed over members and
+    ``jit``-ted with the batch sharding; it returns ``(raw, observables)``, and for array
+    models the unpacked states too."""
+    key = ("ensemble", opts.method, opts.max_steps, has_dt0,
+           tuple(d.id for d in mesh.devices.flat))
     arrays = model.is_array_model
 
     def build():
-        run = model._run_function(method, max_steps, has_dt0, externals=externals)
+        run = run_function(model, opts, has_dt0, externals)
 
         def single(*args):  # XLA drops the unused field unpacking of scalar/field models
             return run(*args) if arrays else run(*args)[:2]
@@ -236,7 +239,7 @@ def _batched_run(model, method, max_steps, has_dt0, mesh, externals=None):
         batched = jax.vmap(single, in_axes=(0, 0, None, None, None, None))
         return jax.jit(batched, out_shardings=distributed.batch_sharding(mesh))
 
-    return model._cached(key, externals, build)
+    return model.runs.get(key, externals, build)
 
 
 def _show(progress, n, chunk):

@@ -1,15 +1,20 @@
 """Errors raised by modelc.
 
-`ModelError` is the single root for problems in a user's model file. It carries
-one or more `Diagnostic`s, each naming ``file:line:col``, the offending source
-line and a caret under the culprit, and a hint saying what to do next.
+`ModelcError` is the root of every error modelc raises on purpose, so one
+``except modelc.ModelcError`` catches them all. `ModelError` is a problem in a
+user's model file: it carries one or more `Diagnostic`s, each naming
+``file:line:col``, the offending source line and a caret under the culprit,
+and a hint saying what to do next. `SolveError` is a solve that cannot be set
+up (a bad option, an unknown name, a value of the wrong kind); it is also a
+`ValueError`, as lark's errors are, so existing ``except ValueError`` code
+keeps catching it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Span", "Diagnostic", "ModelError", "SolveError"]
+__all__ = ["Span", "Diagnostic", "ModelcError", "ModelError", "SolveError"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,11 @@ def _source_line(source: str | None, line: int) -> str | None:
     return None
 
 
-class ModelError(Exception):
+class ModelcError(Exception):
+    """The root of the errors modelc raises on purpose (`ModelError`, `SolveError`)."""
+
+
+class ModelError(ModelcError):
     """A problem in a model file, reported with positions, source lines and carets.
 
     Attributes:
@@ -90,5 +99,6 @@ class ModelError(Exception):
         return "\n\n".join(parts)
 
 
-class SolveError(Exception):
-    """A solve could not be set up (bad options, unknown names in params or y0)."""
+class SolveError(ModelcError, ValueError):
+    """A solve could not be set up (bad options, unknown names in params or y0, values
+    of the wrong kind); the message names the argument. Also a `ValueError`."""

@@ -28,6 +28,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .errors import SolveError
+from .options import SolveOptions, model_values
+from .runs import run_function
 from .solution import Solution
 
 __all__ = ["fit", "FitResult", "read_data"]
@@ -147,8 +149,9 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     data = read_data(data) if isinstance(data, (str, Path)) else {k: np.asarray(v, float)
                                                                   for k, v in data.items()}
     params = [params] if isinstance(params, str) else list(params)
-    externals = model._externals(externals)
-    model._named({p: 0 for p in params}, model.param_names, "parameter")
+    externals = model.check_externals(externals)
+    opts = SolveOptions.resolve(method=method, rtol=rtol, atol=atol)
+    model_values(model, {p: 0.0 for p in params}, None)
     columns = [c for c in data if c != "t"]
     unknown = [c for c in columns if c not in model.state_names + model.observable_names]
     if unknown:
@@ -159,7 +162,7 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     scale = np.array([abs(start[p]) or 1.0 for p in params])
     ts, observed, mask, drop = _grid(model, data, columns, t0)
     residuals = _residual_fn(model, params, scale, columns, ts, observed, mask, drop,
-                             dict(fixed or {}), dict(y0 or {}), method, rtol, atol, externals)
+                             dict(fixed or {}), dict(y0 or {}), opts, externals)
     if loss is None:
         objective = lambda x: jnp.sum(residuals(x) ** 2) / mask.sum()  # noqa: E731
     else:
@@ -202,10 +205,11 @@ def _grid(model, data, columns, t0):
     return ts, np.where(mask, obs, 0.0), mask, drop
 
 
-def _residual_fn(model, params, scale, columns, ts, observed, mask, drop, fixed, y0, method,
-                 rtol, atol, externals=None):
+def _residual_fn(model, params, scale, columns, ts, observed, mask, drop, fixed, y0, opts,
+                 externals=None):
     """``r(x)``: residuals at observed entries for scaled parameters ``x`` (0 elsewhere)."""
-    run = model._run_function(method, 100_000, False, externals=externals)
+    dt0 = opts.step(abs(ts[-1] - ts[0]))
+    run = run_function(model, opts, dt0 is not None, externals)
     arrays = model.is_array_model
     idx = [(0, model.state_names.index(c)) if c in model.state_names
            else (1, model.observable_names.index(c)) for c in columns]
@@ -224,7 +228,7 @@ def _residual_fn(model, params, scale, columns, ts, observed, mask, drop, fixed,
 
     def residuals(x, raw=False):
         values = dict(fixed, **{p: x[i] * scale[i] for i, p in enumerate(params)})
-        out, obs, extra = run(y0, values, tsj, rtol, atol, None)
+        out, obs, extra = run(y0, values, tsj, opts.rtol, opts.atol, dt0)
         pred = jnp.concatenate([column(out, obs, extra, c, kind, j)
                                 for c, (kind, j) in zip(columns, idx)], axis=1)
         pred = pred[1:] if drop else pred

@@ -14,8 +14,10 @@ import numpy as np
 
 from . import solvers
 from .array_model import SCHEDULES, check_array_y0, check_sampler, problem, sample_problem
-from .compiled import _COUNTERS, _cast
 from .errors import SolveError
+from .options import (cast, check_output_times, fixed_step_request, model_values,
+                      resolve_dtype, time_span)
+from .runs import bound_externals, states_of
 from .solution import Solution
 
 __all__ = ["solve_with_sampler", "sampler_solver", "DEFAULT_SAMPLER_STEPS"]
@@ -25,35 +27,33 @@ DEFAULT_SAMPLER_STEPS = 20
 
 def solve_with_sampler(model, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0):
     """`CompiledModel.solve` with a diffusion sampler (`modelc.array_model.sample_problem`);
-    ``externals`` already checked, ``dtype`` resolved."""
+    ``externals`` already checked."""
     check_sampler(model.module, model.name, method)
     if saveat is not None:
         raise SolveError(f"method {method!r} outputs at its step times: give steps= and "
                          "schedule= (or schedule=<array of times>) instead of saveat")
+    dtype = resolve_dtype(dtype)
     spacing, steps, (t0, t1) = _sampler_grid(model, t, steps, schedule, dt0)
-    params = model._named(params, model.param_names, "parameter")
-    y0 = model._named(y0, model.state_names, "state")
+    params, y0 = model_values(model, params, y0)
     check_array_y0(model.module, model.name, y0)
     run = _sampler_function(model, method, steps, isinstance(spacing, str) and spacing, externals)
     grid = jnp.asarray(spacing if not isinstance(spacing, str) else [t0, t1], dtype)
-    ts, ys, nfe, unpacked = run(_cast(y0, dtype), _cast(params, dtype), grid)
+    ts, ys, nfe, unpacked = run(cast(y0, dtype), cast(params, dtype), grid)
     n = int(ts.shape[0])
-    if unpacked is not None:
-        state_names, y, fields = model._split_arrays(unpacked, 0, n)
-    else:
-        state_names, y, fields = model.state_names, np.asarray(ys), {}
-    stats = {k: 0 for k in _COUNTERS}
-    stats.update(nfe=int(nfe), steps=n - 1, accepted=n - 1, method=method)
-    return Solution(t=np.asarray(ts), y=y, state_names=state_names,
-                    observables=np.zeros((n, 0)), observable_names=(), stats=stats,
-                    status=solvers.Status.SUCCESS, fields=fields, grid={})
+    raw = solvers.RawSolution(ts=ts, ys=ys, status=0, nfe=nfe, steps=n - 1, accepted=n - 1,
+                              rejected=0)
+    return Solution.from_raw(raw, state_names=model.state_names, method=method,
+                             unpacked=unpacked, separate=model.array_state_names)
 
 
 def _sampler_grid(model, t, steps, schedule, dt0):
     """``(spacing, steps, (t0, t1))`` of a sampler: spacing "time"/"logsnr" or an array."""
     if schedule is not None and not isinstance(schedule, str):
-        grid = np.asarray(schedule, dtype=float).ravel()
-        if grid.size < 2 or steps is not None:
+        if steps is not None:
+            raise SolveError("schedule=<array> gives the step times (at least two, t0 first); "
+                             "do not also give steps")
+        grid = check_output_times(schedule, "schedule")
+        if grid.size < 2:
             raise SolveError("schedule=<array> gives the step times (at least two, t0 first); "
                              "do not also give steps")
         return grid, grid.size - 1, (grid[0], grid[-1])
@@ -65,14 +65,11 @@ def _sampler_grid(model, t, steps, schedule, dt0):
         t = (sim["t0"], sim["t1"])
     if t is None:
         raise SolveError(f"model {model.name!r} has no time span: pass t=(t0, t1)")
-    t0, t1 = float(t[0]), float(t[1])
-    if steps is not None and dt0 is not None:
-        raise SolveError("give steps= or dt0=, not both")
+    t0, t1 = time_span(t)
+    steps, dt0 = fixed_step_request(steps, dt0)
     if dt0 is not None:
-        steps, spacing = max(1, int(np.ceil(abs(t1 - t0) / float(dt0) - 1e-9))), "time"
-    steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
-    if steps < 1:
-        raise SolveError(f"steps must be at least 1, got {steps}")
+        steps, spacing = max(1, int(np.ceil(abs(t1 - t0) / dt0 - 1e-9))), "time"
+    steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
     return spacing, steps, (t0, t1)
 
 
@@ -87,7 +84,7 @@ def _sampler_function(model, method, steps, spacing, externals):
                                      spacing or grid)
         return ts, ys, nfe, (prob.unpack(ys) if prob.unpack else None)
 
-    return model._cached(("sample", method, steps, spacing), externals, lambda: jax.jit(run))
+    return model.runs.get(("sample", method, steps, spacing), externals, lambda: jax.jit(run))
 
 
 def sampler_solver(model, method, steps, schedule, bound, full_output):
@@ -97,18 +94,19 @@ def sampler_solver(model, method, steps, schedule, bound, full_output):
     spacing = schedule or "logsnr"
     if isinstance(spacing, str) and spacing not in SCHEDULES + ("given",):
         raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or 'given' (ts itself)")
-    steps = DEFAULT_SAMPLER_STEPS if steps is None else int(steps)
+    steps, _ = fixed_step_request(steps, None)
+    steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
 
     def solve(y0, params, ts, externals=None):
-        ext = model._call_externals(externals, bound)
+        ext = bound_externals(model, externals, bound)
+        params, y0 = model_values(model, params, y0, shapes=False)
         check_array_y0(module, model.name, y0)
         p = module.parameter_vector(params)
         prob = problem(module, p, y0, ext, None)
         ts = jnp.asarray(ts)
         grid = ts if spacing == "given" else spacing
         ts_out, ys, nfe = sample_problem(module, prob, p, ts[0], ts[-1], method, steps, grid)
-        states = (prob.unpack(ys) if prob.unpack
-                  else {n: ys[:, i] for i, n in enumerate(module.STATE_NAMES)})
+        states = states_of(module, prob, ts_out, ys, p)
         if full_output:
             return states, {"ts": ts_out, "nfe": nfe, "status": jnp.asarray(0)}
         return states

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Solution"]
+__all__ = ["Solution", "COUNTERS"]
+
+COUNTERS = ("nfe", "steps", "accepted", "rejected", "njev", "nlu")
+"""The loop's counters, copied from a `modelc.solvers.RawSolution` into ``stats``."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,48 @@ class Solution:
     status: object = None
     fields: dict = field(default_factory=dict)
     grid: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_raw(cls, raw, *, state_names, method: str, observables=None, observable_names=(),
+                 unpacked: dict | None = None, separate=(), grid=None, start: int = 0,
+                 batched: bool = False, t=None, stats: dict | None = None) -> "Solution":
+        """A `Solution` from the loop's `modelc.solvers.RawSolution` (NumPy side).
+
+        Args:
+            raw: the raw solution (with a leading member axis when ``batched``).
+            state_names: the model's states, in the order of the columns of ``raw.ys``.
+            method: the method that ran (``stats["method"]``).
+            observables: observables at ``raw.ts`` (default: none).
+            unpacked: each state by name (`modelc.runs.states_of`) for models whose
+                flat state is not one column per state; then the names in ``separate``
+                (array states, fields) go to ``fields`` and the others to ``y``.
+            grid: the nodes of each axis of a field model.
+            start: the first output time to keep (1 drops a start time that was not asked for).
+            t: the output times (default ``raw.ts``, of the first member when batched).
+            stats: more entries of ``stats`` (``auto``, ``members``, ...).
+        """
+        from .solvers import Status
+
+        cut = (lambda x: np.asarray(x)[:, start:]) if batched else (lambda x: np.asarray(x)[start:])
+        ys = cut(raw.ys)
+        names, fields = tuple(state_names), {}
+        if unpacked is not None:
+            names = tuple(n for n in state_names if n not in separate)
+            y = (np.stack([cut(unpacked[n]) for n in names], axis=-1) if names
+                 else np.zeros(ys.shape[:-1] + (0,), ys.dtype))
+            fields = {n: cut(unpacked[n]) for n in separate}
+        else:
+            y = ys
+        if t is None:
+            t = np.asarray(raw.ts)[0] if batched else np.asarray(raw.ts)
+        count = np.asarray if batched else int
+        info = {k: count(getattr(raw, k)) for k in COUNTERS}
+        info.update(method=method, **(stats or {}))
+        status = np.asarray(raw.status) if batched else Status(int(raw.status))
+        obs = cut(observables) if observables is not None else np.zeros(y.shape[:-1] + (0,))
+        return cls(t=np.asarray(t)[start:], y=y, state_names=names, observables=obs,
+                   observable_names=tuple(observable_names), stats=info, status=status,
+                   fields=fields, grid={k: np.asarray(v) for k, v in (grid or {}).items()})
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A state, field or observable over time, by name."""

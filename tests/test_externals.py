@@ -187,7 +187,7 @@ def test_jitted_runs_with_externals_are_bounded(mixed):
     for i in range(EXTERNAL_CACHE_SIZE + 3):
         mixed.solve(t=(0, 0.1), y0={"x": np.ones(2)}, externals={"f": lambda x, t, c=i: c * x},
                     method="euler", steps=2, points=2)
-    assert len(mixed._jitted_externals) == EXTERNAL_CACHE_SIZE
+    assert len(mixed.runs.with_externals) == EXTERNAL_CACHE_SIZE
 
 
 def test_cached_module_of_an_array_model(vp):
