@@ -173,8 +173,7 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
         folder = Path(tempfile.mkdtemp(prefix="modelc_"))
         module_path = folder / f"m_{key}.py"
         module_path.write_text(source, encoding="utf-8")
-    return CompiledModel(cache.import_module_file(module_path), source=source, ir=model,
-                         options=options)
+    return CompiledModel(cache.import_module_file(module_path), source=source, ir=model)
 
 
 def _check_text(text, file) -> None:

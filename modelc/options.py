@@ -23,6 +23,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .array_model import check_array_y0
 from .errors import SolveError
 from .methods import ALL_METHOD_NAMES, METHOD_INFO, SAMPLER_NAMES
 
@@ -409,6 +410,7 @@ def prepare_solve(model, *, t=None, saveat=None, points=None, params=None, y0=No
     opts = SolveOptions.resolve(model.simulate_defaults, **options)
     times = output_times(model.simulate_defaults, t, saveat, points, model.name)
     params, y0 = model_values(model, params, y0, batched=batched)
+    check_array_y0(model.module, model.name, y0)
     check_method_fits(model.module, model.name, opts.method)
     return PreparedSolve(opts, times, params, y0)
 

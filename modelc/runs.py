@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 
 from . import solvers
-from .array_model import given_parameters, problem
+from .array_model import check_array_y0, given_parameters, problem
 from .options import SolveOptions, cast, check_output_times, model_values
 from .solution import COUNTERS
 
@@ -104,6 +104,7 @@ def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint
     def solve(y0, params, ts, externals=None):
         ext = bound_externals(model, externals, bound)
         params, y0 = model_values(model, params, y0, shapes=False)
+        check_array_y0(module, model.name, y0)
         check_output_times(ts)
         p = module.parameter_vector(params)
         prob = problem(module, p, y0, ext, split)
