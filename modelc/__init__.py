@@ -9,7 +9,9 @@ SymPy or the parser):
   parameters from data; `CheckpointAdjoint`/`BacksolveAdjoint`/`ForwardAdjoint`
   choose reverse mode (default: chosen by the number of differentiated scalars);
 - `modelc.rl` holds learned step-size controllers (`controller="rl"`);
-- `ModelError` is raised for problems in a model file, with file:line:col.
+- `ModelError` is raised for problems in a model file, with file:line:col;
+  `SolveError` (also a `ValueError`) for a solve that cannot be set up; both
+  derive from `ModelcError`.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import runtime  # noqa: F401  (float64 by default)
-from .errors import ModelError, SolveError
+from .errors import ModelcError, ModelError, SolveError
 
 __all__ = [
     "__version__",
@@ -26,6 +28,7 @@ __all__ = [
     "compile_to_file",
     "Model",
     "Solution",
+    "ModelcError",
     "ModelError",
     "SolveError",
     "Status",
@@ -42,7 +45,7 @@ _LAZY = {
     "load": ("modelc.api", "load"),
     "parse": ("modelc.api", "parse"),
     "compile_to_file": ("modelc.api", "compile_to_file"),
-    "Model": ("modelc.api", "Model"),
+    "Model": ("modelc.compiled", "CompiledModel"),
     "enable_compilation_cache": ("modelc.cache", "enable_compilation_cache"),
     "Solution": ("modelc.solution", "Solution"),
     "Status": ("modelc.solvers", "Status"),

@@ -102,10 +102,11 @@ def _tolerance(value, name: str):
     if _is_traced(value):
         return value
     array = _array(value, name, "a number")
+    shown = f"{float(array):g}" if array.ndim == 0 else repr(value)
     if not np.all(np.isfinite(array)):
-        raise SolveError(f"{name} = {value!r} is not finite: give a finite tolerance")
+        raise SolveError(f"{name} = {shown} is not finite: give a finite tolerance")
     if np.any(array < 0):
-        raise SolveError(f"{name} = {value!r} is negative: tolerances are at least 0")
+        raise SolveError(f"{name} = {shown} is negative: tolerances are at least 0")
     return float(array) if array.ndim == 0 else value
 
 
