@@ -46,7 +46,8 @@ def run_simulation(model, *, t=None, points=None, progress=False, params=None, y
     pieces = []
     for k in range(chunks):
         grid = ts[k * size: (k + 1) * size + 1]
-        sol = model.solve(saveat=grid, params=params, y0=start, **options)
+        sol = model.solve(t=(grid[0], grid[-1]), saveat=grid, params=params, y0=start,
+                          **options)
         pieces.append(sol if k == 0 else _tail(sol))
         draw_progress(k + 1, chunks, width=40)
         if not sol.ok:
