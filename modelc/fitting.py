@@ -19,6 +19,7 @@ Every entry of such a column is one residual.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -28,7 +29,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .errors import SolveError
-from .options import SolveOptions, model_values
+from .options import SolveOptions, check_output_times, model_values
 from .runs import run_function
 from .solution import Solution
 
@@ -152,6 +153,8 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     externals = model.check_externals(externals)
     opts = SolveOptions.resolve(method=method, rtol=rtol, atol=atol)
     model_values(model, {p: 0.0 for p in params}, None)
+    for argument, given in (("bounds", bounds), ("initial", initial)):
+        _check_fitted_names(argument, given, params)
     columns = [c for c in data if c != "t"]
     unknown = [c for c in columns if c not in model.state_names + model.observable_names]
     if unknown:
@@ -188,11 +191,31 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
                      solution=sol, data=data)
 
 
+def _check_fitted_names(argument: str, given, params) -> None:
+    """Every name in ``bounds``/``initial`` is a parameter being fitted (`SolveError`)."""
+    for name in given or {}:
+        if name not in params:
+            close = difflib.get_close_matches(str(name), params, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise SolveError(f"{argument}: {name!r} is not a parameter being fitted{hint} "
+                             f"(fitted: {', '.join(params)})")
+
+
 def _grid(model, data, columns, t0):
-    """Output times (starting at t0), observed values, mask, and whether t0 was added."""
-    t = np.asarray(data["t"], float)
+    """Output times (starting at t0), observed values, mask, and whether t0 was added.
+
+    The data times must be finite, sorted and not before ``t0``; values may be NaN
+    (missing) but not infinite (`SolveError` naming the column and time)."""
+    if np.size(data["t"]) == 0:
+        raise SolveError("the data have no rows: give at least one time with observations")
+    t = check_output_times(np.asarray(data["t"], float), "data column 't'")
     if t0 is None:
         t0 = model.simulate_defaults.get("t0", t[0])
+    early = t < t0 if t[-1] >= t[0] else t > t0
+    if early.any():
+        raise SolveError(f"{int(early.sum())} data row(s) lie before t0 = {float(t0):g} (the "
+                         f"first at t = {t[early][0]:g}): the solve starts at t0, where the "
+                         "initial values belong; drop those rows or pass t0=")
     drop = bool(t[0] != t0)
     ts = np.concatenate([[t0], t]) if drop else t
     n = len(t)
@@ -201,6 +224,11 @@ def _grid(model, data, columns, t0):
             raise SolveError(f"data column {c!r} has shape {np.shape(data[c])}; it needs one "
                              f"value (or one array) per time, {n} in all")
     obs = np.column_stack([np.reshape(data[c], (n, -1)) for c in columns])
+    infinite = np.argwhere(np.isinf(obs))
+    if infinite.size:
+        row = infinite[0][0]
+        raise SolveError(f"the data hold an infinite value at t = {t[row]:g}: leave a missing "
+                         "value empty (NaN), not inf")
     mask = np.isfinite(obs)
     return ts, np.where(mask, obs, 0.0), mask, drop
 

@@ -158,3 +158,27 @@ def test_max_steps_is_reported_not_exceeded(decay):
         sol = decay.solve(t=(0, 4), points=3, max_steps=2, dt0=1e-3, rtol=1e-10)
     assert sol.status == modelc.Status.MAX_STEPS_REACHED and sol.stats["steps"] <= 2
     assert math.isnan(sol["u"][-1])
+
+
+FIT_DATA = {"t": np.array([1.0, 2.0, 3.0]), "u": np.exp(-0.5 * np.array([1.0, 2.0, 3.0]))}
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(bounds={"kk": (0, 1)}), r"bounds: 'kk' is not a parameter being fitted; did you mean 'k'"),
+    (dict(initial={"kk": 1.0}), r"initial: 'kk' is not a parameter being fitted"),
+    (dict(fixed={"sclae": 1.0}), r"no parameter named 'sclae'; did you mean 'scale'"),
+    (dict(data={"t": np.array([]), "u": np.array([])}), "the data have no rows"),
+    (dict(data={"t": np.array([-1.0, 1.0]), "u": np.ones(2)}),
+     r"1 data row\(s\) lie before t0 = 0 \(the first at t = -1\)"),
+    (dict(data={"t": np.array([1.0, 3.0, 2.0]), "u": np.ones(3)}), "must be sorted"),
+    (dict(data={"t": np.array([1.0, 2.0]), "u": np.array([1.0, np.inf])}),
+     r"infinite value at t = 2"),
+    (dict(data={"t": np.array([1.0, np.nan]), "u": np.ones(2)}), r"\[1\] = nan is not finite"),
+])
+def test_fit_refuses_careless_input_before_solving(decay, changes, message):
+    """Typos in bounds/initial/fixed, empty data, rows before t0, unsorted or
+    non-finite times and infinite values (NaN stays 'missing')."""
+    pytest.importorskip("scipy")
+    arguments = dict(data=FIT_DATA, params=["k"]) | changes
+    with pytest.raises(SolveError, match=message):
+        modelc.fit(decay, **arguments)
