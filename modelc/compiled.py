@@ -176,11 +176,14 @@ class CompiledModel:
               y0=None, points=None, dt0=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
               controller=None, externals=None, steps=None, schedule=None,
               phi="auto") -> Solution:
-        """Integrate the model and return a `Solution`.
+        """Integrate the model and return a `Solution`. Every argument is checked first
+        (`modelc.options`): a bad one is a `SolveError` that names it.
 
         Args:
-            t: ``(t0, t1)``; defaults to the file's ``simulate t = [...]``.
-            saveat: output times (an array); default ``points`` evenly spaced times.
+            t: ``(t0, t1)``, finite; defaults to the file's ``simulate t = [...]``.
+            saveat: output times (an array, finite, increasing or, backwards,
+                decreasing); the solve starts at ``t[0]``, else at the file's t0;
+                default ``points`` evenly spaced times over ``t``.
             method: tsit5, dopri5, dopri8, bosh3 (explicit adaptive), rodas5, kvaerno5
                 (stiff, with the generated Jacobian), rk4, euler (fixed step), or auto
                 (tsit5, rodas5 or, for a model with a split whose stiffness is in L,
@@ -199,7 +202,8 @@ class CompiledModel:
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
             dt0: initial step (adaptive) or the step (fixed-step methods).
-            max_steps: step budget; reaching it is reported in ``sol.status``.
+            max_steps: step budget (at most 2**31 - 1); reaching it is reported in
+                ``sol.status``.
             externals: the model's ``external`` functions by name, each a JAX callable
                 (e.g. a network closed over its weights); every declared one is needed.
             steps: fixed-step methods: the number of steps (instead of ``dt0``, which
