@@ -248,7 +248,7 @@ class SolveOptions:
             raise SolveError(
                 f"rtol = {float(np.min(rtol)):g} is below what {dtype} can deliver (about "
                 f"{floor:.1e}); raise rtol or use dtype='float64'")
-        if schedule not in (None, "time"):
+        if schedule is not None and not (isinstance(schedule, str) and schedule == "time"):
             raise SolveError(f"schedule= is for the diffusion samplers; method {method!r} takes "
                              "steps uniform in time (schedule='time')")
         steps, dt0 = fixed_step_request(steps, dt0)

@@ -91,8 +91,8 @@ def sampler_solver(model, method, steps, schedule, bound, full_output):
     """`CompiledModel.solver` for a diffusion sampler (see its docstring)."""
     check_sampler(model.module, model.name, method)
     module = model.module
-    spacing = schedule or "logsnr"
-    if isinstance(spacing, str) and spacing not in SCHEDULES + ("given",):
+    spacing = "logsnr" if schedule is None else schedule
+    if not isinstance(spacing, str) or spacing not in SCHEDULES + ("given",):
         raise SolveError(f"schedule={spacing!r}; choose 'time', 'logsnr' or 'given' (ts itself)")
     steps, _ = fixed_step_request(steps, None)
     steps = DEFAULT_SAMPLER_STEPS if steps is None else steps

@@ -182,3 +182,8 @@ def test_fit_refuses_careless_input_before_solving(decay, changes, message):
     arguments = dict(data=FIT_DATA, params=["k"]) | changes
     with pytest.raises(SolveError, match=message):
         modelc.fit(decay, **arguments)
+
+
+def test_an_array_schedule_with_an_ode_method_is_refused(decay):
+    with pytest.raises(SolveError, match="schedule= is for the diffusion samplers"):
+        decay.solve(schedule=np.array([0.0, 1.0]))
