@@ -28,7 +28,7 @@ from .errors import SolveError
 from .methods import ALL_METHOD_NAMES, METHOD_INFO, SAMPLER_NAMES
 
 __all__ = ["SolveOptions", "PreparedSolve", "TimeGrid", "prepare_solve", "output_times",
-           "check_output_times", "time_span", "named_values", "model_values", "whole_number",
+           "check_output_times", "check_output_size", "time_span", "named_values", "model_values", "whole_number",
            "fixed_step_request", "resolve_dtype", "rtol_floor", "check_method",
            "check_method_fits", "cast", "DEFAULT_METHOD", "DEFAULT_RTOL", "DEFAULT_ATOL",
            "DEFAULT_POINTS", "DEFAULT_MAX_STEPS", "DEFAULT_FIXED_STEPS", "MAX_STEPS_LIMIT"]
@@ -315,17 +315,48 @@ class TimeGrid(NamedTuple):
     start: int
 
 
+def _available_memory() -> int | None:
+    """Bytes of memory available now (Linux ``MemAvailable``), else None."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+OUTPUT_COPIES = 2
+"""Copies of the output array a solve holds at once, at least (the loop's buffer and its
+host copy); counting only these refuses only what certainly cannot fit."""
+
+
+def check_output_size(times: int, width: int, name: str = "points") -> None:
+    """Refuse outputs that cannot fit in memory: ``times`` rows of ``width`` float64
+    values, `OUTPUT_COPIES` times, against the memory available (`SolveError` with the
+    estimate; nothing is allocated before)."""
+    need = times * (width + 1) * 8 * OUTPUT_COPIES
+    have = _available_memory()
+    if have is not None and need > have:
+        raise SolveError(f"{name} = {times} outputs of {width} values each need about "
+                         f"{need / 1e9:.3g} GB, more than the {have / 1e9:.3g} GB of memory "
+                         "available; ask for fewer output times")
+
+
 def output_times(defaults: Mapping, t=None, saveat=None, points=None,
-                 model_name: str = "model") -> TimeGrid:
+                 model_name: str = "model", width: int = 1) -> TimeGrid:
     """The loop's times from ``t``, ``saveat`` and ``points`` (and the file's defaults).
 
     With ``saveat`` the solve starts at ``t[0]``, else at the file's ``t0`` (where the
     initial values belong), else at the first output time; it outputs only at
-    ``saveat``. Without, at ``points`` evenly spaced times over ``t``.
+    ``saveat``. Without, at ``points`` evenly spaced times over ``t``. ``width`` (the
+    values per output time) sizes the memory check (`check_output_size`).
     """
     sim = dict(defaults)
     if saveat is not None:
         out = _times(saveat, "saveat")
+        check_output_size(out.size, width, "saveat")
         span = time_span(t) if t is not None else None
         t0 = span[0] if span else float(sim["t0"]) if "t0" in sim else out[0]
         start = 0 if out[0] == t0 else 1
@@ -346,6 +377,7 @@ def output_times(defaults: Mapping, t=None, saveat=None, points=None,
         raise SolveError(f"the time span is empty: t0 = t1 = {t0}")
     n = whole_number(points if points is not None else sim.get("points", DEFAULT_POINTS),
                      "points", 2)
+    check_output_size(n, width)
     return TimeGrid(np.linspace(t0, t1, n), 0)
 
 
@@ -409,7 +441,8 @@ def prepare_solve(model, *, t=None, saveat=None, points=None, params=None, y0=No
     """`SolveOptions.resolve`, `output_times` and `named_values` for ``model`` (a
     `CompiledModel`): everything `solve` and `ensemble` check before compiling."""
     opts = SolveOptions.resolve(model.simulate_defaults, **options)
-    times = output_times(model.simulate_defaults, t, saveat, points, model.name)
+    width = getattr(model.module, "STATE_SIZE", len(model.state_names)) + len(model.observable_names)
+    times = output_times(model.simulate_defaults, t, saveat, points, model.name, width)
     params, y0 = model_values(model, params, y0, batched=batched)
     check_array_y0(model.module, model.name, y0)
     check_method_fits(model.module, model.name, opts.method)

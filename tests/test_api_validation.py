@@ -187,3 +187,10 @@ def test_fit_refuses_careless_input_before_solving(decay, changes, message):
 def test_an_array_schedule_with_an_ode_method_is_refused(decay):
     with pytest.raises(SolveError, match="schedule= is for the diffusion samplers"):
         decay.solve(schedule=np.array([0.0, 1.0]))
+
+
+def test_outputs_that_cannot_fit_in_memory_are_refused_before_allocating(decay):
+    """10^12 output times: refused with the estimate in the message, before the time
+    grid (8 TB) is built."""
+    with pytest.raises(SolveError, match=r"points = 1000000000000 outputs of 2 values.*GB"):
+        decay.solve(points=10**12)
