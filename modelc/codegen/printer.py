@@ -47,6 +47,16 @@ class JaxPrinter(_SympyJaxPrinter):
         super().__init__({"fully_qualified_modules": True, "strict": True, "inline": True})
         self._names = dict(names)
 
+    def doprint(self, expr, assign_to=None):
+        """The JAX source of ``expr``; `UnsupportedExpression` when it has none (any
+        failure of SymPy's printing machinery, which raises several error types)."""
+        try:
+            return super().doprint(expr, assign_to)
+        except UnsupportedExpression:
+            raise
+        except (NotImplementedError, ValueError) as error:
+            raise UnsupportedExpression(f"modelc cannot generate JAX code for {expr}: {error}") from error
+
     def add_names(self, names: dict[str, str]) -> None:
         """Register more symbol names (e.g. temporaries) to print as given."""
         self._names.update(names)
