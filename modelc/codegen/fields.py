@@ -31,7 +31,7 @@ from ..fieldops import fourier_shape
 from ..ir import TIME, Model
 from ..spatial import SpectralDiff, SpectralLaplacian
 from .emit import function, header
-from .expressions import Expressions, cse, dependency_order
+from .expressions import Expressions
 from .names import Namespace
 from .printer import JaxPrinter
 
@@ -99,7 +99,7 @@ def generate_field_module(model: Model, source_hash: str = "") -> str:
         header(model, source_hash, imports=("fieldops", "runtime"),
                state_names=model.state_names + model.field_names),
         gen.metadata(),
-        Expressions(model, gen.names, gen.printer).parameter_vector(),
+        gen.expressions.parameter_vector(),
         gen.grid_function(),
         gen.initial_state(),
         gen.unpack(),
@@ -129,6 +129,7 @@ class _Generator:
         for pad_name, *_ in self.disc.pads:
             self.names.map[pad_name] = self.names.fresh(pad_name)
         self.printer = FieldPrinter(self.names.map, axes, lengths, self.weights)
+        self.expressions = Expressions(model, self.names, self.printer)
         self.layout = self._layout()
 
     # ---- layout --------------------------------------------------------------------
@@ -236,10 +237,8 @@ class _Generator:
 
     def _assignments(self, outputs: list) -> tuple[list[str], list[str]]:
         """CSE of ``outputs``: assignment lines and the printed outputs."""
-        replacements, reduced = cse(outputs, self.names.temporaries())
-        self.printer.add_names({tmp.name: tmp.name for tmp, _ in replacements})
-        lines = [f"{self._p(target)} = {self._p(value)}" for target, value in dependency_order(replacements)]
-        return lines, [self._p(e) for e in reduced]
+        replacements, reduced = self.expressions.reduce(outputs)
+        return self.expressions.assignments(replacements), [self._p(e) for e in reduced]
 
     def _pack(self, values: dict[str, str], dtype: str) -> str:
         parts = []
@@ -280,8 +279,8 @@ class _Generator:
             values[f.name] = py
         body.append("return " + self._pack(values, "parameter"))
         return function("initial_state", ["parameter", "given"],
-                    "The flat initial state (see STATE_LAYOUT); `given` overrides states and fields by name.",
-                    body)
+                        "The flat initial state (see STATE_LAYOUT); `given` overrides states and fields by name.",
+                        body)
 
     def unpack(self) -> str:
         """``unpack(t, state, parameter)``."""
@@ -289,7 +288,7 @@ class _Generator:
         items = ", ".join(f"{name!r}: {self.names.map[name]}" for name in self.layout)
         body.append("return {" + items + "}")
         return function("unpack", ["t", "state", "parameter"],
-                    "Every state and field by name; fields on the grid with their Dirichlet values.", body)
+                        "Every state and field by name; fields on the grid with their Dirichlet values.", body)
 
     def rhs(self, linear: bool = True) -> str:
         """``rhs(t, state, parameter)``: FFTs and stencils, no matrices; without
@@ -322,7 +321,7 @@ class _Generator:
         body.append("return " + self._pack(values, "state"))
         if not linear:
             return function("nonlinear", ["t", "state", "parameter"],
-                        "N = rhs - L*state (L: linear_operator in the basis of forward), flat.", body)
+                            "N = rhs - L*state (L: linear_operator in the basis of forward), flat.", body)
         return function("rhs", ["t", "state", "parameter"], "The time derivative of the flat state vector.", body)
 
     def split(self) -> str:
@@ -345,14 +344,14 @@ class _Generator:
         body = self._parameters() + self._grid_lines()
         body.append("return jnp.concatenate([" + ", ".join(diagonals) + "])")
         linear = function("linear_operator", ["t", "parameter"],
-                      "The diagonal of L in the basis of forward (each field's Fourier symbol), complex (real for an even-order real symbol).",
-                      body)
+                          "The diagonal of L in the basis of forward (each field's Fourier symbol), complex (real for an even-order real symbol).",
+                          body)
         forward = function("forward", ["state"], "The flat state -> concatenated Fourier coefficients of the fields.",
-                       ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])
+                           ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])
         inverse = function("inverse", ["coefficients"], "Concatenated Fourier coefficients -> the flat state.",
-                       ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
-        header = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
-        parts = [header, linear, self.rhs(linear=False), forward, inverse]
+                           ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
+        declarations = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
+        parts = [declarations, linear, self.rhs(linear=False), forward, inverse]
         if not self.model.states:
             parts.append(self.nonlinear_hat())
         return "\n\n".join(parts)
@@ -432,8 +431,8 @@ class _Generator:
             results.append(f"jnp.ravel({target}).astype(coefficients.dtype)")
         body.append("return jnp.concatenate([" + ", ".join(results) + "])")
         return function("nonlinear_hat", ["t", "coefficients", "parameter"],
-                    "N in the basis of forward: the fields' Fourier coefficients -> N's coefficients.",
-                    body)
+                        "N in the basis of forward: the fields' Fourier coefficients -> N's coefficients.",
+                        body)
 
     def _symbol_terms(self, node) -> tuple[str, str]:
         """``(weights, orders)`` of `fieldops.fourier_symbol` for a SpectralDiff/SpectralLaplacian node."""
@@ -479,14 +478,14 @@ class _Generator:
             values[f.name] = target
         body.append("return " + self._pack(values, "state"))
         apply = function("linear_apply", ["t", "state", "parameter"],
-                     "L*state: the linear constant-coefficient part with homogeneous boundary values, flat.",
-                     body)
+                         "L*state: the linear constant-coefficient part with homogeneous boundary values, flat.",
+                         body)
         nonlinear = function("nonlinear", ["t", "state", "parameter"],
-                         "N = rhs - L*state (boundary data and nonlinear terms), flat.",
-                         ["return rhs(t, state, parameter) - linear_apply(t, state, parameter)"])
-        header = (f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = True\n"
-                  f"LINEAR_BANDWIDTH = {info.bandwidth!r}")
-        return "\n\n".join([header, apply, nonlinear])
+                             "N = rhs - L*state (boundary data and nonlinear terms), flat.",
+                             ["return rhs(t, state, parameter) - linear_apply(t, state, parameter)"])
+        declarations = (f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = True\n"
+                        f"LINEAR_BANDWIDTH = {info.bandwidth!r}")
+        return "\n\n".join([declarations, apply, nonlinear])
 
     def _spectral_linear(self, field: str, rest: str) -> str:
         """``L u + N`` as one `fieldops.spectral_linear` call (filtered when dealiased)."""
@@ -510,4 +509,4 @@ class _Generator:
         else:
             body.append("return jnp.zeros((0,), dtype=state.dtype)")
         return function("observables", ["t", "state", "parameter"], "The observables, in the order of OBSERVABLE_NAMES.",
-                    body)
+                        body)
