@@ -35,7 +35,7 @@ from .expressions import Expressions
 from .names import Namespace
 from .printer import JaxPrinter
 
-__all__ = ["generate_field_module", "FieldPrinter"]
+__all__ = ["FieldPrinter", "generate_field_module"]
 
 
 class FieldPrinter(JaxPrinter):

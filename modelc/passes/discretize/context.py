@@ -27,7 +27,7 @@ class Grid:
     pads: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, model: Model) -> "Grid":
+    def of(cls, model: Model) -> Grid:
         """The grid of ``model`` (its domains in declaration order)."""
         return cls(model, {d.name: d for d in model.domains}, set(model.field_names))
 
