@@ -40,7 +40,7 @@ import sympy
 from modelc import runtime  # noqa: F401  (float64)
 from modelc.api import compile_source
 from modelc.cache import import_module_file
-from modelc.codegen.module import generate_module
+from modelc.codegen import generate_module
 from modelc.passes.rewrite import simplify_model
 from modelc.ir import symbol
 from modelc.passes.rewrite.cost import emitted_cost, weighted_cost

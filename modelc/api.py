@@ -124,7 +124,7 @@ def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bo
         ModelError: for any problem in the model text, with file:line:col.
         ValueError: when ``assume_positive`` names no parameter or state.
     """
-    from .codegen.module import generate_module
+    from .codegen import generate_module
     from .frontend.parser import parse_source
     from .passes.reactions import eliminate_conserved
 

@@ -330,9 +330,10 @@ class Discretization:
     finite differences: ``(symbol name, field or axis name, axis, ghosts)``.
     ``initial`` maps each field to its initial value on the grid;
     ``dealias`` names the fields whose right-hand side is filtered by the 2/3 rule.
-    ``split`` maps the fields of an all-periodic spectral grid that have a linear
-    part to their discretised nonlinear part: code generation applies ``L`` as
-    one diagonal in Fourier space (`modelc.fieldops.spectral_linear`).
+    ``nonlinear_rhs`` maps the fields of an all-periodic spectral grid that have
+    a linear part to their discretised nonlinear part ``N`` (``rhs = L u + N``):
+    code generation applies ``L`` as one diagonal in Fourier space
+    (`modelc.fieldops.spectral_linear`).
     ``linear_rhs`` maps each field with a linear part on any other grid (finite
     differences, or scalar states beside the fields) to ``L u`` discretised
     like ``rhs`` (stencils, upwind differences, spectral derivatives): code
@@ -346,7 +347,7 @@ class Discretization:
     pads: tuple[tuple[str, str, str, int], ...]
     linear: tuple[LinearOperator, ...]
     dealias: tuple[str, ...]
-    split: tuple[tuple[str, sympy.Expr], ...] = ()
+    nonlinear_rhs: tuple[tuple[str, sympy.Expr], ...] = ()
     linear_rhs: tuple[tuple[str, sympy.Expr], ...] = ()
 
 
@@ -362,7 +363,7 @@ class SplitInfo:
     ``"fourier"`` (field models on all-periodic spectral grids, no
     ``entries``/``nonlinear``): ``L`` is diagonal in Fourier space, per field
     the symbol of ``discretization.linear``, and ``N`` is
-    ``discretization.split``.
+    ``discretization.nonlinear_rhs``.
     ``"banded"`` (finite-difference field models) and ``"operator"`` (a
     spectral axis with scalar states beside the fields), no
     ``entries``/``nonlinear`` either: ``L`` is ``discretization.linear_rhs``
@@ -446,6 +447,16 @@ class Model:
     def field_names(self) -> tuple[str, ...]:
         """Field names in declaration order."""
         return tuple(f.name for f in self.fields)
+
+    @property
+    def declared_names(self) -> tuple[str, ...]:
+        """Every name the model's expressions may use, besides ``t``: the declarations
+        (parameters, states, lets, observables, fields, domains, externals) and the
+        constants the simplify pass hoisted."""
+        groups = (self.parameters, self.states, self.lets, self.observes, self.fields,
+                  self.domains, self.externals)
+        names = [item.name for group in groups for item in group]
+        return tuple(dict.fromkeys(names + [name for name, _ in self.constants]))
 
     def derivative_of(self, state: str) -> Derivative:
         """The ``der`` equation of ``state`` (or of a field)."""

@@ -94,6 +94,6 @@ def test_simplify_option_is_part_of_the_module_cache_key():
     simplified = modelc.parse(text)
     plain = modelc.parse(text, simplify=False)
     again = modelc.parse(text)            # from the cache
-    assert "y + z + 1" in simplified.generated_source
-    assert "y + z + 1" not in plain.generated_source
+    assert "y_ + z_ + 1" in simplified.generated_source
+    assert "y_ + z_ + 1" not in plain.generated_source
     assert again.generated_source == simplified.generated_source

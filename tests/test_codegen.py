@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import subprocess
 import sys
 
@@ -54,9 +55,10 @@ def test_python_keywords_and_clashing_names_are_renamed():
 
 
 def test_python_names_are_distinct_identifiers():
-    names = python_names(["jnp", "jnp_", "if", "x"])
-    assert len(set(names.values())) == 4
-    assert all(v.isidentifier() for v in names.values())
+    names = python_names(["jnp", "jnp_", "if", "x", "_", "__"])
+    assert len(set(names.values())) == 6
+    assert all(v.isidentifier() and not keyword.iskeyword(v) and v.endswith("_")
+               for v in names.values())
     with pytest.raises(ValueError):
         python_names(["bad name"])
 
@@ -82,7 +84,7 @@ def test_generated_module_imports_on_its_own(tmp_path, examples_dir):
 def test_generated_code_is_readable(examples_dir):
     m = modelc.load(examples_dir / "lorenz.model")
     src = m.generated_source
-    assert "sigma = parameter[0]" in src
-    assert "x = state[0]" in src
+    assert "sigma_ = parameter[0]" in src
+    assert "x_ = state[0]" in src
     assert "def observables(t, state, parameter):" in src
     compile(src, "generated", "exec")

@@ -30,11 +30,12 @@ import sympy
 from ..fieldops import fourier_shape
 from ..ir import TIME, Model
 from ..spatial import SpectralDiff, SpectralLaplacian
-from .module import _cse, _def, _dependency_order, _header, _parameter_vector, _temporary_symbols
-from .names import python_names
+from .emit import function, header
+from .expressions import Expressions
+from .names import Namespace
 from .printer import JaxPrinter
 
-__all__ = ["generate_field_module", "FieldPrinter"]
+__all__ = ["FieldPrinter", "generate_field_module"]
 
 
 class FieldPrinter(JaxPrinter):
@@ -91,37 +92,14 @@ class FieldPrinter(JaxPrinter):
         return f"fieldops.integrate({self._print(expr.args[0])}, {self._weights})"
 
 
-class _Names:
-    """Python identifiers for user names and for the generator's own helpers."""
-
-    def __init__(self, model: Model):
-        users = [p.name for p in model.parameters] + [s.name for s in model.states]
-        users += [f.name for f in model.fields] + [d.name for d in model.domains]
-        users += [le.name for le in model.lets] + [o.name for o in model.observes]
-        self.map = python_names(users)
-        self.map[TIME.name] = "t"
-        self._taken = set(self.map.values()) | set(self.map)
-
-    def fresh(self, base: str) -> str:
-        """A new identifier starting with ``base`` that no user name uses."""
-        name, i = base, 0
-        while name in self._taken:
-            i += 1
-            name = f"{base}{i}"
-        self._taken.add(name)
-        return name
-
-
 def generate_field_module(model: Model, source_hash: str = "") -> str:
     """Return the source text of the generated module of a discretised field model."""
     gen = _Generator(model)
     parts = [
-        _header(model, source_hash).replace(
-            "from modelc import runtime  # noqa: F401  (float64 by default)",
-            "from modelc import fieldops, runtime  # noqa: F401  (float64 by default)").replace(
-            f"STATE_NAMES = {model.state_names!r}", f"STATE_NAMES = {model.state_names + model.field_names!r}"),
+        header(model, source_hash, imports=("fieldops", "runtime"),
+               state_names=model.state_names + model.field_names),
         gen.metadata(),
-        _parameter_vector(model, gen.names.map, gen.printer),
+        gen.expressions.parameter_vector(),
         gen.grid_function(),
         gen.initial_state(),
         gen.unpack(),
@@ -138,7 +116,7 @@ class _Generator:
     def __init__(self, model: Model):
         self.model = model
         self.disc = model.discretization
-        self.names = _Names(model)
+        self.names = Namespace(model.declared_names)
         self.shape = tuple(d.points for d in model.domains)
         self.ndim = len(self.shape)
         axes, lengths = {}, []
@@ -151,6 +129,7 @@ class _Generator:
         for pad_name, *_ in self.disc.pads:
             self.names.map[pad_name] = self.names.fresh(pad_name)
         self.printer = FieldPrinter(self.names.map, axes, lengths, self.weights)
+        self.expressions = Expressions(model, self.names, self.printer)
         self.layout = self._layout()
 
     # ---- layout --------------------------------------------------------------------
@@ -258,10 +237,8 @@ class _Generator:
 
     def _assignments(self, outputs: list) -> tuple[list[str], list[str]]:
         """CSE of ``outputs``: assignment lines and the printed outputs."""
-        replacements, reduced = _cse(outputs, _temporary_symbols(self.names.map))
-        self.printer.add_names({tmp.name: tmp.name for tmp, _ in replacements})
-        lines = [f"{self._p(target)} = {self._p(value)}" for target, value in _dependency_order(replacements)]
-        return lines, [self._p(e) for e in reduced]
+        replacements, reduced = self.expressions.reduce(outputs)
+        return self.expressions.assignments(replacements), [self._p(e) for e in reduced]
 
     def _pack(self, values: dict[str, str], dtype: str) -> str:
         parts = []
@@ -283,7 +260,7 @@ class _Generator:
         body = self._parameters() + self._grid_lines()
         items = ", ".join(f"{d.name!r}: jnp.ravel({self.names.map[d.name]})" for d in self.model.domains)
         body.append("return {" + items + "}")
-        return _def("grid(parameter)", "The grid nodes of each axis (1-D arrays), by axis name.", body)
+        return function("grid", ["parameter"], "The grid nodes of each axis (1-D arrays), by axis name.", body)
 
     def initial_state(self) -> str:
         """``initial_state(parameter, given)``."""
@@ -301,24 +278,24 @@ class _Generator:
             body.append(f"{py} = jnp.broadcast_to(jnp.asarray({py}, dtype={dtype}), {self.shape!r})")
             values[f.name] = py
         body.append("return " + self._pack(values, "parameter"))
-        return _def("initial_state(parameter, given)",
-                    "The flat initial state (see STATE_LAYOUT); `given` overrides states and fields by name.",
-                    body)
+        return function("initial_state", ["parameter", "given"],
+                        "The flat initial state (see STATE_LAYOUT); `given` overrides states and fields by name.",
+                        body)
 
     def unpack(self) -> str:
         """``unpack(t, state, parameter)``."""
         body = self._prelude()
         items = ", ".join(f"{name!r}: {self.names.map[name]}" for name in self.layout)
         body.append("return {" + items + "}")
-        return _def("unpack(t, state, parameter)",
-                    "Every state and field by name; fields on the grid with their Dirichlet values.", body)
+        return function("unpack", ["t", "state", "parameter"],
+                        "Every state and field by name; fields on the grid with their Dirichlet values.", body)
 
     def rhs(self, linear: bool = True) -> str:
         """``rhs(t, state, parameter)``: FFTs and stencils, no matrices; without
         ``linear``, ``nonlinear(t, state, parameter)``: the same with ``L u`` left out."""
         disc = self.disc
-        split = dict(disc.split) if linear else {}
-        nonlinear = dict(disc.split)
+        with_linear = dict(disc.nonlinear_rhs) if linear else {}
+        nonlinear = dict(disc.nonlinear_rhs)
         field_rhs = [(name, nonlinear.get(name, e)) for name, e in disc.rhs]
         outputs = [e for _, e in disc.state_rhs] + [e for _, e in field_rhs]
         body = self._prelude() + self._pad_lines()
@@ -327,7 +304,7 @@ class _Generator:
         values = {}
         for (name, _), text in zip(disc.state_rhs + tuple(field_rhs), printed):
             target = self.names.fresh(f"_d_{name}")
-            if name in split:
+            if name in with_linear:
                 text = self._spectral_linear(name, text)
             body.append(f"{target} = {text}")
             values[name] = target
@@ -335,7 +312,7 @@ class _Generator:
         for f in self.model.fields:
             target = values[f.name]
             body.append(f"{target} = jnp.broadcast_to({target}, {self.shape!r})")
-            if f.name in disc.dealias and f.name not in split:
+            if f.name in disc.dealias and f.name not in with_linear:
                 body.append(f"{target} = fieldops.dealias({target}, {spectral!r})")
             for b in self.model.boundaries:
                 if b.field == f.name and b.kind == "dirichlet":
@@ -343,9 +320,9 @@ class _Generator:
                     body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
         body.append("return " + self._pack(values, "state"))
         if not linear:
-            return _def("nonlinear(t, state, parameter)",
-                        "N = rhs - L*state (L: linear_operator in the basis of forward), flat.", body)
-        return _def("rhs(t, state, parameter)", "The time derivative of the flat state vector.", body)
+            return function("nonlinear", ["t", "state", "parameter"],
+                            "N = rhs - L*state (L: linear_operator in the basis of forward), flat.", body)
+        return function("rhs", ["t", "state", "parameter"], "The time derivative of the flat state vector.", body)
 
     def split(self) -> str:
         """The split of a field model's ``model.split`` (module docstring)."""
@@ -358,7 +335,7 @@ class _Generator:
         ops = {op.field: op for op in self.disc.linear}
         diagonals = []
         for f in self.model.fields:
-            terms = ops[f.name].terms if f.name in dict(self.disc.split) else ()
+            terms = ops[f.name].terms if f.name in dict(self.disc.nonlinear_rhs) else ()
             coefficients = "".join(f"{self._p(c)}, " for c, _ in terms)
             orders = "".join(f"{o!r}, " for _, o in terms)
             filtered = f.name in self.disc.dealias
@@ -366,15 +343,15 @@ class _Generator:
                              f"({coefficients}), ({orders}), {filtered!r}, parameter.dtype)")
         body = self._parameters() + self._grid_lines()
         body.append("return jnp.concatenate([" + ", ".join(diagonals) + "])")
-        linear = _def("linear_operator(t, parameter)",
-                      "The diagonal of L in the basis of forward (each field's Fourier symbol), complex (real for an even-order real symbol).",
-                      body)
-        forward = _def("forward(state)", "The flat state -> concatenated Fourier coefficients of the fields.",
-                       ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])
-        inverse = _def("inverse(coefficients)", "Concatenated Fourier coefficients -> the flat state.",
-                       ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
-        header = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
-        parts = [header, linear, self.rhs(linear=False), forward, inverse]
+        linear = function("linear_operator", ["t", "parameter"],
+                          "The diagonal of L in the basis of forward (each field's Fourier symbol), complex (real for an even-order real symbol).",
+                          body)
+        forward = function("forward", ["state"], "The flat state -> concatenated Fourier coefficients of the fields.",
+                           ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])
+        inverse = function("inverse", ["coefficients"], "Concatenated Fourier coefficients -> the flat state.",
+                           ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
+        declarations = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
+        parts = [declarations, linear, self.rhs(linear=False), forward, inverse]
         if not self.model.states:
             parts.append(self.nonlinear_hat())
         return "\n\n".join(parts)
@@ -406,7 +383,7 @@ class _Generator:
             f"fieldops.fourier_symbol({self.shape!r}, {lengths_text}, {real!r}, {weights}, {orders}, _dtype)")
         # derivatives of the fields themselves: from their coefficients
         replaced = {}
-        nonlinear = dict(self.disc.split)
+        nonlinear = dict(self.disc.nonlinear_rhs)
         exprs = {f.name: nonlinear.get(f.name, dict(self.disc.rhs)[f.name]) for f in self.model.fields}
         for expr in exprs.values():
             for node in sorted(expr.atoms(SpectralDiff, SpectralLaplacian), key=str):
@@ -453,9 +430,9 @@ class _Generator:
                 body.append(f"{target} = fieldops.dealias_mask({self.shape!r}, {real!r}) * {target}")
             results.append(f"jnp.ravel({target}).astype(coefficients.dtype)")
         body.append("return jnp.concatenate([" + ", ".join(results) + "])")
-        return _def("nonlinear_hat(t, coefficients, parameter)",
-                    "N in the basis of forward: the fields' Fourier coefficients -> N's coefficients.",
-                    body)
+        return function("nonlinear_hat", ["t", "coefficients", "parameter"],
+                        "N in the basis of forward: the fields' Fourier coefficients -> N's coefficients.",
+                        body)
 
     def _symbol_terms(self, node) -> tuple[str, str]:
         """``(weights, orders)`` of `fieldops.fourier_symbol` for a SpectralDiff/SpectralLaplacian node."""
@@ -500,15 +477,15 @@ class _Generator:
                     body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
             values[f.name] = target
         body.append("return " + self._pack(values, "state"))
-        apply = _def("linear_apply(t, state, parameter)",
-                     "L*state: the linear constant-coefficient part with homogeneous boundary values, flat.",
-                     body)
-        nonlinear = _def("nonlinear(t, state, parameter)",
-                         "N = rhs - L*state (boundary data and nonlinear terms), flat.",
-                         ["return rhs(t, state, parameter) - linear_apply(t, state, parameter)"])
-        header = (f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = True\n"
-                  f"LINEAR_BANDWIDTH = {info.bandwidth!r}")
-        return "\n\n".join([header, apply, nonlinear])
+        apply = function("linear_apply", ["t", "state", "parameter"],
+                         "L*state: the linear constant-coefficient part with homogeneous boundary values, flat.",
+                         body)
+        nonlinear = function("nonlinear", ["t", "state", "parameter"],
+                             "N = rhs - L*state (boundary data and nonlinear terms), flat.",
+                             ["return rhs(t, state, parameter) - linear_apply(t, state, parameter)"])
+        declarations = (f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = True\n"
+                        f"LINEAR_BANDWIDTH = {info.bandwidth!r}")
+        return "\n\n".join([declarations, apply, nonlinear])
 
     def _spectral_linear(self, field: str, rest: str) -> str:
         """``L u + N`` as one `fieldops.spectral_linear` call (filtered when dealiased)."""
@@ -531,5 +508,5 @@ class _Generator:
                         + "]).astype(state.dtype)")
         else:
             body.append("return jnp.zeros((0,), dtype=state.dtype)")
-        return _def("observables(t, state, parameter)", "The observables, in the order of OBSERVABLE_NAMES.",
-                    body)
+        return function("observables", ["t", "state", "parameter"], "The observables, in the order of OBSERVABLE_NAMES.",
+                        body)

@@ -1,17 +1,39 @@
 """SymPy -> JAX source printer.
 
 A subclass of SymPy's own `JaxPrinter` (strict: an unsupported node fails
-loudly) that emits ``jnp.<fn>`` calls, branch-free conditionals with
-``jnp.where``, and cheap forms of common powers. Symbols are printed through a
-name map so that generated code uses validated Python identifiers only.
+loudly, with `UnsupportedExpression`) that emits ``jnp.<fn>`` calls,
+branch-free conditionals with ``jnp.where``, and cheap forms of common powers.
+Symbols are printed through a name map so that generated code uses validated
+Python identifiers only; numbers that are not finite in double precision are
+printed as ``jnp.inf``/``jnp.nan``, never as a bare name.
 """
 
 from __future__ import annotations
 
+import math
+
 import sympy
 from sympy.printing.numpy import JaxPrinter as _SympyJaxPrinter
 
-__all__ = ["JaxPrinter"]
+__all__ = ["JaxPrinter", "UnsupportedExpression"]
+
+# Integers and rationals print exactly (``3.0``, ``8/3``) up to this many bits (about
+# 1e300); beyond, as the double they round to (Python would overflow dividing them).
+_EXACT_BITS = 996
+
+
+class UnsupportedExpression(ValueError):
+    """An expression that has no JAX form (the printer cannot print it)."""
+
+
+def number(value: float) -> str:
+    """Python source for the double ``value``: ``repr`` when finite, else
+    ``jnp.inf``, ``-jnp.inf`` or ``jnp.nan``."""
+    if math.isnan(value):
+        return "jnp.nan"
+    if math.isinf(value):
+        return "jnp.inf" if value > 0 else "-jnp.inf"
+    return repr(value)
 
 
 class JaxPrinter(_SympyJaxPrinter):
@@ -25,6 +47,16 @@ class JaxPrinter(_SympyJaxPrinter):
         super().__init__({"fully_qualified_modules": True, "strict": True, "inline": True})
         self._names = dict(names)
 
+    def doprint(self, expr, assign_to=None):
+        """The JAX source of ``expr``; `UnsupportedExpression` when it has none (any
+        failure of SymPy's printing machinery, which raises several error types)."""
+        try:
+            return super().doprint(expr, assign_to)
+        except UnsupportedExpression:
+            raise
+        except (NotImplementedError, ValueError) as error:
+            raise UnsupportedExpression(f"modelc cannot generate JAX code for {expr}: {error}") from error
+
     def add_names(self, names: dict[str, str]) -> None:
         """Register more symbol names (e.g. temporaries) to print as given."""
         self._names.update(names)
@@ -34,20 +66,23 @@ class JaxPrinter(_SympyJaxPrinter):
             return "jnp." + fqn[len("jax.numpy."):]
         return super()._module_format(fqn, register)
 
-    def _print_Basic(self, expr):
-        raise ValueError(f"modelc cannot generate JAX code for {type(expr).__name__}: {expr}")
+    def _print_not_supported(self, expr):
+        raise UnsupportedExpression(f"modelc cannot generate JAX code for {type(expr).__name__}: {expr}")
+
+    _print_Basic = _print_not_supported
+    _print_ComplexInfinity = _print_not_supported
 
     def _print_Symbol(self, expr):
         try:
             return self._names[expr.name]
         except KeyError:
-            raise ValueError(f"symbol {expr.name!r} has no generated name") from None
+            raise UnsupportedExpression(f"symbol {expr.name!r} has no generated name") from None
 
     def _print_AppliedUndef(self, expr):
         """An external call: the function's validated local name applied to the arguments."""
         name = expr.func.__name__
         if name not in self._names:
-            raise ValueError(f"external {name!r} has no generated name")
+            raise UnsupportedExpression(f"external {name!r} has no generated name")
         return f"{self._names[name]}({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_Pow(self, expr, rational=False):
@@ -66,21 +101,34 @@ class JaxPrinter(_SympyJaxPrinter):
         return f"{b}**{self.parenthesize(exp, sympy.printing.precedence.PRECEDENCE['Pow'])}"
 
     def _print_Rational(self, expr):
+        if max(abs(expr.p).bit_length(), expr.q.bit_length()) > _EXACT_BITS:
+            return number(float(expr))
         return f"{expr.p}/{expr.q}"
 
     def _print_Half(self, expr):
         return "0.5"
 
     def _print_Integer(self, expr):
+        if abs(expr.p).bit_length() > _EXACT_BITS:
+            return number(float(expr))
         return f"{int(expr)}.0"
 
     def _print_Float(self, expr):
-        return repr(float(expr))
+        return number(float(expr))
+
+    def _print_Infinity(self, expr):
+        return "jnp.inf"
+
+    def _print_NegativeInfinity(self, expr):
+        return "-jnp.inf"
+
+    def _print_NaN(self, expr):
+        return "jnp.nan"
 
     def _print_Piecewise(self, expr):
         *pairs, last = expr.args
         if last.cond != sympy.true:
-            raise ValueError("a conditional needs an 'otherwise' branch")
+            raise UnsupportedExpression("a conditional needs an 'otherwise' branch")
         out = self._print(last.expr)
         for value, cond in reversed(pairs):
             out = f"jnp.where({self._print(cond)}, {self._print(value)}, {out})"

@@ -24,7 +24,7 @@ Field models: on an all-periodic spectral grid (every field's
 ``discretization.linear`` operator has a Fourier ``symbol``) and without
 scalar ODE states, the split is kind ``"fourier"`` with no entries: ``L`` is
 the per-field Fourier diagonal already in ``discretization.linear`` and ``N``
-is ``discretization.split`` (code generation emits the transform pair).  Every
+is ``discretization.nonlinear_rhs`` (code generation emits the transform pair).  Every
 other field model with a linear part (``discretization.linear_rhs``: finite
 differences with any boundaries, or scalar states beside the fields) gets a
 matrix-free split: kind ``"banded"`` when every axis uses finite differences

@@ -35,7 +35,7 @@ def discretize(model: Model) -> Model:
     grid = Grid.of(model)
     values = _let_values(model)
     parameters = set(model.parameter_names)
-    linear, rhs, split, linear_rhs = [], [], [], []
+    linear, rhs, nonlinear_rhs, linear_rhs = [], [], [], []
     fourier = grid.all_spectral and not model.states
     for d in model.field_derivatives:
         expr = d.expr.xreplace(values)
@@ -43,7 +43,7 @@ def discretize(model: Model) -> Model:
         linear.append(op)
         rhs.append((d.state, lower_expr(expr, grid, d.span)))
         if grid.all_spectral and op.terms:
-            split.append((d.state, lower_expr(op.nonlinear, grid, d.span)))
+            nonlinear_rhs.append((d.state, lower_expr(op.nonlinear, grid, d.span)))
         if not fourier and op.terms:
             linear_rhs.append((d.state, lower_expr(sympy.expand(expr) - op.nonlinear, grid, d.span)))
     state_rhs = tuple((d.state, _scalar(d.expr.xreplace(values), grid, d.span, f"der({d.state})"))
@@ -53,7 +53,8 @@ def discretize(model: Model) -> Model:
     dealias = tuple(op.field for op in linear if op.nonlinear != 0 and _dealiased(grid))
     return replace(model, discretization=Discretization(
         rhs=tuple(rhs), state_rhs=state_rhs, observes=observes, pads=tuple(grid.pads),
-        linear=tuple(linear), dealias=dealias, split=tuple(split), linear_rhs=tuple(linear_rhs)))
+        linear=tuple(linear), dealias=dealias, nonlinear_rhs=tuple(nonlinear_rhs),
+        linear_rhs=tuple(linear_rhs)))
 
 
 def _dealiased(grid: Grid) -> bool:

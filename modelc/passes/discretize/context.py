@@ -17,7 +17,8 @@ class Grid:
     """The axes of a field model and the names in its expressions.
 
     ``pads`` collects the ghost-padded copies that finite differences need, as
-    ``(symbol name, source name, axis, ghosts)``; `pad_symbol` adds one.
+    ``(symbol name, source name, axis, ghosts)``; `pad_symbol` adds one, named
+    ``_pad<i>`` with the first ``i`` that no other pad and no model name uses.
     """
 
     model: Model
@@ -26,7 +27,7 @@ class Grid:
     pads: list[tuple[str, str, str, int]] = field(default_factory=list)
 
     @classmethod
-    def of(cls, model: Model) -> "Grid":
+    def of(cls, model: Model) -> Grid:
         """The grid of ``model`` (its domains in declaration order)."""
         return cls(model, {d.name: d for d in model.domains}, set(model.field_names))
 
@@ -48,7 +49,7 @@ class Grid:
         for name, src, ax, g in self.pads:
             if (src, ax, g) == (source, axis, ghosts):
                 return sympy.Symbol(name)
-        taken = {p[0] for p in self.pads}
+        taken = {p[0] for p in self.pads} | set(self.model.declared_names)
         i = len(self.pads)
         while f"_pad{i}" in taken:
             i += 1

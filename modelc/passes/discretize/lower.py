@@ -89,7 +89,7 @@ def _diff(expr: spatial.Diff, grid: Grid, span: Span | None) -> sympy.Expr:
 
 def _padded(operand: sympy.Expr, axis: str, ghosts: int, grid: Grid) -> sympy.Expr:
     """``operand`` with each field and the coordinate ``axis`` replaced by its padded copy."""
-    mapping = {s: grid.pad_symbol(s.name, axis, ghosts) for s in operand.free_symbols
+    mapping = {s: grid.pad_symbol(s.name, axis, ghosts) for s in _by_name(operand.free_symbols)
                if grid.is_field(s) or s.name == axis}
     return operand.xreplace(mapping)
 
@@ -97,7 +97,7 @@ def _padded(operand: sympy.Expr, axis: str, ghosts: int, grid: Grid) -> sympy.Ex
 def _faces(flux: sympy.Expr, axis: str, grid: Grid, span: Span | None) -> sympy.Expr:
     """The flux evaluated at the cell faces along ``axis`` (second order)."""
     mapping = {}
-    for d in flux.atoms(spatial.Diff):
+    for d in sorted(flux.atoms(spatial.Diff), key=sympy.default_sort_key):
         target, ax, order = d.args
         if ax.name != axis or int(order) != 1 or not grid.is_field(target):
             fail(grid.model, span, f"the flux `{flux}` has a derivative that the conservative form cannot "
@@ -107,8 +107,13 @@ def _faces(flux: sympy.Expr, axis: str, grid: Grid, span: Span | None) -> sympy.
         mapping[d] = spatial.FaceDiff(grid.pad_symbol(target.name, axis, 1), ax)
     flux = flux.xreplace(mapping)
     faces = {s: spatial.Face(grid.pad_symbol(s.name, axis, 1), sympy.Symbol(axis, real=True))
-             for s in flux.free_symbols if grid.is_field(s) or s.name == axis}
+             for s in _by_name(flux.free_symbols) if grid.is_field(s) or s.name == axis}
     return _replace_outside_facediff(flux, faces)
+
+
+def _by_name(symbols) -> list:
+    """``symbols`` sorted by name: pads are numbered in the same order in every process."""
+    return sorted(symbols, key=lambda s: s.name)
 
 
 def _replace_outside_facediff(expr: sympy.Expr, mapping: dict) -> sympy.Expr:

@@ -1,0 +1,147 @@
+"""The generated module of a scalar ODE model: readable, pure JAX functions.
+
+The module needs only ``jax`` and ``modelc.runtime`` to import. It defines:
+
+- metadata: ``MODEL_NAME``, ``MODEL_DOC``, ``STATE_NAMES``, ``PARAMETER_NAMES``,
+  ``OBSERVABLE_NAMES``, ``SIMULATE``, ``COMPILER_VERSION``, ``SOURCE_HASH``;
+- ``parameter_vector(given)``: parameters as a vector, missing ones from their
+  defaults (a default follows the earlier parameters it uses);
+- ``initial_state(parameter, given)``: the initial state vector;
+- ``rhs(t, state, parameter)``: the time derivative of the state vector;
+- ``observables(t, state, parameter)``: the observables as a vector;
+- ``jacobian(t, state, parameter)``: d(rhs)/d(state) (by ``jax.jacfwd`` of
+  ``rhs`` where a derivative has no JAX form, `UnsupportedExpression`);
+- ``N_PARAMETERS``, ``CONSTANT_NAMES`` and, when the simplify pass hoisted
+  parameter-only subexpressions (``Model.constants``),
+  ``with_constants(parameter)``: the parameter vector followed by those
+  constants. The functions above that read a constant accept either vector
+  and extend a plain one themselves, so passing ``with_constants(p)``
+  computes the constants once instead of at every call;
+- the semilinear split ``rhs = L u + N`` (`modelc.passes.split`):
+  ``LINEAR_KIND`` ("diagonal", "matrix", "scalar" or None), ``LINEAR_CONSTANT``,
+  ``linear_operator(t, parameter)`` (the diagonal vector, the matrix or the
+  scalar) and ``nonlinear(t, state, parameter)``; without a split only
+  ``LINEAR_KIND = None``;
+- ``NOISE_FORM`` and the coefficients of ``der(x) = a(t) x + b(t) g``
+  (`Expressions.noise_functions`).
+
+Model names are printed as ``name_`` (`modelc.codegen.names`); user strings
+(the model's doc string) appear only as ``repr`` literals.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..ir import Model
+from ..passes.jacobian import jacobian_entries
+from .emit import INDENT, function, header, scatter, stack
+from .expressions import Expressions, scalar
+from .names import Namespace
+from .printer import JaxPrinter, UnsupportedExpression
+
+__all__ = ["generate_scalar_module"]
+
+_ARGS = ("t", "state", "parameter")
+
+
+def generate_scalar_module(model: Model, source_hash: str = "") -> str:
+    """Return the source text of the generated module of a scalar ODE model."""
+    names = Namespace(model.declared_names)
+    ex = Expressions(model, names, JaxPrinter(names.map))
+    parts = [
+        header(model, source_hash),
+        ex.parameter_vector(),
+        _with_constants(ex),
+        _initial_state(ex),
+        ex.compute("rhs", _ARGS, "The time derivative d(state)/dt, in the order of STATE_NAMES.",
+                   [d.expr for d in model.derivatives]),
+        ex.compute("observables", _ARGS, "The observables, in the order of OBSERVABLE_NAMES.",
+                   [o.expr for o in model.observes]),
+        _jacobian(ex),
+        _split(ex),
+        ex.noise_functions(),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _with_constants(ex: Expressions) -> str:
+    """``with_constants(parameter)``: the parameter vector extended by the hoisted constants."""
+    model = ex.model
+    if not model.constants:
+        return function("with_constants", ["parameter"],
+                        "No constants are hoisted: the parameter vector itself.", ["return parameter"])
+    exprs = [e for _, e in model.constants]
+    body = ["if jnp.shape(parameter)[0] != N_PARAMETERS:",
+            INDENT + "return parameter  # already extended"]
+    body += ex.unpack_parameters(exprs)
+    replacements, reduced = ex.reduce(exprs)
+    body += ex.assignments(replacements + [(sympy.Symbol(name, real=True), value)
+                                           for (name, _), value in zip(model.constants, reduced)])
+    items = [ex.names.map[name] for name, _ in model.constants]
+    body.append(f"return jnp.concatenate([parameter, {stack(items, 'parameter')}])")
+    return function("with_constants", ["parameter"],
+                    "The parameter vector followed by the constants CONSTANT_NAMES (parameter-only "
+                    "subexpressions, computed once per solve); an extended vector is returned as is.",
+                    body)
+
+
+def _initial_state(ex: Expressions) -> str:
+    model, names = ex.model, ex.names.map
+    body = ex.unpack_parameters([s.initial for s in model.states])
+    for s in model.states:
+        initial = ex.printer.doprint(s.initial)
+        body.append(f"{names[s.name]} = given[{s.name!r}] if {s.name!r} in given else {initial}")
+    items = [f"jnp.asarray({names[s.name]})" for s in model.states]
+    body.append("return " + stack(items, "parameter"))
+    return function("initial_state", ["parameter", "given"],
+                    "Initial state in the order of STATE_NAMES; states missing from `given` take "
+                    "their initial values.", body)
+
+
+def _jacobian(ex: Expressions) -> str:
+    """``jacobian(t, state, parameter)``: dense d(rhs)/d(state) filled from its nonzeros."""
+    entries = jacobian_entries(ex.model)
+    n = len(ex.model.states)
+    rows = tuple(e.row for e in entries)
+    cols = tuple(e.col for e in entries)
+    indices = f"JACOBIAN_ROWS = {rows!r}\nJACOBIAN_COLS = {cols!r}\n"
+    doc = ("d(rhs)/d(state), shape (n, n); JACOBIAN_ROWS/COLS list its structurally "
+           "nonzero entries.")
+    if not entries:
+        body = [f"return jnp.zeros(({n}, {n}), dtype=state.dtype)"]
+        return indices + "\n" + function("jacobian", _ARGS, doc, body)
+    try:
+        text = ex.compute("jacobian", _ARGS, doc, [e.expr for e in entries],
+                          result=scatter(n, "JACOBIAN_ROWS", "JACOBIAN_COLS", "state"))
+    except UnsupportedExpression:  # a derivative with no JAX form: differentiate the rhs instead
+        doc += " Computed by forward-mode differentiation of rhs."
+        text = function("jacobian", _ARGS, doc, ["return jax.jacfwd(rhs, argnums=1)(t, state, parameter)"])
+    return indices + "\n" + text
+
+
+def _split(ex: Expressions) -> str:
+    """``LINEAR_KIND``, ``LINEAR_CONSTANT``, ``linear_operator`` and ``nonlinear``."""
+    info, n = ex.model.split, len(ex.model.states)
+    if info is None:
+        return "LINEAR_KIND = None\nLINEAR_CONSTANT = True"
+    text = f"LINEAR_KIND = {info.kind!r}\nLINEAR_CONSTANT = {info.constant!r}"
+    values = [e[2] for e in info.entries]
+    if info.kind == "diagonal":
+        diag = {i: v for i, _, v in info.entries}
+        values = [diag.get(i, sympy.Integer(0)) for i in range(n)]
+        result, doc = None, "The diagonal of L (rhs = L*state + nonlinear), shape (n,)."
+    elif info.kind == "matrix":
+        rows = tuple(e[0] for e in info.entries)
+        cols = tuple(e[1] for e in info.entries)
+        text += f"\nLINEAR_ROWS = {rows!r}\nLINEAR_COLS = {cols!r}"
+        doc = "The matrix L (rhs = L @ state + nonlinear), shape (n, n)."
+        result = scatter(n, "LINEAR_ROWS", "LINEAR_COLS", "parameter")
+    else:
+        doc = "The scalar a(t) with L = a(t)*I (rhs = a(t)*state + nonlinear)."
+        result = scalar
+    linear = ex.compute("linear_operator", ["t", "parameter"], doc, values, result=result,
+                        like="parameter")
+    nonlinear = ex.compute("nonlinear", _ARGS, "N = rhs - L*state, in the order of STATE_NAMES.",
+                           list(info.nonlinear), lets=False)
+    return text + "\n\n" + linear + "\n\n" + nonlinear
