@@ -25,7 +25,8 @@ with contextlib.redirect_stdout(io.StringIO()):
     except SystemExit:
         pass
     print("help", "jax" in sys.modules, file=sys.stderr)
-    codes = [main(["check", "examples/lorenz.model"]), main(["show", "examples/lorenz.model"])]
+    codes = [main(["check", "examples/lorenz.model"]), main(["show", "examples/lorenz.model"]),
+             main(["check", "examples/kuramoto_sivashinsky.model"])]  # a spectral field model
 print(codes, "jax" in sys.modules)
 
 import modelc.solvers  # the first numeric import turns float64 on
@@ -54,7 +55,7 @@ def _run(code: str) -> tuple[list[str], str]:
 def test_help_check_and_show_import_no_jax_and_the_solvers_turn_on_float64():
     out, err = _run(FRONT_DOOR)
     assert "help False" in err
-    assert out[0] == "[0, 0] False"
+    assert out[0] == "[0, 0, 0] False"
     assert out[1] == "float64"
 
 

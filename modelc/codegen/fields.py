@@ -27,7 +27,7 @@ from math import prod
 
 import sympy
 
-from ..fieldops import fourier_shape
+from ..gridshape import fourier_shape
 from ..ir import TIME, Model
 from ..spatial import SpectralDiff, SpectralLaplacian
 from .module import _cse, _def, _dependency_order, _header, _parameter_vector, _temporary_symbols
