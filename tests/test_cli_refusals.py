@@ -46,6 +46,7 @@ def _error_line(capsys) -> str:
     (["-p", "1x=2"], "--param expects NAME=VALUE, got '1x=2'"),
     (["-p", "rho=1", "-p", "rho=2"], "--param rho is given twice"),
     (["--y0", "x=abc"], "(an array is given as @FILE.npy)"),
+    (["--method", "tsit6"], "--method tsit6: no such method; did you mean 'tsit5'?"),
 ])
 def test_simulate_refuses_unusable_options_before_solving(examples_dir, capsys, options,
                                                           message):
@@ -84,6 +85,19 @@ def test_an_unexpected_exception_is_one_line_not_a_traceback(monkeypatch, exampl
     monkeypatch.delenv("MODELC_TRACEBACK", raising=False)
     assert main(["show", str(examples_dir / "lorenz.model")]) == 1
     assert "internal error (KeyError: 'boom')" in _error_line(capsys)
+
+
+def test_warnings_are_one_line_and_missing_files_name_the_file(monkeypatch, examples_dir,
+                                                              capsys):
+    import warnings
+
+    from modelc.cli import show
+
+    monkeypatch.setattr(show, "run", lambda args: warnings.warn("step budget hit") or 0)
+    assert main(["show", str(examples_dir / "lorenz.model")]) == 0
+    assert capsys.readouterr().err == "warning: step budget hit\n"
+    assert main(["simulate", "/no/such.model"]) == 1
+    assert _error_line(capsys) == "error: /no/such.model: No such file or directory"
 
 
 @pytest.fixture

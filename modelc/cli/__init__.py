@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from ..errors import ModelError, SolveError
 from . import check, fit, import_sbml, rl, show, simulate
@@ -46,10 +47,15 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return args.run(args)
     except ModelError as err:
         print(err.render(), file=sys.stderr)
-    except (SolveError, OSError, ValueError) as err:
+    except OSError as err:
+        print(f"error: {err.filename}: {err.strerror}" if err.filename and err.strerror
+              else f"error: {err}", file=sys.stderr)
+    except (SolveError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
@@ -60,3 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: internal error ({type(err).__name__}: {err}); please report it "
               "(MODELC_TRACEBACK=1 shows the traceback)", file=sys.stderr)
     return 1
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one ``warning:`` line (not Python's file, line and source)."""
+    print(f"warning: {message}", file=file or sys.stderr)

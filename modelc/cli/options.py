@@ -8,15 +8,16 @@ prints as one ``error:`` line and exits 1 — the same rules the file's
 
 from __future__ import annotations
 
+import difflib
 import math
 from pathlib import Path
 
-from ..methods import method_help
+from ..methods import ALL_METHOD_NAMES, method_help
 from .assignments import UsageError
 
 __all__ = ["add_split_option", "add_simplify_options", "add_method_option",
            "add_model_inputs", "read_source", "check_times", "check_positive",
-           "check_count", "check_solver_options"]
+           "check_count", "check_method", "check_solver_options"]
 
 
 def add_split_option(command) -> None:
@@ -85,8 +86,18 @@ def check_count(flag: str, value: int | None, least: int = 1) -> None:
         raise UsageError(f"{flag} must be a whole number of at least {least}, got {value}")
 
 
+def check_method(method: str | None) -> None:
+    """Refuse an unknown ``--method`` before anything is compiled; suggest the close name."""
+    if method is None or method in ALL_METHOD_NAMES:
+        return
+    close = difflib.get_close_matches(method, ALL_METHOD_NAMES, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else "see modelc simulate --help"
+    raise UsageError(f"--method {method}: no such method; {hint}")
+
+
 def check_solver_options(args) -> None:
-    """The checks every solving command shares: tolerances, step, step budget."""
+    """The checks every solving command shares: method, tolerances, step, step budget."""
+    check_method(args.method)
     check_positive("--rtol", args.rtol)
     check_positive("--atol", args.atol)
     check_positive("--dt", getattr(args, "dt", None))
