@@ -138,10 +138,10 @@ def test_fit_refuses_npz_data_with_the_row(decay_files, capsys):
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--bounds", "kk=0:10"], "--bounds kk: the model has no parameter named 'kk'; did you "
-                              "mean 'k'?"),
-    (["--initial", "kk=0.5"], "--initial kk: the model has no parameter named 'kk'; did you "
-                              "mean 'k'?"),
+    (["--bounds", "kk=0:10"], ("--bounds kk: the model has no parameter named 'kk'; did you "
+                               "mean 'k'?")),
+    (["--initial", "kk=0.5"], ("--initial kk: the model has no parameter named 'kk'; did you "
+                               "mean 'k'?")),
     (["--bounds", "c=0:10"], "--bounds c: 'c' is not estimated (--params k)"),
     (["--initial", "c=1"], "--initial c: 'c' is not estimated"),
     (["--bounds", "k=10:0"], "--bounds k: the low end 10 is above the high end 0"),

@@ -17,8 +17,9 @@ import importlib.util
 import keyword
 import math
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import TypeVar
 
 __all__ = ["UsageError", "parse_assignments", "split_list", "number", "interval",
            "open_interval", "number_or_array", "function"]
