@@ -12,13 +12,17 @@ SymPy or the parser):
 - `ModelError` is raised for problems in a model file, with file:line:col;
   `SolveError` (also a `ValueError`) for a solve that cannot be set up; both
   derive from `ModelcError`.
+
+Importing ``modelc`` loads neither JAX nor SymPy. JAX's 64-bit mode (the modelc
+default; ``MODELC_X64=0`` turns it off) is switched on by `modelc.runtime`, which
+the numeric parts import first: the solvers, every generated module, and any of
+the names below on first use.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import runtime  # noqa: F401  (float64 by default)
 from .errors import ModelcError, ModelError, SolveError
 
 __all__ = [
@@ -61,6 +65,8 @@ _LAZY = {
 def __getattr__(name):
     if name in _LAZY:
         import importlib
+
+        importlib.import_module("modelc.runtime")  # float64 before any array is made
 
         module_name, attr = _LAZY[name]
         module = importlib.import_module(module_name)

@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from . import cache
-from .compiled import CompiledModel
 
 __all__ = ["load", "parse", "compile_source", "compile_to_file", "PASSES", "simplify_equations"]
 
@@ -157,6 +156,8 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
         ModelError: for any problem in the text, naming ``file:line:col``, and for
             text that is not a `str`.
     """
+    from .compiled import CompiledModel  # JAX: not needed to check or show a model
+
     _check_text(text, file)
     options = {"reduce_conservation": reduce_conservation, "simplify": simplify,
                "assume_positive": tuple(assume_positive), "split": split}

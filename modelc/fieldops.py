@@ -14,6 +14,8 @@ from functools import lru_cache
 import jax.numpy as jnp
 import numpy as np
 
+from .gridshape import fourier_shape
+
 __all__ = [
     "coordinate",
     "spacing",
@@ -224,12 +226,6 @@ def fourier_symbol(shape: tuple, lengths: tuple, real: bool, coefficients: tuple
     """``sum_j c_j prod_a (i k_a)^(n_ja)`` on the n-D Fourier grid of a field on ``shape``
     (``rfftn`` grid if ``real``), as `spectral_linear` applies it; ``dtype`` the real dtype."""
     return _symbol(shape, lengths, real, coefficients, orders, jnp.finfo(dtype).dtype)
-
-
-def fourier_shape(shape: tuple, real: bool) -> tuple:
-    """The shape of the n-D Fourier coefficients of a field on ``shape`` (the last axis
-    halved by ``rfftn`` for a real field)."""
-    return tuple(shape[:-1]) + ((shape[-1] // 2 + 1,) if real else (shape[-1],))
 
 
 def from_fourier(coefficients, shape: tuple, real: bool):

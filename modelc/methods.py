@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = ["MethodInfo", "METHOD_INFO", "METHOD_NAMES", "SAMPLER_NAMES", "ALL_METHOD_NAMES",
-           "FIXED_STEP_METHODS", "method_help"]
+           "FIXED_STEP_METHODS", "PHI_METHODS", "method_help"]
 
 
 @dataclass(frozen=True)
@@ -102,6 +102,9 @@ ALL_METHOD_NAMES: tuple[str, ...] = METHOD_NAMES + SAMPLER_NAMES
 
 FIXED_STEP_METHODS: tuple[str, ...] = tuple(m.name for m in _ODE_METHODS if m.fixed_step)
 """ODE methods that take a given step (``dt`` or ``steps``), never adapted."""
+
+PHI_METHODS: tuple[str, ...] = ("auto", "dense", "krylov")
+"""How split methods evaluate the phi-functions of a matrix-free L (`modelc.solvers.krylov`)."""
 
 
 def method_help() -> str:

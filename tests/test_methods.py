@@ -15,3 +15,7 @@ def test_declared_properties_match_the_steppers():
         assert info.needs_split == isinstance(stepper, solvers.SplitStepper), name
         assert info.constant_linear == isinstance(stepper, solvers.ETDAB), name
         assert info.fixed_step == (not isinstance(stepper, (solvers.AdaptiveStepper, solvers.AutoStepper))), name
+
+
+def test_phi_choices_match_the_runtime():
+    assert methods.PHI_METHODS == solvers.krylov.PHI_METHODS

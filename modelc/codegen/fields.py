@@ -27,7 +27,7 @@ from math import prod
 
 import sympy
 
-from ..fieldops import fourier_shape
+from ..gridshape import fourier_shape
 from ..ir import TIME, Model
 from ..spatial import SpectralDiff, SpectralLaplacian
 from .emit import function, header

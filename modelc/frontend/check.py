@@ -34,15 +34,14 @@ import sympy
 from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
-from ..solvers import METHODS
-from ..solvers.diffusion import SAMPLER_NAMES
+from ..methods import ALL_METHOD_NAMES
 from .check_fields import check_fields
 from .check_reactions import check_reactions, reacting_species
 from .syntax import CONSTANTS, RESERVED, STATEMENT_WORDS, Decl, Program, Ref, SimOption
 
 __all__ = ["check", "simulate_options", "SIMULATE_METHODS", "SIMULATE_OPTIONS"]
 
-SIMULATE_METHODS = tuple(METHODS) + tuple(SAMPLER_NAMES)
+SIMULATE_METHODS = ALL_METHOD_NAMES
 SIMULATE_OPTIONS = ("t", "method", "rtol", "atol", "points")
 
 # What each kind of declaration may use in its expression.

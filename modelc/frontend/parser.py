@@ -66,7 +66,20 @@ def _parser() -> Lark:
         postlex=_BracketNewlines(),
         propagate_positions=True,
         maybe_placeholders=True,
+        cache=_grammar_cache(),
     )
+
+
+def _grammar_cache() -> str | bool:
+    """Where lark keeps its analysis of the grammar between processes (a file in the
+    modelc cache folder; lark rebuilds it when the grammar's hash differs), or False."""
+    from ..cache import cache_dir
+
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return str(cache_dir() / "grammar.lark-cache")
 
 
 def _parse_tree(text: str):

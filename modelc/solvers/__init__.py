@@ -40,6 +40,7 @@ with diffrax's Kvaerno5.  Unlike Rodas5 it iterates (simplified Newton), so it
 stays accurate when the Jacobian is poor, at the price of data-dependent work.
 """
 
+from .. import runtime  # noqa: F401  (float64 by default: before any array is made)
 from .controllers import (AbstractController, ConstantStepController, PIController,
                           initial_step)
 from .erk import (AbstractStepper, AdaptiveStepper, Bosh3, DenseOutputStepper, Dopri5,

@@ -8,7 +8,7 @@ import pytest
 import modelc
 from modelc.cli import main
 from modelc.fitting import fit as fit_model
-from modelc.fit_cli import parse_bounds
+from modelc.cli.fit import parse_bounds
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DECAY = """
@@ -145,6 +145,6 @@ def test_array_state_data_needs_one_array_per_time():
 def test_modelc_fit_stays_the_function_after_the_cli_is_imported():
     """Importing the CLI (which loads the fitting module) must not turn `modelc.fit`
     into a module."""
-    import modelc.fit_cli  # noqa: F401
+    import modelc.cli.fit  # noqa: F401
 
     assert callable(modelc.fit) and modelc.fit is fit_model

@@ -12,7 +12,8 @@ from sbml_helpers import Doc, libsbml
 import modelc
 from modelc.errors import ModelError
 from modelc.frontend.parser import parse_source
-from modelc.io import commands, sbml
+from modelc.cli import import_sbml
+from modelc.io import sbml
 from modelc.io.sbml import sbml_to_model_text, translate_sbml
 
 
@@ -241,11 +242,11 @@ def test_import_command_writes_a_loadable_file(tmp_path, capsys):
     doc = _base()
     doc.reaction("R", [("A", 1)], [], "k*A*C")
     out = tmp_path / "m.model"
-    assert commands.import_command(SimpleNamespace(file=str(doc.write(tmp_path)), out=str(out))) == 0
+    assert import_sbml.run(SimpleNamespace(file=str(doc.write(tmp_path)), out=str(out))) == 0
     assert "wrote" in capsys.readouterr().out
     model = modelc.load(out)
     assert model.state_names == ("A",)
-    assert commands.import_command(SimpleNamespace(file=str(tmp_path / "model.xml"), out=None)) == 0
+    assert import_sbml.run(SimpleNamespace(file=str(tmp_path / "model.xml"), out=None)) == 0
     assert "der(A) = -v_R/C" in capsys.readouterr().out
 
 
@@ -253,9 +254,9 @@ def test_import_parser_wiring():
     import argparse
 
     parser = argparse.ArgumentParser()
-    commands.add_import_parser(parser.add_subparsers())
+    import_sbml.add_parser(parser.add_subparsers())
     args = parser.parse_args(["import", "model.xml", "-o", "model.model"])
-    assert (args.file, args.out, args.run) == ("model.xml", "model.model", commands.import_command)
+    assert (args.file, args.out, args.run) == ("model.xml", "model.model", import_sbml.run)
 
 
 def test_level2_local_parameters_and_units(tmp_path):

@@ -1,14 +1,22 @@
-"""The ``modelc import`` command: SBML file -> editable ``.model`` file."""
+"""``modelc import FILE.xml [-o OUT.model]``: SBML file -> editable ``.model`` file."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-__all__ = ["import_command", "add_import_parser"]
+__all__ = ["add_parser", "run"]
 
 
-def import_command(args) -> int:
+def add_parser(sub) -> None:
+    """Register ``modelc import FILE [-o OUT]``."""
+    imp = sub.add_parser("import", help="translate an SBML file into an editable .model file")
+    imp.add_argument("file", metavar="FILE", help="SBML file (level 2 or 3, .xml)")
+    imp.add_argument("-o", "--out", help="output .model file (default: print to stdout)")
+    imp.set_defaults(run=run)
+
+
+def run(args) -> int:
     """Translate ``args.file`` (SBML) to model text; write it to ``args.out`` or stdout.
 
     The text is parsed and checked before it is written, so a file that this
@@ -16,7 +24,7 @@ def import_command(args) -> int:
     `ModelError` propagates for the CLI to render.
     """
     from ..api import compile_source
-    from .sbml import SbmlSupportMissing, translate_sbml
+    from ..io.sbml import SbmlSupportMissing, translate_sbml
 
     try:
         result = translate_sbml(args.file)
@@ -33,11 +41,3 @@ def import_command(args) -> int:
     else:
         sys.stdout.write(result.text)
     return 0
-
-
-def add_import_parser(sub) -> None:
-    """Add the ``import`` subcommand to an argparse subparsers object."""
-    imp = sub.add_parser("import", help="translate an SBML file into an editable .model file")
-    imp.add_argument("file", metavar="FILE", help="SBML file (level 2 or 3, .xml)")
-    imp.add_argument("-o", "--out", help="output .model file (default: print to stdout)")
-    imp.set_defaults(run=import_command)

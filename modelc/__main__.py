@@ -1,0 +1,7 @@
+"""``python -m modelc``: the ``modelc`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,114 @@
+"""``modelc simulate FILE``: solve a model; print a summary, write CSV/NPZ and a plot."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from ..methods import PHI_METHODS
+from .assignments import function, number, number_or_array, parse_assignments
+from .options import (add_method_option, add_model_inputs, add_simplify_options,
+                      add_split_option, check_count, check_solver_options, check_times)
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub) -> None:
+    """Register ``modelc simulate FILE [options]``."""
+    sim = sub.add_parser("simulate", help="solve a model; write CSV/NPZ and a plot")
+    sim.add_argument("file", metavar="FILE")
+    sim.add_argument("--t", nargs=2, type=float, metavar=("T0", "T1"), help="time span")
+    sim.add_argument("--points", type=int, help="number of evenly spaced outputs")
+    add_method_option(sim)
+    sim.add_argument("--rtol", type=float)
+    sim.add_argument("--atol", type=float)
+    sim.add_argument("--dt", type=float, help="initial step (adaptive) or step (fixed-step)")
+    sim.add_argument("--max-steps", type=int, default=100_000)
+    sim.add_argument("--controller", help="pi (default), rl (the shipped learned policy) "
+                                          "or a policy .npz file")
+    sim.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE")
+    add_model_inputs(sim)
+    sim.add_argument("--steps", type=int,
+                     help="fixed-step methods and diffusion samplers: the number of steps")
+    sim.add_argument("--dtype", choices=["float64", "float32"])
+    sim.add_argument("--out", "-o", help="output file: .csv or .npz")
+    sim.add_argument("--plot", help="write a PNG plot of the solution")
+    sim.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show a progress bar (default: when stderr is a terminal)")
+    sim.add_argument("--reduce-conservation", action="store_true",
+                     help="eliminate one species per conservation law of the network")
+    sim.add_argument("--no-cache", action="store_true",
+                     help="recompile instead of using the module and XLA caches")
+    add_split_option(sim)
+    sim.add_argument("--phi", choices=list(PHI_METHODS), default="auto",
+                     help="phi-functions of a matrix-free L (fd fields, split kinds banded/"
+                          "operator): dense (Pade), krylov (Arnoldi) or auto (dense up to "
+                          "64 unknowns)")
+    add_simplify_options(sim)
+    sim.set_defaults(run=run)
+
+
+def run(args) -> int:
+    """Solve and report; 0 when the solver reached the final time, else 1."""
+    check_times("--t", args.t)
+    check_count("--points", args.points, least=2)
+    check_solver_options(args)
+    params = parse_assignments(args.param, "--param", number)
+    y0 = parse_assignments(args.y0, "--y0", number_or_array,
+                           expects="NAME=VALUE or NAME=@FILE.npy")
+    externals = parse_assignments(args.external, "--external", function,
+                                  expects="NAME=MODULE:FUNCTION or NAME=FILE.py:FUNCTION")
+
+    from ..api import load
+    from ..cache import enable_compilation_cache
+    from ..simulate import run_simulation
+
+    started = time.perf_counter()
+    if not args.no_cache:
+        enable_compilation_cache()
+    model = load(args.file, cache_modules=not args.no_cache,
+                 reduce_conservation=args.reduce_conservation, split=args.split,
+                 simplify=args.simplify, assume_positive=args.assume_positive)
+    progress = sys.stderr.isatty() if args.progress is None else args.progress
+    sol = run_simulation(model, t=args.t, points=args.points, method=args.method,
+                         rtol=args.rtol, atol=args.atol, dt0=args.dt, max_steps=args.max_steps,
+                         params=params, y0=y0, externals=externals or None, steps=args.steps,
+                         dtype=args.dtype, progress=progress, controller=args.controller,
+                         phi=args.phi)
+    print(_summary(model, sol, time.perf_counter() - started))
+    if args.out:
+        _write(sol, Path(args.out))
+    if args.plot:
+        _plot(model, sol, args.plot)
+    return 0 if sol.ok else 1
+
+
+def _summary(model, sol, elapsed: float) -> str:
+    """The summary line (and the auto method's reason on a second line)."""
+    stats = sol.stats
+    line = (f"{model.name}: {sol.message}; method {stats['method']}, {stats['steps']} steps "
+            f"({stats['accepted']} accepted, {stats['rejected']} rejected), {stats['nfe']} rhs "
+            f"evaluations" + (f", {stats['njev']} Jacobians" if stats.get("njev") else "")
+            + f", {elapsed:.2f} s")
+    return line + (f"\nmethod auto: {stats['auto']}" if "auto" in stats else "")
+
+
+def _write(sol, out: Path) -> None:
+    if out.suffix == ".npz":
+        sol.to_npz(out)
+    else:
+        sol.to_csv(out)
+    print(f"wrote {out}")
+
+
+def _plot(model, sol, path: str) -> None:
+    from ..plot import plot_solution
+    from ..plot_arrays import plot_arrays
+    from ..plot_fields import plot_fields
+
+    plot = (plot_arrays if model.is_array_model else plot_fields if sol.fields
+            else plot_solution)
+    plot(sol, path, title=model.doc or model.name)
+    print(f"wrote {path}")
