@@ -71,7 +71,7 @@ def check_events(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     for use in program.delay_uses:
         value = _constant(use.tau, use.tau_refs, program, table)
         if value is not None and value < 0:
-            diags.append(_negative_delay(use.tau_span, value, "delay(expr, tau)"))
+            diags.append(_negative_delay(use.tau_span, value, "delay(expr, tau)", bool(use.tau_refs)))
     return diags
 
 
@@ -144,7 +144,7 @@ def _check_options(event: EventStmt, program: Program, table: dict[str, Decl]) -
             elif opt.key == "delay":
                 value = _constant(opt.value, opt.refs, program, table)
                 if value is not None and value < 0:
-                    diags.append(_negative_delay(opt.value_span, value, "an event's delay"))
+                    diags.append(_negative_delay(opt.value_span, value, "an event's delay", bool(opt.refs)))
     return diags
 
 
@@ -336,8 +336,9 @@ def _constant(expr, refs: tuple[Ref, ...], program: Program, table: dict[str, De
     return value.real if value.imag == 0 else None
 
 
-def _negative_delay(span: Span, value: float, what: str) -> Diagnostic:
-    return Diagnostic(span, f"{what} is negative ({value:g})",
+def _negative_delay(span: Span, value: float, what: str, parameters: bool) -> Diagnostic:
+    where = ", with the parameters at their defaults" if parameters else ""
+    return Diagnostic(span, f"{what} is negative ({value:g}{where})",
                       "a delay looks back in time: it must be zero or positive")
 
 
