@@ -151,7 +151,8 @@ def describe_network(network: ReactionNetwork) -> list[str]:
 def _complex_text(side) -> str:
     if not side:
         return "0"
-    return " + ".join((f"{c}" if c != 1 else "") + name for name, c in side)
+    return " + ".join((f"{float(c):g} " if not float(c).is_integer() else f"{c}" if c != 1 else "") + name
+                      for name, c in side)
 
 
 def _reaction_text(reaction) -> str:

@@ -78,7 +78,8 @@ def _verify_reactions(model: Model, usable: set[str]) -> None:
     for r in model.reactions:
         for name, coeff in r.reactants + r.products:
             assert name in species, f"reaction {r.label} uses {name!r}, not a species"
-            assert isinstance(coeff, int) and coeff > 0, f"reaction {r.label}: coefficient {coeff!r} of {name}"
+            assert isinstance(coeff, (int, sympy.Rational)) and coeff > 0, \
+                f"reaction {r.label}: coefficient {coeff!r} of {name}"
         for expr in (r.forward, r.reverse):
             if expr is not None:
                 _uses_only(expr, usable, f"rate of reaction {r.label}")
@@ -127,7 +128,7 @@ def _verify_network(model: Model) -> None:
     if network is None:
         return
     assert network.stoichiometry.shape == (len(network.species), len(network.reactions)), "stoichiometry shape"
-    assert all(isinstance(x, sympy.Integer) for x in network.stoichiometry), "stoichiometry not integer"
+    assert all(isinstance(x, sympy.Rational) for x in network.stoichiometry), "stoichiometry not rational"
     states, observes = set(model.state_names), set(model.observe_names)
     eliminated = dict(network.eliminated)
     for name in network.species:

@@ -144,3 +144,12 @@ def test_robertson_with_a_constraint_agrees_with_scipy_radau_on_the_ode_form():
         assert np.all(np.isfinite(got))
         assert np.max(np.abs(got[big] - want[big]) / want[big]) < 1e-6, name
     np.testing.assert_allclose(sol["rate3"], k2 * sol["y2"] ** 2, rtol=1e-10, atol=1e-300)
+
+
+def test_decimal_coefficients_lower_to_mass_action_powers_and_exact_stoichiometry():
+    model = verify(lower_reactions(parse_source("parameter k = 1\nspecies A = 1, B = 0\n"
+                                                "reaction 0.5 A -> B, k\n")))
+    assert model.network.stoichiometry == sympy.Matrix([[sympy.Rational(-1, 2)], [1]])
+    assert [str(law) for law in model.network.conservation_laws] == ["2*A + B"]
+    assert model.derivative_of("A").expr == -S("k") * sympy.sqrt(S("A")) / 2
+    assert model.derivative_of("B").expr == S("k") * sympy.sqrt(S("A"))
