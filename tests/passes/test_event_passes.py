@@ -153,3 +153,15 @@ def test_decimal_coefficients_lower_to_mass_action_powers_and_exact_stoichiometr
     assert [str(law) for law in model.network.conservation_laws] == ["2*A + B"]
     assert model.derivative_of("A").expr == -S("k") * sympy.sqrt(S("A")) / 2
     assert model.derivative_of("B").expr == S("k") * sympy.sqrt(S("A"))
+
+
+def test_show_lists_events_and_how_each_constraint_is_solved():
+    from modelc.show import describe
+
+    model = eliminate_constraints(substitute_derivative_values(parse_source(
+        "state x = 4, y = 1, z = 0, h = 1\nder(x) = -x\nder(h) = -1\nconstraint y^2 = x\n"
+        "constraint z + x = 1\nevent b when h < 0, delay = 2, persistent = false: h = 1\n"
+        "event when x < 0: stop\n")))
+    text = describe(model)
+    assert "  b when h < 0, delay = 2, persistent = false: h = 1\n  event2 when x < 0: stop" in text
+    assert "  y: numerically: y**2 = x\n  z: eliminated symbolically, now an observable" in text
