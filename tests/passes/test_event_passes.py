@@ -165,3 +165,14 @@ def test_show_lists_events_and_how_each_constraint_is_solved():
     text = describe(model)
     assert "  b when h < 0, delay = 2, persistent = false: h = 1\n  event2 when x < 0: stop" in text
     assert "  y: numerically: y**2 = x\n  z: eliminated symbolically, now an observable" in text
+
+
+@pytest.mark.slow  # compiles and JITs a solver
+def test_half_order_reaction_matches_its_closed_form():
+    # dA/dt = -k/2 * sqrt(A), A(0) = 1  =>  A = (1 - k t / 4)^2 for k t < 4; B = 2 (1 - A).
+    m = modelc.parse("parameter k = 1\nspecies A = 1, B = 0\nreaction 0.5 A -> B, k\n", cache_modules=False)
+    ts = np.linspace(0, 2, 5)
+    sol = m.solve(t=(0, 2), saveat=ts, method="tsit5", rtol=1e-10, atol=1e-12)
+    a = (1 - ts / 4) ** 2
+    np.testing.assert_allclose(sol["A"], a, rtol=1e-8)
+    np.testing.assert_allclose(sol["B"], 2 * (1 - a), rtol=1e-8, atol=1e-12)
