@@ -207,9 +207,10 @@ def pair_constraints(program: Program, table: dict[str, Decl]) -> tuple[dict[int
     Returns:
         ``({constraint index: state name}, diagnostics for unpaired constraints)``.
     """
-    with_der = {d.state for d in program.ders}
-    free = [d.name for d in program.of_kind("state")
-            if table.get(d.name) is d and d.name not in with_der and d.name not in event_targets(program)]
+    if not program.constraints:
+        return {}, []
+    taken = {d.state for d in program.ders} | event_targets(program)
+    free = [d.name for d in program.of_kind("state") if table.get(d.name) is d and d.name not in taken]
     candidates = [[s for s in free if s in _reached(c.refs, table)] for c in program.constraints]
     owner: dict[str, int] = {}
     for i in range(len(candidates)):
@@ -278,6 +279,8 @@ def _check_der_uses(program: Program, table: dict[str, Decl]) -> list[Diagnostic
 
 def _check_der_cycles(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     """``der`` equations that reach their own ``der(x)`` through ``der(y)`` values and lets."""
+    if not program.der_uses:
+        return []
     graph = nx.DiGraph()
     starts: dict[str, Span] = {}
     for der in program.ders:
