@@ -68,6 +68,7 @@ def check_events(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     diags += pair_constraints(program, table)[1]
     diags += _check_der_uses(program, table)
     diags += _check_der_cycles(program, table)
+    diags += _check_constant_delays(program)
     for use in program.delay_uses:
         value = _constant(use.tau, use.tau_refs, program, table)
         if value is not None and value < 0:
@@ -337,6 +338,18 @@ def _constant(expr, refs: tuple[Ref, ...], program: Program, table: dict[str, De
     except (TypeError, ValueError, RecursionError):
         return None
     return value.real if value.imag == 0 else None
+
+
+def _check_constant_delays(program: Program) -> list[Diagnostic]:
+    """``delay(...)`` in a parameter default or an initial value, which are values at t0."""
+    if not program.delay_uses:
+        return []
+    return [Diagnostic(d.span, f"the {'default' if d.kind == 'parameter' else 'initial value'} of "
+                       f"{d.kind} `{d.name}` uses `delay(...)`",
+                       "defaults and initial values are values at t0; delay looks back in time: "
+                       "use it in `der`, `let` and `observe`")
+            for d in program.decls if d.kind in ("parameter", "state", "species", "field", "domain")
+            and isinstance(d.expr, sympy.Basic) and d.expr.atoms(ir.Delay)]
 
 
 def _negative_delay(span: Span, value: float, what: str, parameters: bool) -> Diagnostic:

@@ -211,3 +211,9 @@ def test_event_without_when_is_a_syntax_error():
     diag = only_error(P + "event x < 0: x = 1\n")
     assert diag.hint == "expected `when`"
     assert at(diag) == (4, 9)
+
+
+def test_delay_in_an_initial_value():
+    diag = only_error("parameter k = 1\nstate x = delay(k, 1)\nder(x) = -x\n")
+    assert diag.message == "the initial value of state `x` uses `delay(...)`"
+    assert at(diag) == (2, 7)
