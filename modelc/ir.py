@@ -451,6 +451,21 @@ class Event:
     stop: bool
     span: Span
 
+    @property
+    def crossings(self) -> tuple[sympy.Expr, ...]:
+        """One function ``g`` per comparison in the condition (in SymPy's order), whose
+        sign change is where that comparison can switch: ``a > b`` and ``a >= b`` give
+        ``a - b`` (the comparison holds where ``g > 0``), ``a < b`` and ``a <= b`` give
+        ``b - a``, ``a == b`` and ``a != b`` give ``a - b``. The condition can change only
+        where some ``g`` crosses zero (or at an event's assignments)."""
+        found = []
+        for rel in sympy.preorder_traversal(self.condition):
+            if isinstance(rel, (sympy.Lt, sympy.Le)):
+                found.append(rel.rhs - rel.lhs)
+            elif isinstance(rel, (sympy.Gt, sympy.Ge, sympy.Eq, sympy.Ne)):
+                found.append(rel.lhs - rel.rhs)
+        return tuple(dict.fromkeys(found))
+
 
 @dataclass(frozen=True)
 class Constraint:

@@ -115,3 +115,10 @@ def test_der_of_a_species_and_a_discrete_state_are_allowed():
 def test_existing_statements_still_parse_with_event_words_as_names():
     m = parse_source("parameter event = 2\nstate constraint = 1\nder(constraint) = -event*constraint\n")
     assert m.derivative_of("constraint").expr == -S("event") * S("constraint")
+
+
+def test_crossings_are_positive_where_each_comparison_holds():
+    m = parse_source("state h = 1, v = 0\nder(h) = v\nder(v) = -1\n"
+                     "event when h < 0 and (v >= 2 or not t > 5): h = 0\n")
+    # SymPy writes `not t > 5` as `t <= 5`, whose crossing is positive for t < 5
+    assert set(m.events[0].crossings) == {-S("h"), S("v") - 2, 5 - S("t")}
