@@ -49,7 +49,7 @@ def _mapping(rhs: dict[str, sympy.Expr], exprs) -> dict:
 
 
 def map_expressions(model: Model, fn) -> Model:
-    """The model with ``fn`` applied to every expression of its equations, lets, observables,
+    """The model with ``fn`` applied to every expression of its equations (fields' included), lets, observables,
     events (conditions, assignments, delay and priority) and constraints."""
     events = tuple(
         replace(e, condition=fn(e.condition),
@@ -59,6 +59,7 @@ def map_expressions(model: Model, fn) -> Model:
     return replace(
         model,
         derivatives=tuple(replace(d, expr=fn(d.expr)) for d in model.derivatives),
+        field_derivatives=tuple(replace(d, expr=fn(d.expr)) for d in model.field_derivatives),
         lets=tuple(replace(le, expr=fn(le.expr)) for le in model.lets),
         observes=tuple(replace(o, expr=fn(o.expr)) for o in model.observes),
         events=events,

@@ -49,7 +49,7 @@ def require_solver_support(model: Model) -> Model:
 
 def _statements(model: Model):
     """``(description, span, expression)`` for each equation, let and observable."""
-    for d in model.derivatives:
+    for d in model.derivatives + model.field_derivatives:
         yield f"der({d.state})", d.span, d.expr
     for le in model.lets:
         yield f"let `{le.name}`", le.span, le.expr

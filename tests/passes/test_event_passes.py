@@ -177,3 +177,12 @@ def test_half_order_reaction_matches_its_closed_form():
     a = (1 - ts / 4) ** 2
     np.testing.assert_allclose(sol["A"], a, rtol=1e-8)
     np.testing.assert_allclose(sol["B"], 2 * (1 - a), rtol=1e-8, atol=1e-12)
+
+
+def test_der_values_in_field_equations_are_replaced():
+    model = substitute_derivative_values(parse_source(
+        "parameter D = 0.1\ndomain x = [0, 1], points = 21\nfield u = sin(pi*x)\n"
+        "boundary u = 0 at x = 0\nboundary u = 0 at x = 1\nstate s = 1\nder(s) = -s\n"
+        "der(u) = D*diff(u, x, 2) + der(s)\n"))
+    assert not model.field_derivatives[0].expr.atoms(ir.DerValue)
+    assert model.field_derivatives[0].expr.has(-S("s"))
