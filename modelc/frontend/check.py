@@ -292,8 +292,8 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
                 Diagnostic(
                     state.name_span,
                     f"{state.kind} `{state.name}` has no equation",
-                    f"add `der({state.name}) = ...` (write `der({state.name}) = 0` for a constant state), "
-                    f"or set it with an event, or determine it by a `constraint`",
+                    f"add `der({state.name}) = ...` (write `der({state.name}) = 0` for a constant state)"
+                    + (", or set it with an event, or determine it by a `constraint`" if state.kind == "state" else ""),
                 )
             )
     return diags
