@@ -23,6 +23,28 @@ def lower_reactions(model):
     return run(model)
 
 
+def derivative_values(model):
+    """``der(x)`` used as a value -> x's right-hand side (`modelc.passes.derivative_values`)."""
+    from .passes.derivative_values import substitute_derivative_values
+
+    return substitute_derivative_values(model)
+
+
+def eliminate_constraints(model):
+    """Constraints SymPy solves uniquely -> observables (`modelc.passes.constraints`)."""
+    from .passes.constraints import eliminate_constraints as run
+
+    return run(model)
+
+
+def require_solver_support(model):
+    """Raise for events, delays and unsolved constraints, which the solvers do not run yet
+    (`modelc.passes.unsupported`: the one place to remove when they do)."""
+    from .passes.unsupported import require_solver_support as run
+
+    return run(model)
+
+
 def simplify_equations(model, *, assume_positive=()):
     """E-graph simplification of the ``der`` and ``let`` expressions
     (`modelc.passes.rewrite.simplify_model`; imported on first use). Field
@@ -58,9 +80,11 @@ def diffusion_form(model):
 
 
 # Pure passes ``ir.Model -> ir.Model``, in order: reactions are lowered to ODEs,
-# equations simplified, fields discretised; splitting (and the diffusion form,
-# which reads the split) stays last.
-PASSES: tuple = (lower_reactions, simplify_equations, discretize, split_semilinear, diffusion_form)
+# der(x) values replaced, constraints eliminated where SymPy solves them (what the
+# solvers cannot run yet is refused right after), equations simplified, fields
+# discretised; splitting (and the diffusion form, which reads the split) stays last.
+PASSES: tuple = (lower_reactions, derivative_values, eliminate_constraints, require_solver_support,
+                 simplify_equations, discretize, split_semilinear, diffusion_form)
 
 
 SBML_SUFFIXES = (".xml", ".sbml")

@@ -37,6 +37,12 @@ __all__ = [
     "LinearOperator",
     "Discretization",
     "SplitInfo",
+    "Delay",
+    "DerValue",
+    "EventOptions",
+    "EventAssignment",
+    "Event",
+    "Constraint",
     "Model",
 ]
 
@@ -382,6 +388,102 @@ class SplitInfo:
     periodic: bool = False
 
 
+class Delay(sympy.Function):
+    """``delay(expr, tau)``: ``expr``'s value at time ``t - tau`` (before t0 every state has
+    its initial value). Never evaluated by SymPy; printed back as ``delay(expr, tau)``."""
+
+    nargs = 2
+    is_real = True
+
+    def _sympystr(self, printer) -> str:
+        return f"delay({printer._print(self.args[0])}, {printer._print(self.args[1])})"
+
+
+class DerValue(sympy.Function):
+    """``der(x)`` used as a value inside an expression: the current rate of change of state
+    or species ``x`` (the argument is ``x``'s symbol). Replaced by ``x``'s right-hand side
+    (`modelc.passes.derivative_values`); printed back as ``der(x)``."""
+
+    nargs = 1
+    is_real = True
+
+    def _sympystr(self, printer) -> str:
+        return f"der({printer._print(self.args[0])})"
+
+
+@dataclass(frozen=True)
+class EventOptions:
+    """The options of an ``event`` line, with the language's defaults.
+
+    ``delay`` and ``priority`` are expressions (of parameters, states, lets and
+    ``t``, evaluated when the event triggers); ``values`` is ``"trigger"`` or
+    ``"execution"``.
+    """
+
+    delay: sympy.Expr = sympy.Integer(0)
+    priority: sympy.Expr = sympy.Integer(0)
+    persistent: bool = True
+    values: str = "trigger"
+    initial: bool = True
+
+
+@dataclass(frozen=True)
+class EventAssignment:
+    """``target = expr`` in an event: sets a state or species when the event runs."""
+
+    target: str
+    expr: sympy.Expr
+    span: Span
+
+
+@dataclass(frozen=True)
+class Event:
+    """``event name when condition [, options]: assignments`` (or ``: stop``).
+
+    ``name`` is the user's name or an automatic one (``event1``, ``event2``, ...
+    by position). ``condition`` is a SymPy relational or boolean; the event fires
+    when it changes from false to true. ``stop`` events have no assignments.
+    """
+
+    name: str
+    condition: sympy.Basic
+    options: EventOptions
+    assignments: tuple[EventAssignment, ...]
+    stop: bool
+    span: Span
+
+    @property
+    def crossings(self) -> tuple[sympy.Expr, ...]:
+        """One function ``g`` per comparison in the condition (in SymPy's order), whose
+        sign change is where that comparison can switch: ``a > b`` and ``a >= b`` give
+        ``a - b`` (the comparison holds where ``g > 0``), ``a < b`` and ``a <= b`` give
+        ``b - a``, ``a == b`` and ``a != b`` give ``a - b``. The condition can change only
+        where some ``g`` crosses zero (or at an event's assignments)."""
+        found = []
+        for rel in sympy.preorder_traversal(self.condition):
+            if isinstance(rel, (sympy.Lt, sympy.Le)):
+                found.append(rel.rhs - rel.lhs)
+            elif isinstance(rel, (sympy.Gt, sympy.Ge, sympy.Eq, sympy.Ne)):
+                found.append(rel.lhs - rel.rhs)
+        return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``constraint lhs = rhs``: an algebraic equation that determines ``state`` (a state
+    with no ``der`` that no event assigns; the pairing is made by the checker)."""
+
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+    state: str
+    span: Span
+
+    @property
+    def residual(self) -> sympy.Expr:
+        """``lhs - rhs``, zero when the constraint holds."""
+        return self.lhs - self.rhs
+
+
 @dataclass(frozen=True)
 class Model:
     """A whole model: declarations in source order, plus its source text.
@@ -396,6 +498,13 @@ class Model:
     subexpressions (in parameters and earlier constants) that the ``der`` and
     ``let`` expressions read by name and that generated code computes once per
     solve (`modelc.passes.rewrite.hoist`).
+
+    ``events`` are in file order. A state with no ``der`` in the file (one that
+    only events change, or one a constraint determines) has the derivative 0.
+    ``constraints`` are the algebraic equations still to be solved numerically;
+    ``constraint_paths`` records, per constrained state, how its constraint was
+    handled: ``"symbolic"`` (eliminated: the state became an observable) or
+    ``"numerical"`` (kept in ``constraints``) (`modelc.passes.constraints`).
     """
 
     name: str
@@ -421,6 +530,9 @@ class Model:
     simplification: object | None = field(default=None, compare=False, repr=False)
     externals: tuple[External, ...] = ()
     noise_form: NoiseForm | None = None
+    events: tuple[Event, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    constraint_paths: tuple[tuple[str, str], ...] = ()
 
     @property
     def has_arrays(self) -> bool:

@@ -28,6 +28,7 @@ def describe(model: Model) -> str:
     if model.observes:
         lines.append("\nobservables:")
         lines += [f"  {o.name} = {sympy.sstr(o.expr)}" for o in model.observes]
+    lines += describe_events(model)
     if model.network is not None:
         lines += describe_network(model.network)
     if model.fields:
@@ -46,6 +47,28 @@ def describe(model: Model) -> str:
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
     return "\n".join(lines)
+
+
+def describe_events(model: Model) -> list[str]:
+    """The events, the constraints still to solve and how each constraint was handled."""
+    lines = []
+    if model.events:
+        lines.append("\nevents:")
+        for e in model.events:
+            actions = "stop" if e.stop else ", ".join(f"{a.target} = {sympy.sstr(a.expr)}" for a in e.assignments)
+            defaults = type(e.options)()
+            options = "".join(f", {k} = {str(v).lower() if isinstance(v, bool) else sympy.sstr(v)}"
+                              for k, v in vars(e.options).items()
+                              if v != getattr(defaults, k))
+            lines.append(f"  {e.name} when {sympy.sstr(e.condition)}{options}: {actions}")
+    if model.constraint_paths:
+        lines.append("\nconstraints (state: how it is solved):")
+        kept = {c.state: c for c in model.constraints}
+        for state, path in model.constraint_paths:
+            how = ("eliminated symbolically, now an observable" if path == "symbolic" else
+                   f"numerically: {sympy.sstr(kept[state].lhs)} = {sympy.sstr(kept[state].rhs)}")
+            lines.append(f"  {state}: {how}")
+    return lines
 
 
 def describe_fields(model: Model) -> list[str]:
@@ -151,7 +174,8 @@ def describe_network(network: ReactionNetwork) -> list[str]:
 def _complex_text(side) -> str:
     if not side:
         return "0"
-    return " + ".join((f"{c}" if c != 1 else "") + name for name, c in side)
+    return " + ".join((f"{float(c):g} " if not float(c).is_integer() else f"{c}" if c != 1 else "") + name
+                      for name, c in side)
 
 
 def _reaction_text(reaction) -> str:

@@ -35,6 +35,7 @@ from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
 from ..methods import ALL_METHOD_NAMES
+from .check_events import check_events, event_targets, event_users, pair_constraints
 from .check_fields import check_fields
 from .check_reactions import check_reactions, reacting_species
 from .syntax import CONSTANTS, RESERVED, STATEMENT_WORDS, Decl, Program, Ref, SimOption
@@ -57,6 +58,8 @@ _ALLOWED = {
     "observe": _DYNAMIC,
     "der": _DYNAMIC,
     "rate": _DYNAMIC,
+    "event": _DYNAMIC,
+    "constraint": _DYNAMIC,
 }
 _ARTICLE = {
     "parameter": "a parameter",
@@ -86,6 +89,7 @@ def check(program: Program) -> list[Diagnostic]:
     diags += _check_ders(program, table)
     diags += check_reactions(program, table)
     diags += check_fields(program, table)
+    diags += check_events(program, table)
     diags += _check_let_cycles(program, table)
     diags += _check_arrays(program)
     diags += simulate_options(program)[1]
@@ -161,7 +165,8 @@ def _check_uses(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     users = [(d.kind, d.name, d.refs, d) for d in program.decls] + [
         ("der", d.state, d.refs, None) for d in program.ders
     ] + [("rate", r.label, item.refs, None) for r in program.reactions for item in r.rates] + [
-        ("boundary", "", b.lhs_refs + b.value_refs, None) for b in program.boundaries]
+        ("boundary", "", b.lhs_refs + b.value_refs, None) for b in program.boundaries] + [
+        (kind, owner, refs, None) for kind, owner, refs in event_users(program)]
     for kind, owner, refs, decl in users:
         for ref in refs:
             if ref.name != "t" and ref.name not in table:
@@ -279,13 +284,15 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             )
         else:
             seen[der.state] = der.span
+    without_der = event_targets(program) | set(pair_constraints(program, table)[0].values())
     for state in program.of_kind("state") + program.of_kind("field"):
-        if table.get(state.name) is state and state.name not in seen:
+        if table.get(state.name) is state and state.name not in seen and state.name not in without_der:
             diags.append(
                 Diagnostic(
                     state.name_span,
                     f"{state.kind} `{state.name}` has no equation",
-                    f"add `der({state.name}) = ...` (write `der({state.name}) = 0` for a constant state)",
+                    f"add `der({state.name}) = ...` (write `der({state.name}) = 0` for a constant state)"
+                    + (", or set it with an event, or determine it by a `constraint`" if state.kind == "state" else ""),
                 )
             )
     return diags

@@ -5,8 +5,8 @@ expression, in `check.py`):
 
 * only declared species take part in reactions: an unknown name gets a "did
   you mean", and a state, parameter, let or observable is named as such;
-* a coefficient is a positive whole number (``2B``); ``-2A``, ``0A`` and
-  ``1.5A`` are errors; a bare number on a side must be ``0`` (no species) and
+* a coefficient is a positive number (``2B``, or a decimal ``0.5 A``, whose
+  mass-action rate raises A to 0.5); ``-2A`` and ``0A`` are errors; a bare number on a side must be ``0`` (no species) and
   stand alone; a reaction needs a species on at least one side;
 * ``->`` takes one rate constant and ``<->`` two (forward, reverse), or
   ``rate = <expression>`` alone (the explicit rate law; for ``<->`` the net
@@ -33,7 +33,7 @@ _KINDS = {
     "let": "a let",
     "observe": "an observable",
 }
-_COEFFICIENT_HINT = "a coefficient counts molecules: a positive whole number written before the species, e.g. `2B`"
+_COEFFICIENT_HINT = "a coefficient is a positive number written before the species, e.g. `2B` or `0.5 B`"
 
 
 def check_reactions(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
@@ -139,12 +139,6 @@ def _coefficient_problem(term: Term) -> Diagnostic | None:
             f"the coefficient of `{term.name}` is zero",
             f"leave `{term.name}` out of this side (write `0` alone for no species); " + _COEFFICIENT_HINT,
         )
-    if not _is_whole(value):
-        return Diagnostic(
-            term.coefficient_span,
-            f"the coefficient of `{term.name}` is `{shown}`, not a whole number",
-            _COEFFICIENT_HINT + "; for another order of reaction write the rate law with `rate = ...`",
-        )
     return None
 
 
@@ -173,12 +167,14 @@ def _is_zero(term: Term) -> bool:
         return False
 
 
-def _is_whole(value) -> bool:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return False
-    return number.is_integer() and number > 0
+def _coefficient(value) -> int | sympy.Rational:
+    """A coefficient as written: an int when whole (``2``, ``2.0``), else the exact rational of its
+    decimal (``0.5`` is 1/2), so that stoichiometry stays exact."""
+    if value is None:
+        return 1
+    if float(value).is_integer():
+        return int(value)
+    return sympy.Rational(str(value))
 
 
 def _number_text(value) -> str:
@@ -277,11 +273,10 @@ def _auto_label(i: int, taken: set[str]) -> str:
     return label if label not in taken else f"#{i}"
 
 
-def _side(terms: tuple[Term, ...]) -> tuple[tuple[str, int], ...]:
+def _side(terms: tuple[Term, ...]) -> tuple[tuple[str, int | sympy.Rational], ...]:
     """``(species, coefficient)`` pairs; a species written twice on one side is summed."""
     counts: dict[str, int] = {}
     for term in terms:
         if term.name is not None:
-            coeff = int(term.coefficient) if term.coefficient is not None else 1
-            counts[term.name] = counts.get(term.name, 0) + coeff
+            counts[term.name] = counts.get(term.name, 0) + _coefficient(term.coefficient)
     return tuple(counts.items())

@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import sympy
 from lark import Lark
 from lark.exceptions import UnexpectedInput, VisitError
 
@@ -26,18 +27,19 @@ from .. import ir
 from ..errors import Diagnostic, ModelError, Span
 from ..resources import grammar_path
 from .check import check, simulate_options
+from .check_events import build_events
 from .check_fields import build_fields
 from .check_reactions import build_reactions
-from .syntax import STATEMENT_WORDS, Program
+from .syntax import EVENT_WORDS, STATEMENT_WORDS, Program
 from .syntax_errors import Bracket, describe, unclosed_bracket
-from .transform import ModelTransformer
+from .transform_events import EventTransformer
 
 __all__ = ["grammar_path", "parse_source", "parse_file", "parse_program"]
 
 _OPEN = {"(": ")", "[": "]"}
 _CLOSE = {")", "]"}
 _BLANK = re.compile(r"(\s*(#[^\n]*)?\n)*")
-_STATEMENT_LINE = re.compile(r"[ \t\f]*(?:%s)\b" % "|".join(sorted(STATEMENT_WORDS)))
+_STATEMENT_LINE = re.compile(r"[ \t\f]*(?:%s)\b" % "|".join(sorted(STATEMENT_WORDS | EVENT_WORDS)))
 
 
 class _BracketNewlines:
@@ -164,7 +166,7 @@ def _transform(
 ) -> tuple[Program | None, list[Diagnostic]]:
     if externals is None:
         externals = _externals(tree, line_offset)
-    transformer = ModelTransformer(file, text, line_offset, lines, real_names=_real_names(tree),
+    transformer = EventTransformer(file, text, line_offset, lines, real_names=_real_names(tree),
                                    externals=externals)
     try:
         program = transformer.transform(tree)
@@ -313,7 +315,7 @@ def _build(program: Program) -> ir.Model:
         states=tuple(states),
         lets=tuple(ir.Let(d.name, d.expr, d.span) for d in program.of_kind("let")),
         observes=tuple(ir.Observe(d.name, d.expr, d.span) for d in program.of_kind("observe")),
-        derivatives=tuple(ders[s.name] for s in states),
+        derivatives=tuple(ders.get(s.name) or ir.Derivative(s.name, sympy.Integer(0), s.span) for s in states),
         simulate=simulate_options(program)[0],
         file=program.file,
         source=program.source,
@@ -322,6 +324,7 @@ def _build(program: Program) -> ir.Model:
         externals=tuple(ir.External(d.name, int(d.expr), d.span,
                                       program.external_arguments.get(d.name, ())) for d in program.of_kind("external")),
         **build_fields(program),
+        **build_events(program),
     )
 
 

@@ -33,6 +33,13 @@ __all__ = [
     "DomainStmt",
     "BoundaryStmt",
     "AxisUse",
+    "EVENT_WORDS",
+    "EventOption",
+    "EventAction",
+    "EventStmt",
+    "ConstraintStmt",
+    "DerUse",
+    "DelayUse",
     "Program",
 ]
 
@@ -48,6 +55,9 @@ CONSTANTS = {"t": "time", "pi": "the constant pi", "I": "the imaginary unit"}
 #: Words of conditions; a name spelled like one could never be used.
 CONDITION_WORDS = frozenset({"and", "or", "not", "if"})
 RESERVED = STATEMENT_WORDS | frozenset(CONSTANTS) | CONDITION_WORDS
+#: Words that begin an event or constraint statement: keywords only in that position, so
+#: (unlike `STATEMENT_WORDS`) a parameter may still be named `event` or `constraint`.
+EVENT_WORDS = frozenset({"event", "constraint"})
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,73 @@ class AxisUse:
     call_span: Span
 
 
+@dataclass(frozen=True)
+class EventOption:
+    """One ``key = value`` option of an ``event`` line; ``word`` is the value when it is a
+    bare name (``true``, ``trigger``), else None."""
+
+    key: str
+    key_span: Span
+    value: sympy.Expr
+    value_span: Span
+    refs: tuple[Ref, ...]
+    word: str | None
+
+
+@dataclass(frozen=True)
+class EventAction:
+    """``name = expr`` in an event's assignment list, or a bare word (``stop``: ``expr`` None)."""
+
+    target: str
+    target_span: Span
+    expr: sympy.Expr | None
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class EventStmt:
+    """``event [name] when condition [, options]: actions`` as written."""
+
+    name: str | None
+    name_span: Span | None
+    condition: sympy.Basic
+    condition_span: Span
+    condition_refs: tuple[Ref, ...]
+    options: tuple[EventOption, ...]
+    actions: tuple[EventAction, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class ConstraintStmt:
+    """``constraint lhs = rhs`` as written."""
+
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+    refs: tuple[Ref, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class DerUse:
+    """``der(x)`` used as a value inside an expression (``name`` is x)."""
+
+    name: str
+    name_span: Span
+    span: Span
+
+
+@dataclass(frozen=True)
+class DelayUse:
+    """``delay(expr, tau)`` inside an expression; ``tau`` is checked to be non-negative."""
+
+    tau: sympy.Expr
+    tau_span: Span
+    tau_refs: tuple[Ref, ...]
+    span: Span
+
+
 @dataclass
 class Program:
     """All statements of one file, grouped by kind, each group in source order."""
@@ -218,6 +295,10 @@ class Program:
     complex_fields: set[str] = field(default_factory=set)
     array_states: set[str] = field(default_factory=set)
     external_arguments: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    events: list[EventStmt] = field(default_factory=list)
+    constraints: list[ConstraintStmt] = field(default_factory=list)
+    der_uses: list[DerUse] = field(default_factory=list)
+    delay_uses: list[DelayUse] = field(default_factory=list)
 
     def add(self, statement) -> None:
         """File one statement record under its kind."""
@@ -235,6 +316,10 @@ class Program:
             self.decls.append(statement)
         elif isinstance(statement, Der):
             self.ders.append(statement)
+        elif isinstance(statement, EventStmt):
+            self.events.append(statement)
+        elif isinstance(statement, ConstraintStmt):
+            self.constraints.append(statement)
         else:
             self.simulate.append(statement)
 

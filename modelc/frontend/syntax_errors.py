@@ -29,9 +29,9 @@ class SyntaxMessage:
     examples: tuple[str, ...]
 
 
-_STATEMENTS = "model, parameter, state, species, let, der, observe, reaction or simulate"
+_STATEMENTS = "model, parameter, state, species, let, der, observe, reaction, event, constraint or simulate"
 _REACTION_SIDE = (
-    "each side of a reaction is species joined by `+`, each with an optional whole-number "
+    "each side of a reaction is species joined by `+`, each with an optional positive "
     "coefficient (`2B`), or `0` for none, e.g. `reaction 2B -> B + C, k2`"
 )
 

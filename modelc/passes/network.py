@@ -35,7 +35,8 @@ _MAX_CANDIDATES = 2000
 def analyze(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> ReactionNetwork:
     """The `ReactionNetwork` of ``reactions`` over ``species`` (in this order)."""
     rows = _stoichiometry_rows(species, reactions)
-    left_null = _left_null_space(rows, len(reactions))
+    integer_rows = _integer_columns(rows)  # same left null space: columns scaled by positive integers
+    left_null = _left_null_space(integer_rows, len(reactions))
     found = complexes(reactions)
     classes = linkage_classes(reactions, found)
     return ReactionNetwork(
@@ -43,7 +44,7 @@ def analyze(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> Reacti
         reactions=tuple(reactions),
         stoichiometry=_matrix(rows, len(species), len(reactions)),
         rates=tuple(r.rate for r in reactions),
-        conservation_laws=_laws(species, rows, len(reactions), left_null),
+        conservation_laws=_laws(species, integer_rows, len(reactions), left_null),
         complexes=found,
         linkage_classes=classes,
         deficiency=len(found) - len(classes) - (len(species) - len(left_null)),
@@ -70,7 +71,18 @@ def _stoichiometry_rows(species, reactions) -> list[list[int]]:
 def _matrix(rows: list[list[int]], n: int, m: int) -> sympy.ImmutableMatrix:
     if n == 0 or m == 0:
         return sympy.ImmutableMatrix.zeros(n, m)
-    return sympy.ImmutableMatrix(DomainMatrix.from_list(rows, ZZ).to_Matrix())
+    if all(isinstance(x, int) for row in rows for x in row):
+        return sympy.ImmutableMatrix(DomainMatrix.from_list(rows, ZZ).to_Matrix())
+    return sympy.ImmutableMatrix(rows)
+
+
+def _integer_columns(rows: list[list]) -> list[list[int]]:
+    """The rows with each column multiplied by the lcm of its denominators (decimal coefficients
+    such as ``0.5 A`` give rational entries); integer columns are unchanged."""
+    if not rows:
+        return rows
+    scales = [reduce(sympy.ilcm, (sympy.Rational(row[j]).q for row in rows), 1) for j in range(len(rows[0]))]
+    return [[int(x * s) for x, s in zip(row, scales)] for row in rows]
 
 
 def _left_null_space(rows: list[list[int]], m: int) -> list[list[int]]:
@@ -136,7 +148,7 @@ def conservation_laws(species: tuple[str, ...], matrix: sympy.Matrix) -> tuple[C
     from the reduced row echelon form of the null space, scaled to integers.
     Laws are ordered by their first species, then by size.
     """
-    rows = [[int(x) for x in matrix.row(i)] for i in range(matrix.rows)]
+    rows = _integer_columns([[sympy.Rational(x) for x in matrix.row(i)] for i in range(matrix.rows)])
     return _laws(species, rows, matrix.cols, _left_null_space(rows, matrix.cols))
 
 

@@ -30,7 +30,11 @@ def verify(model: Model) -> Model:
       matrix, and each of its species is a state or an eliminated one's
       observable, whose total is a parameter;
     - fields have one ``der`` each, in field order; their initial values use
-      parameters and domain coordinates; boundaries name a field and an axis.
+      parameters and domain coordinates; boundaries name a field and an axis;
+    - events assign states (or species before lowering) and use declared names;
+      each constraint determines its own state; ``constraint_paths`` name each
+      constrained state once, as ``"symbolic"`` (no longer a state, an
+      observable) or ``"numerical"`` (a state with a kept constraint).
     """
     groups = {
         "parameter": [p.name for p in model.parameters],
@@ -57,6 +61,7 @@ def verify(model: Model) -> Model:
     for s in model.states + model.species:
         _uses_only(s.initial, params, f"initial value of {s.name}")
     _verify_reactions(model, usable)
+    _verify_events(model, usable)
     _verify_network(model)
     earlier: set[str] = set()
     for p in model.parameters:
@@ -73,12 +78,36 @@ def _verify_reactions(model: Model, usable: set[str]) -> None:
     for r in model.reactions:
         for name, coeff in r.reactants + r.products:
             assert name in species, f"reaction {r.label} uses {name!r}, not a species"
-            assert isinstance(coeff, int) and coeff > 0, f"reaction {r.label}: coefficient {coeff!r} of {name}"
+            assert isinstance(coeff, (int, sympy.Rational)) and coeff > 0, \
+                f"reaction {r.label}: coefficient {coeff!r} of {name}"
         for expr in (r.forward, r.reverse):
             if expr is not None:
                 _uses_only(expr, usable, f"rate of reaction {r.label}")
         assert not (r.explicit and r.reverse is not None), f"reaction {r.label}: explicit rate with reverse constant"
     assert not species & {d.state for d in model.derivatives}, "a species has a der"
+
+
+def _verify_events(model: Model, usable: set[str]) -> None:
+    targets = set(model.state_names) | {s.name for s in model.species}
+    for e in model.events:
+        assert not (e.stop and e.assignments), f"stop event {e.name} with assignments"
+        for expr in (e.condition, e.options.delay, e.options.priority):
+            _uses_only(expr, usable, f"event {e.name}")
+        for a in e.assignments:
+            assert a.target in targets, f"event {e.name} assigns {a.target!r}, not a state"
+            _uses_only(a.expr, usable, f"event {e.name}")
+    states = [c.state for c in model.constraints]
+    assert len(states) == len(set(states)) and set(states) <= set(model.state_names), f"constraints {states}"
+    for c in model.constraints:
+        _uses_only(c.lhs - c.rhs, usable, f"constraint for {c.state}")
+    paths = dict(model.constraint_paths)
+    assert len(paths) == len(model.constraint_paths), "a state with two constraint paths"
+    for state, path in paths.items():
+        assert path in ("symbolic", "numerical"), f"constraint path {path!r}"
+        if path == "symbolic":
+            assert state in model.observe_names and state not in model.state_names, f"eliminated {state}"
+        else:
+            assert state in states, f"numerical constraint of {state} is gone"
 
 
 def _verify_fields(model: Model, usable: set[str], coordinates: set[str]) -> None:
@@ -99,7 +128,7 @@ def _verify_network(model: Model) -> None:
     if network is None:
         return
     assert network.stoichiometry.shape == (len(network.species), len(network.reactions)), "stoichiometry shape"
-    assert all(isinstance(x, sympy.Integer) for x in network.stoichiometry), "stoichiometry not integer"
+    assert all(isinstance(x, sympy.Rational) for x in network.stoichiometry), "stoichiometry not rational"
     states, observes = set(model.state_names), set(model.observe_names)
     eliminated = dict(network.eliminated)
     for name in network.species:

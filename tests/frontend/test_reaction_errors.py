@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sympy
 from frontend_helpers import errors, only_error
 
+from modelc import ir
 from modelc.frontend.parser import parse_source
+
+S = ir.symbol
 
 # Line 1: parameters; line 2: species; line 3: a state. Reactions go on line 4.
 NET = "parameter k = 1, kf = 2, kr = 3\nspecies A = 1, B = 0, Enzyme = 1\nstate x = 1\nder(x) = -x\n"
@@ -74,7 +78,6 @@ def test_rate_law_may_not_use_an_observable():
         ("reaction -2A -> B, k", "the coefficient of `A` is negative (`-2A`)", (5, 10)),
         ("reaction A -> -B, k", "the coefficient of `B` is negative (`-B`)", (5, 15)),
         ("reaction 0A -> B, k", "the coefficient of `A` is zero", (5, 10)),
-        ("reaction A -> 1.5B, k", "the coefficient of `B` is `1.5`, not a whole number", (5, 15)),
         ("reaction A -> 2 B + 0 B, k", "the coefficient of `B` is zero", (5, 21)),
     ],
 )
@@ -86,6 +89,13 @@ def test_bad_coefficients(line, message, position):
 
 def test_negative_coefficient_hint_says_to_move_the_species():
     assert "write it on the reactant side" in reaction_error("reaction A -> -2B, k").hint
+
+
+def test_a_decimal_coefficient_is_exact_and_raises_the_species_to_it():
+    m = parse_source(NET + "reaction 0.5 A -> 1.5B, k\n")
+    assert m.reactions[0].reactants == (("A", sympy.Rational(1, 2)),)
+    assert m.reactions[0].products == (("B", sympy.Rational(3, 2)),)
+    assert m.reactions[0].rate == S("k") * sympy.sqrt(S("A"))
 
 
 def test_a_whole_float_coefficient_is_accepted():
