@@ -35,6 +35,14 @@ def simplify_equations(model, *, assume_positive=()):
     return simplify_model(model, assume_positive=assume_positive)
 
 
+def numerically_safe(model):
+    """Removable singularities and cancellation rewritten away (``exprel``, ``expm1``,
+    ``log1p``, ``hypot``; `modelc.passes.safe_forms`)."""
+    from .passes.safe_forms import safe_model
+
+    return safe_model(model)
+
+
 def discretize(model):
     """Fields on domains -> a semi-discrete system by the method of lines
     (`modelc.passes.discretize`; a model without fields is returned unchanged)."""
@@ -59,9 +67,10 @@ def diffusion_form(model):
 
 
 # Pure passes ``ir.Model -> ir.Model``, in order: reactions are lowered to ODEs,
-# equations simplified, fields discretised; splitting (and the diffusion form,
-# which reads the split) stays last.
-PASSES: tuple = (lower_reactions, simplify_equations, discretize, split_semilinear, diffusion_form)
+# equations simplified and made numerically safe, fields discretised; splitting
+# (and the diffusion form, which reads the split) stays last.
+PASSES: tuple = (lower_reactions, simplify_equations, numerically_safe, discretize, split_semilinear,
+                 diffusion_form)
 
 
 SBML_SUFFIXES = (".xml", ".sbml")

@@ -394,7 +394,9 @@ class Model:
     ``constants`` holds the ``(name, expr)`` pairs it hoisted: parameter-only
     subexpressions (in parameters and earlier constants) that the ``der`` and
     ``let`` expressions read by name and that generated code computes once per
-    solve (`modelc.passes.rewrite.hoist`).
+    solve (`modelc.passes.rewrite.hoist`). ``safe_forms`` lists the rewrites made for
+    floating-point accuracy (`modelc.passes.safe_forms`), one ``"<equation>: <rule>"``
+    each.
     """
 
     name: str
@@ -420,6 +422,7 @@ class Model:
     simplification: object | None = field(default=None, compare=False, repr=False)
     externals: tuple[External, ...] = ()
     noise_form: NoiseForm | None = None
+    safe_forms: tuple[str, ...] = ()
 
     @property
     def has_arrays(self) -> bool:

@@ -36,6 +36,9 @@ def describe(model: Model) -> str:
     if flat.derivatives or not model.fields:
         lines.append("\nequations (lets inlined):")
     lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
+    if model.safe_forms:
+        lines.append("\nrewritten for floating-point accuracy (same values, no 0/0 or cancellation):")
+        lines += [f"  {note}" for note in model.safe_forms]
     lines += describe_split(model)
     if model.noise_form is not None:
         form = model.noise_form
