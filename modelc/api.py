@@ -174,13 +174,13 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
                              model_text=text, file=file, options=options)
     model, source = compile_source(text, file, **options)
     if cache_modules:
-        module_path = cache.store_module(key, source)
+        module = cache.import_module_file(cache.store_module(key, source))
     else:
-        folder = Path(tempfile.mkdtemp(prefix="modelc_"))
-        module_path = folder / f"m_{key}.py"
-        module_path.write_text(source, encoding="utf-8")
-    return CompiledModel(cache.import_module_file(module_path), source=source, ir=model,
-                         options=options)
+        with tempfile.TemporaryDirectory(prefix="modelc_") as folder:   # nothing left behind
+            module_path = Path(folder) / f"m_{key}.py"
+            module_path.write_text(source, encoding="utf-8")
+            module = cache.import_module_file(module_path)
+    return CompiledModel(module, source=source, ir=model, options=options)
 
 
 def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: bool = False,
