@@ -1,103 +1,224 @@
-"""Compile and solve generated mass-action networks of growing size.
+"""Time from model file to solution as reaction networks grow, against libRoadRunner.
 
-``python benchmarks/network_scaling.py [--sizes 50 200 800] [--method rodas5]``
+Run with ``python benchmarks/network_scaling.py [--sizes 50 200 800 3200] [--methods tsit5 rodas5]``.
 
-Each network has N species and 2N random reactions (one or two reactants,
-one or two products, rate constants log-uniform in [0.1, 10]), written in the
-model language. For each size it prints the time to parse and lower, to
-generate code (including the symbolic Jacobian), to trace and compile the
-jitted solve, and to run it (median of 5 after warm-up), with steps and rhs
-evaluations, and the growth factor of each time from one size to the next.
+For each size N a random mass-action network (the recipe of issue 16: N species
+with initial values uniform in [0.1, 2]; 2N reactions cycling through A -> B,
+A + B -> C, A <-> B and A -> B + C with distinct random species; rate constants
+10^U(-2, 1)) is written as a model file and as SBML. Every measurement runs in a
+fresh process with empty caches (cold), and prints, per size and method:
+parse + lowering (with simplification), code generation, trace + XLA compile
+(``jax.jit(m.solver(...)).lower(...).compile()``), the first solve and a warm
+solve (median of 3), to t = 10 at rtol 1e-6; and the growth factor of each
+column from the previous size. When ``roadrunner`` imports, its load
+(``RoadRunner(sbml)``) and first ``simulate`` of the same network (CVODE,
+rtol 1e-6) are timed in their own fresh process, and the last column is the
+ratio of modelc's cold total to RoadRunner's. The final states are compared
+(largest relative difference over species above 1e-9).
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
-import modelc
-from modelc.api import compile_source
+ROOT = Path(__file__).resolve().parent.parent
+T_END = 10.0
+POINTS = 11
+RTOL, ATOL = 1e-6, 1e-9
 
 
-def network_text(n_species: int, seed: int = 0) -> str:
-    """A random mass-action network with ``n_species`` species and twice as many reactions."""
+def random_network(n: int, seed: int = 0):
+    """``(species initial values, reactions, rate constants)`` of the recipe above; a
+    reaction is ``(reactants, products, reversible)`` with species indices."""
     rng = np.random.default_rng(seed)
-    names = [f"S{i}" for i in range(n_species)]
-    lines = [f"model net{n_species} \"random mass-action network\""]
-    n_reactions = 2 * n_species
-    rates = np.exp(rng.uniform(np.log(0.1), np.log(10.0), n_reactions))
-    lines.append("parameter " + ", ".join(f"k{j} = {rates[j]:.6g}" for j in range(n_reactions)))
-    lines.append("species " + ", ".join(f"{s} = {rng.uniform(0.5, 1.5):.4f}" for s in names))
-    for j in range(n_reactions):
-        reactants = rng.choice(names, size=rng.integers(1, 3), replace=False)
-        products = rng.choice(names, size=rng.integers(1, 3), replace=False)
-        lines.append(f"reaction {' + '.join(reactants)} -> {' + '.join(products)}, k{j}")
+    initial = rng.uniform(0.1, 2.0, n)
+    reactions, constants = [], []
+    for r in range(2 * n):
+        a, b, c = (int(i) for i in rng.choice(n, size=3, replace=False))
+        kind = r % 4
+        reactions.append({0: ([a], [b], False), 1: ([a, b], [c], False), 2: ([a], [b], True),
+                          3: ([a], [b, c], False)}[kind])
+        constants.append(10 ** rng.uniform(-2, 1, 2 if kind == 2 else 1))
+    return initial, reactions, constants
+
+
+def model_text(n: int, seed: int = 0) -> str:
+    """The network as a modelc model file."""
+    initial, reactions, constants = random_network(n, seed)
+    lines = [f"model net{n} \"random mass-action network, {n} species\""]
+    lines += [f"species S{i} = {float(v)!r}" for i, v in enumerate(initial)]
+    for j, ((lhs, rhs, rev), ks) in enumerate(zip(reactions, constants)):
+        names = [f"k{j}"] + ([f"kr{j}"] if rev else [])
+        lines.append("parameter " + ", ".join(f"{nm} = {float(k)!r}" for nm, k in zip(names, ks)))
+        arrow = "<->" if rev else "->"
+        side = lambda idx: " + ".join(f"S{i}" for i in idx)  # noqa: E731
+        lines.append(f"reaction r{j}: {side(lhs)} {arrow} {side(rhs)}, {', '.join(names)}")
     return "\n".join(lines) + "\n"
 
 
-def measure(n_species: int, method: str, t1: float) -> dict:
-    text = network_text(n_species)
-    start = time.perf_counter()
+def sbml_text(n: int, seed: int = 0) -> str:
+    """The same network as SBML Level 3 (concentrations in a unit compartment)."""
+    import libsbml
+
+    initial, reactions, constants = random_network(n, seed)
+    doc = libsbml.SBMLDocument(3, 1)
+    model = doc.createModel()
+    model.setId(f"net{n}")
+    comp = model.createCompartment()
+    comp.setId("cell"), comp.setSize(1.0), comp.setConstant(True)
+    for i, v in enumerate(initial):
+        sp = model.createSpecies()
+        sp.setId(f"S{i}"), sp.setCompartment("cell"), sp.setInitialConcentration(float(v))
+        sp.setHasOnlySubstanceUnits(False), sp.setBoundaryCondition(False), sp.setConstant(False)
+    for j, ((lhs, rhs, rev), ks) in enumerate(zip(reactions, constants)):
+        names = [f"k{j}"] + ([f"kr{j}"] if rev else [])
+        for name, k in zip(names, ks):
+            p = model.createParameter()
+            p.setId(name), p.setValue(float(k)), p.setConstant(True)
+        rx = model.createReaction()
+        rx.setId(f"r{j}"), rx.setReversible(rev)
+        for i in lhs:
+            ref = rx.createReactant()
+            ref.setSpecies(f"S{i}"), ref.setStoichiometry(1.0), ref.setConstant(True)
+        for i in rhs:
+            ref = rx.createProduct()
+            ref.setSpecies(f"S{i}"), ref.setStoichiometry(1.0), ref.setConstant(True)
+        rate = f"{names[0]}*" + "*".join(f"S{i}" for i in lhs)
+        if rev:
+            rate += f" - {names[1]}*" + "*".join(f"S{i}" for i in rhs)
+        law = rx.createKineticLaw()
+        law.setMath(libsbml.parseL3Formula(rate))
+    return libsbml.writeSBMLToString(doc)
+
+
+def modelc_worker(n: int, method: str) -> dict:
+    """Cold timings of modelc in this (fresh) process."""
+    import jax
+    import jax.numpy as jnp
+
+    from modelc import api, cache
     from modelc.frontend.parser import parse_source
-    from modelc.api import PASSES
 
-    model = parse_source(text, f"net{n_species}.model")
-    for run_pass in PASSES:
+    text = model_text(n)
+    start = time.perf_counter()
+    model = parse_source(text, f"net{n}.model")
+    for run_pass in api.PASSES:
         model = run_pass(model)
-    parsed = time.perf_counter()
-    compile_source(text, f"net{n_species}.model")  # parse + lower + codegen, end to end
-    generated = time.perf_counter()
-    m = modelc.parse(text, cache_modules=False)
-    f = m.solver(method=method, rtol=1e-6, atol=1e-9, full_output=True)
-    ts = jnp.linspace(0.0, t1, 11)
-    run = jax.jit(lambda: f({}, {}, ts))
-    c0 = time.perf_counter()
-    compiled = run.lower().compile()
-    c1 = time.perf_counter()
-    _, info = jax.block_until_ready(compiled())
-    runs = []
-    for _ in range(5):
-        r0 = time.perf_counter()
-        jax.block_until_ready(compiled())
-        runs.append(time.perf_counter() - r0)
-    return {
-        "species": n_species,
-        "reactions": 2 * n_species,
-        "parse_lower_s": parsed - start,
-        "codegen_s": (generated - parsed) - (parsed - start),
-        "jit_compile_s": c1 - c0,
-        "run_s": statistics.median(runs),
-        "steps": int(info["steps"]),
-        "nfe": int(info["nfe"]),
-        "status": int(info["status"]),
-    }
+    lowered = time.perf_counter()
+    _, source = api.compile_source(text, f"net{n}.model")   # memoized passes: mostly codegen
+    codegen = time.perf_counter() - lowered - _repeat_passes(text, n)
+    cache.store_module(cache.module_key(text), source)
+    m = api.parse(text, f"net{n}.model")
+    f = jax.jit(m.solver(method=method, rtol=RTOL, atol=ATOL))
+    ts = jnp.linspace(0.0, T_END, POINTS)
+    t0 = time.perf_counter()
+    compiled = f.lower({}, {}, ts).compile()
+    t1 = time.perf_counter()
+    first = compiled({}, {}, ts)
+    jax.block_until_ready(first)
+    t2 = time.perf_counter()
+    warm = []
+    for _ in range(3):
+        s = time.perf_counter()
+        jax.block_until_ready(compiled({}, {}, ts))
+        warm.append(time.perf_counter() - s)
+    final = np.array([float(first[f"S{i}"][-1]) for i in range(n)])
+    return {"parse_lower": lowered - start, "codegen": max(codegen, 0.0), "compile": t1 - t0,
+            "first": t2 - t1, "warm": float(np.median(warm)), "final": final.tolist()}
 
 
-def main() -> None:
+def _repeat_passes(text: str, n: int) -> float:
+    """Time of the (memoized) passes alone, to subtract from compile_source's time."""
+    from modelc import api
+    from modelc.frontend.parser import parse_source
+
+    start = time.perf_counter()
+    model = parse_source(text, f"net{n}.model")
+    for run_pass in api.PASSES:
+        model = run_pass(model)
+    return time.perf_counter() - start
+
+
+def roadrunner_worker(n: int) -> dict:
+    """Cold timings of libRoadRunner in this (fresh) process."""
+    import roadrunner
+
+    sbml = sbml_text(n)
+    start = time.perf_counter()
+    rr = roadrunner.RoadRunner(sbml)
+    loaded = time.perf_counter()
+    rr.integrator.relative_tolerance = RTOL
+    rr.integrator.absolute_tolerance = ATOL
+    result = rr.simulate(0.0, T_END, POINTS)
+    done = time.perf_counter()
+    names = result.colnames[1:]
+    last = {name.strip("[]"): float(v) for name, v in zip(names, result[-1, 1:])}
+    return {"load": loaded - start, "first": done - loaded,
+            "final": [last[f"S{i}"] for i in range(n)]}
+
+
+def run_worker(args: list[str]) -> dict:
+    """One measurement in a fresh process with empty caches; its JSON result."""
+    with tempfile.TemporaryDirectory() as cache_dir:
+        env = dict(os.environ, MODELC_CACHE_DIR=cache_dir, JAX_ENABLE_COMPILATION_CACHE="false")
+        out = subprocess.run([sys.executable, __file__, "--worker", *args], env=env,
+                             capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200, 800])
-    parser.add_argument("--method", default="rodas5")
-    parser.add_argument("--t1", type=float, default=1.0)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--methods", nargs="+", default=["tsit5", "rodas5"])
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    compile_source(network_text(3), "warmup.model")  # imports and first-use costs
-    rows = []
+    if args.worker:
+        kind, n, *rest = args.worker
+        result = modelc_worker(int(n), rest[0]) if kind == "modelc" else roadrunner_worker(int(n))
+        print(json.dumps(result))
+        return
+    try:
+        import roadrunner  # noqa: F401
+        have_rr = True
+    except ImportError:
+        have_rr = False
+        print("libroadrunner is not installed: RoadRunner columns left out (pip install libroadrunner)")
+    head = (f"{'species':>8} {'method':>7} {'parse+lower':>12} {'codegen':>8} {'compile':>8} "
+            f"{'1st solve':>9} {'warm':>8} {'cold total':>10} {'growth':>7} {'RR load':>8} "
+            f"{'RR 1st':>7} {'ratio':>6} {'max rel diff':>12}")
+    print(head)
+    previous: dict = {}
     for n in args.sizes:
-        rows.append(measure(n, args.method, args.t1))
-        print(f"measured {n} species: {rows[-1]}", flush=True)
-    keys = ["parse_lower_s", "codegen_s", "jit_compile_s", "run_s"]
-    print(f"method {args.method}, t = 0..{args.t1}, rtol 1e-6, atol 1e-9")
-    print("species reactions " + " ".join(f"{k:>14s}" for k in keys) + "  steps    nfe status")
-    for r in rows:
-        print(f"{r['species']:7d} {r['reactions']:9d} " + " ".join(f"{r[k]:14.3f}" for k in keys)
-              + f" {r['steps']:6d} {r['nfe']:6d} {r['status']:6d}")
-    for a, b in zip(rows, rows[1:]):
-        growth = " ".join(f"{k} x{b[k] / a[k]:.1f}" for k in keys)
-        print(f"growth {a['species']} -> {b['species']} species: {growth}")
+        rr = run_worker(["roadrunner", str(n)]) if have_rr else None
+        for method in args.methods:
+            res = run_worker(["modelc", str(n), method])
+            if "error" in res:
+                print(f"{n:>8} {method:>7} error: {res['error']}")
+                continue
+            total = res["parse_lower"] + res["codegen"] + res["compile"] + res["first"]
+            growth = f"{total / previous[method]:.2f}" if method in previous else ""
+            previous[method] = total
+            row = (f"{n:>8} {method:>7} {res['parse_lower']:>12.2f} {res['codegen']:>8.2f} "
+                   f"{res['compile']:>8.2f} {res['first']:>9.3f} {res['warm']:>8.4f} {total:>10.2f} "
+                   f"{growth:>7}")
+            if rr and "error" not in rr:
+                mine, theirs = np.array(res["final"]), np.array(rr["final"])
+                big = np.abs(theirs) > 1e-9
+                diff = np.max(np.abs(mine[big] - theirs[big]) / np.abs(theirs[big]))
+                row += (f" {rr['load']:>8.2f} {rr['first']:>7.3f} "
+                        f"{total / (rr['load'] + rr['first']):>6.2f} {diff:>12.2e}")
+            print(row, flush=True)
 
 
 if __name__ == "__main__":

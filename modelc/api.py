@@ -56,6 +56,14 @@ def simplify_equations(model, *, assume_positive=()):
     return simplify_model(model, assume_positive=assume_positive)
 
 
+def numerically_safe(model):
+    """Removable singularities and cancellation rewritten away (``exprel``, ``expm1``,
+    ``log1p``, ``hypot``; `modelc.passes.safe_forms`)."""
+    from .passes.safe_forms import safe_model
+
+    return safe_model(model)
+
+
 def discretize(model):
     """Fields on domains -> a semi-discrete system by the method of lines
     (`modelc.passes.discretize`; a model without fields is returned unchanged)."""
@@ -81,10 +89,11 @@ def diffusion_form(model):
 
 # Pure passes ``ir.Model -> ir.Model``, in order: reactions are lowered to ODEs,
 # der(x) values replaced, constraints eliminated where SymPy solves them (what the
-# solvers cannot run yet is refused right after), equations simplified, fields
-# discretised; splitting (and the diffusion form, which reads the split) stays last.
+# solvers cannot run yet is refused right after), equations simplified and made
+# numerically safe, fields discretised; splitting (and the diffusion form, which
+# reads the split) stays last.
 PASSES: tuple = (lower_reactions, derivative_values, eliminate_constraints, require_solver_support,
-                 simplify_equations, discretize, split_semilinear, diffusion_form)
+                 simplify_equations, numerically_safe, discretize, split_semilinear, diffusion_form)
 
 
 SBML_SUFFIXES = (".xml", ".sbml")
@@ -193,12 +202,13 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
                              recompile=lambda: compile_source(text, file, **options)[0])
     model, source = compile_source(text, file, **options)
     if cache_modules:
-        module_path = cache.store_module(key, source)
+        module = cache.import_module_file(cache.store_module(key, source))
     else:
-        folder = Path(tempfile.mkdtemp(prefix="modelc_"))
-        module_path = folder / f"m_{key}.py"
-        module_path.write_text(source, encoding="utf-8")
-    return CompiledModel(cache.import_module_file(module_path), source=source, ir=model)
+        with tempfile.TemporaryDirectory(prefix="modelc_") as folder:   # nothing left behind
+            module_path = Path(folder) / f"m_{key}.py"
+            module_path.write_text(source, encoding="utf-8")
+            module = cache.import_module_file(module_path)
+    return CompiledModel(module, source=source, ir=model)
 
 
 def _check_text(text, file) -> None:

@@ -166,10 +166,11 @@ class CompiledModel:
         """What simplification did: ``cost_before``/``cost_after`` (weighted operation counts
         of the emitted rhs and lets, see docs/simplify.md), ``ops_before``/``ops_after``
         (SymPy ``count_ops`` after common-subexpression elimination), ``seconds``,
-        ``rounds``, ``enodes`` and ``stopped`` (None, or why the search ended early)."""
+        ``rounds``, ``enodes``, ``stopped`` (None, or why the search ended early) and
+        ``safe_forms`` (the rewrites made for floating-point accuracy, see docs/simplify.md)."""
         from .passes.rewrite import report_of
 
-        return report_of(self.ir).as_dict()
+        return {**report_of(self.ir).as_dict(), "safe_forms": list(self.ir.safe_forms)}
 
     # -- solving --------------------------------------------------------------
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy
+from sympy.codegen.cfunctions import expm1, hypot, log1p
+
+from .special import exprel
 
 __all__ = ["Function", "FUNCTIONS"]
 
@@ -61,6 +64,10 @@ _TABLE = [
     ("csch", 1, sympy.csch, "hyperbolic cosecant"),
     ("coth", 1, sympy.coth, "hyperbolic cotangent"),
     ("heaviside", 1, _heaviside, "step function, heaviside(0) = 1/2"),
+    ("expm1", 1, expm1, "exp(x) - 1, accurate for small x"),
+    ("log1p", 1, log1p, "log(1 + x), accurate for small x"),
+    ("exprel", 1, exprel, "(exp(x) - 1)/x, with its limit 1 at x = 0"),
+    ("hypot", 2, hypot, "hypot(x, y) = sqrt(x^2 + y^2) without overflow or underflow"),
 ]
 
 FUNCTIONS: dict[str, Function] = {

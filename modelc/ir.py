@@ -497,7 +497,9 @@ class Model:
     ``constants`` holds the ``(name, expr)`` pairs it hoisted: parameter-only
     subexpressions (in parameters and earlier constants) that the ``der`` and
     ``let`` expressions read by name and that generated code computes once per
-    solve (`modelc.passes.rewrite.hoist`).
+    solve (`modelc.passes.rewrite.hoist`). ``safe_forms`` lists the rewrites made for
+    floating-point accuracy (`modelc.passes.safe_forms`), one ``"<equation>: <rule>"``
+    each.
 
     ``events`` are in file order. A state with no ``der`` in the file (one that
     only events change, or one a constraint determines) has the derivative 0.
@@ -533,6 +535,7 @@ class Model:
     events: tuple[Event, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     constraint_paths: tuple[tuple[str, str], ...] = ()
+    safe_forms: tuple[str, ...] = ()
 
     @property
     def has_arrays(self) -> bool:

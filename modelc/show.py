@@ -6,6 +6,9 @@ import sympy
 
 from .ir import Model, ReactionNetwork
 from .passes.inline import inline_lets
+from .printing import model_text
+
+CONSTANT_PREFIX = "_k"  # as in modelc.passes.rewrite.hoist (not imported: show must stay light)
 
 __all__ = ["describe"]
 
@@ -15,34 +18,40 @@ def describe(model: Model) -> str:
     lines = [f"model {model.name}" + (f' "{model.doc}"' if model.doc else "")]
     lines.append(f"  file: {model.file}")
     lines.append("\nparameters:")
-    lines += [f"  {p.name} = {sympy.sstr(p.default)}" for p in model.parameters] or ["  (none)"]
+    lines += [f"  {p.name} = {model_text(p.default)}" for p in model.parameters] or ["  (none)"]
     lines.append("\nstates (initial values):")
-    lines += [f"  {s.name}: array (from y0)" if s.array else f"  {s.name} = {sympy.sstr(s.initial)}"
+    lines += [f"  {s.name}: array (from y0)" if s.array else f"  {s.name} = {model_text(s.initial)}"
               for s in model.states]
     if model.externals:
         lines.append("\nexternal functions (bound at solve time):")
         lines += [f"  {e.name}({', '.join(e.arguments)})" for e in model.externals]
     if model.lets:
         lines.append("\nlets:")
-        lines += [f"  {le.name} = {sympy.sstr(le.expr)}" for le in model.lets]
+        lines += [f"  {le.name} = {model_text(le.expr)}" for le in model.lets]
     if model.observes:
         lines.append("\nobservables:")
-        lines += [f"  {o.name} = {sympy.sstr(o.expr)}" for o in model.observes]
+        lines += [f"  {o.name} = {model_text(o.expr)}" for o in model.observes]
     lines += describe_events(model)
     if model.network is not None:
         lines += describe_network(model.network)
     if model.fields:
         lines += describe_fields(model)
+    if model.constants:
+        lines.append("\nconstants (parameter-only, computed once per solve):")
+        lines += [f"  {name} = {model_text(e)}" for name, e in model.constants]
     flat = inline_lets(model)
     if flat.derivatives or not model.fields:
         lines.append("\nequations (lets inlined):")
-    lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in flat.derivatives]
+    lines += [f"  d{d.state}/dt = {model_text(d.expr)}" for d in flat.derivatives]
+    if model.safe_forms:
+        lines.append("\nrewritten for floating-point accuracy (same values, no 0/0 or cancellation):")
+        lines += [f"  {note}" for note in model.safe_forms]
     lines += describe_split(model)
     if model.noise_form is not None:
         form = model.noise_form
         lines.append("\ndiffusion form der(x) = a(t)*x + b(t)*g (samplers ddim, dpm_solver_*, deis_*):")
-        lines.append(f"  a = {sympy.sstr(form.drift)}")
-        lines.append(f"  b = {sympy.sstr(form.noise)}")
+        lines.append(f"  a = {model_text(form.drift)}")
+        lines.append(f"  b = {model_text(form.noise)}")
     opts = {k: v for k, v in vars(model.simulate).items() if k != "span" and v is not None}
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
@@ -55,18 +64,18 @@ def describe_events(model: Model) -> list[str]:
     if model.events:
         lines.append("\nevents:")
         for e in model.events:
-            actions = "stop" if e.stop else ", ".join(f"{a.target} = {sympy.sstr(a.expr)}" for a in e.assignments)
+            actions = "stop" if e.stop else ", ".join(f"{a.target} = {model_text(a.expr)}" for a in e.assignments)
             defaults = type(e.options)()
-            options = "".join(f", {k} = {str(v).lower() if isinstance(v, bool) else sympy.sstr(v)}"
+            options = "".join(f", {k} = {str(v).lower() if isinstance(v, bool) else model_text(v)}"
                               for k, v in vars(e.options).items()
                               if v != getattr(defaults, k))
-            lines.append(f"  {e.name} when {sympy.sstr(e.condition)}{options}: {actions}")
+            lines.append(f"  {e.name} when {model_text(e.condition)}{options}: {actions}")
     if model.constraint_paths:
         lines.append("\nconstraints (state: how it is solved):")
         kept = {c.state: c for c in model.constraints}
         for state, path in model.constraint_paths:
             how = ("eliminated symbolically, now an observable" if path == "symbolic" else
-                   f"numerically: {sympy.sstr(kept[state].lhs)} = {sympy.sstr(kept[state].rhs)}")
+                   f"numerically: {model_text(kept[state].lhs)} = {model_text(kept[state].rhs)}")
             lines.append(f"  {state}: {how}")
     return lines
 
@@ -78,23 +87,23 @@ def describe_fields(model: Model) -> list[str]:
         kind = "periodic" if d.periodic else "bounded"
         method = d.method + (f" order {d.order}" if d.method == "fd" else "")
         method += ", dealias" if d.method == "spectral" and d.dealias else ""
-        lines.append(f"  {d.name} in [{sympy.sstr(d.lower)}, {sympy.sstr(d.upper)}], {kind}, "
+        lines.append(f"  {d.name} in [{model_text(d.lower)}, {model_text(d.upper)}], {kind}, "
                      f"{d.points} points, {method}")
     lines.append("\nfields (initial values):")
-    lines += [f"  {f.name}{': complex' if f.complex else ''} = {sympy.sstr(f.initial)}" for f in model.fields]
+    lines += [f"  {f.name}{': complex' if f.complex else ''} = {model_text(f.initial)}" for f in model.fields]
     if model.boundaries:
         lines.append("\nboundaries:")
-        lines += [f"  {b.kind} {b.field} = {sympy.sstr(b.value)} at the {b.side} end of {b.axis}"
+        lines += [f"  {b.kind} {b.field} = {model_text(b.value)} at the {b.side} end of {b.axis}"
                   if b.kind == "dirichlet" else
-                  f"  {b.kind} d{b.field}/d{b.axis} = {sympy.sstr(b.value)} at the {b.side} end of {b.axis}"
+                  f"  {b.kind} d{b.field}/d{b.axis} = {model_text(b.value)} at the {b.side} end of {b.axis}"
                   for b in model.boundaries]
     lines.append("\nfield equations:")
-    lines += [f"  d{d.state}/dt = {sympy.sstr(d.expr)}" for d in model.field_derivatives]
+    lines += [f"  d{d.state}/dt = {model_text(d.expr)}" for d in model.field_derivatives]
     if model.discretization is not None:
         lines.append("\nlinear part L u (constant coefficients; Fourier symbol where all axes are spectral):")
         for op in model.discretization.linear:
-            symbol = f"   symbol {sympy.sstr(op.symbol)}" if op.symbol is not None else ""
-            terms = " + ".join(f"({sympy.sstr(c)})*d^{o}" for c, o in op.terms) or "0"
+            symbol = f"   symbol {model_text(op.symbol)}" if op.symbol is not None else ""
+            terms = " + ".join(f"({model_text(c)})*d^{o}" for c, o in op.terms) or "0"
             lines.append(f"  {op.field}: {terms}{symbol}")
     return lines
 
@@ -113,10 +122,10 @@ def describe_split(model: Model) -> list[str]:
     if info.kind in ("banded", "operator"):
         return lines + _matrix_free_lines(model)
     if info.kind == "scalar":
-        lines.append(f"  L = ({sympy.sstr(info.entries[0][2])}) * I")
+        lines.append(f"  L = ({model_text(info.entries[0][2])}) * I")
     else:
-        lines += [f"  L[{names[i]}, {names[j]}] = {sympy.sstr(c)}" for i, j, c in info.entries]
-    lines += [f"  N[{name}] = {sympy.sstr(e)}" for name, e in zip(names, info.nonlinear)]
+        lines += [f"  L[{names[i]}, {names[j]}] = {model_text(c)}" for i, j, c in info.entries]
+    lines += [f"  N[{name}] = {model_text(e)}" for name, e in zip(names, info.nonlinear)]
     return lines
 
 
@@ -151,7 +160,7 @@ def describe_network(network: ReactionNetwork) -> list[str]:
     equations = [_reaction_text(r) for r in network.reactions]
     eq_width = max((len(e) for e in equations), default=0)
     for label, text, rate in zip(labels, equations, network.rates):
-        lines.append(f"  {label + ':':<{width + 1}} {text:<{eq_width}}   rate = {sympy.sstr(rate)}")
+        lines.append(f"  {label + ':':<{width + 1}} {text:<{eq_width}}   rate = {model_text(rate)}")
     lines.append("\nstoichiometry matrix (species x reactions):")
     lines += _matrix_lines(network)
     lines.append("\nconservation laws:")
@@ -203,7 +212,7 @@ def describe_simplification(report, *, latex: bool = False) -> str:
         report: a `modelc.passes.rewrite.SimplifyReport` (``Model.simplification``).
         latex: print the expressions as LaTeX instead of SymPy text.
     """
-    show = sympy.latex if latex else sympy.sstr
+    show = _latex if latex else model_text
     lines = ["\nsimplification (weighted cost: additions = 1):"]
     for change in report.equations:
         lines.append(f"  {change.name}:")
@@ -214,7 +223,7 @@ def describe_simplification(report, *, latex: bool = False) -> str:
             lines.append("    after  (unchanged)")
     if report.constants:
         lines.append("  constants (parameter-only, computed once per solve):")
-        lines += [f"    {sym} = {show(expr)}" for sym, expr in report.constants]
+        lines += [f"    {show(sym)} = {show(expr)}" for sym, expr in report.constants]
     lines.append(
         f"  total after CSE: cost {report.cost_before:g} -> {report.cost_after:g} per evaluation, "
         f"operations {report.ops_before} -> {report.ops_after}")
@@ -228,3 +237,10 @@ def describe_simplification(report, *, latex: bool = False) -> str:
     if report.warning:
         lines.append("  note: " + report.warning)
     return "\n".join(lines)
+
+
+def _latex(expr) -> str:
+    """LaTeX of ``expr``; hoisted constants ``_k0, _k1, ...`` are written ``\\kappa_{0}, ...``."""
+    names = {s: rf"\kappa_{{{s.name[len(CONSTANT_PREFIX):]}}}" for s in expr.free_symbols
+             if s.name.startswith(CONSTANT_PREFIX) and s.name[len(CONSTANT_PREFIX):].isdigit()}
+    return sympy.latex(expr, symbol_names=names)

@@ -97,3 +97,15 @@ def test_simplify_option_is_part_of_the_module_cache_key():
     assert "y_ + z_ + 1" in simplified.generated_source
     assert "y_ + z_ + 1" not in plain.generated_source
     assert again.generated_source == simplified.generated_source
+
+
+def test_uncached_parse_leaves_no_temporary_files(tmp_path, monkeypatch):
+    """parse(..., cache_modules=False) imports its module from a folder it removes again."""
+    import tempfile
+
+    import modelc
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    m = modelc.parse("state x = 1\nder(x) = -x\n", cache_modules=False)
+    assert list(tmp_path.iterdir()) == []
+    assert abs(float(m.solve(t=(0, 1), points=2)["x"][-1]) - 0.36787944117144233) < 1e-6

@@ -169,6 +169,13 @@ class JaxPrinter(_SympyJaxPrinter):
     def _print_coth(self, expr):
         return f"(1/jnp.tanh({self._print(expr.args[0])}))"
 
+    def _print_exprel(self, expr):
+        return f"runtime.exprel({self._print(expr.args[0])})"
+
+    def _print_exprel_derivative(self, expr):
+        order, x = expr.args
+        return f"runtime.exprel({self._print(x)}, {int(order)})"
+
     def _print_ImaginaryUnit(self, expr):
         return "1j"
 

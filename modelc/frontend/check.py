@@ -268,6 +268,8 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             )
         elif der.state == "t":
             diags.append(Diagnostic(der.name_span, "`der(t)`: `t` is time, not a state", "`der` takes a state's name"))
+        elif target is None and der.state in RESERVED and any(d.name == der.state for d in program.decls):
+            continue   # its declaration was refused as reserved: that error says it all
         elif target is None:
             states = [d.name for d in program.of_kind("state")]
             hint = _suggest(der.state, states) or f"declare it first: `state {der.state} = <initial value>`"

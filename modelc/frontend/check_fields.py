@@ -138,20 +138,56 @@ def _check_boundaries(program: Program, table: dict) -> list[Diagnostic]:
                                     f"`{key[1]}`; the first is on line {seen[key].span.line}",
                                     "give one condition per field and end"))
         seen[key] = b
+    differentiated = _differentiated_fields(program, table)
     for field in program.of_kind("field"):
         for d in program.domains:
-            if _domain_settings(d, []).get("periodic"):
+            if _domain_settings(d, []).get("periodic") or (field.name, d.name) not in differentiated:
                 continue
             missing = [side for side in ("lower", "upper") if (field.name, d.name, side) not in seen]
             if missing:
                 ends = " and ".join(f"{d.name} = {d.lower if s == 'lower' else d.upper}" for s in missing)
+                end = d.lower if missing[0] == "lower" else d.upper
                 diags.append(Diagnostic(field.name_span,
                                         f"field `{field.name}` has no boundary condition at {ends} "
-                                        f"(axis `{d.name}` is bounded)",
-                                        f"add e.g. `boundary {field.name} = 0 at {d.name} = "
-                                        f"{d.lower if missing[0] == 'lower' else d.upper}`, or make the axis "
+                                        f"(axis `{d.name}` is bounded and the equations differentiate "
+                                        f"`{field.name}` along it)",
+                                        f"add e.g. `boundary diff({field.name}, {d.name}) = 0 at {d.name} = "
+                                        f"{end}` (zero flux: nothing flows through that end, and the initial "
+                                        f"values are kept), or `boundary {field.name} = VALUE at {d.name} = "
+                                        f"{end}` to hold `{field.name}` at VALUE there, or make the axis "
                                         "`periodic`"))
     return diags
+
+
+def _differentiated_fields(program: Program, table: dict) -> set[tuple[str, str]]:
+    """``(field, axis)`` pairs where some equation or let takes a spatial derivative, along
+    ``axis``, of an expression that depends on ``field`` (through lets too). Only those
+    fields need boundary conditions on a bounded axis: a field that is never
+    differentiated evolves pointwise (a reaction or gating variable)."""
+    lets = {d.name: d.expr for d in program.decls if d.kind == "let"}
+    fields = {f.name for f in program.of_kind("field")}
+    axes = [d.name for d in program.domains]
+    depends: dict[str, set[str]] = {}
+
+    def fields_of(expr, seen=()) -> set[str]:
+        out = set()
+        for sym in expr.free_symbols:
+            if sym.name in fields:
+                out.add(sym.name)
+            elif sym.name in lets and sym.name not in seen:
+                if sym.name not in depends:
+                    depends[sym.name] = fields_of(lets[sym.name], (*seen, sym.name))
+                out |= depends[sym.name]
+        return out
+
+    pairs = set()
+    for expr in [d.expr for d in program.ders] + list(lets.values()):
+        for node in sympy.preorder_traversal(expr):
+            if isinstance(node, spatial.Diff):
+                pairs |= {(f, node.args[1].name) for f in fields_of(node.args[0])}
+            elif isinstance(node, spatial.Laplacian):
+                pairs |= {(f, axis) for f in fields_of(node.args[0]) for axis in axes}
+    return pairs
 
 
 def _read_boundary(b: BoundaryStmt, domains: dict, table: dict, diags: list[Diagnostic]):

@@ -270,7 +270,8 @@ class ModelTransformer(Transformer_NonRecursive):
         span = self._tok_span(tok)
         close = difflib.get_close_matches(name, [*FUNCTIONS, "if"], n=1)
         hint = f"did you mean `{close[0]}`? " if close else ""
-        hint += f"To multiply, write `{name}*(...)`."
+        hint += (f"The functions are {', '.join(FUNCTIONS)} and if(cond, a, b); to multiply by a "
+                 f"parameter `{name}`, write `{name}*(...)`.")
         self._error(span, f"unknown function `{name}`", hint)
 
     # ---- operators ---------------------------------------------------------------

@@ -37,6 +37,7 @@ class Hoisted:
         self._names: dict[sympy.Expr, sympy.Symbol] = {}
         self._taken = {str(n) for n in taken}
         self._fixed: dict = {}
+        self._inlined: dict[sympy.Symbol, sympy.Expr] = {}
         self._counter = 0
 
     def name_of(self, expr: sympy.Expr) -> sympy.Symbol:
@@ -49,8 +50,17 @@ class Hoisted:
         self._counter += 1
         self._names[expr] = sym
         self.definitions[sym] = expr
+        self._inlined[sym] = expr.xreplace(self._inlined)
         self.fixed.add(sym)
         return sym
+
+    def folded(self, expr):
+        """``expr`` with earlier constants written out, when that is cheaper: ``a - _k0``
+        with ``_k0 = a + b`` is ``-b``."""
+        if not (expr.free_symbols & self._inlined.keys()):
+            return expr
+        inlined = expr.xreplace(self._inlined)
+        return inlined if weighted_cost(inlined) < weighted_cost(expr) else expr
 
     def is_fixed(self, expr) -> bool:
         """True when ``expr`` is a numeric expression of parameters and constants only."""
@@ -68,6 +78,7 @@ class Hoisted:
         if expr.is_Atom:
             return expr
         if self.is_fixed(expr):
+            expr = self.folded(expr)
             return self.name_of(expr) if _worth(expr) else expr
         if isinstance(expr, (sympy.Add, sympy.Mul)):
             return self._grouped(expr)
@@ -81,9 +92,10 @@ class Hoisted:
         rest = [self.visit(a) for a in others]
         sign = sympy.Integer(-1) if isinstance(expr, sympy.Mul) and sympy.Integer(-1) in fixed else None
         core = [a for a in fixed if a is not sign]
-        group = expr.func(*core) if core else expr.func.identity
+        written = expr.func(*core) if core else expr.func.identity
+        group = self.folded(written)
         if not _worth(group):
-            if all(n is o for n, o in zip(rest, others)):
+            if group is written and all(n is o for n, o in zip(rest, others)):
                 return expr   # nothing hoisted: keep the node (rebuilding a product is slow)
         else:
             group = self.name_of(group)

@@ -16,7 +16,7 @@ from .fold import fold
 from .functions import functions
 from .powers import powers
 
-__all__ = ["Budget", "RULES", "saturate"]
+__all__ = ["Budget", "RULES", "saturate", "egraph_size"]
 
 RULES = algebra | division | powers | explog | functions | fold | assumed
 # The positivity analysis first, then one round of the rules.
@@ -51,7 +51,8 @@ class Budget:
     chunk: int = 8
 
 
-def _size(egraph: EGraph) -> int:
+def egraph_size(egraph: EGraph) -> int:
+    """The number of e-nodes in ``egraph``."""
     return sum(size for _, size in egraph.all_function_sizes())
 
 
@@ -73,7 +74,7 @@ def saturate(egraph: EGraph, budget: Budget) -> tuple[int, str | None]:
         if not report.updated:
             reason = None
             break
-        if _size(egraph) >= budget.nodes:
+        if egraph_size(egraph) >= budget.nodes:
             reason = "nodes"
             break
         if time.perf_counter() - start >= budget.seconds:

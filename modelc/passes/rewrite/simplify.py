@@ -24,7 +24,7 @@ from .extract import choose, extract_all
 from .hoist import Hoisted, hoist_lets
 from .cost import emitted_cost, weighted_cost
 from .report import EquationChange, SimplifyReport
-from .schedule import Budget, _size, saturate
+from .schedule import Budget, egraph_size, saturate
 from .terms import Term
 
 __all__ = ["simplify_model", "simplify_exprs", "unsimplified", "report_of"]
@@ -53,7 +53,7 @@ def simplify_exprs(exprs: list[sympy.Expr], *, assume_positive=(), budget: Budge
             egraph.register(*(positive(Term.var(name)) for name in assume_positive))
         rounds, reason = saturate(egraph, budget)
         extracted = extract_all(egraph, root)
-        size = _size(egraph)
+        size = egraph_size(egraph)
     finally:
         egraph.pop()
     return [bridge.to_sympy(t) for t in get_callable_args(extracted)], rounds, size, reason
