@@ -13,9 +13,14 @@ from __future__ import annotations
 from ..errors import Diagnostic, ModelError
 from ..ir import Delay, DerValue, Model
 
-__all__ = ["require_solver_support", "NOT_YET"]
+__all__ = ["require_solver_support", "NOT_YET", "NotYetSolvable"]
 
 NOT_YET = "the solver does not run them yet"
+
+
+class NotYetSolvable(ModelError):
+    """A valid model with constructs the solvers cannot run yet (`modelc check` accepts it
+    with a note; compiling it for a solve is refused)."""
 
 
 def require_solver_support(model: Model) -> Model:
@@ -43,7 +48,8 @@ def require_solver_support(model: Model) -> Model:
                                     f"constraint that is not eliminated; {NOT_YET}",
                                     "write the rate of change out by hand"))
     if diags:
-        raise ModelError(sorted(diags, key=lambda d: (d.span.line, d.span.col)), source=model.source or None)
+        raise NotYetSolvable(sorted(diags, key=lambda d: (d.span.line, d.span.col)),
+                             source=model.source or None)
     return model
 
 
