@@ -17,6 +17,7 @@ import numpy as np
 
 from . import solvers
 from .array_model import SAMPLERS, check_externals, is_array_module
+from .diagnose import nonfinite_report
 from .errors import SolveError
 from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_METHOD, DEFAULT_POINTS,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
@@ -240,9 +241,11 @@ class CompiledModel:
         sol = Solution.from_raw(raw, state_names=self.state_names, method=opts.method,
                                 observables=obs, observable_names=self.observable_names,
                                 start=start, stats=auto, **self.unpacked(extra))
+        if sol.status == solvers.Status.NONFINITE_STATE:
+            report = nonfinite_report(self, sol, params)
+            sol = replace(sol, stats={**sol.stats, "nonfinite": report}) if report else sol
         if not sol.ok:
-            warnings.warn(f"model {self.name!r}: {sol.status.message}", RuntimeWarning,
-                          stacklevel=2)
+            warnings.warn(f"model {self.name!r}: {sol.message}", RuntimeWarning, stacklevel=2)
         return sol
 
     def unpacked(self, extra) -> dict:

@@ -107,8 +107,10 @@ class Solution:
 
     @property
     def message(self) -> str:
-        """What the status means, in words."""
-        return getattr(self.status, "message", str(self.status))
+        """What the status means, in words (for a non-finite state, also which equations
+        and where: ``stats["nonfinite"]``)."""
+        text = getattr(self.status, "message", str(self.status))
+        return text + (f": {self.stats['nonfinite']}" if self.stats.get("nonfinite") else "")
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from ..methods import PHI_METHODS
@@ -72,11 +74,14 @@ def run(args) -> int:
                  reduce_conservation=args.reduce_conservation, split=args.split,
                  simplify=args.simplify, assume_positive=args.assume_positive)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
-    sol = run_simulation(model, t=args.t, points=args.points, method=args.method,
-                         rtol=args.rtol, atol=args.atol, dt0=args.dt, max_steps=args.max_steps,
-                         params=params, y0=y0, externals=externals or None, steps=args.steps,
-                         dtype=args.dtype, progress=progress, controller=args.controller,
-                         phi=args.phi)
+    with warnings.catch_warnings():   # a failed solve is said once, in the summary line
+        warnings.filterwarnings("ignore", message=re.escape(f"model {model.name!r}: "),
+                                category=RuntimeWarning)
+        sol = run_simulation(model, t=args.t, points=args.points, method=args.method,
+                             rtol=args.rtol, atol=args.atol, dt0=args.dt, max_steps=args.max_steps,
+                             params=params, y0=y0, externals=externals or None, steps=args.steps,
+                             dtype=args.dtype, progress=progress, controller=args.controller,
+                             phi=args.phi)
     print(_summary(model, sol, time.perf_counter() - started))
     if args.out:
         _write(sol, Path(args.out))
