@@ -1,10 +1,18 @@
-"""Parameter fitting: least squares (or a user loss) with JAX gradients and L-BFGS-B.
+"""Parameter fitting: least squares with the exact Jacobian (or a user loss with its
+exact gradient), multi-start and time-window continuation.
 
 ``fit(model, data, params=[...])`` solves the model at the data's times with
 the parameters being estimated, compares the states/observables named by the
 data's columns, and minimises the mean squared residual (NaNs in the data are
-skipped) with SciPy's L-BFGS-B, given the exact gradient of the loss by reverse
-mode through the solver (:mod:`modelc.solvers.adjoint`).  Parameters are
+skipped) with SciPy's trust-region reflective least squares, given the exact
+Jacobian of the residuals by forward mode through the solver; a user ``loss``
+is minimised by L-BFGS-B with its exact gradient (reverse mode,
+:mod:`modelc.solvers.adjoint`). The stopping tolerances follow the solver's
+``rtol`` (the loss cannot be resolved more finely than the solve), so a fit at
+its optimum is reported as converged. ``starts`` runs more local fits from a
+Latin hypercube within the bounds and keeps the best; ``windows`` fits growing
+leading parts of the data first (oscillations: a fit to all of the data at once
+falls into phase-mismatched local minima).  Parameters are
 optimised in units of their starting values, so bounds and scales of very
 different sizes are handled alike.  Standard errors come from the Gauss--Newton
 covariance ``s^2 (J^T J)^-1`` of the residuals at the optimum (least squares).
@@ -46,6 +54,7 @@ class FitResult:
         loss.  history: loss after each iteration.  success, message: the
         optimizer's verdict.  solution: the model solved with the estimates at
         the data's times.  data: the data fitted (``t`` and named columns).
+        starts: the final loss of each local fit (one per start).
     """
 
     params: dict
@@ -56,6 +65,7 @@ class FitResult:
     message: str
     solution: Solution
     data: dict = field(repr=False, default_factory=dict)
+    starts: list = field(default_factory=list)
 
     def plot(self, path: str | Path) -> Path:
         """Write a PNG of the fitted curves (lines) over the data (points)."""
@@ -123,7 +133,8 @@ def read_data(path: str | Path) -> dict:
 def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None = None,
         fixed: dict | None = None, y0: dict | None = None, method: str = "tsit5",
         rtol: float = 1e-8, atol: float = 1e-10, loss: Callable | None = None,
-        max_iter: int = 500, t0: float | None = None, externals: dict | None = None) -> FitResult:
+        max_iter: int = 500, t0: float | None = None, externals: dict | None = None,
+        starts: int = 1, seed: int = 0, windows: int = 1) -> FitResult:
     """Estimate ``params`` of ``model`` from ``data``.
 
     Args:
@@ -139,14 +150,20 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
         method, rtol, atol: the solver.
         loss: ``loss(predicted, observed, mask) -> scalar`` on ``(times, columns)``
             arrays; default the mean squared residual over observed entries.
-        max_iter: iteration limit of L-BFGS-B.
+        max_iter: iteration limit of the optimizer.
         t0: start time (default: the model's ``simulate t``, else the first data time).
         externals: the model's external functions by name (array models).
+        starts: how many local fits to run; beyond the first (from ``initial``), the
+            starting points are a Latin hypercube within ``bounds`` (each fitted
+            parameter then needs finite bounds). The best fit is returned.
+        seed: the Latin hypercube's random seed.
+        windows: fit the first 1/windows of the data rows, then 2/windows, ..., then all
+            of them, each from the previous estimate: for oscillating or otherwise
+            long-horizon data, where a fit to all of it at once falls into a local
+            minimum (a phase mismatch) from all but very close starts.
     Returns:
         a :class:`FitResult`.
     """
-    from scipy.optimize import minimize
-
     data = read_data(data) if isinstance(data, (str, Path)) else {k: np.asarray(v, float)
                                                                   for k, v in data.items()}
     params = [params] if isinstance(params, str) else list(params)
@@ -163,32 +180,41 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     start = dict(model.resolved_values(fixed, y0))
     start.update(initial or {})
     scale = np.array([abs(start[p]) or 1.0 for p in params])
-    ts, observed, mask, drop = _grid(model, data, columns, t0)
-    residuals = _residual_fn(model, params, scale, columns, ts, observed, mask, drop,
-                             dict(fixed or {}), dict(y0 or {}), opts, externals)
-    if loss is None:
-        objective = lambda x: jnp.sum(residuals(x) ** 2) / mask.sum()  # noqa: E731
-    else:
-        objective = lambda x: loss(*residuals(x, raw=True))  # noqa: E731
-    value_and_grad = jax.jit(jax.value_and_grad(objective))
-    history = []
-
-    def fun(x):
-        v, g = value_and_grad(jnp.asarray(x))
-        return float(v), np.asarray(g, dtype=float)
+    def fitter(rows):
+        """The local fit on the first ``rows`` data rows, and its residuals, times and mask."""
+        ts, observed, mask, drop = _grid(model, {k: v[:rows] for k, v in data.items()}, columns, t0)
+        residuals = _residual_fn(model, params, scale, columns, ts, observed, mask, drop,
+                                 dict(fixed or {}), dict(y0 or {}), opts, externals)
+        local = (_least_squares(residuals, mask.sum(), bounds, params, scale, max_iter, rtol)
+                 if loss is None else _minimize(lambda x: loss(*residuals(x, raw=True)), bounds,
+                                                params, scale, max_iter, rtol))
+        return local, residuals, ts, mask
 
     x0 = np.array([start[p] for p in params]) / scale
-    res = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=_scaled_bounds(bounds, params,
-                   scale), callback=lambda x: history.append(fun(x)[0]),
-                   options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-12})
+    starting_points = [x0, *_latin_hypercube(bounds, params, scale, starts - 1, seed)]
+    rows = len(np.asarray(data["t"]))
+    if int(windows) != windows or not 1 <= windows <= rows:
+        raise SolveError(f"windows={windows!r}: a whole number from 1 to the number of data rows ({rows})")
+    partial = [fitter(max(1, round(rows * k / windows)))[0] for k in range(1, int(windows))]
+    local, residuals, ts, mask = fitter(rows)
+
+    def run_from(x):
+        for fit_window in partial:   # the first part of the data first, then more of it
+            x = fit_window(x).x
+        return local(x)
+
+    runs = [run_from(x) for x in starting_points]
+    res = min(runs, key=lambda r: r.fun if np.isfinite(r.fun) else np.inf)
+    history = res.history
     est = dict(zip(params, (res.x * scale).tolist()))
     stderr = _stderr(residuals, res.x, scale, params, mask.sum()) if loss is None else {
         p: float("nan") for p in params}
     sol = model.solve(t=(ts[0], ts[-1]), points=max(200, len(ts)), method=method, rtol=rtol,
                       atol=atol, params={**(fixed or {}), **est}, y0=y0, externals=externals or None)
+    message = str(res.message) + (f" (best of {len(runs)} starts)" if len(runs) > 1 else "")
     return FitResult(params=est, stderr=stderr, loss=float(res.fun), history=history or
-                     [float(res.fun)], success=bool(res.success), message=str(res.message),
-                     solution=sol, data=data)
+                     [float(res.fun)], success=bool(res.success), message=message,
+                     solution=sol, data=data, starts=[float(r.fun) for r in runs])
 
 
 def _check_fitted_names(argument: str, given, params) -> None:
@@ -265,6 +291,104 @@ def _residual_fn(model, params, scale, columns, ts, observed, mask, drop, fixed,
         return jnp.where(mask_j, pred - obs_j, 0.0).ravel()
 
     return residuals
+
+
+@dataclass
+class _Local:
+    """One local fit: scaled estimate, loss, verdict and the loss after each iteration."""
+
+    x: np.ndarray
+    fun: float
+    success: bool
+    message: str
+    history: list
+
+
+_LEAST_SQUARES_VERDICTS = {
+    0: "stopped at the evaluation limit (max_iter) before converging",
+    1: "converged: the gradient vanished to the solver's accuracy",
+    2: "converged: the loss stopped changing beyond the solver's accuracy",
+    3: "converged: the parameters stopped changing beyond the solver's accuracy",
+    4: "converged: the loss and the parameters stopped changing beyond the solver's accuracy",
+}
+
+
+def _solver_noise(rtol: float) -> float:
+    """The relative change of the loss below which the solver's own error (``rtol``) hides
+    any progress: the optimizer's stopping tolerance."""
+    return max(10 * rtol, 1e-12)
+
+
+def _least_squares(residuals, n_observed, bounds, params, scale, max_iter, rtol):
+    """Local fits by SciPy's trust-region reflective least squares, with the exact Jacobian
+    of the residuals (forward mode through the solve)."""
+    from scipy.optimize import least_squares
+
+    res_fn, jac_fn = jax.jit(residuals), jax.jit(jax.jacfwd(residuals))
+    lo, hi = _bound_arrays(bounds, params, scale)
+    tol = _solver_noise(rtol)
+
+    def local(x0):
+        history = []
+
+        def fun(x):
+            r = np.asarray(res_fn(jnp.asarray(x)), dtype=float)
+            history.append(float(r @ r) / n_observed)
+            return r
+
+        r = least_squares(fun, np.clip(x0, lo, hi), jac=lambda x: np.asarray(jac_fn(jnp.asarray(x))),
+                          bounds=(lo, hi), method="trf", x_scale="jac", ftol=tol, xtol=tol,
+                          gtol=tol, max_nfev=max_iter)
+        return _Local(r.x, 2 * float(r.cost) / n_observed, bool(r.status > 0),
+                      _LEAST_SQUARES_VERDICTS.get(r.status, str(r.message)), history)
+
+    return local
+
+
+def _minimize(objective, bounds, params, scale, max_iter, rtol):
+    """Local fits of a user loss by L-BFGS-B with its exact gradient."""
+    from scipy.optimize import minimize
+
+    value_and_grad = jax.jit(jax.value_and_grad(objective))
+    tol = _solver_noise(rtol)
+
+    def local(x0):
+        history = []
+
+        def fun(x):
+            v, g = value_and_grad(jnp.asarray(x))
+            return float(v), np.asarray(g, dtype=float)
+
+        r = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=_scaled_bounds(bounds, params, scale),
+                     callback=lambda x: history.append(fun(x)[0]),
+                     options={"maxiter": max_iter, "ftol": tol, "gtol": tol})
+        verdict = "converged" if r.success else "did not converge"
+        return _Local(r.x, float(r.fun), bool(r.success), f"{verdict} ({r.message})", history)
+
+    return local
+
+
+def _latin_hypercube(bounds, params, scale, count: int, seed: int) -> list:
+    """``count`` scaled starting points, a Latin hypercube within ``bounds`` (all finite)."""
+    if count <= 0:
+        return []
+    lo, hi = _bound_arrays(bounds, params, scale)
+    open_ended = [p for p, a, b in zip(params, lo, hi) if not (np.isfinite(a) and np.isfinite(b))]
+    if open_ended:
+        raise SolveError(f"starts > 1 samples starting points within the bounds: give finite "
+                         f"bounds for {', '.join(open_ended)} (e.g. bounds={{{open_ended[0]!r}: "
+                         "(0.1, 10)}})")
+    from scipy.stats import qmc
+
+    return list(qmc.scale(qmc.LatinHypercube(d=len(params), seed=seed).random(count), lo, hi))
+
+
+def _bound_arrays(bounds, params, scale):
+    """Scaled lower and upper bounds as arrays (infinite where open)."""
+    pairs = _scaled_bounds(bounds, params, scale)
+    lo = np.array([-np.inf if a is None else a for a, _ in pairs])
+    hi = np.array([np.inf if b is None else b for _, b in pairs])
+    return lo, hi
 
 
 def _scaled_bounds(bounds, params, scale):

@@ -36,6 +36,13 @@ def add_parser(sub) -> None:
     p.add_argument("--rtol", type=float, default=1e-8)
     p.add_argument("--atol", type=float, default=1e-10)
     p.add_argument("--max-iter", type=int, default=500)
+    p.add_argument("--starts", type=int, default=1,
+                   help="local fits to run: the first from --initial, the others from a Latin "
+                        "hypercube within --bounds (finite bounds needed); the best is kept")
+    p.add_argument("--windows", type=int, default=1,
+                   help="fit the first 1/N of the data, then 2/N, ..., then all of it, each "
+                        "from the last estimate (oscillating data: try 4)")
+    p.add_argument("--seed", type=int, default=0, help="the Latin hypercube's seed")
     p.add_argument("--plot", help="write a PNG of the fit against the data and the loss curve")
     p.add_argument("--out", "-o", help="write the estimates as JSON")
     p.set_defaults(run=run)
@@ -114,6 +121,8 @@ def run(args) -> int:
     """Fit and report; 0 when the optimizer converged, else 1."""
     check_solver_options(args)
     check_count("--max-iter", args.max_iter)
+    check_count("--starts", args.starts)
+    check_count("--windows", args.windows)
     params = split_list(args.params)
     if not params:
         raise UsageError("--params names no parameter (write e.g. --params k1,k2)")
@@ -135,7 +144,8 @@ def run(args) -> int:
                csv=not str(args.data).endswith(".npz"))
     res = fit(model, data, params, bounds=bounds, initial=initial, method=args.method,
               rtol=args.rtol, atol=args.atol, max_iter=args.max_iter, y0=y0,
-              externals=externals or None)
+              externals=externals or None, starts=args.starts, windows=args.windows,
+              seed=args.seed)
     _report(model, params, res)
     if args.out:
         Path(args.out).write_text(json.dumps({"params": res.params, "stderr": res.stderr,
@@ -150,8 +160,9 @@ def run(args) -> int:
 
 
 def _report(model, params: list[str], res) -> None:
-    print(f"{model.name}: {'converged' if res.success else 'NOT converged'} "
-          f"({res.message}); loss {res.loss:.6g} after {len(res.history)} iterations")
+    print(f"{model.name}: {res.message}; loss {res.loss:.6g} after {len(res.history)} evaluations")
+    if len(res.starts) > 1:
+        print("loss of each start: " + " ".join(f"{v:.3g}" for v in res.starts))
     width = max(len(p) for p in params)
     for p in params:
         print(f"  {p:>{width}} = {res.params[p]:.6g} ± {res.stderr[p]:.2g}")
