@@ -13,7 +13,7 @@ reference end points that modelc computes itself (tsit5 at ``rtol = atol =
    update) the step allows is tried (all of them in one vmapped run) and the
    best kept;
 3. *continuous fine-tuning*: Adam (optax) on the interior log-SNR points
-   (softmax increments, so the grid stays monotone) and the per-step
+   (softmax of the increments, so the grid stays monotone) and the per-step
    corrections, with gradients through the sampler (`jax.grad`);
 
 and 2-3 once more on the tuned grid (``rounds``). Every run of the sampler
@@ -145,9 +145,24 @@ class _Counter:
         self.grads = 0
 
 
+BATCH = 12
+"""Plans per vmapped run (the most options of a step); smaller batches are padded so
+that one compilation serves the whole search."""
+
+
 def _batched_error(problem: SearchProblem):
-    """``plans -> errors`` (stacked plans, one jit)."""
-    return jax.jit(jax.vmap(problem.error))
+    """``plans -> errors`` for a stacked batch of plans (one compilation, batches padded
+    to a multiple of `BATCH`)."""
+    run = jax.jit(jax.vmap(problem.error))
+
+    def errors_of(plans: Plan):
+        n = plans.ts.shape[0]
+        pad = -n % BATCH
+        padded = Plan(*(jnp.concatenate([a, jnp.repeat(a[-1:], pad, axis=0)]) for a in plans))
+        return jnp.concatenate([run(Plan(*(a[i:i + BATCH] for a in padded)))
+                                for i in range(0, n + pad, BATCH)])[:n]
+
+    return errors_of
 
 
 def _stack(plans):
@@ -179,13 +194,14 @@ def _greedy(errors_of, plan: Plan, counter, progress):
 
 
 def _lambda_params(problem: SearchProblem, ts):
-    """Softmax logits of the log-SNR increments of ``ts``."""
+    """Softmax logits of the log-SNR increments of ``ts`` (fractions of the total)."""
     lam = np.asarray(jax.vmap(problem.schedule.lam)(jnp.asarray(ts)))
     return jnp.log(jnp.asarray(np.diff(lam) / (lam[-1] - lam[0])))
 
 
 def _times(problem: SearchProblem, logits):
-    """Step times from softmax logits of the log-SNR increments (ends fixed)."""
+    """Step times from softmax logits of the log-SNR increments (ends fixed, monotone;
+    the inverse of ``lambda`` carries the derivatives, `Schedule.t_of_lambda`)."""
     s = problem.schedule
     lam0, lam1 = s.lam(jnp.asarray(problem.t0)), s.lam(jnp.asarray(problem.t1))
     lam = lam0 + (lam1 - lam0) * jnp.cumsum(jax.nn.softmax(logits))[:-1]
@@ -193,45 +209,48 @@ def _times(problem: SearchProblem, logits):
     return jnp.concatenate([jnp.asarray([problem.t0]), inner, jnp.asarray([problem.t1])])
 
 
-def _fine_tune(problem: SearchProblem, plan: Plan, iterations: int, counter, progress,
-               learning_rate: float = 2e-2, penalty: float = 1e-4):
-    """Adam on the log-SNR logits and corrections; the best iterate is kept."""
-    fixed = (jnp.asarray(plan.order), jnp.asarray(plan.data), jnp.asarray(plan.single))
+def _tuner(problem: SearchProblem, iterations: int, learning_rate: float = 2e-2,
+           penalty: float = 1e-4):
+    """``(optimizer, update)``: Adam on the log-SNR logits and the corrections, with
+    ``update(params, state, fixed) -> (params, state, loss, ts)`` jitted once per search
+    (the discrete choices ``fixed`` are arguments, so every round reuses it)."""
+    opt = optax.adam(optax.cosine_decay_schedule(learning_rate, max(iterations, 1)))
 
-    def loss(params):
+    def loss(params, fixed):
         logits, corr = params
         p = Plan(_times(problem, logits), *fixed, corr)
         return problem.error(p) + penalty * jnp.sum(corr**2), p.ts
 
-    opt = optax.adam(optax.cosine_decay_schedule(learning_rate, max(iterations, 1)))
-    params = (_lambda_params(problem, plan.ts), jnp.asarray(plan.corrections))
-    state = opt.init(params)
-
     @jax.jit
-    def update(params, state):
-        (value, ts), grads = jax.value_and_grad(loss, has_aux=True)(params)
+    def update(params, state, fixed):
+        (value, ts), grads = jax.value_and_grad(loss, has_aux=True)(params, fixed)
         updates, state = opt.update(grads, state, params)
         return optax.apply_updates(params, updates), state, value, ts
 
-    best = (float(problem_error_jit(problem, plan)), plan)
+    return opt, update
+
+
+def _fine_tune(problem: SearchProblem, plan: Plan, tuner, errors_of, iterations: int,
+               counter, progress):
+    """Run the tuner from ``plan``; the best iterate (by the unpenalised error) is kept."""
+    opt, update = tuner
+    fixed = tuple(jnp.asarray(a) for a in (plan.order, plan.data, plan.single))
+    params = (_lambda_params(problem, plan.ts), jnp.asarray(plan.corrections))
+    state = opt.init(params)
+    best = (float(errors_of(_stack([plan]))[0]), plan)
     counter.runs += 1
     for it in range(iterations):
-        new, state, value, ts = update(params, state)
+        new, state, value, ts = update(params, state, fixed)
         counter.grads += 1
         value = float(value)
         if np.isfinite(value) and value < best[0]:
             best = (value, Plan(np.asarray(ts), *map(np.asarray, fixed), np.asarray(params[1])))
-        if not np.all([np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(new)]):
+        if not all(bool(jnp.all(jnp.isfinite(a))) for a in jax.tree_util.tree_leaves(new)):
             break
         params = new
         if it % 10 == 9 or it == iterations - 1:
             progress(f"fine-tune {it + 1}/{iterations}, error {best[0]:.3e}")
     return best[1]
-
-
-def problem_error_jit(problem: SearchProblem, plan: Plan):
-    """The error of one plan (jitted per problem)."""
-    return jax.jit(problem.error)(Plan(*map(jnp.asarray, plan)))
 
 
 def _start(problem: SearchProblem, budget: int, errors_of, counter):
@@ -249,7 +268,7 @@ def _start(problem: SearchProblem, budget: int, errors_of, counter):
 
 
 def search(model, budget: int, *, externals: dict, y0: dict, t=None, params=None,
-           reference=None, rounds: int = 2, iterations: int = 150,
+           reference=None, rounds: int = 3, iterations: int = 300,
            progress: bool | Callable | None = None) -> SamplerSchedule:
     """Search a sampler schedule of ``budget`` evaluations for ``model`` (module docstring).
 
@@ -294,10 +313,11 @@ def search(model, budget: int, *, externals: dict, y0: dict, t=None, params=None
     errors_of = _batched_error(problem)
     plan, start_errors, start_name = _start(problem, budget, errors_of, counter)
     report(f"start: {start_name}")
+    tuner = _tuner(problem, iterations)
     for _ in range(rounds):
         plan = _greedy(errors_of, plan, counter, report)
-        plan = _fine_tune(problem, plan, iterations, counter, report)
-    error = float(problem_error_jit(problem, plan))
+        plan = _fine_tune(problem, plan, tuner, errors_of, iterations, counter, report)
+    error = float(errors_of(_stack([plan]))[0])
     if progress is True:
         import sys
 

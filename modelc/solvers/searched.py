@@ -98,19 +98,35 @@ def check_plan(plan: Plan) -> list[str]:
     return problems
 
 
+def _lagrange_weights(r, g, order: int):
+    """``w`` with ``V^T w = g`` for the first ``order`` nodes ``r`` (``V_mj = r_m^j``),
+    padded with zeros to `MAX_ORDER`: ``w_m = sum_j g_j [u^j] l_m(u)``, the
+    coefficients of the Lagrange basis ``l_m`` in closed form (no linear solve)."""
+    out = []
+    for m in range(order):
+        others = [r[n] for n in range(order) if n != m]
+        denom = 1.0
+        for o in others:
+            denom = denom * (r[m] - o)
+        if len(others) == 0:
+            coeffs = [1.0]
+        elif len(others) == 1:
+            coeffs = [-others[0], 1.0]
+        else:
+            coeffs = [others[0] * others[1], -(others[0] + others[1]), 1.0]
+        out.append(sum(g[j] * c for j, c in enumerate(coeffs)) / denom)
+    zero = jnp.zeros((), g.dtype)
+    return jnp.stack(out + [zero] * (MAX_ORDER - order))
+
+
 def _step_weights(r, h, k, data, corrections):
     """``(MAX_ORDER,)`` weights of the stored predictions (newest first) for one step:
-    ``V^T w = g (1 + c)`` restricted to the first ``k`` nodes ``r``, zero beyond."""
+    ``V^T w = g (1 + c)`` on the first ``k`` nodes ``r``, zero beyond."""
     sign = jnp.where(data == 1, -1.0, 1.0).astype(h.dtype)
     phis = phi_diagonal(sign * h, MAX_ORDER)
     g = jnp.stack([math.factorial(j) * h * phis[j + 1] for j in range(MAX_ORDER)])
     g = g * (1.0 + corrections)
-    candidates = []
-    for order in range(1, MAX_ORDER + 1):
-        nodes = r[:order]
-        vandermonde = nodes[:, None] ** jnp.arange(order)[None, :]
-        w = jnp.linalg.solve(vandermonde.T, g[:order])
-        candidates.append(jnp.concatenate([w, jnp.zeros(MAX_ORDER - order, h.dtype)]))
+    candidates = [_lagrange_weights(r, g, order) for order in range(1, MAX_ORDER + 1)]
     return jnp.select([k == 1, k == 2], candidates[:2], candidates[2])
 
 
