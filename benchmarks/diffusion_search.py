@@ -80,13 +80,13 @@ def fixed_errors(m, x, ref, eps, budgets):
 
 def print_table(rows: dict, budgets, fmt="{:.2e}"):
     """One line per method, one column per budget; ``rows[method][budget] = (value, nfe)``."""
-    print(f"{'method':<18}" + "".join(f"{b:>11}" for b in budgets))
+    print(f"{'method':<18}" + "".join(f"{b:>13}" for b in budgets))
     for name, cells in rows.items():
         line = f"{name:<18}"
         for b in budgets:
             value, nfe = cells[b]
             mark = "" if nfe == b else f"({nfe})"
-            line += f"{mark + fmt.format(value):>11}"
+            line += f"{mark + fmt.format(value):>13}"
         print(line, flush=True)
 
 
@@ -112,8 +112,8 @@ def part_gmm(m, args, save_dir):
           f"{args.fit} others")
     print_table(rows, args.budgets)
     best = {b: min(errors[meth, b][0] for meth in FIXED) for b in args.budgets}
-    print(f"{'best fixed':<18}" + "".join(f"{best[b]:>11.2e}" for b in args.budgets))
-    print(f"{'best / searched':<18}" + "".join(f"{best[b] / searched[b][0]:>11.1f}"
+    print(f"{'best fixed':<18}" + "".join(f"{best[b]:>13.2e}" for b in args.budgets))
+    print(f"{'best / searched':<18}" + "".join(f"{best[b] / searched[b][0]:>13.1f}"
                                                for b in args.budgets))
     print("\nsearch cost: budget, wall s, sampler runs, gradient steps, eps evaluations")
     for b, c in costs.items():
