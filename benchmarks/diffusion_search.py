@@ -42,10 +42,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "examples"))
 sys.path.insert(0, str(ROOT / "examples" / "diffusion_2d"))
 
-import modelc  # noqa: E402
-from diffusion_gmm import MODEL, T_END, T_START, mixture_eps, noise  # noqa: E402
-from modelc.schedule_search import reference_samples, search  # noqa: E402
-from modelc.searched_schedule import load_schedule  # noqa: E402
+from diffusion_gmm import MODEL, T_END, T_START, mixture_eps, noise
+
+import modelc
+from modelc.schedule_search import reference_samples, search
+from modelc.searched_schedule import load_schedule
 
 FIXED = ("ddim", "dpm_solver_2", "dpm_solver_3", "dpm_solver_pp_2m", "deis_1", "deis_2",
          "deis_3", "deis_rho_2", "deis_rho_3")
@@ -74,8 +75,12 @@ def mean_error(x, ref) -> float:
 
 def fixed_errors(m, x, ref, eps, budgets):
     """``{(method, budget): (error, nfe)}`` for every fixed sampler."""
-    return {(meth, b): (lambda out: (mean_error(out[0], ref), out[1]))(end_points(m, x, eps, meth, b))
-            for meth in FIXED for b in budgets}
+    out = {}
+    for meth in FIXED:
+        for b in budgets:
+            samples, nfe = end_points(m, x, eps, meth, b)
+            out[meth, b] = (mean_error(samples, ref), nfe)
+    return out
 
 
 def print_table(rows: dict, budgets, fmt="{:.2e}"):

@@ -25,7 +25,7 @@ import numpy as np
 from .cli_inputs import parse_externals, parse_values
 from .errors import SolveError
 
-__all__ = ["add_parser", "run", "COMPARED"]
+__all__ = ["COMPARED", "add_parser", "run"]
 
 COMPARED = ("ddim", "dpm_solver_2", "dpm_solver_3", "dpm_solver_pp_2m", "deis_1", "deis_2",
             "deis_3", "deis_rho_2", "deis_rho_3")
@@ -131,7 +131,8 @@ def _plot(rows, path: Path, title: str) -> None:
     for method, cells in rows.items():
         nfe = [cells[b][1] for b in cells]
         err = [cells[b][0] for b in cells]
-        style = dict(lw=2.5, color="k", marker="o") if method == "searched" else dict(marker=".")
+        style = ({"lw": 2.5, "color": "k", "marker": "o"} if method == "searched"
+                 else {"marker": "."})
         ax.loglog(nfe, err, label=method, **style)
     ax.set_xlabel("eps evaluations per sample")
     ax.set_ylabel("mean error against tsit5 (rtol 1e-10)")

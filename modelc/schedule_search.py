@@ -24,8 +24,8 @@ records the cost (runs, evaluations, gradient steps, seconds) and the fit.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -37,7 +37,7 @@ from .progress import draw_progress
 from .searched_schedule import SamplerSchedule, model_sampler
 from .solvers.searched import MAX_ORDER, Plan, check_plan, plan_sample
 
-__all__ = ["search", "reference_samples", "SearchProblem", "search_problem", "grid_candidates"]
+__all__ = ["SearchProblem", "grid_candidates", "reference_samples", "search", "search_problem"]
 
 REFERENCE_TOL = 1e-10
 """rtol and atol of the tsit5 reference."""

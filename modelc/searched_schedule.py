@@ -30,8 +30,15 @@ from .errors import SolveError
 from .solvers.diffusion import coefficient_schedule
 from .solvers.searched import Plan, check_plan, plan_trajectory
 
-__all__ = ["SamplerSchedule", "load_schedule", "resolve_schedule", "model_sampler",
-           "solve_searched", "searched_solver", "FORMAT"]
+__all__ = [
+    "FORMAT",
+    "SamplerSchedule",
+    "load_schedule",
+    "model_sampler",
+    "resolve_schedule",
+    "searched_solver",
+    "solve_searched",
+]
 
 FORMAT = "modelc-sampler-schedule"
 PREDICTIONS = ("noise", "data")

@@ -17,8 +17,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
-
-from moons import T_END, WEIGHTS, apply, init_params, log_alpha, save_params, sigma, two_moons
+from moons import (
+    T_END,
+    WEIGHTS,
+    apply,
+    init_params,
+    log_alpha,
+    save_params,
+    sigma,
+    two_moons,
+)
 
 
 def loss_fn(params, x0, t, z):

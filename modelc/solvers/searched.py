@@ -31,7 +31,8 @@ checked by :func:`check_plan` (NumPy, before tracing).
 from __future__ import annotations
 
 import math
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -40,7 +41,7 @@ from jax import lax
 
 from .phi import phi_diagonal
 
-__all__ = ["Plan", "check_plan", "plan_trajectory", "plan_sample", "MAX_ORDER"]
+__all__ = ["MAX_ORDER", "Plan", "check_plan", "plan_sample", "plan_trajectory"]
 
 MAX_ORDER = 3
 """The highest order of a step (predictions kept per step)."""

@@ -42,7 +42,7 @@ def _error(plan):
     return float(jnp.max(jnp.abs(RUN(X_T, plan) - EXACT)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _grid(n):
     return time_grid(SCHEDULE, T0, T1, n, "logsnr")
 
@@ -165,13 +165,14 @@ def test_schedule_files_and_fit_are_checked(tmp_path):
     with pytest.raises(SolveError, match="runs from t = 1 to 0.001"):
         resolve_schedule(_schedule(), t=(1.0, 0.01))
     with pytest.raises(SolveError, match="needs schedule="):
-        resolve_schedule("logsnr".encode())
+        resolve_schedule(b"logsnr")
 
 
 def _gmm():
     sys.path.insert(0, str(ROOT / "examples"))
-    import modelc
     from diffusion_gmm import MODEL, gmm_eps, noise
+
+    import modelc
 
     return modelc.load(MODEL), gmm_eps, noise
 
