@@ -5,12 +5,14 @@ from pathlib import Path
 
 import jax
 import numpy as np
+import pytest
 
 import modelc
 
 HERE = Path(__file__).resolve().parents[1] / "examples" / "diffusion_2d"
 
 
+@pytest.mark.slow
 def test_trained_eps_samples_two_moons():
     """The committed weights load; DEIS-3 at 10 evaluations from examples/diffusion_gmm.model
     gives samples whose sliced Wasserstein distance to held-out moons data is small (0.08 at
