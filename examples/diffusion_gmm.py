@@ -40,21 +40,35 @@ def sigma(t):
     return jnp.sqrt(-jnp.expm1(2.0 * log_alpha(t)))
 
 
-def means():
-    """The mixture's means: MODES points on the circle of radius RADIUS."""
-    angle = 2 * np.pi * np.arange(MODES) / MODES
-    return jnp.asarray(np.stack([RADIUS * np.cos(angle), RADIUS * np.sin(angle)], axis=1))
+def means(modes: int = MODES, radius: float = RADIUS):
+    """The mixture's means: ``modes`` points on the circle of radius ``radius``."""
+    angle = 2 * np.pi * np.arange(modes) / modes
+    return jnp.asarray(np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1))
+
+
+def mixture_eps(modes: int = MODES, mode_sd: float = MODE_SD, radius: float = RADIUS):
+    """The exact noise prediction ``eps(x, t)`` of the noised mixture of ``modes`` Gaussians
+    of standard deviation ``mode_sd`` on a circle, for x of shape (..., 2)."""
+    centres = means(modes, radius)
+
+    def eps(x, t):
+        alpha, sig = jnp.exp(log_alpha(t)), sigma(t)
+        var = alpha**2 * mode_sd**2 + sig**2
+        diff = x[..., None, :] - alpha * centres                       # (..., modes, 2)
+        logits = -0.5 * jnp.sum(diff**2, axis=-1) / var
+        weights = jax.nn.softmax(logits, axis=-1)
+        score = -jnp.sum(weights[..., None] * diff, axis=-2) / var
+        return -sig * score
+
+    return eps
+
+
+_DEFAULT_EPS = mixture_eps()
 
 
 def gmm_eps(x, t):
     """The exact noise prediction of the noised mixture at time t, for x of shape (..., 2)."""
-    alpha, sig = jnp.exp(log_alpha(t)), sigma(t)
-    var = alpha**2 * MODE_SD**2 + sig**2
-    diff = x[..., None, :] - alpha * means()                       # (..., modes, 2)
-    logits = -0.5 * jnp.sum(diff**2, axis=-1) / var
-    weights = jax.nn.softmax(logits, axis=-1)
-    score = -jnp.sum(weights[..., None] * diff, axis=-2) / var
-    return -sig * score
+    return _DEFAULT_EPS(x, t)
 
 
 def noise(samples: int, seed: int = 0):

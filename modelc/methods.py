@@ -87,6 +87,7 @@ _SAMPLERS = (
     _info("deis_rho_1", "sampler", True, False, False, "DEIS, order 1 (rho-AB)"),
     _info("deis_rho_2", "sampler", True, False, False, "DEIS, order 2 (rho-AB)"),
     _info("deis_rho_3", "sampler", True, False, False, "DEIS, order 3 (rho-AB)"),
+    _info("searched", "sampler", True, False, False, "a searched per-step schedule (schedule=)"),
 )
 
 METHOD_INFO: dict[str, MethodInfo] = {m.name: m for m in (*_ODE_METHODS, *_SAMPLERS)}

@@ -28,6 +28,10 @@ DEFAULT_SAMPLER_STEPS = 20
 def solve_with_sampler(model, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0):
     """`CompiledModel.solve` with a diffusion sampler (`modelc.array_model.sample_problem`);
     ``externals`` already checked."""
+    if method == "searched":
+        from .searched_schedule import solve_searched
+        return solve_searched(model, t, saveat, params, y0, resolve_dtype(dtype), externals, steps,
+                              schedule, dt0)
     check_sampler(model.module, model.name, method)
     if saveat is not None:
         raise SolveError(f"method {method!r} outputs at its step times: give steps= and "
@@ -89,6 +93,9 @@ def _sampler_function(model, method, steps, spacing, externals):
 
 def sampler_solver(model, method, steps, schedule, bound, full_output):
     """`CompiledModel.solver` for a diffusion sampler (see its docstring)."""
+    if method == "searched":
+        from .searched_schedule import searched_solver
+        return searched_solver(model, steps, schedule, bound, full_output)
     check_sampler(model.module, model.name, method)
     module = model.module
     spacing = "logsnr" if schedule is None else schedule
