@@ -500,7 +500,7 @@ class CompiledModel:
         """``method="auto"``: pick an explicit, a stiff or an exponential method (solvers.stiffness)."""
         p = self.module.parameter_vector(_cast(params, dtype)).astype(dtype)
         prob = problem(self.module, p, _cast(y0, dtype), dict(externals or {}), self.split)
-        return solvers.choose_method(prob.rhs, self.jacobian, ts[0], ts[-1], prob.y0, prob.args,
+        return solvers.choose_method(prob.rhs, self.jacobian, (ts[0], ts[-1]), prob.y0, prob.args,
                                      rtol, split=prob.split)
 
     def _time_grid(self, t, saveat, points):

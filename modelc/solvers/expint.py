@@ -31,7 +31,7 @@ from typing import Any, Callable, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 
-from .erk import AbstractStepper
+from .stepper import SplitStepper
 from .implicit import ImplicitStepper, f_and_dfdt
 from .phi import DenseOperator, make_operator, step_combiner
 
@@ -42,7 +42,8 @@ __all__ = ["Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETD
 class Split(NamedTuple):
     """``f(t, y) = L(t) y + N(t, y)`` as functions.
 
-    ``kind``: "diagonal", "matrix", "scalar" or "operator"; ``linear(t, args)``
+    ``kind``: a :class:`~modelc.solvers.phi.SplitKind` ("diagonal", "matrix",
+    "scalar" or "operator", plain strings work too); ``linear(t, args)``
     returns the diagonal vector, the ``(n, n)`` matrix, the scalar or (for
     "operator", a matrix-free ``L``) the operator object itself
     (:func:`~modelc.solvers.krylov.matrix_free_linear`); ``nonlinear(t,
@@ -103,10 +104,6 @@ class SplitRHS(NamedTuple):
         if s.nonlinear_hat is None or not s.constant:
             return None
         return lambda t, v: jnp.asarray(s.nonlinear_hat(t, v, args), v.dtype)  # noqa: E731
-
-
-class SplitStepper(AbstractStepper):
-    """Marker: the loop passes a :class:`SplitRHS` (``integrate(..., split=...)``)."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +258,7 @@ class _ExpRosenbrock(ImplicitStepper):
     ``f(t, y0)`` at the start (second order; outputs at step ends are exact).
     """
 
+    family = "exponential-rosenbrock"
     dense_degree = 2
     orders: ClassVar[tuple[int, int]]
     """(order, order of the embedded solution)."""
