@@ -24,7 +24,7 @@ Dense output: the cubic Hermite interpolant through ``(y0, f0)`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 from jax import lax
@@ -33,6 +33,16 @@ from . import implicit_tableaus as itb
 from .stepper import FSALStepper
 from .ops import rms, select
 from .implicit import ImplicitStepper, factor_w, hermite_q, solve_w
+
+
+class Newton(NamedTuple):
+    """The simplified-Newton setup of one step: the factors of ``W = I/(h gamma) - J``,
+    ``h gamma``, its inverse and the error scale ``atol + rtol |y|``."""
+
+    w: Any
+    hg: Any
+    inv_hg: Any
+    scale: Any
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,8 @@ class ESDIRK(ImplicitStepper, FSALStepper):
         inv_hg = 1.0 / hg
         w = factor_w(rhs.jac(t, y, args), inv_hg)
         ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
-        ks, ok, nfe = self._stages(rhs, t, y, dt, args, ks, w, hg, inv_hg,
-                                   rhs.atol + rhs.rtol * jnp.abs(y))
+        newton = Newton(w, hg, inv_hg, rhs.atol + rhs.rtol * jnp.abs(y))
+        ks, ok, nfe = self._stages(rhs, (t, y, dt, args), ks, newton)
         y1 = y + lax.mul(dt, jnp.asarray(tab.b, y.dtype) @ ks)
         err = select(ok, lax.mul(dt, jnp.asarray(tab.e, y.dtype) @ ks), jnp.inf)
         y1 = select(ok, y1, y)
@@ -104,13 +114,16 @@ class ESDIRK(ImplicitStepper, FSALStepper):
         hg = dt * tab.gamma
         w = factor_w(rhs.jac(t, y, args), 1.0 / hg)
         ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
-        return self._stages(rhs, t, y, dt, args, ks, w, hg, 1.0 / hg,
-                            rhs.atol + rhs.rtol * jnp.abs(y))[0]
+        newton = Newton(w, hg, 1.0 / hg, rhs.atol + rhs.rtol * jnp.abs(y))
+        return self._stages(rhs, (t, y, dt, args), ks, newton)[0]
 
-    def _stages(self, rhs, t, y, dt, args, ks, w, hg, inv_hg, scale):
-        """All implicit stages in one ``while_loop`` (one rhs evaluation and one
-        solve per iteration; the stage index is part of the carry, so the body
-        is compiled once, not once per stage).  Returns ``(ks, ok, nfe)``."""
+    def _stages(self, rhs, point, ks, newton: Newton):
+        """All implicit stages of the step from ``point = (t, y, dt, args)`` in one
+        ``while_loop`` (one rhs evaluation and one solve per iteration; the stage index
+        is part of the carry, so the body is compiled once, not once per stage).
+        Returns ``(ks, ok, nfe)``."""
+        t, y, dt, args = point
+        w, hg, inv_hg, scale = newton
         tab = self.tableau
         s, kappa, max_iters = tab.stages, float(self.kappa), int(self.max_iters)
         dtype = y.dtype

@@ -68,12 +68,13 @@ from jax import lax
 
 from .stepper import AdaptiveStepper, ExtraDenseStagesStepper
 from .expint import ETDRK4
+from . import phi_tableaus as pt
 from .phi import DiagonalOperator
 
 __all__ = ["ETDRK43"]
 
-_ERROR_WEIGHT = (0.0, 0.0, -1.0, 4.0)
-"""``4 phi_3 - phi_2`` as coefficients of phi_0..phi_3."""
+_ERROR_WEIGHT = pt.ETDRK43.e[3]
+"""``4 phi_3 - phi_2`` (:data:`~.phi_tableaus.ETDRK43`)."""
 
 _PHIS = {0.5: 1, 1.0: 3}
 """The phi-functions of a step: ``phi_0, phi_1`` of ``hL/2`` (stages) and
