@@ -22,8 +22,8 @@ their meaning (per grid value, array tolerances included).  It also holds
 the step (:data:`STEP_HOLD`), so that etdrk43 can reuse the phi-functions it
 carries from step to step.
 
-Only with a constant ``L``; :func:`_integrate_stepper
-<modelc.solvers.integrate.integrate_stepper>` decides with :func:`applies`.
+Only with a constant ``L``; :func:`~modelc.solvers.integrate.integrate_stepper` decides
+with :func:`applies`.
 """
 
 from __future__ import annotations

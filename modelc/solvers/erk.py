@@ -24,7 +24,7 @@ from .ops import axpy, combine
 from .stepper import (AbstractStepper, AdaptiveStepper, DenseOutputStepper,
                       ExtraDenseStagesStepper, FSALStepper)
 
-__all__ = ["ExplicitRK", "Euler", "RK4", "Bosh3", "Dopri5", "Tsit5", "Dopri8"]
+__all__ = ["ExplicitRK", "Euler", "RK4", "Bosh3", "Dopri5", "Tsit5", "Dopri8", "explicit_rk"]
 
 
 @dataclass(frozen=True)
@@ -195,3 +195,18 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
         ks = tuple(carry[i] for i in range(1, carry.shape[0]))
         info, nfe = self.prepare_dense(rhs, args, (t, dt, carry[0], None, ks))
         return self.dense_poly(info), nfe
+
+
+def explicit_rk(tableau: tb.ButcherTableau) -> ExplicitRK:
+    """A stepper for ``tableau``: fixed-step, or -- when the tableau has an error
+    estimate (``e``, ``error_order``), a continuous extension (``dense``) and is FSAL
+    -- an adaptive pair like :class:`Tsit5`.  With one line in
+    :data:`~.methods.METHODS` (and one in :mod:`modelc.methods`) it is a new method
+    (docs/design.md)."""
+    adaptive = (tableau.e is not None and tableau.error_order is not None
+                and tableau.dense is not None and tableau.fsal)
+    base = _AdaptiveERK if adaptive else ExplicitRK
+    name = "".join(part.title() for part in tableau.name.replace("-", "_").split("_"))
+    cls = dataclass(frozen=True)(type(name, (base,), {"tableau": tableau, "__doc__":
+                                                      f"The {tableau.name} tableau."}))
+    return cls()
