@@ -2,6 +2,11 @@
 and one ``lax.while_loop`` integration loop, operating on JAX functions
 ``rhs(t, y, args) -> dy/dt``.
 
+Layout (docs/design.md, "Inside the runtime"): the entry points are in
+:mod:`.integrate`, the method registry :data:`METHODS` in :mod:`.methods`,
+the loop (``LoopSpec``, its carry and step records) in :mod:`.loop`, the
+stepper protocol and capability markers in :mod:`.stepper`.
+
 ``nfe`` accounting (rhs evaluations reported in :class:`RawSolution`):
 
 * FSAL adaptive pairs (tsit5, dopri5, bosh3, dopri8):

@@ -81,7 +81,7 @@ def applies(stepper, controller, split) -> bool:
     stepping = (isinstance(controller, ConstantStepController)
                 or isinstance(stepper, AdaptiveStepper))
     return (isinstance(stepper, SplitStepper) and stepping and split is not None
-            and getattr(split, "nonlinear_hat", None) is not None and split.kind == SplitKind.DIAGONAL
+            and split.nonlinear_hat is not None and split.kind == SplitKind.DIAGONAL
             and split.constant and split.transform is not None)
 
 
