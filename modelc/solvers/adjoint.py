@@ -66,7 +66,8 @@ from jax.custom_derivatives import SymbolicZero
 from jax.flatten_util import ravel_pytree
 
 from .linear import linear_map
-from .loop import LoopInputs, LoopSpec, run_loop, stepwise
+from .loop import LoopInputs, LoopSpec, run_loop
+from .stepwise import stepwise
 
 __all__ = ["CheckpointAdjoint", "BacksolveAdjoint", "ForwardAdjoint", "choose_adjoint",
            "FORWARD_MAX_PERTURBED", "differentiable"]

@@ -2,7 +2,7 @@
 
 Opt-in and separate from :func:`~.integrate.integrate` (which keeps only what
 the outputs need).  :func:`step_history` replays the same loop one step per
-iteration (:func:`~.loop.stepwise`) in a ``lax.scan`` of fixed length, so it
+iteration (:func:`~.stepwise.stepwise`) in a ``lax.scan`` of fixed length, so it
 is differentiable in both modes (reverse mode stores every recorded step:
 memory grows with ``max_record``).
 """
@@ -17,7 +17,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from .integrate import SolveOptions, default_controller, static_direction
-from .loop import Counter, LoopInputs, LoopSpec, StepRecord, stepwise
+from .loop import Counter, LoopInputs, LoopSpec, StepRecord
+from .stepwise import stepwise
 from .methods import resolve_method
 from .stepper import AdaptiveStepper
 

@@ -21,8 +21,8 @@ controller, sizes; one hashable ``jit`` argument) and fed :class:`LoopInputs`
 its rows and scalars (see :class:`Slot`, :class:`Counter`),
 :meth:`Loop.grid` the attempted step, :meth:`Loop.advance` the stepper's
 result (a :class:`StepRecord`) and :meth:`Loop.settle` the controller's
-decision.  :func:`stepwise` strings them one step at a time for the discrete
-adjoint and :mod:`.internals`.
+decision.  :func:`~.stepwise.stepwise` strings them one step at a time for the
+discrete adjoint and :mod:`.internals`.
 
 Time is signed (``ts`` may decrease); step magnitudes are positive and the
 signed step is ``direction * h``.
@@ -56,7 +56,7 @@ from .phi import CommonStep, SplitKind
 from .stepper import AbstractStepper, ExtraDenseStagesStepper, MultistepState, SplitStepper
 
 __all__ = ["Status", "RawSolution", "LoopSpec", "LoopInputs", "Carry", "Layout", "Slot",
-           "Counter", "StepRecord", "Loop", "run_loop", "run_loop_jit", "Stepwise", "stepwise"]
+           "Counter", "StepRecord", "Loop", "run_loop", "run_loop_jit", "Grid"]
 
 
 class Status(enum.IntEnum):
@@ -244,7 +244,7 @@ class Loop:
 
     :func:`run_loop` strings them into the fast ``while_loop`` nest; the
     discrete adjoint (:mod:`.adjoint`) replays single steps with ``jax.vjp``
-    (:func:`stepwise`).  ``args`` is an explicit argument of every piece that
+    (:func:`~.stepwise.stepwise`).  ``args`` is an explicit argument of every piece that
     evaluates the rhs, so the adjoint can differentiate with respect to it.
     The pieces after :meth:`start` need its :class:`Layout`:
     ``loop.laid_out(layout)``.
@@ -554,64 +554,3 @@ def _finish(loop: Loop, ic, outputs, nfe_start):
 
 run_loop_jit = jax.jit(run_loop, static_argnums=(0,))
 """:func:`run_loop` compiled (the spec static)."""
-
-
-class Stepwise(NamedTuple):
-    """The loop one step per iteration (:func:`stepwise`); ``layout()`` is the
-    :class:`Layout` that ``start`` fixed."""
-
-    loop: Loop
-    start: Callable
-    step: Callable
-    output: Callable
-    layout: Callable
-
-
-def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
-    """The loop one step per iteration, for the discrete adjoint and :mod:`.internals`.
-
-    ``start(y0, dl) -> (f, i)``, ``f = (scalars, rows)``, ``i = (counters, number of
-    outputs passed)``; ``step(dl, f, i) -> (f, i, StepRecord)``, or with
-    ``linear=True`` ``(f, i, pullback, accepted)``: the pullback (``jax.vjp``) of
-    the accepted-step map ``(dl, rows) -> new rows``; ``output(dl, f, i)``: the
-    state at ``ts[i]`` from the last step's dense output.  ``rebuild(dl)`` gives
-    the rhs's ``args`` (``inputs.args`` is unused).
-    """
-    dtype = jnp.asarray(inputs.y0).dtype
-    proto = Loop(spec, inputs, dtype, differentiable=True)
-    dt0 = None if spec.auto_dt0 else inputs.dt0
-    layouts = []  # set by start (called first, in the same trace)
-
-    def laid_out():
-        return proto.laid_out(layouts[0])
-
-    def start(y, dl):
-        carry, _, layout = proto.start(y, rebuild(dl), dt0)
-        layouts[:] = [layout]
-        return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32))
-
-    def step(dl, f, i, linear=False):
-        """One step attempt; ``i = (counters, idx)``, idx = number of outputs passed."""
-        loop = laid_out()
-        (sc, yz), (ic, idx) = f, i
-        grid = loop.grid(sc, loop.s_at(idx))
-        if linear:
-            # Keep only the step's inputs: the pullback re-runs the stages fused
-            # with their transposes (storing every intermediate costs more kernels).
-            adv = jax.checkpoint(lambda d, z: loop.advance(rebuild(d), grid, z),
-                                 policy=jax.checkpoint_policies.nothing_saveable)
-            new, pull, record = jax.vjp(adv, dl, yz, has_aux=True)
-        else:
-            new, record = loop.advance(rebuild(dl), grid, yz)
-        carry, acc = loop.settle(grid, Carry(sc, yz, ic), new, record)
-        idx = jnp.sum(loop.fwd(loop.ts - carry.scalars[Slot.T]) <= 0).astype(jnp.int32)
-        f, i = (carry.scalars, carry.rows), (carry.counters, jnp.maximum(idx, i[1]))
-        return (f, i, pull, acc) if linear else (f, i, record)
-
-    def output(dl, f, i):
-        """State at output time ``ts[i]`` from the last step's dense output."""
-        (sc, yz) = f
-        loop = laid_out()
-        return loop.dense(rebuild(dl), sc, yz)(loop.s_at(i))
-
-    return Stepwise(proto, start, step, output, lambda: layouts[0])
