@@ -459,12 +459,12 @@ class Loop:
             return lambda ti: yz[0]
         stepper, nrow = self.stepper, self.layout.nrow
         rhs = self.fn if isinstance(stepper, SplitStepper) else self.f  # split: N and L
-        t_prev, inv_hs = sc[Slot.T_PREV], sc[Slot.INV_HS]
         if self.lazy:
-            poly, self.counts["dense"] = stepper.dense_from_carry(rhs, args, t_prev,
-                                                                  1.0 / inv_hs, yz[nrow:])
+            poly, self.counts["dense"] = stepper.dense_from_carry(
+                rhs, args, sc[Slot.T_PREV], 1.0 / sc[Slot.INV_HS], yz[nrow:])
 
-        def value(ti):
+        def value(ti):  # sliced here, inside the write loop, so that XLA fuses it there
+            t_prev, inv_hs = sc[Slot.T_PREV], sc[Slot.INV_HS]
             p = poly if self.lazy else stepper.dense_from_carry(rhs, args, t_prev, None,
                                                                 yz[nrow:])[0]
             theta = (ti - t_prev) * inv_hs
