@@ -29,7 +29,7 @@ from .methods import METHODS, AutoStepper, resolve_method
 from .stepper import AdaptiveStepper, DenseOutputStepper, SplitStepper
 from .stiffness import candidates, choose_method, classify, probe_spectra
 
-__all__ = ["integrate", "SolveOptions", "Problem", "check_tolerance", "integrate_stepper",
+__all__ = ["integrate", "SolveOptions", "solve_options", "Problem", "check_tolerance", "integrate_stepper",
            "integrate_auto", "static_direction"]
 
 logger = logging.getLogger("modelc.solvers")
@@ -64,6 +64,17 @@ class SolveOptions:
     prepare: Callable | None = None
 
 
+def solve_options(options: SolveOptions | None, settings: dict) -> SolveOptions:
+    """``options`` (default :class:`SolveOptions`) with the keyword ``settings`` applied;
+    TypeError naming the valid settings for an unknown one."""
+    names = [f.name for f in dataclasses.fields(SolveOptions)]
+    unknown = sorted(set(settings) - set(names))
+    if unknown:
+        raise TypeError(f"unknown solver setting(s) {', '.join(unknown)}; "
+                        f"the settings are {', '.join(names)}")
+    return dataclasses.replace(options or SolveOptions(), **settings)
+
+
 class Problem(NamedTuple):
     """``dy/dt = rhs(t, y, args)`` from ``y0`` with outputs at ``ts``."""
 
@@ -90,7 +101,7 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5",
     loop stops and outputs after the failure time are NaN.
     jit/vmap/jacfwd/grad compatible (:mod:`.adjoint`).
     """
-    options = dataclasses.replace(options or SolveOptions(), **settings)
+    options = solve_options(options, settings)
     stepper = resolve_method(method)
     problem = Problem(rhs, y0, ts, args)
     if isinstance(stepper, (AdaptiveStepper, AutoStepper)):  # fixed steps do not use rtol

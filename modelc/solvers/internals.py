@@ -9,14 +9,13 @@ memory grows with ``max_record``).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .integrate import SolveOptions, default_controller, static_direction
+from .integrate import SolveOptions, default_controller, solve_options, static_direction
 from .loop import Counter, LoopInputs, LoopSpec, StepRecord
 from .stepwise import stepwise
 from .methods import resolve_method
@@ -58,7 +57,7 @@ def step_history(rhs, y0, ts, args=None, *, method="tsit5", max_record: int = 10
     of a function of the step sizes, e.g. to penalise stiffness).  Returns a
     :class:`StepHistory`.
     """
-    options = dataclasses.replace(options or SolveOptions(), **settings)
+    options = solve_options(options, settings)
     stepper = resolve_method(method)
     y0 = jnp.asarray(y0)
     y0 = y0 if jnp.issubdtype(y0.dtype, jnp.floating) else y0.astype(float)
