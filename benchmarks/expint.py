@@ -274,7 +274,7 @@ def _modelc_auto(prob, chosen):
 
 def _auto_choice(prob, tol):
     from modelc.solvers import choose_method
-    return choose_method(prob.m.module.rhs, prob.m.jacobian, 0.0, prob.t_end, prob.y0, prob.p,
+    return choose_method(prob.m.module.rhs, prob.m.jacobian, (0.0, prob.t_end), prob.y0, prob.p,
                          tol, split=prob.m.split)[0]
 
 

@@ -38,6 +38,12 @@ class MethodInfo:
     summary: str
     alias_of: str | None = None
 
+    @property
+    def dense_output(self) -> bool:
+        """Has a continuous extension: every adaptive ODE method (outputs fall between
+        its steps); fixed-step methods land on the output times instead."""
+        return not self.fixed_step and self.family not in ("auto", "sampler")
+
 
 def _info(name, family, fixed, split, constant, summary, alias_of=None):
     return MethodInfo(name, family, fixed, split, constant, summary, alias_of)

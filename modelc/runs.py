@@ -132,5 +132,5 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     (`modelc.solvers.choose_method`)."""
     p = model.module.parameter_vector(cast(params, dtype)).astype(dtype)
     prob = problem(model.module, p, cast(y0, dtype), dict(externals or {}), model.split)
-    return solvers.choose_method(prob.rhs, model.jacobian, ts[0], ts[-1], prob.y0, prob.args,
+    return solvers.choose_method(prob.rhs, model.jacobian, (ts[0], ts[-1]), prob.y0, prob.args,
                                  rtol, split=prob.split)

@@ -66,13 +66,15 @@ class PolicyController(AbstractController):
         """The metadata as a dict."""
         return dict(self.metadata)
 
-    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+    def init(self, stepper, rhs, start, args, tol, dt0):
         """The PI controller's first step, plus an empty history."""
-        dt, pi_state, nfe = self.pi.init(stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0)
-        return dt, (pi_state, pol.initial_history(y0.dtype)), nfe
+        dt, pi_state, nfe = self.pi.init(stepper, rhs, start, args, tol, dt0)
+        return dt, (pi_state, pol.initial_history(start.y0.dtype)), nfe
 
-    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+    def adapt_step_size(self, stepper, attempt, state, tol):
         """The deterministic policy decision (:func:`modelc.rl.policy.decide`)."""
+        _, dt, y0, y1, err = attempt
+        rtol, atol = tol
         params = {k: jnp.asarray(v) for k, v in self.params.items()}
         noise = jnp.zeros((len(pol.ACTIONS),), y0.dtype)
         accept, dt_next, state, *_ = pol.decide(params, self.pi, stepper, dt, y0, y1, err,

@@ -29,7 +29,8 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ..solvers.erk import _select
+from ..solvers.controllers import StepAttempt, Tolerance
+from ..solvers.ops import select
 
 __all__ = ["FEATURES", "ACTIONS", "init_params", "mlp", "features", "decide",
            "initial_history", "RESIDUAL_MAX", "THRESHOLD_MAX"]
@@ -112,8 +113,8 @@ def decide(params, pi, stepper, dt, y0, y1, err, state, rtol, atol, noise):
     """
     pi_state, hist = state
     prev_rejected = pi_state[1]
-    pi_accept, pi_dt, pi_state1 = pi.adapt_step_size(stepper, 0.0, dt, y0, y1, err,
-                                                     pi_state, rtol, atol)
+    pi_accept, pi_dt, pi_state1 = pi.adapt_step_size(
+        stepper, StepAttempt(0.0, dt, y0, y1, err), pi_state, Tolerance(rtol, atol))
     scale = atol + rtol * jnp.maximum(jnp.abs(y0), jnp.abs(y1))
     en = lax.stop_gradient(stepper.error_norm(err, scale))
     dtype = en.dtype
@@ -132,13 +133,13 @@ def decide(params, pi, stepper, dt, y0, y1, err, state, rtol, atol, noise):
     threshold = THRESHOLD_MAX * jnp.tanh(action[1])
     accept = log_en <= threshold
     logf = pi_logf + residual
-    fmax = _select(prev_rejected, jnp.asarray(0.0, dtype), math.log(pi.factor_max))
-    fmax = _select(accept, fmax, math.log(pi.safety))  # a rejected step must shrink
+    fmax = select(prev_rejected, jnp.asarray(0.0, dtype), math.log(pi.factor_max))
+    fmax = select(accept, fmax, math.log(pi.safety))  # a rejected step must shrink
     logf = jnp.clip(logf, math.log(pi.factor_min), fmax)
-    accept = _select(ok, accept, pi_accept)
-    logf = _select(ok, logf, jnp.log(pi_dt / dt))
+    accept = select(ok, accept, pi_accept)
+    logf = select(ok, logf, jnp.log(pi_dt / dt))
     dt_next = lax.stop_gradient(dt * jnp.exp(logf))
-    new_hist = (_select(ok, jnp.clip(log_en, lo, hi), hist[0]), hist[0], logf, hist[2])
+    new_hist = (select(ok, jnp.clip(log_en, lo, hi), hist[0]), hist[0], logf, hist[2])
     new_pi = (pi_state1[0], ~accept)
     return accept, dt_next, (new_pi, new_hist), x, action, ok
 

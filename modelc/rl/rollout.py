@@ -16,7 +16,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from ..solvers.controllers import PIController
+from ..solvers.controllers import PIController, StepStart, Tolerance
 from . import policy as pol
 
 __all__ = ["Episode", "rollout"]
@@ -47,7 +47,8 @@ def rollout(params, rhs: Callable, stepper, y0, args, t1, rtol, atol, noise,
     t1 = jnp.asarray(t1, dtype)
     rtol, atol = jnp.asarray(rtol, dtype), jnp.asarray(atol, dtype)
     fs, nfe0 = stepper.init(rhs, t0, y0, args)
-    dt, pi_state, nfe_dt = pi.init(stepper, rhs, t0, t1, y0, fs, args, rtol, atol, None)
+    dt, pi_state, nfe_dt = pi.init(stepper, rhs, StepStart(t0, t1, y0, fs), args,
+                                   Tolerance(rtol, atol), None)
     state = (pi_state, pol.initial_history(dtype))
     work = {}  # the static rhs evaluations of one step, recorded while tracing
 

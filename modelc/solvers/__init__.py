@@ -2,6 +2,11 @@
 and one ``lax.while_loop`` integration loop, operating on JAX functions
 ``rhs(t, y, args) -> dy/dt``.
 
+Layout (docs/design.md, "Inside the runtime"): the entry points are in
+:mod:`.integrate`, the method registry :data:`METHODS` in :mod:`.methods`,
+the loop (``LoopSpec``, its carry and step records) in :mod:`.loop`, the
+stepper protocol and capability markers in :mod:`.stepper`.
+
 ``nfe`` accounting (rhs evaluations reported in :class:`RawSolution`):
 
 * FSAL adaptive pairs (tsit5, dopri5, bosh3, dopri8):
@@ -41,53 +46,33 @@ stays accurate when the Jacobian is poor, at the price of data-dependent work.
 """
 
 from .. import runtime  # noqa: F401  (float64 by default: before any array is made)
-from .controllers import (AbstractController, ConstantStepController, PIController,
-                          initial_step)
-from .erk import (AbstractStepper, AdaptiveStepper, Bosh3, DenseOutputStepper, Dopri5,
-                  Dopri8, Euler, ExplicitRK, ExtraDenseStagesStepper, FSALStepper, RK4,
-                  Tsit5)
+from . import krylov  # phi-functions of matrix-free L: solvers.krylov
+from .controllers import (AbstractController, ConstantStepController, PIController, StepAttempt,
+                          StepStart, Tolerance, initial_step)
+from .erk import RK4, Bosh3, Dopri5, Dopri8, Euler, ExplicitRK, Tsit5
 from .esdirk import ESDIRK, Kvaerno5
 from .expint import (ETD1, ETDRK2, ETDRK4, ETDRK4B, ExpRB32, ExpRB43, Lawson4, Split,
-                     SplitRHS, SplitStepper)
+                     SplitRHS)
 from .expint_adaptive import ETDRK43
 from .expint_multistep import ETDAB, ETDAB2, ETDAB3, ETDAB4
 from .implicit import ImplicitStepper, StiffRHS
-from .loop import RawSolution, Status, integrate
+from .integrate import SolveOptions, integrate
+from .loop import LoopSpec, RawSolution, Status
+from .methods import METHODS, AutoStepper
+from .phi import SplitKind
 from .rosenbrock import Rodas5, Rosenbrock
-from .stiffness import (AutoStepper, choose_for_members, choose_method, probe_spectra,
-                        spectral_radius, stiffness_index)
-from . import krylov  # noqa: F401,E402  (phi-functions of matrix-free L: solvers.krylov)
-
-METHODS = {
-    "tsit5": Tsit5(),
-    "dopri5": Dopri5(),
-    "dopri8": Dopri8(),
-    "bosh3": Bosh3(),
-    "rk4": RK4(),
-    "euler": Euler(),
-    "rodas5": Rodas5(),
-    "kvaerno5": Kvaerno5(),
-    "auto": AutoStepper(),
-    "etd1": ETD1(),
-    "etdrk2": ETDRK2(),
-    "etdrk4": ETDRK4(),
-    "etdrk4b": ETDRK4B(),
-    "krogstad": ETDRK4B(),  # the documented name of etdrk4b (Krogstad 2005)
-    "etdrk43": ETDRK43(),
-    "lawson4": Lawson4(),
-    "etdab2": ETDAB2(),
-    "etdab3": ETDAB3(),
-    "etdab4": ETDAB4(),
-    "exprb32": ExpRB32(),
-    "exprb43": ExpRB43(),
-}
+from .stepper import (AbstractStepper, AdaptiveStepper, ConstantLinearStepper,
+                      DenseOutputStepper, ExtraDenseStagesStepper, FSALStepper, SplitStepper)
+from .stiffness import (choose_for_members, choose_method, probe_spectra, spectral_radius,
+                        stiffness_index)
 
 __all__ = [
-    "integrate", "RawSolution", "Status", "METHODS",
+    "integrate", "SolveOptions", "LoopSpec", "RawSolution", "Status", "METHODS", "krylov",
     "AbstractStepper", "AdaptiveStepper", "DenseOutputStepper", "FSALStepper",
     "ExtraDenseStagesStepper", "ExplicitRK", "Tsit5", "Dopri5", "Dopri8", "Bosh3",
     "RK4", "Euler",
     "AbstractController", "PIController", "ConstantStepController", "initial_step",
+    "Tolerance", "StepStart", "StepAttempt", "ConstantLinearStepper", "SplitKind",
     "ImplicitStepper", "StiffRHS", "Rosenbrock", "Rodas5", "ESDIRK", "Kvaerno5",
     "AutoStepper", "choose_method", "choose_for_members", "probe_spectra", "stiffness_index",
     "spectral_radius",

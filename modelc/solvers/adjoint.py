@@ -56,6 +56,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import partial
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -65,6 +66,8 @@ from jax.custom_derivatives import SymbolicZero
 from jax.flatten_util import ravel_pytree
 
 from .linear import linear_map
+from .loop import LoopInputs, LoopSpec, run_loop
+from .stepwise import stepwise
 
 __all__ = ["CheckpointAdjoint", "BacksolveAdjoint", "ForwardAdjoint", "choose_adjoint",
            "FORWARD_MAX_PERTURBED", "differentiable"]
@@ -137,11 +140,12 @@ def choose_adjoint(perturbed: int):
     return CheckpointAdjoint()
 
 
-def differentiable(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin, prepare=None):
-    """``run(*static, y0, ts, prepare(args), rtol, atol, dt0, dtmin)`` made differentiable.
+def differentiable(run, spec: LoopSpec, adjoint, inputs: LoopInputs, prepare=None):
+    """``run(spec, inputs)`` (with ``prepare`` applied to ``inputs.args``) made
+    differentiable.
 
-    ``run`` is the primal loop (a :class:`~.loop.RawSolution`); ``static`` the
-    loop's static arguments; ``adjoint`` a :class:`CheckpointAdjoint`,
+    ``run`` is the primal loop (a :class:`~.loop.RawSolution`); ``spec`` the
+    loop's static configuration; ``adjoint`` a :class:`CheckpointAdjoint`,
     :class:`BacksolveAdjoint` or :class:`ForwardAdjoint`, or None to choose by
     the number of perturbed input scalars (:func:`choose_adjoint`).
     ``prepare`` (optional) maps ``args`` to what the loop's functions take,
@@ -151,24 +155,38 @@ def differentiable(run, static, adjoint, y0, ts, args, rtol, atol, dt0, dtmin, p
     ``prepare`` (:class:`ForwardAdjoint` then needs one direction per given
     parameter, not one per entry of the vector).
     """
-    return _solve(run, static, adjoint, prepare, y0, ts, args, rtol, atol, dt0, dtmin)
+    return _solve(run, spec, adjoint, prepare, inputs)
+
+
+def _prepare(inputs: LoopInputs, prepare) -> LoopInputs:
+    return inputs if prepare is None else inputs._replace(args=prepare(inputs.args))
 
 
 @partial(jax.custom_jvp, nondiff_argnums=(0, 1, 2, 3))
-def _solve(run, static, adjoint, prepare, y0, ts, args, rtol, atol, dt0, dtmin):
-    args = args if prepare is None else prepare(args)
-    return run(*static, y0, ts, args, rtol, atol, dt0, dtmin)
+def _solve(run, spec, adjoint, prepare, inputs):
+    return run(spec, _prepare(inputs, prepare))
 
 
 def _prepared_run(run, prepare):
     """``run`` taking unprepared ``args`` (``prepare`` applied first)."""
     if prepare is None:
         return run
+    return lambda spec, inputs: run(spec, _prepare(inputs, prepare))
 
-    def run_prepared(*a):
-        *head, y0, ts, args, rtol, atol, dt0, dtmin = a
-        return run(*head, y0, ts, prepare(args), rtol, atol, dt0, dtmin)
-    return run_prepared
+
+class ArgsTangent(NamedTuple):
+    """``args`` flattened with its tangent: the leaves, the tree, the tangent leaves
+    and which leaves are floating point (differentiated)."""
+
+    leaves: list
+    tree: Any
+    tangents: list
+    is_diff: list
+
+
+def _args_tangent(args, targs) -> ArgsTangent:
+    leaves, tree = jax.tree_util.tree_flatten(args)
+    return ArgsTangent(leaves, tree, tree.flatten_up_to(targs), [_float_leaf(x) for x in leaves])
 
 
 def _instantiate(t, x):
@@ -189,29 +207,24 @@ def _is_zero(t) -> bool:
     return isinstance(t, SymbolicZero) or jnp.result_type(t) == jax.dtypes.float0
 
 
-def _solve_jvp(run, static, adjoint, prepare, primals, tangents):
-    y0, ts, args, rtol, atol, dt0, dtmin = primals
-    ty0, tts, targs = tangents[:3]
-    leaves, tree = jax.tree_util.tree_flatten(args)
-    is_diff = [_float_leaf(x) for x in leaves]
-    tleaves = tree.flatten_up_to(targs)
+def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
+    (inputs,), (tin,) = primals, tangents
+    ty0, tts = tin.y0, tin.ts
+    at = _args_tangent(inputs.args, tin.args)
     if adjoint is None:
-        perturbed = (0 if _is_zero(ty0) else jnp.size(y0)) + sum(
-            jnp.size(x) for x, t, d in zip(leaves, tleaves, is_diff) if d and not _is_zero(t))
+        perturbed = (0 if _is_zero(ty0) else jnp.size(inputs.y0)) + sum(
+            jnp.size(x) for x, t, d in zip(at.leaves, at.tangents, at.is_diff)
+            if d and not _is_zero(t))
         adjoint = choose_adjoint(perturbed)
     if isinstance(adjoint, ForwardAdjoint):
-        out, tys = forward_sensitivities(_prepared_run(run, prepare), static, primals, ty0,
-                                         leaves, tree, tleaves, is_diff)
+        out, tys = forward_sensitivities(_prepared_run(run, prepare), spec, inputs, ty0, at)
     else:
         if prepare is not None:  # the adjoints work on the prepared args
-            targs = tree.unflatten([_instantiate(t, x) for t, x in zip(tleaves, leaves)])
-            args, targs = jax.jvp(prepare, (args,), (targs,))
-            primals = (y0, ts, args, rtol, atol, dt0, dtmin)
-            leaves, tree = jax.tree_util.tree_flatten(args)
-            is_diff = [_float_leaf(x) for x in leaves]
-            tleaves = tree.flatten_up_to(targs)
-        out, tys = _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves,
-                                is_diff)
+            targs = at.tree.unflatten([_instantiate(t, x) for t, x in zip(at.tangents, at.leaves)])
+            args, targs = jax.jvp(prepare, (inputs.args,), (targs,))
+            inputs = inputs._replace(args=args)
+            at = _args_tangent(args, targs)
+        out, tys = _adjoint_jvp(run, spec, adjoint, inputs, ty0, at)
     tts_out = (jnp.zeros_like(out.ts) if _is_zero(tts) else jnp.asarray(tts, out.ts.dtype))
     tan = jax.tree_util.tree_map(
         lambda x: np.zeros(jnp.shape(x), jax.dtypes.float0), out)
@@ -221,46 +234,48 @@ def _solve_jvp(run, static, adjoint, prepare, primals, tangents):
 _solve.defjvp(_solve_jvp, symbolic_zeros=True)
 
 
-def _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves, is_diff):
+def _adjoint_jvp(run, spec, adjoint, inputs, ty0, at: ArgsTangent):
     """Primal solve and tangent ``ys`` as a :func:`~.linear.linear_map` whose
     transpose is the discrete or the backsolve adjoint."""
-    y0, ts, args, rtol, atol, dt0, dtmin = primals
-    out = _solve(run, static, adjoint, None, *primals)
-    const, const_tree = jax.tree_util.tree_flatten((ts, rtol, atol, dt0, dtmin))
+    leaves, tree, tleaves, is_diff = at
+    y0 = inputs.y0
+    out = _solve(run, spec, adjoint, None, inputs)
+    const, const_tree = jax.tree_util.tree_flatten(inputs._replace(y0=None, args=None))
     nd = [x for x, d in zip(leaves, is_diff) if not d]
     n_c, n_nd = len(const), len(nd)
 
     def unpack(res):
-        """(y0, diff leaves) -> solve inputs, from the flat residuals."""
-        ts_, rtol_, atol_, dt0_, dtmin_ = jax.tree_util.tree_unflatten(const_tree, res[:n_c])
+        """``(inputs without y0 and args, rebuild)`` from the flat residuals;
+        ``rebuild(diff leaves)`` gives ``args``."""
+        base = jax.tree_util.tree_unflatten(const_tree, res[:n_c])
         fixed = list(res[n_c:n_c + n_nd])
 
         def rebuild(dl):
             dl, fx = iter(dl), iter(fixed)
             return tree.unflatten([next(dl) if d else next(fx) for d in is_diff])
-        return ts_, rtol_, atol_, dt0_, dtmin_, rebuild
+        return base, rebuild
 
     n_res = n_c + n_nd + 1 + sum(is_diff)  # constants, fixed leaves, y0, diff leaves
 
     def fwd_fn(*flat):
         res, lin = flat[:n_res], flat[n_res:]
-        ts_, rtol_, atol_, dt0_, dtmin_, rebuild = unpack(res)
+        base, rebuild = unpack(res)
         y0_, dl = res[n_c + n_nd], list(res[n_c + n_nd + 1:])
 
         def ys_of(y, dl):
-            return run(*static, y, ts_, rebuild(dl), rtol_, atol_, dt0_, dtmin_).ys
+            return run(spec, base._replace(y0=y, args=rebuild(dl))).ys
         return [jax.jvp(ys_of, (y0_, dl), (lin[0], list(lin[1:])))[1]]
 
     def transpose_fn(*flat, axis_name=None):
         res, (ct_ys,) = flat[:n_res], flat[n_res:]
-        ts_, rtol_, atol_, dt0_, dtmin_, rebuild = unpack(res)
+        base, rebuild = unpack(res)
         y0_, dl = res[n_c + n_nd], list(res[n_c + n_nd + 1:])
+        at_y0 = base._replace(y0=y0_)
         if isinstance(adjoint, BacksolveAdjoint):
-            ct_y0, ct_dl = backsolve_vjp(run, static, adjoint, y0_, ts_, rebuild, dl, rtol_,
-                                         atol_, dt0_, dtmin_, ct_ys)
+            ct_y0, ct_dl = backsolve_vjp(run, spec, adjoint, at_y0, rebuild, dl, ct_ys)
         else:
-            ct_y0, ct_dl = discrete_vjp(static, adjoint, y0_, ts_, rebuild, dl, rtol_, atol_,
-                                        dt0_, dtmin_, ct_ys, axis_name=axis_name)
+            ct_y0, ct_dl = discrete_vjp(spec, adjoint, at_y0, rebuild, dl, ct_ys,
+                                        axis_name=axis_name)
         return [ct_y0, *ct_dl]
 
     transpose_fn.for_vmap = lambda axis: partial(transpose_fn, axis_name=axis)
@@ -275,7 +290,7 @@ def _adjoint_jvp(run, static, adjoint, primals, ty0, leaves, tree, tleaves, is_d
 
 # --- forward sensitivities ------------------------------------------------------------
 
-def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_diff):
+def forward_sensitivities(run, spec, inputs, ty0, at: ArgsTangent):
     """Primal solve and tangent ``ys`` from the Jacobian ``d ys / d(perturbed inputs)``.
 
     One pass of the loop carries the primal and one tangent per perturbed
@@ -285,13 +300,14 @@ def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_d
     transposes it to ``J^T @ ct_ys`` with no adjoint pass, and nothing but
     ``J`` (``k x T x n`` numbers) is kept, whatever the number of steps.
     """
-    y0, ts, args, rtol, atol, dt0, dtmin = primals
+    leaves, tree, tleaves, is_diff = at
+    y0 = inputs.y0
     slots = [i for i, (t, d) in enumerate(zip(tleaves, is_diff)) if d and not _is_zero(t)]
     with_y0 = not _is_zero(ty0)
     x = ([y0] if with_y0 else []) + [leaves[i] for i in slots]
     tx = ([ty0] if with_y0 else []) + [tleaves[i] for i in slots]
     if not x:  # nothing perturbed
-        out = run(*static, *primals)
+        out = run(spec, inputs)
         return out, jnp.zeros_like(out.ys)
     flat, unravel = ravel_pytree(x)
 
@@ -301,7 +317,7 @@ def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_d
         new = list(leaves)
         for i, leaf in zip(slots, parts[len(parts) - len(slots):]):
             new[i] = leaf
-        return run(*static, y, ts, tree.unflatten(new), rtol, atol, dt0, dtmin)
+        return run(spec, inputs._replace(y0=y, args=tree.unflatten(new)))
 
     def column(e):
         out, tan = jax.jvp(solve_at, (flat,), (e,))
@@ -315,55 +331,13 @@ def forward_sensitivities(run, static, primals, ty0, leaves, tree, tleaves, is_d
 
 # --- discrete adjoint -----------------------------------------------------------------
 
-def _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin):
-    """The loop one step per iteration: ``start(y0, dl)``, ``step(dl, state)``, ``out``.
-
-    ``step(dl, f, i, linear=True)`` also returns the pullback (``jax.vjp``) of
-    the accepted-step map ``(dl, yz) -> new yz rows`` and whether the step was
-    accepted.
-    """
-    from .loop import _Loop
-    rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac, split = static
-    L = _Loop(rhs, stepper, controller, max_steps, direction, auto_dtmin, jac, y0.dtype, ts,
-              rtol, atol, dtmin, differentiable=True, split=split)
-    dt0 = None if auto_dt0 else dt0
-
-    def start(y, dl):
-        (sc, yz, ic), _ = L.start(y, rebuild(dl), dt0)
-        return (sc, yz), (ic, jnp.asarray(1, jnp.int32))
-
-    def step(dl, f, i, linear=False):
-        """One step attempt; ``i = (ic, idx)``, idx = number of outputs passed."""
-        (sc, yz), (ic, idx) = f, i
-        grid = L.grid(sc, L.s_at(idx))
-        if linear:
-            # Keep only the step's inputs: the pullback re-runs the stages fused
-            # with their transposes (storing every intermediate costs more kernels).
-            adv = jax.checkpoint(lambda d, z: L.advance(rebuild(d), grid, z),
-                                 policy=jax.checkpoint_policies.nothing_saveable)
-            new, pull, aux = jax.vjp(adv, dl, yz, has_aux=True)
-        else:
-            new, aux = L.advance(rebuild(dl), grid, yz)
-        sc, yz, ic, acc = L.settle(grid, sc, yz, ic, new, aux)
-        idx = jnp.sum(L.fwd(L.ts - sc[0]) <= 0).astype(jnp.int32)
-        f, i = (sc, yz), (ic, jnp.maximum(idx, i[1]))
-        return (f, i, pull, acc) if linear else (f, i)
-
-    def output(dl, f, i):
-        """State at output time ``ts[i]`` from the last step's dense output."""
-        (sc, yz) = f
-        return L.dense(rebuild(dl), sc, yz)(L.s_at(i))
-
-    return L, start, step, output
-
-
 def _add(a, b):
     return jax.tree_util.tree_map(jnp.add, a, b)
 
 
-def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, ct_ys,
-                 axis_name=None):
-    """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` by the checkpointed discrete adjoint.
+def discrete_vjp(spec, adjoint, inputs, rebuild, dl, ct_ys, axis_name=None):
+    """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` by the checkpointed discrete adjoint
+    (``inputs.args`` unused: ``rebuild(dl)`` gives the args).
 
     Step sizes and accept/reject decisions are piecewise constant (the
     controllers take them under ``stop_gradient``), so the derivative of the
@@ -388,11 +362,12 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
     def anyof(x):  # any member: a loop condition shared by the batch
         return lax.psum(x.astype(jnp.int32), axis_name) > 0 if batched else x
 
-    L, start, step, output = _flat_loop(static, y0, ts, rebuild, rtol, atol, dt0, dtmin)
-    max_steps = static[3]
+    sw = stepwise(spec, inputs, rebuild)
+    step, output, y0 = sw.step, sw.output, inputs.y0
+    max_steps = spec.max_steps
     C, K = adjoint.layout(max_steps)
-    f0, i0 = start(y0, dl)
-    nts = L.nts
+    f0, i0 = sw.start(y0, dl)
+    nts = sw.loop.nts
 
     def running(i, n):
         ic, idx = i
@@ -401,7 +376,7 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
     # Forward: segments of K steps; each segment's first carry is a checkpoint,
     # packed in one vector without the last step's dense-output rows (a step
     # does not read them; they only serve outputs written after that step).
-    nrow = L.nrow
+    nrow = sw.layout().nrow
 
     def pack(f, i):
         return ravel_pytree((f[0], f[1][:nrow], i))[0]
@@ -418,7 +393,7 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
 
         def fbody(w):
             f, i, n, k = w
-            f, i = step(dl, f, i)
+            f, i, _ = step(dl, f, i)
             return f, i, n + 1, k + 1
 
         f, i, n, _ = lax.while_loop(lambda w: running(w[1], w[2]) & (w[3] < K), fbody,
@@ -486,20 +461,21 @@ def discrete_vjp(static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, c
     zeros = (jnp.zeros_like(f0[1]), jax.tree_util.tree_map(jnp.zeros_like, dl))
     most = lax.pmax(nseg, axis_name) if batched else nseg
     ct_z0, ct_dl = lax.fori_loop(0, most, seg_body, zeros)
-    _, svjp = jax.vjp(lambda y, d: start(y, d)[0][1], y0, dl)
+    _, svjp = jax.vjp(lambda y, d: sw.start(y, d)[0][1], y0, dl)
     ct_y0, ct_dl0 = svjp(ct_z0)
     return ct_y0 + ct_ys[0], _add(ct_dl, ct_dl0)
 
 
 # --- continuous adjoint ---------------------------------------------------------------
 
-def backsolve_vjp(run, static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dtmin, ct_ys):
-    """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` from the adjoint ODE, solved backwards."""
-    rhs, stepper, controller, max_steps, direction, auto_dt0, auto_dtmin, jac, split = static
-    if split is not None:
+def backsolve_vjp(run, spec, adjoint, inputs, rebuild, dl, ct_ys):
+    """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` from the adjoint ODE, solved backwards
+    (``inputs.args`` unused: ``rebuild(dl)`` gives the args)."""
+    if spec.split is not None:
         raise ValueError("BacksolveAdjoint does not support the split exponential methods; "
                          "use CheckpointAdjoint (the default)")
-    ys = run(*static, y0, ts, rebuild(dl), rtol, atol, dt0, dtmin).ys
+    rhs, y0, ts, rtol, atol = spec.rhs, inputs.y0, inputs.ts, inputs.rtol, inputs.atol
+    ys = run(spec, inputs._replace(args=rebuild(dl))).ys
     flat, unravel = ravel_pytree(dl)
     n, m = y0.shape[0], flat.shape[0]
     dtype = y0.dtype
@@ -513,7 +489,8 @@ def backsolve_vjp(run, static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dt
 
     brtol = rtol if adjoint.rtol is None else adjoint.rtol
     batol = atol if adjoint.atol is None else adjoint.atol
-    from .loop import _integrate
+    # The direction of each backward interval is only known at run time.
+    back = spec._replace(rhs=aug, direction=None, auto_dtmin=True, jac=None, split=None)
 
     def interval(r, c):
         a, g = c
@@ -521,9 +498,7 @@ def backsolve_vjp(run, static, adjoint, y0, ts, rebuild, dl, rtol, atol, dt0, dt
         a = a + ct_ys[i]
         z0 = jnp.concatenate([ys[i], a, g])
         span = jnp.stack([ts[i], ts[i - 1]])
-        # Direction of the backward interval is only known at run time.
-        sol = _integrate(aug, stepper, controller, max_steps, None, auto_dt0, True, None, None,
-                         z0, span, flat, brtol, batol, dt0, None)
+        sol = run_loop(back, LoopInputs(z0, span, flat, brtol, batol, inputs.dt0, None))
         z1 = sol.ys[-1]
         return z1[n:2 * n], z1[2 * n:]
 

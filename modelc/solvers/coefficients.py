@@ -22,13 +22,12 @@ their meaning (per grid value, array tolerances included).  It also holds
 the step (:data:`STEP_HOLD`), so that etdrk43 can reuse the phi-functions it
 carries from step to step.
 
-Only with a constant ``L``; :func:`_integrate_stepper
-<modelc.solvers.loop._integrate_stepper>` decides with :func:`applies`.
+Only with a constant ``L``; :func:`~modelc.solvers.integrate.integrate_stepper` decides
+with :func:`applies`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Callable, NamedTuple
 
@@ -36,9 +35,10 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .controllers import AbstractController, ConstantStepController
-from .erk import AdaptiveStepper
-from .expint import Split, SplitStepper
+from .controllers import AbstractController, ConstantStepController, StepAttempt
+from .expint import Split
+from .phi import SplitKind
+from .stepper import AdaptiveStepper, SplitStepper
 
 __all__ = ["applies", "in_coefficients", "stepping_in_coefficients", "GridNormController",
            "pack", "unpack"]
@@ -81,7 +81,7 @@ def applies(stepper, controller, split) -> bool:
     stepping = (isinstance(controller, ConstantStepController)
                 or isinstance(stepper, AdaptiveStepper))
     return (isinstance(stepper, SplitStepper) and stepping and split is not None
-            and getattr(split, "nonlinear_hat", None) is not None and split.kind == "diagonal"
+            and split.nonlinear_hat is not None and split.kind == SplitKind.DIAGONAL
             and split.constant and split.transform is not None)
 
 
@@ -90,7 +90,7 @@ def in_coefficients(split: Split):
     the packed rhs and split, the map of ``y0`` into the basis and of the output
     rows ``(T, 2m)`` back to states ``(T, n)``."""
     forward, inverse = split.transform
-    packed = Split("diagonal", split.linear, PackedNonlinear(split.nonlinear_hat),
+    packed = Split(SplitKind.DIAGONAL, split.linear, PackedNonlinear(split.nonlinear_hat),
                    constant=True, transform=(unpack, pack))
     return (PackedRHS(split), packed, lambda y0: pack(forward(y0)),
             jax.vmap(lambda row: inverse(unpack(row))))
@@ -123,21 +123,22 @@ class GridNormController(AbstractController):
     def _grid(self, packed):
         return self.inverse(unpack(packed))
 
-    def init(self, stepper, rhs, t0, t1, y0, f0, args, rtol, atol, dt0):
+    def init(self, stepper, rhs, start, args, tol, dt0):
         """``inner.init`` on the grid values of ``y0``, ``f0`` and ``rhs``."""
         def grid_rhs(t, y, a):
             return self._grid(rhs(t, pack(self.forward(y)), a))
 
-        g0 = self._grid(y0)
-        return self.inner.init(stepper, grid_rhs, t0, t1, g0,
-                               None if f0 is None else self._grid(f0), args, rtol, atol, dt0)
+        g0 = self._grid(start.y0)
+        f0 = None if start.f0 is None else self._grid(start.f0)
+        return self.inner.init(stepper, grid_rhs, start._replace(y0=g0, f0=f0), args, tol, dt0)
 
-    def adapt_step_size(self, stepper, t, dt, y0, y1, err, state, rtol, atol):
+    def adapt_step_size(self, stepper, attempt, state, tol):
         """``inner.adapt_step_size`` on the grid values of ``y0``, ``y1`` and ``err``,
         then the hold."""
+        t, dt, y0, y1, err = attempt
         g0, g1, gerr = jax.vmap(self._grid)(jnp.stack([y0, y1, err]))
-        accept, dt_next, state = self.inner.adapt_step_size(stepper, t, dt, g0, g1, gerr, state,
-                                                            rtol, atol)
+        accept, dt_next, state = self.inner.adapt_step_size(
+            stepper, StepAttempt(t, dt, g0, g1, gerr), state, tol)
         if self.hold > 1.0:
             keep = accept & (dt_next >= dt) & (dt_next <= self.hold * dt)
             dt_next = jnp.where(keep, dt, dt_next)
@@ -148,11 +149,11 @@ def stepping_in_coefficients(stepper, controller, split: Split):
     """``(stepper, controller)`` for the loop in coefficients: a constant step as it is;
     an adaptive controller wrapped in :class:`GridNormController` (the split's own
     transforms), holding steps (:data:`STEP_HOLD`) for a stepper that can cache its
-    phi-functions (``cache_phis``, etdrk43), which is switched on."""
+    phi-functions (``with_cached_phis``, etdrk43), which is switched on."""
     if isinstance(controller, ConstantStepController):
         return stepper, controller
     forward, inverse = split.transform
-    if hasattr(stepper, "cache_phis"):
-        return (dataclasses.replace(stepper, cache_phis=True),
-                GridNormController(controller, forward, inverse, STEP_HOLD))
+    caching = stepper.with_cached_phis()
+    if caching is not None:
+        return caching, GridNormController(controller, forward, inverse, STEP_HOLD)
     return stepper, GridNormController(controller, forward, inverse)

@@ -1,25 +1,6 @@
 """Explicit Runge--Kutta steppers driven by a :class:`ButcherTableau`.
 
-A stepper is an immutable object with at most hashable fields (usable as a static jit
-argument).  Capabilities are expressed by marker base classes:
-
-* :class:`AdaptiveStepper` -- has an embedded error estimate (``error_order``,
-  ``error_norm``), so it may be driven by an adaptive controller;
-* :class:`DenseOutputStepper` -- has a continuous extension (``interpolate``);
-* :class:`FSALStepper` -- the last stage is ``f(t + h, y1)`` and is carried as
-  the stepper state to become the first stage of the next step;
-* :class:`ExtraDenseStagesStepper` -- the continuous extension needs extra rhs
-  evaluations (``prepare_dense``) that are done only when output is needed.
-
-Stepper protocol (``rhs(t, y, args) -> dy/dt``)::
-
-    state, nfe = stepper.init(rhs, t0, y0, args)
-    y1, err, dense_info, state1, nfe = stepper.step(rhs, t, y, dt, args, state)
-    y = stepper.interpolate(dense_info, theta)      # theta in [0, 1]
-
-``state`` is None, an n-vector (FSAL: ``f`` at the step end) or a
-``(k, n)`` array of rows whose first row is that ``f`` (etdrk43 adds its
-cached phi-functions); the loop carries it among its state rows.
+The stepper protocol and its capability markers are in :mod:`.stepper`.
 
 The loop keeps only a compact array per step (``dense_carry(dense_info)``,
 ``dense_carry_rows`` rows of n-vectors) and, when an output time falls into
@@ -33,117 +14,17 @@ sees one fused expression per stage and zero coefficients cost nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar
 
 import jax.numpy as jnp
-import numpy as np
 from jax import lax
 
 from . import tableaus as tb
+from .ops import axpy, combine
+from .stepper import (AbstractStepper, AdaptiveStepper, DenseOutputStepper,
+                      ExtraDenseStagesStepper, FSALStepper)
 
-
-def _combine(ks, coeffs):
-    """``sum_j coeffs[j] * ks[j]`` with Python-float coefficients, zeros skipped.
-
-    Written with ``lax`` primitives (not ``jnp``) to keep tracing cheap.
-    """
-    acc = None
-    for k, c in zip(ks, coeffs):
-        c = float(c)
-        if c == 0.0:
-            continue
-        term = k if c == 1.0 else lax.mul(k, np.asarray(c, k.dtype))
-        acc = term if acc is None else lax.add(acc, term)
-    return acc
-
-
-def _axpy(y, dt, inc):
-    """``y + dt * inc`` (``inc`` may be None, meaning zero)."""
-    return y if inc is None else lax.add(y, lax.mul(dt, inc))
-
-
-class AbstractStepper:
-    """Base class of all steppers; subclasses define ``order``."""
-
-    order: ClassVar[int]
-
-    def init(self, rhs, t0, y0, args):
-        """Return ``(state, nfe)``: the stepper state before the first step."""
-        return None, 0
-
-    def step(self, rhs, t, y, dt, args, state):
-        """Advance one step: ``(y1, err, dense_info, new_state, nfe)``."""
-        raise NotImplementedError
-
-
-class AdaptiveStepper(AbstractStepper):
-    """Marker: the stepper returns an error estimate usable for step control."""
-
-    error_order: ClassVar[int]
-
-    def error_norm(self, err, scale):
-        """RMS norm of the error estimate ``err`` weighted by ``1/scale``."""
-        return _rms(err / scale)
-
-
-class DenseOutputStepper(AbstractStepper):
-    """Marker: the stepper has a continuous extension (``interpolate`` and the
-    loop-facing ``dense_carry_rows``/``dense_carry``/``dense_from_carry``/
-    ``eval_dense_poly``, see the module docstring)."""
-
-    def interpolate(self, dense_info, theta):
-        """Solution at ``t + theta*dt`` of the step described by ``dense_info``."""
-        raise NotImplementedError
-
-
-class StepHistory(NamedTuple):
-    """The state of a multistep stepper (``init`` returns it, ``step`` takes and
-    returns it): ``rows``, a ``(k, n)`` array of vectors shaped like ``y`` (e.g.
-    past values of the rhs) that the loop carries next to ``y``, and
-    ``scalars``, a ``(m,)`` vector of the state's dtype (e.g. past step sizes)
-    that it carries with the step size.  The loop differentiates through
-    ``rows``; ``scalars`` are treated as constants, like the step sizes.
-    ``step`` receives the rows with ``y`` prepended (``rows[0] == y``, a
-    ``(k + 1, n)`` block: the loop's own buffer, which a ``lax.cond`` in the
-    step can take without copying slices of it) and returns the ``k`` new
-    history rows."""
-
-    rows: Any
-    scalars: Any
-
-
-class FSALStepper(AbstractStepper):
-    """Marker: first-same-as-last; the state is ``f(t, y)`` at the step start."""
-
-
-class ExtraDenseStagesStepper(DenseOutputStepper):
-    """Marker: ``prepare_dense`` must be applied to ``dense_info`` before use."""
-
-    def prepare_dense(self, rhs, args, dense_info):
-        """Return ``(dense_info, nfe)`` completed with the extra stages."""
-        raise NotImplementedError
-
-
-def _select(pred, a, b):
-    """``where(pred, a, b)`` for a scalar ``pred`` via ``lax.select`` (cheaper to trace
-    and compile than ``jnp.where``); Python scalars take the other operand's dtype."""
-    if not hasattr(a, "dtype"):
-        a = lax.full(jnp.shape(b), a, b.dtype)
-    if not hasattr(b, "dtype"):
-        b = lax.full(jnp.shape(a), b, a.dtype)
-    if a.dtype != b.dtype:
-        dt = jnp.promote_types(a.dtype, b.dtype)
-        a, b = a.astype(dt), b.astype(dt)
-    if a.shape != b.shape:
-        shape = jnp.broadcast_shapes(a.shape, b.shape)
-        a, b = jnp.broadcast_to(a, shape), jnp.broadcast_to(b, shape)
-    return lax.select(pred, a, b)
-
-
-def _rms(x):
-    """Root mean square, with a floored square root (forward-mode safe at 0)."""
-    ms = jnp.sum(x * x) / max(x.size, 1)  # an empty state has norm 0, not NaN
-    return jnp.sqrt(jnp.maximum(ms, jnp.finfo(ms.dtype).tiny))
+__all__ = ["ExplicitRK", "Euler", "RK4", "Bosh3", "Dopri5", "Tsit5", "Dopri8", "explicit_rk"]
 
 
 @dataclass(frozen=True)
@@ -175,13 +56,13 @@ class ExplicitRK(AbstractStepper):
         last = tab.stages - 1
         y1 = None
         for i in range(1, tab.stages):
-            yi = _axpy(y, dt, _combine(ks, tab.a[i, :i]))
+            yi = axpy(y, dt, combine(ks, tab.a[i, :i]))
             if fsal and i == last:
                 y1 = yi
             ks.append(rhs(t + float(tab.c[i]) * dt, yi, args))
             nfe += 1
         if y1 is None:
-            y1 = _axpy(y, dt, _combine(ks, tab.b))
+            y1 = axpy(y, dt, combine(ks, tab.b))
         err = self._error(ks, dt)
         new_state = ks[-1] if fsal else None
         return y1, err, (t, dt, y, y1, tuple(ks)), new_state, nfe
@@ -190,7 +71,7 @@ class ExplicitRK(AbstractStepper):
         """Local error estimate ``dt * sum e_i k_i`` (None without an estimator)."""
         if self.tableau.e is None:
             return None
-        return lax.mul(dt, _combine(ks, self.tableau.e))
+        return lax.mul(dt, combine(ks, self.tableau.e))
 
     def dense_poly(self, dense_info):
         """Monomial form ``(y0, Q)`` of the continuous extension of one step.
@@ -200,7 +81,7 @@ class ExplicitRK(AbstractStepper):
         """
         _, dt, y0, _, ks = dense_info
         P = self.tableau.dense
-        return y0, jnp.stack([lax.mul(dt, _combine(ks, P[: len(ks), j]))
+        return y0, jnp.stack([lax.mul(dt, combine(ks, P[: len(ks), j]))
                               for j in range(P.shape[1])])
 
     @property
@@ -278,8 +159,8 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
 
     def _error(self, ks, dt):
         """Pair ``(dt * E5 k, dt * E3 k)`` combined by :meth:`error_norm`."""
-        return (lax.mul(dt, _combine(ks, self.tableau.e)),
-                lax.mul(dt, _combine(ks, self.tableau.e2)))
+        return (lax.mul(dt, combine(ks, self.tableau.e)),
+                lax.mul(dt, combine(ks, self.tableau.e2)))
 
     def error_norm(self, err, scale):
         """Hairer's combination ``e5^2 / sqrt(n (e5^2 + 0.01 e3^2))`` of the two estimators."""
@@ -294,7 +175,7 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
         ks = list(ks)
         tab = self.tableau
         for c, row in zip(tab.extra_c, tab.extra_a):
-            yi = _axpy(y0, dt, _combine(ks, row[: len(ks)]))
+            yi = axpy(y0, dt, combine(ks, row[: len(ks)]))
             ks.append(rhs(t + float(c) * dt, yi, args))
         return (t, dt, y0, y1, tuple(ks)), len(tab.extra_c)
 
@@ -314,3 +195,18 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
         ks = tuple(carry[i] for i in range(1, carry.shape[0]))
         info, nfe = self.prepare_dense(rhs, args, (t, dt, carry[0], None, ks))
         return self.dense_poly(info), nfe
+
+
+def explicit_rk(tableau: tb.ButcherTableau) -> ExplicitRK:
+    """A stepper for ``tableau``: fixed-step, or -- when the tableau has an error
+    estimate (``e``, ``error_order``), a continuous extension (``dense``) and is FSAL
+    -- an adaptive pair like :class:`Tsit5`.  With one line in
+    :data:`~.methods.METHODS` (and one in :mod:`modelc.methods`) it is a new method
+    (docs/design.md)."""
+    adaptive = (tableau.e is not None and tableau.error_order is not None
+                and tableau.dense is not None and tableau.fsal)
+    base = _AdaptiveERK if adaptive else ExplicitRK
+    name = "".join(part.title() for part in tableau.name.replace("-", "_").split("_"))
+    cls = dataclass(frozen=True)(type(name, (base,), {"tableau": tableau, "__doc__":
+                                                      f"The {tableau.name} tableau."}))
+    return cls()

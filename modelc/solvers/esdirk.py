@@ -24,14 +24,25 @@ Dense output: the cubic Hermite interpolant through ``(y0, f0)`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 from jax import lax
 
 from . import implicit_tableaus as itb
-from .erk import FSALStepper, _rms, _select
+from .stepper import FSALStepper
+from .ops import rms, select
 from .implicit import ImplicitStepper, factor_w, hermite_q, solve_w
+
+
+class Newton(NamedTuple):
+    """The simplified-Newton setup of one step: the factors of ``W = I/(h gamma) - J``,
+    ``h gamma``, its inverse and the error scale ``atol + rtol |y|``."""
+
+    w: Any
+    hg: Any
+    inv_hg: Any
+    scale: Any
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class ESDIRK(ImplicitStepper, FSALStepper):
     ``kappa`` is the Newton tolerance relative to the step tolerance,
     ``max_iters`` the iteration limit per stage.
     """
+
+    family = "esdirk"
 
     tableau: ClassVar[itb.ESDIRKTableau]
     dense_degree: ClassVar[int] = 3
@@ -58,11 +71,11 @@ class ESDIRK(ImplicitStepper, FSALStepper):
         inv_hg = 1.0 / hg
         w = factor_w(rhs.jac(t, y, args), inv_hg)
         ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
-        ks, ok, nfe = self._stages(rhs, t, y, dt, args, ks, w, hg, inv_hg,
-                                   rhs.atol + rhs.rtol * jnp.abs(y))
+        newton = Newton(w, hg, inv_hg, rhs.atol + rhs.rtol * jnp.abs(y))
+        ks, ok, nfe = self._stages(rhs, (t, y, dt, args), ks, newton)
         y1 = y + lax.mul(dt, jnp.asarray(tab.b, y.dtype) @ ks)
-        err = _select(ok, lax.mul(dt, jnp.asarray(tab.e, y.dtype) @ ks), jnp.inf)
-        y1 = _select(ok, y1, y)
+        err = select(ok, lax.mul(dt, jnp.asarray(tab.e, y.dtype) @ ks), jnp.inf)
+        y1 = select(ok, y1, y)
         f1 = ks[-1]
         return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, (nfe, 1, 1)
 
@@ -90,8 +103,8 @@ class ESDIRK(ImplicitStepper, FSALStepper):
             z = z_c + solve_w(w, rhs(ti, z_c, args) - (z_c - g) / hg)
             ks = ks.at[i].set((z - g) / hg)
         ok = jnp.isfinite(errc).all()
-        y1 = _select(ok, y + lax.mul(dt, jnp.asarray(tab.b, dtype) @ ks), y)
-        err = _select(ok, lax.mul(dt, jnp.asarray(tab.e, dtype) @ ks), jnp.inf)
+        y1 = select(ok, y + lax.mul(dt, jnp.asarray(tab.b, dtype) @ ks), y)
+        err = select(ok, lax.mul(dt, jnp.asarray(tab.e, dtype) @ ks), jnp.inf)
         f1 = ks[-1]
         return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, work
 
@@ -101,13 +114,16 @@ class ESDIRK(ImplicitStepper, FSALStepper):
         hg = dt * tab.gamma
         w = factor_w(rhs.jac(t, y, args), 1.0 / hg)
         ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
-        return self._stages(rhs, t, y, dt, args, ks, w, hg, 1.0 / hg,
-                            rhs.atol + rhs.rtol * jnp.abs(y))[0]
+        newton = Newton(w, hg, 1.0 / hg, rhs.atol + rhs.rtol * jnp.abs(y))
+        return self._stages(rhs, (t, y, dt, args), ks, newton)[0]
 
-    def _stages(self, rhs, t, y, dt, args, ks, w, hg, inv_hg, scale):
-        """All implicit stages in one ``while_loop`` (one rhs evaluation and one
-        solve per iteration; the stage index is part of the carry, so the body
-        is compiled once, not once per stage).  Returns ``(ks, ok, nfe)``."""
+    def _stages(self, rhs, point, ks, newton: Newton):
+        """All implicit stages of the step from ``point = (t, y, dt, args)`` in one
+        ``while_loop`` (one rhs evaluation and one solve per iteration; the stage index
+        is part of the carry, so the body is compiled once, not once per stage).
+        Returns ``(ks, ok, nfe)``."""
+        t, y, dt, args = point
+        w, hg, inv_hg, scale = newton
         tab = self.tableau
         s, kappa, max_iters = tab.stages, float(self.kappa), int(self.max_iters)
         dtype = y.dtype
@@ -126,18 +142,18 @@ class ESDIRK(ImplicitStepper, FSALStepper):
             i, it, z, g, ks, dn_prev, eta, _, nfe = carry
             dz = solve_w(w, rhs(t + c[i] * dt, z, args) - lax.mul(inv_hg, z - g))
             z = z + dz
-            dn = _rms(dz / scale)
-            theta = dn / _select(it == 0, 1.0, dn_prev)
-            eta = _select(it == 0, eta, theta / jnp.maximum(1.0 - theta, 1e-3))
+            dn = rms(dz / scale)
+            theta = dn / select(it == 0, 1.0, dn_prev)
+            eta = select(it == 0, eta, theta / jnp.maximum(1.0 - theta, 1e-3))
             bad = ~jnp.isfinite(dn) | ((it > 0) & (theta >= 1.0))
             done = ~bad & ((eta * dn <= kappa) | (dn <= 1e-12))
             ok = ~bad & (done | (it + 1 < max_iters))
             ks_done = lax.dynamic_update_index_in_dim(ks, lax.mul(inv_hg, z - g), i, 0)
             g_next, z_next = start(jnp.minimum(i + 1, s - 1), ks_done)
             i_next = i + done.astype(i.dtype)
-            return (i_next, _select(done, 0, it + 1), _select(done, z_next, z),
-                    _select(done, g_next, g), _select(done, ks_done, ks), dn,
-                    _select(done, jnp.maximum(eta, 1e-10) ** 0.8, eta), ok, nfe + 1)
+            return (i_next, select(done, 0, it + 1), select(done, z_next, z),
+                    select(done, g_next, g), select(done, ks_done, ks), dn,
+                    select(done, jnp.maximum(eta, 1e-10) ** 0.8, eta), ok, nfe + 1)
 
         g1, z1 = start(1, ks)
         one = jnp.ones((), dtype)

@@ -31,8 +31,9 @@ from typing import Any, Callable, ClassVar, NamedTuple
 
 import jax.numpy as jnp
 
-from .erk import AbstractStepper
+from .stepper import SplitStepper
 from .implicit import ImplicitStepper, f_and_dfdt
+from . import phi_tableaus as pt
 from .phi import DenseOperator, make_operator, step_combiner
 
 __all__ = ["Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B",
@@ -42,7 +43,8 @@ __all__ = ["Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETD
 class Split(NamedTuple):
     """``f(t, y) = L(t) y + N(t, y)`` as functions.
 
-    ``kind``: "diagonal", "matrix", "scalar" or "operator"; ``linear(t, args)``
+    ``kind``: a :class:`~modelc.solvers.phi.SplitKind` ("diagonal", "matrix",
+    "scalar" or "operator", plain strings work too); ``linear(t, args)``
     returns the diagonal vector, the ``(n, n)`` matrix, the scalar or (for
     "operator", a matrix-free ``L``) the operator object itself
     (:func:`~modelc.solvers.krylov.matrix_free_linear`); ``nonlinear(t,
@@ -105,10 +107,6 @@ class SplitRHS(NamedTuple):
         return lambda t, v: jnp.asarray(s.nonlinear_hat(t, v, args), v.dtype)  # noqa: E731
 
 
-class SplitStepper(AbstractStepper):
-    """Marker: the loop passes a :class:`SplitRHS` (``integrate(..., split=...)``)."""
-
-
 @dataclass(frozen=True)
 class ETD1(SplitStepper):
     """Exponential Euler: ``y1 = e^{hL} y + h phi_1(hL) N(t, y)``; order 1."""
@@ -140,23 +138,24 @@ class ETDRK2(SplitStepper):
         return y1, None, None, None, 2
 
 
-_B_ETDRK4 = ((0.0, 1.0, -3.0, 4.0), (0.0, 0.0, 2.0, -4.0), (0.0, 0.0, -1.0, 4.0))
-"""Weights of ETDRK4 and ETDRK4-B in phi_1..phi_3 of ``hL``: stage 1, stages 2+3, stage 4."""
-
-
-def _etdrk4_update(comb, y, dt, n0, na, nb, nc):
-    """``e^{hL} y + h (b_1 N_1 + b_2 (N_2 + N_3) + b_4 N_4)`` (shared weights), all
-    vectors in the operator's diagonal basis (``comb``: the step's combiner)."""
-    b1, b23, b4 = _B_ETDRK4
-    return comb(1.0, [((1.0,), y), (b1, dt * n0), (b23, dt * (na + nb)), (b4, dt * nc)])
+def _etd4_update(comb, weights: pt.PhiWeights, y, dt, stages):
+    """``e^{hL} y + h (b_1 N_1 + b_2 (N_2 + N_3) + b_4 N_4)`` for ``stages = (N_1, ..., N_4)``
+    (``b_2 = b_3``: one term), all vectors in the operator's diagonal basis (``comb``:
+    the step's combiner)."""
+    b1, b2, b3, b4 = weights.b
+    assert b2 == b3, "stages 2 and 3 share their weight"
+    n0, na, nb, nc = stages
+    return comb(1.0, [((1.0,), y), (b1, dt * n0), (b2, dt * (na + nb)), (b4, dt * nc)])
 
 
 class _ETD4(SplitStepper):
     """Shared step of the fourth-order ETD methods: the first stage
     ``a = e^{hL/2} y + (h/2) phi_1(hL/2) N(y)``, the method's stages 3 and 4
-    (:meth:`_stages`), and the common weights :data:`_B_ETDRK4`."""
+    (:meth:`_stages`), and the output weights ``weights`` (a
+    :class:`~.phi_tableaus.PhiWeights`)."""
 
     order = 4
+    weights: ClassVar[pt.PhiWeights] = pt.ETDRK4
 
     def step(self, rhs, t, y, dt, args, state):
         """One step; 4 evaluations of ``N``."""
@@ -196,7 +195,7 @@ class _ETD4(SplitStepper):
         else:
             nch = n_hat(t + dt, c_of(nbh))
             nc = back(nch, real)  # only etdrk43 uses it
-        y1h = _etdrk4_update(comb, yh, dt, n0h, nah, nbh, nch)
+        y1h = _etd4_update(comb, self.weights, yh, dt, (n0h, nah, nbh, nch))
         return back(y1h, real), nc
 
     def _stages(self, comb, y, dt, n0, a, na):
@@ -220,6 +219,8 @@ class ETDRK4(_ETD4):
 @dataclass(frozen=True)
 class ETDRK4B(_ETD4):
     """Krogstad's ETDRK4-B: stages in phi-functions of ``c_i h L``; order 4."""
+
+    weights = pt.KROGSTAD
 
     def _stages(self, comb, y, dt, n0, a, na):
         """Krogstad's stages 3 (phi-functions of ``hL/2``) and 4 (of ``hL``), in the
@@ -254,6 +255,24 @@ class Lawson4(SplitStepper):
         return y1, None, None, None, 4
 
 
+class Linearisation(NamedTuple):
+    """An exponential Rosenbrock step's linearisation at ``(t, y)``: the operator
+    ``op`` of ``J = df/dy``, ``f0 = f(t, y)`` and ``v = df/dt``."""
+
+    rhs: Callable
+    t: Any
+    y: Any
+    args: Any
+    op: Any
+    f0: Any
+    v: Any
+
+    def defect(self, c, dt, u):
+        """``D = f(t + c h, U) - f0 - J (U - y) - c h v``."""
+        return (self.rhs(self.t + c * dt, u, self.args) - self.f0 - self.op.matvec(u - self.y)
+                - (c * dt) * self.v)
+
+
 class _ExpRosenbrock(ImplicitStepper):
     """Shared parts of exprb32/exprb43: linearisation and quadratic dense output.
 
@@ -261,6 +280,7 @@ class _ExpRosenbrock(ImplicitStepper):
     ``f(t, y0)`` at the start (second order; outputs at step ends are exact).
     """
 
+    family = "exponential-rosenbrock"
     dense_degree = 2
     orders: ClassVar[tuple[int, int]]
     """(order, order of the embedded solution)."""
@@ -276,14 +296,9 @@ class _ExpRosenbrock(ImplicitStepper):
         return self.orders[1]
 
     def _linearise(self, rhs, t, y, args):
-        """``(J, f0, v, D)`` with ``D(c, U) = g_n(t + c h, U) - g_n(t, y)`` built per step."""
+        """The :class:`Linearisation` at ``(t, y)`` (``J``, ``f0``, ``v``)."""
         f0, v = f_and_dfdt(rhs, t, y, args)
-        return DenseOperator(rhs.jac(t, y, args)), f0, v
-
-    @staticmethod
-    def _defect(rhs, t, y, args, op, f0, v, c, dt, u):
-        """``D = f(t + c h, U) - f0 - J (U - y) - c h v``."""
-        return rhs(t + c * dt, u, args) - f0 - op.matvec(u - y) - (c * dt) * v
+        return Linearisation(rhs, t, y, args, DenseOperator(rhs.jac(t, y, args)), f0, v)
 
     @staticmethod
     def _dense(y, y1, f0, dt):
@@ -300,13 +315,16 @@ class ExpRB32(_ExpRosenbrock):
     """
 
     orders = (3, 2)
+    weights = pt.EXPRB32
 
     def step(self, rhs, t, y, dt, args, state):
         """One step; ``(y1, err, (y, Q), None, (2, 1, 0))``."""
-        op, f0, v = self._linearise(rhs, t, y, args)
+        lin = self._linearise(rhs, t, y, args)
+        op, f0, v = lin.op, lin.f0, lin.v
+        (c,), (e,) = self.weights.c, self.weights.e
         u = y + op.combine(dt, [((0.0, 1.0), dt * f0), ((0.0, 0.0, 1.0), dt * dt * v)])
-        d = self._defect(rhs, t, y, args, op, f0, v, 1.0, dt, u)
-        err = op.combine(dt, [((0.0, 0.0, 0.0, 2.0), dt * d)])
+        d = lin.defect(c, dt, u)
+        err = op.combine(dt, [(e, dt * d)])
         y1 = u + err
         return y1, err, (y, self._dense(y, y1, f0, dt)), None, (2, 1, 0)
 
@@ -316,18 +334,19 @@ class ExpRB43(_ExpRosenbrock):
     """exprb43: order 4 with an embedded order 3 solution (3 stages, c = 0, 1/2, 1)."""
 
     orders = (4, 3)
+    weights = pt.EXPRB43
 
     def step(self, rhs, t, y, dt, args, state):
         """One step; ``(y1, err, (y, Q), None, (3, 1, 0))``."""
-        op, f0, v = self._linearise(rhs, t, y, args)
-        h2 = 0.5 * dt
+        lin = self._linearise(rhs, t, y, args)
+        op, f0, v = lin.op, lin.f0, lin.v
+        (c2, c3), (b2, b3), (e2, e3) = self.weights.c, self.weights.b, self.weights.e
+        h2 = c2 * dt
         u2 = y + op.combine(h2, [((0.0, 1.0), h2 * f0), ((0.0, 0.0, 1.0), h2 * h2 * v)])
-        d2 = self._defect(rhs, t, y, args, op, f0, v, 0.5, dt, u2)
+        d2 = lin.defect(c2, dt, u2)
         u3 = y + op.combine(dt, [((0.0, 1.0), dt * (f0 + d2)), ((0.0, 0.0, 1.0), dt * dt * v)])
-        d3 = self._defect(rhs, t, y, args, op, f0, v, 1.0, dt, u3)
-        err = op.combine(dt, [((0.0, 0.0, 0.0, 0.0, -48.0), dt * d2),
-                              ((0.0, 0.0, 0.0, 0.0, 12.0), dt * d3)])
+        d3 = lin.defect(c3, dt, u3)
+        err = op.combine(dt, [(e2, dt * d2), (e3, dt * d3)])
         y1 = y + op.combine(dt, [((0.0, 1.0), dt * f0), ((0.0, 0.0, 1.0), dt * dt * v),
-                                 ((0.0, 0.0, 0.0, 16.0, -48.0), dt * d2),
-                                 ((0.0, 0.0, 0.0, -2.0, 12.0), dt * d3)])
+                                 (b2, dt * d2), (b3, dt * d3)])
         return y1, err, (y, self._dense(y, y1, f0, dt)), None, (3, 1, 0)

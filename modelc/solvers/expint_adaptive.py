@@ -60,19 +60,21 @@ Moloney, J. Comput. Phys. 280 (2015).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import jax.numpy as jnp
 from jax import lax
 
-from .erk import AdaptiveStepper, ExtraDenseStagesStepper
+from .stepper import AdaptiveStepper, ExtraDenseStagesStepper
 from .expint import ETDRK4
+from . import phi_tableaus as pt
 from .phi import DiagonalOperator
 
 __all__ = ["ETDRK43"]
 
-_ERROR_WEIGHT = (0.0, 0.0, -1.0, 4.0)
-"""``4 phi_3 - phi_2`` as coefficients of phi_0..phi_3."""
+_ERROR_WEIGHT = pt.ETDRK43.e[3]
+"""``4 phi_3 - phi_2`` (:data:`~.phi_tableaus.ETDRK43`)."""
 
 _PHIS = {0.5: 1, 1.0: 3}
 """The phi-functions of a step: ``phi_0, phi_1`` of ``hL/2`` (stages) and
@@ -95,6 +97,10 @@ class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
     dense_carry_rows = 2
     cache_phis: bool = False
 
+    def with_cached_phis(self):
+        """This stepper with ``cache_phis`` switched on."""
+        return dataclasses.replace(self, cache_phis=True)
+
     def init(self, rhs, t0, y0, args):
         """``N(t0, y0)``, the first stage of the first step (1 evaluation); with
         ``cache_phis`` followed by empty phi rows and ``h = 0`` (nothing cached)."""
@@ -105,10 +111,9 @@ class ETDRK43(ETDRK4, AdaptiveStepper, ExtraDenseStagesStepper):
         rows = cache_rows(rhs.operator(t0, args).d)
         return jnp.concatenate([n0[None], jnp.zeros((rows, n0.shape[0]), n0.dtype)]), 1
 
-    @staticmethod
-    def controller_rhs(fn, dtype):
+    def controller_rhs(self, rhs, dtype):
         """The rhs the controller's automatic first step sees: ``N`` alone."""
-        nonlinear = fn.split.nonlinear
+        nonlinear = rhs.split.nonlinear
         return lambda t, y, a: jnp.asarray(nonlinear(t, y, a), dtype)  # noqa: E731
 
     def step(self, rhs, t, y, dt, args, state):

@@ -19,7 +19,7 @@ one evaluation of ``N`` per step and one phi-combination of ``s + 1``
 vectors; the weights of ``N_j`` are ``h sum_m m! C_mj phi_{m+1}(hL)``
 (:func:`node_weights`; the classical uniform-step weights of Cox & Matthews
 for ``theta_j = -j``).  The node offsets follow from the past step sizes,
-kept in the stepper state (:class:`~modelc.solvers.erk.StepHistory`: the
+kept in the stepper state (:class:`~modelc.solvers.stepper.MultistepState`: the
 values ``N_{n-1}, ..., N_{n-s+1}`` as rows next to ``y``, the count of
 filled entries and the signed sizes ``h_{n-1}, ..., h_{n-s+1}`` as scalars),
 so the steps the loop shortens to land on output times keep the order.
@@ -57,8 +57,8 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 from jax import lax
 
-from .erk import StepHistory
-from .expint import ETDRK4, SplitStepper
+from .expint import ETDRK4
+from .stepper import ConstantLinearStepper, MultistepState
 from .phi import step_combiner
 
 __all__ = ["ETDAB", "ETDAB2", "ETDAB3", "ETDAB4", "lagrange_monomials", "node_weights"]
@@ -106,10 +106,11 @@ def _monomial_terms(nodes, values, dt):
     return terms
 
 
-class ETDAB(SplitStepper):
+class ETDAB(ConstantLinearStepper):
     """Exponential Adams--Bashforth of ``order`` steps (module docstring); fixed step."""
 
     order: int
+    family = "exponential-multistep"
 
     @property
     def name(self) -> str:
@@ -119,7 +120,7 @@ class ETDAB(SplitStepper):
     def init(self, rhs, t0, y0, args):
         """Empty history: ``s - 1`` zero rows, count 0 and zero past steps."""
         s = self.order
-        return StepHistory(jnp.zeros((s - 1,) + y0.shape, y0.dtype),
+        return MultistepState(jnp.zeros((s - 1,) + y0.shape, y0.dtype),
                            jnp.zeros((s,), y0.dtype)), 0
 
     def startup_nfe(self, steps):
@@ -185,7 +186,7 @@ class ETDAB(SplitStepper):
         rows = jnp.concatenate([n0[None], block[1:s - 1]])
         new = jnp.concatenate([jnp.minimum(count + 1, s - 1)[None], jnp.asarray(dt, y.dtype)[None],
                                steps[:-1]])
-        return y1, None, None, StepHistory(rows, new), 1
+        return y1, None, None, MultistepState(rows, new), 1
 
 
 @dataclass(frozen=True)

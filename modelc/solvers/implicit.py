@@ -25,7 +25,8 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .erk import DenseOutputStepper, AdaptiveStepper, ExplicitRK
+from .erk import ExplicitRK
+from .stepper import AdaptiveStepper, DenseOutputStepper
 
 
 class StiffRHS(NamedTuple):

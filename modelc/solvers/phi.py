@@ -31,6 +31,7 @@ Krylov) are in :mod:`~modelc.solvers.krylov`.
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Any, Callable, NamedTuple
 
@@ -38,7 +39,7 @@ import jax.numpy as jnp
 from jax import lax
 
 __all__ = ["CommonStep", "phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
-           "ScalarOperator", "make_operator", "collect_terms", "step_combiner"]
+           "ScalarOperator", "SplitKind", "make_operator", "collect_terms", "step_combiner"]
 
 class CommonStep(NamedTuple):
     """A ``nominal`` step that the caller guarantees equals the step taken (the loop's
@@ -309,8 +310,18 @@ def step_combiner(op, dt, kmax: dict, in_basis: bool = False, table: dict | None
     return lambda c, terms: method(c * dt, terms, table[c])  # noqa: E731
 
 
+class SplitKind(str, enum.Enum):
+    """The kind of a split's linear part ``L`` (``Split.kind``): what ``linear(t, args)``
+    returns.  A ``str`` enum, so the plain strings compare equal to its members."""
+
+    DIAGONAL = "diagonal"
+    MATRIX = "matrix"
+    SCALAR = "scalar"
+    OPERATOR = "operator"
+
+
 def make_operator(kind: str, value, transform=None, nominal=None):
-    """The operator object for a split's ``kind`` ("diagonal", "matrix", "scalar" or "operator").
+    """The operator object for a split's ``kind`` (a :class:`SplitKind`).
 
     ``value`` is what the split's ``linear(t, args)`` returned (for
     "operator", already an operator with ``combine``/``matvec``: see
@@ -318,14 +329,14 @@ def make_operator(kind: str, value, transform=None, nominal=None):
     inverse)`` pair for a diagonal; ``nominal`` the loop's constant step, if any
     (:meth:`DiagonalOperator.step_phis`).
     """
-    if kind == "operator":
+    if kind == SplitKind.OPERATOR:
         return value
-    if kind == "diagonal":
+    if kind == SplitKind.DIAGONAL:
         fwd, inv = transform if transform is not None else (None, None)
         return DiagonalOperator(value, fwd, inv, nominal)
-    if kind == "matrix":
+    if kind == SplitKind.MATRIX:
         return DenseOperator(value)
-    if kind == "scalar":
+    if kind == SplitKind.SCALAR:
         return ScalarOperator(value)
     raise ValueError(f"unknown linear-operator kind {kind!r}; "
                      "expected 'diagonal', 'matrix', 'scalar' or 'operator'")

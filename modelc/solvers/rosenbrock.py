@@ -16,13 +16,15 @@ from typing import ClassVar
 from jax import lax
 
 from . import implicit_tableaus as itb
-from .erk import _combine
+from .ops import combine
 from .implicit import ImplicitStepper, f_and_dfdt, factor_w, solve_w
 
 
 @dataclass(frozen=True)
 class Rosenbrock(ImplicitStepper):
     """Generic stiffly accurate Rosenbrock stepper; subclasses set ``tableau``."""
+
+    family = "rosenbrock"
 
     tableau: ClassVar[itb.RosenbrockTableau]
 
@@ -43,20 +45,20 @@ class Rosenbrock(ImplicitStepper):
             if i == 0:
                 fi = f0
             else:
-                yi = lax.add(y, _combine(ks, tab.a[i, :i]))
+                yi = lax.add(y, combine(ks, tab.a[i, :i]))
                 fi = rhs(t + float(tab.c[i]) * dt, yi, args)
             b = fi
             if i > 0:
-                b = lax.add(b, lax.mul(inv_dt, _combine(ks, tab.C[i, :i])))
+                b = lax.add(b, lax.mul(inv_dt, combine(ks, tab.C[i, :i])))
             if tab.d[i] != 0.0:
                 b = lax.add(b, lax.mul(float(tab.d[i]) * dt, dfdt))
             ks.append(solve_w(lu, b))
-        y1 = lax.add(lax.add(y, _combine(ks[:-1], tab.a[s - 1, : s - 1])), ks[-1])
+        y1 = lax.add(lax.add(y, combine(ks[:-1], tab.a[s - 1, : s - 1])), ks[-1])
         return y1, ks[-1], (y, self._dense_q(y, y1, ks)), None, (s, 1, 1)
 
     def _dense_q(self, y0, y1, ks):
         """Monomial rows of ``(1-th) y0 + th (y1 + (1-th) sum_j th**j K_j)``."""
-        kd = [_combine(ks, row) for row in self.tableau.H]
+        kd = [combine(ks, row) for row in self.tableau.H]
         rows = [y1 - y0 + kd[0]]
         rows += [kd[j] - kd[j - 1] for j in range(1, len(kd))]
         rows.append(-kd[-1])

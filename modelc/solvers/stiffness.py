@@ -41,7 +41,8 @@ iterations with Jacobian-vector products of ``N``, and the probe points are
 exponential-Euler steps (stable in ``L``); ``rho = rho_L + rho_N`` bounds
 the full spectral radius.
 
-``integrate(method="auto")`` with concrete inputs calls :func:`choose_method`
+``integrate(method="auto")`` (:func:`~modelc.solvers.integrate.integrate_auto`)
+with concrete inputs calls :func:`choose_method`
 before tracing and runs the chosen method only (the choice and its reason go
 to the ``modelc.solvers`` logger).  Under ``jit`` (traced inputs) both loops
 are compiled and ``lax.switch`` picks one at run time: compile time is about the
@@ -50,19 +51,14 @@ sum of the candidates' (and under ``vmap`` with a batched decision, all run).
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .erk import AbstractStepper
 from .implicit import make_jacobian
-from .phi import make_operator
-
-logger = logging.getLogger("modelc.solvers")
+from .methods import AutoStepper
+from .phi import SplitKind, make_operator
 
 PROBE_FRACTIONS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 STABILITY_INTERVAL = 3.3
@@ -79,28 +75,6 @@ threshold (a stability-bound explicit run of over ~100 steps) ..."""
 L_DOMINANCE = 4.0
 """... when ``L`` carries the stiffness: ``rho >= L_DOMINANCE rho_N``, so the
 exponential method's steps may be several times the explicit stability limit."""
-
-
-@dataclass(frozen=True)
-class AutoStepper(AbstractStepper):
-    """``method="auto"``: ``nonstiff``, ``stiff`` or (with a split)
-    ``exponential`` (names in ``METHODS``), chosen by :func:`choose_method`.
-    Not a stepper itself."""
-
-    nonstiff: str = "tsit5"
-    stiff: str = "rodas5"
-    exponential: str = "etdrk43"
-
-    @property
-    def names(self) -> tuple[str, str, str]:
-        """The candidates in the order of :func:`classify`'s codes."""
-        return (self.nonstiff, self.stiff, self.exponential)
-
-    @property
-    def order(self) -> int:  # type: ignore[override]
-        """The order of the non-stiff method (both are 5th order)."""
-        from . import METHODS
-        return METHODS[self.nonstiff].order
 
 
 def spectral_radius(jacobian, squarings: int = 5):
@@ -186,7 +160,7 @@ def _matrix_free_spectra(split, t0, t1, y, args, dtype):
 
 def _operator_radius(kind, value):
     """Spectral radius of ``L`` from the split's data."""
-    if kind == "matrix":
+    if kind == SplitKind.MATRIX:
         return spectral_radius(value)
     return jnp.max(jnp.abs(value))
 
@@ -221,7 +195,7 @@ def candidates(split, n: int) -> tuple[int, ...]:
 
 
 def _exponential_ok(split, n: int) -> bool:
-    return split is not None and (split.kind != "matrix" or n <= MATRIX_EXP_LIMIT)
+    return split is not None and (split.kind != SplitKind.MATRIX or n <= MATRIX_EXP_LIMIT)
 
 
 def classify(rho, rho_n, span, rtol, split, n: int):
@@ -235,7 +209,7 @@ def classify(rho, rho_n, span, rtol, split, n: int):
     if 2 in codes:
         mild_n = index_n <= threshold
         exponential = mild_n & (index > threshold)
-        if split.kind != "matrix":  # an exponential step costs about an explicit one
+        if split.kind != SplitKind.MATRIX:  # an exponential step costs about an explicit one
             exponential |= (mild_n & (index > CHEAP_EXP_FRACTION * threshold)
                             & (L_DOMINANCE * rho_n <= rho))
         code = jnp.where(exponential, 2, code)
@@ -245,16 +219,17 @@ def classify(rho, rho_n, span, rtol, split, n: int):
 _probe_jit = jax.jit(probe_spectra, static_argnums=(0, 1, 2))
 
 
-def choose_method(rhs, jac, t0, t1, y0, args, rtol, auto: AutoStepper | None = None,
+def choose_method(rhs, jac, span, y0, args, rtol, auto: AutoStepper | None = None,
                   split=None):
     """Choose the explicit, the stiff or (with ``split``) the exponential method
-    for ``rhs`` on ``[t0, t1]`` from ``y0``.
+    for ``rhs`` on ``span = (t0, t1)`` from ``y0``.
 
     Runs before ``jit`` on concrete values (``jac`` may be None: ``jax.jacfwd``
     is used).  Returns ``(name, reason)`` where ``reason`` states the measured
     spectral radii, the stiffness indices and the threshold they were compared to.
     """
     auto = auto or AutoStepper()
+    t0, t1 = span
     rho, rho_n = (float(v) for v in _probe_jit(rhs, jac, split, t0, t1, y0, args))
     span = abs(float(t1) - float(t0))
     n = int(np.shape(y0)[0])
@@ -322,36 +297,3 @@ def _reason(code, name, rho, rho_n, span, rtol, split, n):
            else f"{n_part}, but L is a dense {n} x {n} matrix (exponential methods only up to "
                 f"{MATRIX_EXP_LIMIT} states)")
     return f"stiff: {head}; {why}; using {name}"
-
-
-def _is_traced(tree) -> bool:
-    return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
-
-
-def integrate_auto(auto, rhs, y0, ts, args, *, rtol, atol, dt0, max_steps, dtmin, jac,
-                   adjoint=None, split=None):
-    """``integrate`` for an :class:`AutoStepper` (see the module docstring)."""
-    from . import METHODS
-    from .loop import _integrate_stepper, integrate
-    if not _is_traced((y0, ts, args, rtol, atol, dt0, dtmin)):
-        ts_np = np.asarray(ts)
-        name, reason = choose_method(rhs, jac, ts_np[0], ts_np[-1], y0, args, rtol, auto,
-                                     split=split)
-        logger.info("method='auto': %s", reason)
-        return integrate(rhs, y0, ts, args, method=name, rtol=rtol, atol=atol, dt0=dt0,
-                         max_steps=max_steps, dtmin=dtmin, jac=jac, adjoint=adjoint,
-                         split=split)
-    ts = jnp.asarray(ts)
-    rtol_a = jnp.asarray(rtol, jnp.result_type(float))
-    n = int(jnp.shape(y0)[0])
-    rho, rho_n = probe_spectra(rhs, jac, split, ts[0], ts[-1], y0, args)
-    code = classify(rho, rho_n, jnp.abs(ts[-1] - ts[0]), rtol_a, split, n)
-    codes = candidates(split, n)
-
-    def run(name):
-        return lambda: _integrate_stepper(rhs, y0, ts, args, METHODS[name], rtol, atol, dt0,
-                                          max_steps, None, dtmin, jac, jit=False,
-                                          adjoint=adjoint, split=split)
-
-    index = jnp.sum(jnp.asarray(codes) < code)
-    return lax.switch(index, [run(auto.names[c]) for c in codes])

@@ -10,7 +10,7 @@ Dense output in Hairer's nested form is
 ``y0 + th(F0 + (1-th)(F1 + th(F2 + (1-th)(F3 + th(F4 + (1-th)(F5 + th F6))))))``
 with ``F0 = dy``, ``F1 = h k0 - dy``, ``F2 = 2 dy - h (k12 + k0)`` and
 ``F3..F6 = h D k``; it is converted here to the monomial matrix format of
-:mod:`tableaus`.
+:mod:`.butcher`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.polynomial import polynomial as npoly
 
-from . import tableaus as _t
+from .butcher import ButcherTableau
 
 _C = np.array([
     0.0, 0.052600151958767731879, 0.078900227938151597818, 0.11835034190722739673,
@@ -151,7 +151,7 @@ for _i, _r in enumerate(_ROWS):
 _B = _A[12, :12].copy()
 _B13 = np.append(_B, 0.0)
 
-DOP853 = _t.ButcherTableau(
+DOP853 = ButcherTableau(
     "dopri8",
     c=_C,
     a=_A,

@@ -20,58 +20,11 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from numpy.polynomial import polynomial as npoly
 
-
-@dataclass(frozen=True, eq=False)
-class ButcherTableau:
-    """Coefficients of an explicit RK method (see the module docstring)."""
-
-    name: str
-    c: np.ndarray
-    a: np.ndarray
-    b: np.ndarray
-    order: int
-    e: np.ndarray | None = None
-    e2: np.ndarray | None = None  # second error estimator (DOP853's 3rd order)
-    error_order: int | None = None
-    dense: np.ndarray | None = None
-    extra_c: np.ndarray | None = None
-    extra_a: np.ndarray | None = None
-
-    @property
-    def stages(self) -> int:
-        """Number of stages of one step (including an FSAL stage)."""
-        return len(self.c)
-
-    @property
-    def fsal(self) -> bool:
-        """True if the last stage is ``f(t + h, y1)`` (first same as last)."""
-        return bool(self.c[-1] == 1.0 and np.array_equal(self.a[-1], self.b))
-
-
-def _lower(rows, n=None) -> np.ndarray:
-    """Build a strictly lower triangular matrix from sparse rows ``{col: val}``."""
-    n = len(rows) if n is None else n
-    a = np.zeros((len(rows), n))
-    for i, row in enumerate(rows):
-        for j, v in row.items():
-            assert j < i or n != len(rows)
-            a[i, j] = v
-    return a
-
-
-def _monomial_rows(polys, degree) -> np.ndarray:
-    """Stack polynomials (coefficients from theta**0) as rows of theta**1..degree."""
-    out = np.zeros((len(polys), degree))
-    for i, p in enumerate(polys):
-        p = np.trim_zeros(np.asarray(p, dtype=float), "b")
-        assert len(p) == 0 or abs(p[0]) < 1e-14, "dense weights must vanish at 0"
-        out[i, : len(p) - 1] = p[1:]
-    return out
+from .butcher import ButcherTableau, lower, monomial_rows
+from .tableau_dop853 import DOP853  # large data, separate module
 
 
 # --------------------------------------------------------------------- Euler / RK4
@@ -80,7 +33,7 @@ EULER = ButcherTableau("euler", c=np.array([0.0]), a=np.zeros((1, 1)), b=np.arra
 RK4 = ButcherTableau(
     "rk4",
     c=np.array([0.0, 0.5, 0.5, 1.0]),
-    a=_lower([{}, {0: 0.5}, {1: 0.5}, {2: 1.0}]),
+    a=lower([{}, {0: 0.5}, {1: 0.5}, {2: 1.0}]),
     b=np.array([1 / 6, 1 / 3, 1 / 3, 1 / 6]),
     order=4,
 )
@@ -94,12 +47,12 @@ _H01, _H10, _H11 = [0, 0, 3, -2], [0, 1, -2, 1], [0, 0, -1, 1]
 BOSH3 = ButcherTableau(
     "bosh3",
     c=np.array([0.0, 0.5, 0.75, 1.0]),
-    a=_lower([{}, {0: 0.5}, {1: 0.75}, {0: 2 / 9, 1: 1 / 3, 2: 4 / 9}]),
+    a=lower([{}, {0: 0.5}, {1: 0.75}, {0: 2 / 9, 1: 1 / 3, 2: 4 / 9}]),
     b=_BS_B,
     order=3,
     e=_BS_B - _BS_BHAT,
     error_order=2,
-    dense=_monomial_rows(
+    dense=monomial_rows(
         [np.multiply(_H01, bi) + (i == 0) * np.array(_H10) + (i == 3) * np.array(_H11)
          for i, bi in enumerate(_BS_B)], 3),
 )
@@ -110,7 +63,7 @@ _DP_BHAT = np.array([5179 / 57600, 0.0, 7571 / 16695, 393 / 640, -92097 / 339200
 DOPRI5 = ButcherTableau(
     "dopri5",
     c=np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0]),
-    a=_lower([
+    a=lower([
         {},
         {0: 1 / 5},
         {0: 3 / 40, 1: 9 / 40},
@@ -158,7 +111,7 @@ _T2 = [0.0, 0.0, 1.0]  # theta**2
 TSIT5 = ButcherTableau(
     "tsit5",
     c=np.array([0.0, 0.161, 0.327, 0.9, 0.98002554090450968573, 1.0, 1.0]),
-    a=_lower([
+    a=lower([
         {},
         {0: 0.161},
         {0: -0.0084806554923569885444, 1: 0.33548065549235698854},
@@ -174,7 +127,7 @@ TSIT5 = ButcherTableau(
     e=_TS_B - _TS_BHAT,
     error_order=4,
     # Tsitouras' own 4th order continuous extension, b_i(theta) in factored form.
-    dense=_monomial_rows([
+    dense=monomial_rows([
         _factored(-1.0530884977290216, [0, 1], [-1.3299890189751412, 1],
                   [0.7139816917074209, -1.4364028541716351, 1]),
         _factored(0.1017, _T2, [1.2949852507374631, -2.1966568338249754, 1]),
@@ -188,6 +141,5 @@ TSIT5 = ButcherTableau(
     ], 4),
 )
 
-from .tableau_dop853 import DOP853  # noqa: E402  (large data, separate module)
 
 __all__ = ["ButcherTableau", "EULER", "RK4", "BOSH3", "DOPRI5", "TSIT5", "DOP853"]

@@ -7,7 +7,7 @@ import pytest
 
 from modelc.rl import PolicyController, policy as pol
 from modelc.rl.rollout import rollout
-from modelc.solvers import PIController, Tsit5, integrate
+from modelc.solvers import PIController, StepAttempt, Tolerance, Tsit5, integrate
 
 from rl_problems import oscillator
 
@@ -58,8 +58,8 @@ def test_nonfinite_features_fall_back_to_pi(random_params, bad):
     state = (pi_state, pol.initial_history(jnp.float64))
     decide = jax.jit(lambda *a: pol.decide(params, pi, stepper, *a))
     accept, dt, _, _, _, ok = decide(0.1, y0, y1, err, state, 1e-6, 1e-9, jnp.zeros(2))
-    pi_accept, pi_dt, _ = pi.adapt_step_size(stepper, 0.0, 0.1, y0, y1, err, pi_state,
-                                             1e-6, 1e-9)
+    pi_accept, pi_dt, _ = pi.adapt_step_size(stepper, StepAttempt(0.0, 0.1, y0, y1, err),
+                                             pi_state, Tolerance(1e-6, 1e-9))
     assert not bool(ok)
     assert bool(accept) == bool(pi_accept) is False
     assert float(dt) == pytest.approx(float(pi_dt))

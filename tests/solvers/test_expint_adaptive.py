@@ -122,7 +122,7 @@ def test_auto_prefers_exponential_when_l_carries_the_stiffness():
     """Stiff L with a mild N: etdrk43 (eagerly, and under jit through lax.switch)."""
     f, split = PROBLEMS["diagonal"]
     span = jnp.array([0.0, 200.0])
-    name, reason = choose_method(f, None, 0.0, 200.0, exact(0.0), None, 1e-6, split=split)
+    name, reason = choose_method(f, None, (0.0, 200.0), exact(0.0), None, 1e-6, split=split)
     assert name == "etdrk43" and "stiff in L" in reason
     eager = integrate(f, exact(0.0), span, None, method="auto", rtol=1e-6, atol=1e-6,
                       split=split)
@@ -134,4 +134,4 @@ def test_auto_prefers_exponential_when_l_carries_the_stiffness():
     np.testing.assert_allclose(jitted.ys, direct.ys, rtol=1e-12, atol=1e-14)
     assert int(jitted.steps) == int(direct.steps)
     # without the split the same problem is merely stiff: rodas5
-    assert choose_method(f, None, 0.0, 200.0, exact(0.0), None, 1e-6)[0] == "rodas5"
+    assert choose_method(f, None, (0.0, 200.0), exact(0.0), None, 1e-6)[0] == "rodas5"

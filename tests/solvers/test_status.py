@@ -69,3 +69,9 @@ def test_nonfinite_fixed_step():
     sol = integrate(nan_after_half, jnp.array([1.0]), TS, method="rk4", dt0=0.01)
     assert Status(int(sol.status)) is Status.NONFINITE_STATE
     assert np.isnan(np.asarray(sol.ys)[np.asarray(TS) > 0.5]).all()
+
+
+def test_unknown_setting_names_the_valid_ones():
+    """A misspelt keyword of integrate is a TypeError that lists the settings."""
+    with pytest.raises(TypeError, match="unknown solver setting.*rtoll.*the settings are rtol"):
+        integrate(lambda t, y, a: -y, jnp.ones(1), jnp.array([0.0, 1.0]), rtoll=1e-6)

@@ -137,9 +137,9 @@ def test_newton_failure_rejects_the_step():
 
 
 def test_choose_method():
-    name, reason = choose_method(robertson, None, 0.0, 1e5, Y0, K, 1e-6)
+    name, reason = choose_method(robertson, None, (0.0, 1e5), Y0, K, 1e-6)
     assert name == "rodas5" and "stiff" in reason
-    name, reason = choose_method(lorenz, None, 0.0, 20.0, jnp.ones(3), jnp.asarray(LORENZ_P),
+    name, reason = choose_method(lorenz, None, (0.0, 20.0), jnp.ones(3), jnp.asarray(LORENZ_P),
                                  1e-6)
     assert name == "tsit5" and "non-stiff" in reason
 

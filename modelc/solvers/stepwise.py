@@ -1,0 +1,79 @@
+"""The integration loop one step attempt at a time (:func:`stepwise`).
+
+The discrete adjoint (:mod:`.adjoint`) and :mod:`.internals` replay the
+loop's pieces (:class:`~.loop.Loop`: ``start``, ``grid``, ``advance``,
+``settle``, ``dense``) one attempt per iteration of their own loops, instead
+of the fast ``while_loop`` nest of :func:`~.loop.run_loop`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from .loop import Carry, Loop, LoopInputs, LoopSpec, Slot
+
+__all__ = ["Stepwise", "stepwise"]
+
+
+class Stepwise(NamedTuple):
+    """The loop one step per iteration (:func:`stepwise`); ``layout()`` is the
+    :class:`Layout` that ``start`` fixed."""
+
+    loop: Loop
+    start: Callable
+    step: Callable
+    output: Callable
+    layout: Callable
+
+
+def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
+    """The loop one step per iteration, for the discrete adjoint and :mod:`.internals`.
+
+    ``start(y0, dl) -> (f, i)``, ``f = (scalars, rows)``, ``i = (counters, number of
+    outputs passed)``; ``step(dl, f, i) -> (f, i, StepRecord)``, or with
+    ``linear=True`` ``(f, i, pullback, accepted)``: the pullback (``jax.vjp``) of
+    the accepted-step map ``(dl, rows) -> new rows``; ``output(dl, f, i)``: the
+    state at ``ts[i]`` from the last step's dense output.  ``rebuild(dl)`` gives
+    the rhs's ``args`` (``inputs.args`` is unused).
+    """
+    dtype = jnp.asarray(inputs.y0).dtype
+    proto = Loop(spec, inputs, dtype, differentiable=True)
+    dt0 = None if spec.auto_dt0 else inputs.dt0
+    layouts = []  # set by start (called first, in the same trace)
+
+    def laid_out():
+        return proto.laid_out(layouts[0])
+
+    def start(y, dl):
+        carry, _, layout = proto.start(y, rebuild(dl), dt0)
+        layouts[:] = [layout]
+        return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32))
+
+    def step(dl, f, i, linear=False):
+        """One step attempt; ``i = (counters, idx)``, idx = number of outputs passed."""
+        loop = laid_out()
+        (sc, yz), (ic, idx) = f, i
+        grid = loop.grid(sc, loop.s_at(idx))
+        if linear:
+            # Keep only the step's inputs: the pullback re-runs the stages fused
+            # with their transposes (storing every intermediate costs more kernels).
+            adv = jax.checkpoint(lambda d, z: loop.advance(rebuild(d), grid, z),
+                                 policy=jax.checkpoint_policies.nothing_saveable)
+            new, pull, record = jax.vjp(adv, dl, yz, has_aux=True)
+        else:
+            new, record = loop.advance(rebuild(dl), grid, yz)
+        carry, acc = loop.settle(grid, Carry(sc, yz, ic), new, record)
+        idx = jnp.sum(loop.fwd(loop.ts - carry.scalars[Slot.T]) <= 0).astype(jnp.int32)
+        f, i = (carry.scalars, carry.rows), (carry.counters, jnp.maximum(idx, i[1]))
+        return (f, i, pull, acc) if linear else (f, i, record)
+
+    def output(dl, f, i):
+        """State at output time ``ts[i]`` from the last step's dense output."""
+        (sc, yz) = f
+        loop = laid_out()
+        return loop.dense(rebuild(dl), sc, yz)(loop.s_at(i))
+
+    return Stepwise(proto, start, step, output, lambda: layouts[0])
