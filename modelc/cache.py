@@ -31,7 +31,7 @@ __all__ = [
 _PACKAGE = Path(__file__).resolve().parent
 # Everything that decides what code a model file compiles to.
 _COMPILER_PARTS = ("frontend", "passes", "codegen", "ir.py", "functions.py", "__init__.py", "runtime.py",
-                   "spatial.py", "fieldops.py", "gridshape.py")
+                   "spatial.py", "fieldops.py", "gridshape.py", "special.py")
 
 
 def cache_dir() -> Path:

@@ -45,7 +45,7 @@ with diffrax's Kvaerno5.  Unlike Rodas5 it iterates (simplified Newton), so it
 stays accurate when the Jacobian is poor, at the price of data-dependent work.
 """
 
-from .. import runtime  # noqa: F401  (float64 by default: before any array is made)
+from . import runtime  # noqa: F401  (float64 by default: before any array is made)
 from . import krylov  # phi-functions of matrix-free L: solvers.krylov
 from .controllers import (AbstractController, ConstantStepController, PIController, StepAttempt,
                           StepStart, Tolerance, initial_step)
