@@ -56,7 +56,7 @@ from .expint import (ETD1, ETDRK2, ETDRK4, ETDRK4B, ExpRB32, ExpRB43, Lawson4, S
 from .expint_adaptive import ETDRK43
 from .expint_multistep import ETDAB, ETDAB2, ETDAB3, ETDAB4
 from .implicit import ImplicitStepper, StiffRHS
-from .integrate import SolveOptions, integrate
+from .integrate import IntegrateOptions, integrate
 from .loop import LoopSpec, RawSolution, Status
 from .methods import METHODS, AutoStepper
 from .phi import SplitKind
@@ -67,7 +67,7 @@ from .stiffness import (choose_for_members, choose_method, probe_spectra, spectr
                         stiffness_index)
 
 __all__ = [
-    "integrate", "SolveOptions", "LoopSpec", "RawSolution", "Status", "METHODS", "krylov",
+    "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "METHODS", "krylov",
     "AbstractStepper", "AdaptiveStepper", "DenseOutputStepper", "FSALStepper",
     "ExtraDenseStagesStepper", "ExplicitRK", "Tsit5", "Dopri5", "Dopri8", "Bosh3",
     "RK4", "Euler",

@@ -4,7 +4,7 @@
 resolves the method in the registry (:mod:`.methods`), builds the loop's
 :class:`~.loop.LoopSpec` (static) and :class:`~.loop.LoopInputs` (run-time)
 and runs :func:`~.loop.run_loop` through :func:`~.adjoint.differentiable`.
-Its settings are the fields of :class:`SolveOptions`.  Imports go one way:
+Its settings are the fields of :class:`IntegrateOptions`.  Imports go one way:
 this module uses the loop, the adjoint, the registry and the stiffness probe;
 none of them imports it.
 """
@@ -29,14 +29,14 @@ from .methods import METHODS, AutoStepper, resolve_method
 from .stepper import AdaptiveStepper, DenseOutputStepper, SplitStepper
 from .stiffness import candidates, choose_method, classify, probe_spectra
 
-__all__ = ["integrate", "SolveOptions", "solve_options", "Problem", "check_tolerance", "integrate_stepper",
+__all__ = ["integrate", "IntegrateOptions", "integrate_options", "Problem", "check_tolerance", "integrate_stepper",
            "integrate_auto", "static_direction"]
 
 logger = logging.getLogger("modelc.solvers")
 
 
 @dataclass(frozen=True)
-class SolveOptions:
+class IntegrateOptions:
     """The settings of a solve (every keyword of :func:`integrate` but ``method``).
 
     ``rtol``/``atol``: tolerances of adaptive methods; ``dt0``: the (first) step
@@ -64,15 +64,15 @@ class SolveOptions:
     prepare: Callable | None = None
 
 
-def solve_options(options: SolveOptions | None, settings: dict) -> SolveOptions:
-    """``options`` (default :class:`SolveOptions`) with the keyword ``settings`` applied;
+def integrate_options(options: IntegrateOptions | None, settings: dict) -> IntegrateOptions:
+    """``options`` (default :class:`IntegrateOptions`) with the keyword ``settings`` applied;
     TypeError naming the valid settings for an unknown one."""
-    names = [f.name for f in dataclasses.fields(SolveOptions)]
+    names = [f.name for f in dataclasses.fields(IntegrateOptions)]
     unknown = sorted(set(settings) - set(names))
     if unknown:
         raise TypeError(f"unknown solver setting(s) {', '.join(unknown)}; "
                         f"the settings are {', '.join(names)}")
-    return dataclasses.replace(options or SolveOptions(), **settings)
+    return dataclasses.replace(options or IntegrateOptions(), **settings)
 
 
 class Problem(NamedTuple):
@@ -85,13 +85,13 @@ class Problem(NamedTuple):
 
 
 def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5",
-              options: SolveOptions | None = None, **settings) -> RawSolution:
+              options: IntegrateOptions | None = None, **settings) -> RawSolution:
     """Integrate ``dy/dt = rhs(t, y, args)`` from ``ts[0]`` and return ``y`` at all ``ts``.
 
     ``y0`` is a 1-D array (its float dtype is used throughout), ``ts`` a
     monotonic 1-D array (decreasing for backward integration), ``args`` any
     pytree.  ``method`` is a name from ``METHODS`` or a stepper instance.
-    ``settings`` are :class:`SolveOptions` fields by keyword (``rtol``,
+    ``settings`` are :class:`IntegrateOptions` fields by keyword (``rtol``,
     ``atol``, ``dt0``, ``max_steps``, ``controller``, ``dtmin``, ``jac``,
     ``adjoint``, ``split``, ``prepare``; an unknown name is a TypeError),
     applied over ``options``.  ``method="auto"`` chooses ``tsit5``, ``rodas5``
@@ -101,7 +101,7 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5",
     loop stops and outputs after the failure time are NaN.
     jit/vmap/jacfwd/grad compatible (:mod:`.adjoint`).
     """
-    options = solve_options(options, settings)
+    options = integrate_options(options, settings)
     stepper = resolve_method(method)
     problem = Problem(rhs, y0, ts, args)
     if isinstance(stepper, (AdaptiveStepper, AutoStepper)):  # fixed steps do not use rtol
@@ -156,7 +156,7 @@ def _check_pair(stepper, controller, dt0) -> None:
         raise ValueError(f"{type(stepper).__name__} has no dense output for adaptive use")
 
 
-def integrate_stepper(problem: Problem, stepper, options: SolveOptions, jit: bool = True):
+def integrate_stepper(problem: Problem, stepper, options: IntegrateOptions, jit: bool = True):
     """Check the stepper/controller pair and run the (jitted) loop."""
     split = options.split
     if isinstance(stepper, SplitStepper):
@@ -192,7 +192,7 @@ def _is_traced(tree) -> bool:
     return any(isinstance(x, jax.core.Tracer) for x in jax.tree_util.tree_leaves(tree))
 
 
-def integrate_auto(auto: AutoStepper, problem: Problem, options: SolveOptions):
+def integrate_auto(auto: AutoStepper, problem: Problem, options: IntegrateOptions):
     """``integrate`` for an :class:`~.methods.AutoStepper`: with concrete inputs the
     method is chosen before tracing (:func:`~.stiffness.choose_method`, logged);
     under ``jit`` every candidate loop is compiled and ``lax.switch`` runs one."""

@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .integrate import SolveOptions, default_controller, solve_options, static_direction
+from .integrate import IntegrateOptions, default_controller, integrate_options, static_direction
 from .loop import Counter, LoopInputs, LoopSpec, StepRecord
 from .stepwise import stepwise
 from .methods import resolve_method
@@ -48,16 +48,16 @@ def error_norm(stepper, record: StepRecord, tol):
 
 
 def step_history(rhs, y0, ts, args=None, *, method="tsit5", max_record: int = 1000,
-                 options: SolveOptions | None = None, **settings) -> StepHistory:
+                 options: IntegrateOptions | None = None, **settings) -> StepHistory:
     """Record the first ``max_record`` step attempts of ``integrate(rhs, y0, ts, args, ...)``.
 
     Same arguments as :func:`~modelc.solvers.integrate` (``settings``:
-    ``rtol``, ``atol``, ``dt0``, ``jac``, ... as :class:`~.integrate.SolveOptions`
+    ``rtol``, ``atol``, ``dt0``, ``jac``, ... as :class:`~.integrate.IntegrateOptions`
     fields); differentiable with respect to ``y0`` and ``args`` (``jax.grad``
     of a function of the step sizes, e.g. to penalise stiffness).  Returns a
     :class:`StepHistory`.
     """
-    options = solve_options(options, settings)
+    options = integrate_options(options, settings)
     stepper = resolve_method(method)
     y0 = jnp.asarray(y0)
     y0 = y0 if jnp.issubdtype(y0.dtype, jnp.floating) else y0.astype(float)
