@@ -194,3 +194,16 @@ def test_outputs_that_cannot_fit_in_memory_are_refused_before_allocating(decay):
     grid (8 TB) is built."""
     with pytest.raises(SolveError, match=r"points = 1000000000000 outputs of 2 values.*GB"):
         decay.solve(points=10**12)
+
+
+def test_a_traced_nan_output_time_ends_within_the_step_budget():
+    """Concrete NaN times are refused before solving; traced ones (under jit) cannot be
+    checked there, and the loop's budget must still end the solve (it spun for ever)."""
+    import jax
+    import jax.numpy as jnp
+
+    m = modelc.parse("state x = 1\nder(x) = -x\n")
+    f = jax.jit(m.solver(method="tsit5", max_steps=10, full_output=True))
+    ys, info = f({}, {}, jnp.array([0.0, jnp.nan]))
+    assert int(info["status"]) != 0
+    assert jnp.isnan(ys["x"][-1])

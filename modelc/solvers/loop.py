@@ -504,10 +504,12 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         return loop.step_body(args, c)
 
     # Outer loop: one iteration per output-bearing step.
+    # A healthy run has at most one output-bearing step per step plus one per output;
+    # more iterations mean no progress (a NaN output time): the budget is a hard bound.
     def out_cond(c):
-        carry, idx, _, _ = c
+        carry, idx, _, nd = c
         ic = carry.counters
-        return ((ic[Counter.STATUS] == 0) & (idx < nts)
+        return ((ic[Counter.STATUS] == 0) & (idx < nts) & (nd < max_steps + nts)
                 & (ic[Counter.ACCEPTED] + ic[Counter.REJECTED] < max_steps))
 
     def out_body(c):
