@@ -177,7 +177,7 @@ class CompiledModel:
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
               y0=None, points=None, dt0=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
               controller=None, externals=None, steps=None, schedule=None,
-              phi="auto") -> Solution:
+              phi="auto", progress=False) -> Solution:
         """Integrate the model and return a `Solution`. Every argument is checked first
         (`modelc.options`): a bad one is a `SolveError` that names it.
 
@@ -219,6 +219,8 @@ class CompiledModel:
                 `modelc.rl.save` / ``modelc rl train``, or a controller instance.
             phi: phi-functions of a matrix-free ``L`` (split kinds "banded"/"operator"):
                 "dense" (Pade), "krylov" (Arnoldi) or "auto" (dense up to 64 unknowns).
+            progress: redraw a progress line on stderr during the solve (a host callback
+                in the loop; the steps, Jacobians and the auto choice are the same).
         """
         externals = self.check_externals(externals)
         if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
@@ -235,7 +237,7 @@ class CompiledModel:
             method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals)
             opts, auto = replace(opts, method=method), {"auto": reason}
         dt0 = opts.step(abs(ts[-1] - ts[0]))
-        run = run_function(self, opts, dt0 is not None, externals)
+        run = run_function(self, opts, dt0 is not None, externals, progress=bool(progress))
         raw, obs, extra = run(cast(y0, opts.dtype), cast(params, opts.dtype),
                               jnp.asarray(ts, opts.dtype), opts.rtol, opts.atol, dt0)
         sol = Solution.from_raw(raw, state_names=self.state_names, method=opts.method,

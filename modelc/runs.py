@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from . import solvers
 from .array_model import check_array_y0, given_parameters, problem
 from .options import SolveOptions, cast, check_output_times, model_values
+from .progress import time_progress
 from .solution import COUNTERS
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
@@ -61,10 +62,12 @@ def states_of(module, prob, ts, ys, p) -> dict:
     return {name: ys[:, i] for i, name in enumerate(module.STATE_NAMES)}
 
 
-def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | None = None):
+def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | None = None,
+                 progress: bool = False):
     """The jitted ``run(y0, params, ts, rtol, atol, dt0) -> (raw, observables, extra)``
     of ``model`` for ``opts`` (cached per model): ``extra`` is None for scalar models,
-    the unpacked states for array models, ``(fields, grid)`` for field models."""
+    the unpacked states for array models, ``(fields, grid)`` for field models. With
+    ``progress`` the loop redraws a progress line (`modelc.progress.time_progress`)."""
     module, jacobian = model.module, model.jacobian
     field = model.is_field_model
     split = model.split_with(opts.phi)
@@ -76,7 +79,8 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
         prob = problem(module, p, y0, externals, split)
         raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
-                                controller=controller, split=prob.split)
+                                controller=controller, split=prob.split,
+                                progress=time_progress if progress else None)
         obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
         extra = None
         if prob.unpack is not None or field:
@@ -84,7 +88,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
             extra = (extra, module.grid(p)) if field else extra
         return raw, obs, extra
 
-    key = (method, max_steps, has_dt0, controller, opts.phi)
+    key = (method, max_steps, has_dt0, controller, opts.phi, progress)
     return model.runs.get(key, externals, lambda: jax.jit(run))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -55,16 +57,24 @@ def test_simulate_writes_csv_npz_and_plot(examples_dir, tmp_path, capsys):
     assert arrays["x"][0] == 1.0
 
 
-def test_simulate_progress_chunks_match_single_run(examples_dir, tmp_path, capsys):
+@pytest.mark.parametrize("method", ["rodas5", "auto"])
+def test_simulate_progress_changes_no_number(examples_dir, tmp_path, capsys, method):
+    """--progress draws from inside the one solve: the same steps, Jacobians, auto choice
+    and values as without it (issue 19, item 7: it used to restart the solve in chunks)."""
     model = str(examples_dir / "vanderpol.model")
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    args = ["simulate", model, "--t", "0", "10", "--points", "101", "--rtol", "1e-10",
-            "--atol", "1e-10"]
+    args = ["simulate", model, "--t", "0", "10", "--points", "101", "--rtol", "1e-8",
+            "--atol", "1e-10", "--method", method, "--no-cache"]
     assert main(args + ["--out", str(a), "--no-progress"]) == 0
+    quiet = capsys.readouterr()
     assert main(args + ["--out", str(b), "--progress"]) == 0
-    assert "20/20" in capsys.readouterr().err
-    np.testing.assert_allclose(np.loadtxt(a, delimiter=",", skiprows=1),
-                               np.loadtxt(b, delimiter=",", skiprows=1), rtol=1e-7, atol=1e-8)
+    shown = capsys.readouterr()
+    assert "1000/1000" in shown.err
+    # method (and auto's reason), steps, accepted/rejected, rhs evaluations, Jacobians
+    summary = [re.sub(r", [0-9.]+ s$", "", out.strip().splitlines()[0]) for out in (quiet.out, shown.out)]
+    assert summary[0] == summary[1] and "steps" in summary[0]
+    np.testing.assert_array_equal(np.loadtxt(a, delimiter=",", skiprows=1),
+                                  np.loadtxt(b, delimiter=",", skiprows=1))
 
 
 def test_simulate_bad_param_is_clear(examples_dir, capsys):

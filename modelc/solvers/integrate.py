@@ -62,6 +62,7 @@ class IntegrateOptions:
     adjoint: Any = None
     split: Any = None
     prepare: Callable | None = None
+    progress: Callable | None = None
 
 
 def integrate_options(options: IntegrateOptions | None, settings: dict) -> IntegrateOptions:
@@ -181,7 +182,7 @@ def integrate_stepper(problem: Problem, stepper, options: IntegrateOptions, jit:
         return raw._replace(ys=ys_map(raw.ys).astype(y0.dtype).at[0].set(y0))
     spec = LoopSpec(problem.rhs, stepper, controller, int(options.max_steps),
                     static_direction(problem.ts), options.dt0 is None, options.dtmin is None,
-                    options.jac, split)
+                    options.jac, split, options.progress)
     inputs = LoopInputs(y0, problem.ts, problem.args, options.rtol, options.atol, options.dt0,
                         options.dtmin)
     return differentiable(run_loop_jit if jit else run_loop, spec, options.adjoint, inputs,

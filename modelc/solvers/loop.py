@@ -119,7 +119,8 @@ class LoopSpec(NamedTuple):
     step / the step floor are chosen by the loop (the inputs' ``dt0`` /
     ``dtmin`` are then unused); ``jac``: the Jacobian for stiff steppers (None:
     ``jax.jacfwd``); ``split``: the :class:`~modelc.solvers.expint.Split` of a
-    split stepper, else None.
+    split stepper, else None; ``progress(t, t0, t1)``: a host callback after each
+    output-bearing step, or None.
     """
 
     rhs: Callable
@@ -131,6 +132,7 @@ class LoopSpec(NamedTuple):
     auto_dtmin: bool
     jac: Callable | None = None
     split: Any = None
+    progress: Callable | None = None
 
 
 class LoopInputs(NamedTuple):
@@ -528,6 +530,8 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
             return i + 1, lax.dynamic_update_slice(ys, value(s_at(i))[None], (i, jnp.int32(0)))
 
         idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
+        if spec.progress is not None:
+            jax.debug.callback(spec.progress, carry.scalars[Slot.T], s_at(0), s_at(nts - 1))
         return carry, idx, ys, nd + 1
 
     init = (carry0, jnp.asarray(1, jnp.int32), ys, jnp.asarray(0, jnp.int32))
