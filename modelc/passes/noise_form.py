@@ -46,9 +46,7 @@ def find_noise_form(model: Model) -> Model:
         drifts.append(found[0])
         noises.append(found[1])
     a, b = drifts[0], noises[0]
-    if any(sympy.simplify(d - a) != 0 for d in drifts[1:]):
-        return replace(model, noise_form=None)
-    if any(sympy.simplify(n - b) != 0 for n in noises[1:]):
+    if any(_differ(d, a) for d in drifts[1:]) or any(_differ(n, b) for n in noises[1:]):
         return replace(model, noise_form=None)
     # b is integrated from t = 0, where a written `1 - exp(-x)` cancels: use expm1 there.
     b = optimize(b, [expm1_opt])
@@ -65,13 +63,14 @@ def _log_alpha(a):
 
 def _drift_and_noise(expr, states, i):
     """``(a_i, b_i)`` of one right-hand side, or None when it is not of the form."""
-    drift, rest = sympy.Integer(0), []
+    drift, rest = [], []   # summed once: a sum grown term by term is quadratic
     for term in sympy.Add.make_args(sympy.expand_mul(expr)):
         c, core = term.as_independent(states[i], as_Add=False)
         if core == states[i] and _free(c, states):
-            drift += c
+            drift.append(c)
         else:
             rest.append(term)
+    drift = sympy.Add(*drift)
     noise_part = sympy.factor_terms(sympy.Add(*rest))
     if noise_part == 0:
         return None
@@ -79,6 +78,22 @@ def _drift_and_noise(expr, states, i):
     if b == 0 or not _free(b, states):
         return None
     return drift, b
+
+
+def _differ(u, v) -> bool:
+    """Whether ``u - v`` is not identically zero: a cheap look at one point where
+    the two plainly differ, else `sympy.simplify` (slow on long sums)."""
+    if u == v:
+        return False
+    names = sorted((u - v).free_symbols, key=str)
+    point = {s: sympy.Rational(2 * k + 3, 7 + k) for k, s in enumerate(names)}
+    try:
+        fu, fv = (complex(w.xreplace(point).evalf(30)) for w in (u, v))
+        if abs(fu - fv) > 1e-9 * max(1.0, abs(fu), abs(fv)) < float("inf"):
+            return True
+    except (TypeError, ValueError, ArithmeticError):
+        pass
+    return sympy.simplify(u - v) != 0
 
 
 def _calls(expr):
