@@ -1,16 +1,19 @@
 """Constant folding that stays bounded and agrees with run-time evaluation.
 
 The transformer folds constants with SymPy's exact arithmetic. Left alone, SymPy
-multiplies out ``9^9^9`` (370 million digits), turns ``1/0`` into ``zoo`` and
-``sqrt(-1)`` into ``I`` where the generated (real) code would give ``inf`` or
-NaN. The helpers here keep folding within double range:
+multiplies out ``9^9^9`` (370 million digits), turns ``1/0`` into ``zoo`` (an
+infinity without a sign) and ``sqrt(-1)`` into ``I`` where the generated (real)
+code would give ``inf`` or NaN. The rules:
 
-- `power` never builds an exact number of more than `EXACT_BITS` bits: a
-  larger power is rounded to a double (as the run time would compute it), or
-  reported when it overflows;
-- `problem` names what is wrong with a freshly built value (not finite, beyond
-  double range, complex in a real model), or returns None;
-- `rounded` replaces an exact rational too long to keep by its nearest double;
+- exact rationals keep at most `EXACT_BITS` bits (about 1,200 digits; the SBML
+  importer writes infinity as ``10^400``, which stays exact and overflows to
+  inf only at run time); a longer one is rounded to a double, as the run time
+  would compute it, and reported where it overflows one (`power`, `rounded`);
+- floating-point numbers stay within double range (``1e999`` is reported);
+- ``zoo`` and signed infinities are reported (``1/0``, ``log(0)``); NaN is
+  kept, because the run time computes NaN for ``0/0`` as well;
+- a constant that is not real, in a model without complex fields, is
+  reported (``sqrt(-1)``: the run time computes NaN);
 - `flatten_sums` turns a chain ``a + b - c + ...`` of the parse tree into one
   node, so that a sum of n terms is built once (SymPy re-sorts a sum each time
   a term is added: n additions cost O(n^2 log n)).
@@ -23,17 +26,15 @@ import math
 import sympy
 from lark import Token, Tree
 
-__all__ = ["EXACT_BITS", "power", "problem", "rounded", "literal_overflows", "flatten_sums"]
+__all__ = ["EXACT_BITS", "power", "problem", "rounded", "flatten_sums"]
 
-# Exact rationals keep numerator and denominator within this many bits (a double's
-# range is below 2^1024); longer ones are rounded to the nearest double.
-EXACT_BITS = 1100
-# Work on an exact power only up to this many bits of result before rounding it.
-_EXACT_POWER_BITS = 4096
+# Exact rationals keep numerator and denominator within this many bits (about 1,200
+# digits); longer ones are rounded to the nearest double.
+EXACT_BITS = 4000
 # Stands for a value beyond double range (reported by `problem` as an overflow).
 _OVERFLOW = sympy.Float("1e999")
 _NON_FINITE = {sympy.zoo: "infinite (a division by zero or a pole)", sympy.oo: "infinite",
-               -sympy.oo: "-infinite", sympy.nan: "undefined (NaN)"}
+               -sympy.oo: "-infinite"}
 
 
 def _bits(r: sympy.Rational) -> int:
@@ -46,7 +47,7 @@ def power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:
     then reports)."""
     if not (base.is_Rational and exponent.is_Integer) or base == 0 or abs(base) == 1:
         return base**exponent
-    if _bits(base) * abs(int(exponent)) <= _EXACT_POWER_BITS:
+    if _bits(base) * abs(int(exponent)) <= EXACT_BITS:
         return base**exponent
     log2 = float(exponent) * (math.log2(abs(int(base.p))) - math.log2(int(base.q)))
     if log2 > 1100:
@@ -71,11 +72,6 @@ def rounded(value: sympy.Basic) -> sympy.Basic:
 def _beyond_double(value: sympy.Basic) -> bool:
     if isinstance(value, sympy.Float):
         return not math.isfinite(float(value))
-    if isinstance(value, sympy.Rational) and _bits(value) > 1023:
-        try:
-            return not math.isfinite(int(value.p) / int(value.q))
-        except OverflowError:
-            return True
     return False
 
 
@@ -95,15 +91,10 @@ def problem(value: sympy.Basic, constant: bool, real: bool) -> str | None:
         if isinstance(part, sympy.Basic) and part in _NON_FINITE:
             return f"is {_NON_FINITE[part]}, not a finite number"
         if isinstance(part, sympy.Number) and _beyond_double(part):
-            return "overflows a double (the largest is about 1.8e308)"
+            return "overflows to inf (the largest double is about 1.8e308)"
     if real and constant and isinstance(value, sympy.Expr) and value.is_extended_real is False:
         return "is not a real number (the generated code would compute NaN)"
     return None
-
-
-def literal_overflows(value: sympy.Basic) -> bool:
-    """Whether a number literal such as ``1e999`` is beyond double range."""
-    return isinstance(value, sympy.Number) and _beyond_double(value)
 
 
 _SUMS = ("add", "sub")

@@ -163,18 +163,14 @@ class ModelTransformer(Transformer_NonRecursive):
         return _Val(self._literal(span, text), False, span, ())
 
     def _literal(self, span: Span, text: str) -> sympy.Basic:
-        """The value of a number literal; one beyond double range (``1e999``) is reported."""
+        """The value of a number literal; one beyond double range (``1e999``) is reported
+        (by `_build`)."""
         if len(text) > 400:
             self._error(span, f"the number `{text[:20]}...` has {len(text)} characters",
                         "write it with an exponent, e.g. 1.5e30")
             return _PLACEHOLDER
         build = (lambda: sympy.Integer(int(text))) if text.isdigit() else (lambda: sympy.Float(text))
-        value = self._build(span, f"the number `{text[:20]}`", build, constant=True)
-        if constants.literal_overflows(value):
-            self._error(span, f"the number `{text[:20]}` overflows to inf (the largest double is about 1.8e308)",
-                        "use a smaller number, or rescale the model's units")
-            return _PLACEHOLDER
-        return value
+        return self._build(span, f"the number `{text[:20]}`", build, constant=True)
 
     def name(self, meta, children) -> _Val:
         tok = children[0]
