@@ -98,3 +98,14 @@ def test_a_very_long_sum_checks():
 def test_parenthesised_and_nested_sums_keep_their_signs():
     assert sympy.expand(expr("a - (b - c) + x - (a + x)")) == sympy.expand(
         sympy.Symbol("c", real=True) - sympy.Symbol("b", real=True))
+
+
+@pytest.mark.parametrize("line, what", [
+    ("der(u) = I*u", "equation"),
+    ("der(u) = 0*psi + exp(I*x)", "equation"),
+])
+def test_real_field_with_i_is_an_error(line, what):
+    text = ("domain x = [0, 1], points = 8, periodic\nfield psi: complex = 0\nfield u = 1\n"
+            f"der(psi) = I*psi\n{line}\n")
+    diag = only_error(text)
+    assert f"the {what} of real field `u` is complex" in diag.message and diag.span.line == 5
