@@ -26,7 +26,12 @@ def _run_one(case_dir: str):
     enable_compilation_cache()  # a second run of the suite skips XLA compilation
 
     started = time.perf_counter()
-    _, result = simulate_case(case_dir)
+    try:
+        _, result = simulate_case(case_dir)
+    except Exception as err:  # noqa: BLE001 - one case's failure never stops the suite
+        from modelc.io.sbml_cases import CaseResult
+
+        result = CaseResult(Path(case_dir).name, "refused", f"{type(err).__name__}: {err}"[:200])
     return result, time.perf_counter() - started
 
 

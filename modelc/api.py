@@ -168,7 +168,7 @@ def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bo
     assume_positive = tuple(assume_positive)
     model = _lower(model, simplify, assume_positive, split)
     key = cache.module_key(text, options=_options_key(reduce_conservation, simplify,
-                                                      assume_positive, split))
+                                                      assume_positive, split), file=file)
     return model, generate_module(model, source_hash=key)
 
 
@@ -194,7 +194,7 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
     _check_text(text, file)
     options = {"reduce_conservation": reduce_conservation, "simplify": simplify,
                "assume_positive": tuple(assume_positive), "split": split}
-    key = cache.module_key(text, options=_options_key(**options))
+    key = cache.module_key(text, options=_options_key(**options), file=file)
     cached = cache.cached_module_path(key)
     if cache_modules and cached.exists():
         module = cache.import_module_file(cached)

@@ -1,9 +1,12 @@
 """Compile once: a disk cache of generated modules and JAX's compilation cache.
 
-A generated module is stored under a key made of the model text and a
+A generated module is stored under a key made of the model text, the stem of
+its file name (a model without a header is named after its file) and a
 fingerprint of the compiler (its version, grammar and the source of the
-passes that produce code), so a change to either recompiles. Loading a
-cached module needs neither SymPy nor the parser.
+passes that produce code), so a change to any recompiles. A SHA-256 checksum
+is stored beside each module; an entry whose checksum does not match
+(truncated, emptied, overwritten) is removed with a warning and compiled
+again. Loading a cached module needs neither SymPy nor the parser.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import warnings
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -56,29 +60,66 @@ def compiler_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def module_key(text: str, options: str = "") -> str:
-    """The cache key of a model's text compiled with ``options``."""
+def module_key(text: str, options: str = "", file: str = "") -> str:
+    """The cache key of a model's text compiled with ``options`` from ``file`` (only
+    its stem counts: it names a model without a header)."""
     digest = hashlib.sha256()
-    for part in (compiler_fingerprint(), options, text):
+    for part in (compiler_fingerprint(), options, Path(file).stem, text):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()[:32]
 
 
 def cached_module_path(key: str) -> Path:
-    """Where the generated module for ``key`` is (or would be) stored."""
+    """Where the generated module for ``key`` is (or would be) stored. A stored module
+    whose checksum does not match is removed first, with a warning, so that it does
+    not exist and the caller compiles the model again."""
+    path = _module_path(key)
+    if path.exists() and not _intact(path):
+        warnings.warn(f"modelc: the cached module {path} is damaged (its checksum does not "
+                      "match); compiling the model again", RuntimeWarning, stacklevel=2)
+        for stale in (path, _checksum_path(path)):
+            stale.unlink(missing_ok=True)
+    return path
+
+
+def _module_path(key: str) -> Path:
     return cache_dir() / "modules" / f"m_{key}.py"
 
 
+def _checksum_path(module: Path) -> Path:
+    return module.with_suffix(".sha256")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _intact(path: Path) -> bool:
+    """Whether the module at ``path`` matches the checksum stored beside it."""
+    try:
+        expected = _checksum_path(path).read_text(encoding="ascii").strip()
+        return expected == _digest(path.read_bytes())
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def store_module(key: str, source: str) -> Path:
-    """Write a generated module atomically into the cache; return its path."""
-    path = cached_module_path(key)
+    """Write a generated module and its checksum atomically into the cache (the checksum
+    first, so a module on disk always has one); return its path."""
+    path = _module_path(key)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(source)
-    os.replace(tmp, path)
+    data = source.encode("utf-8")
+    _write_atomic(_checksum_path(path), _digest(data).encode("ascii"))
+    _write_atomic(path, data)
     return path
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
 
 
 def import_module_file(path: str | Path, name: str | None = None) -> ModuleType:

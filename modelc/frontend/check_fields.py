@@ -49,7 +49,21 @@ def check_fields(program: Program, table: dict) -> list[Diagnostic]:
             diags.append(Diagnostic(use.span, f"derivative along `{use.name}`, which {what}",
                                     f"differentiate along a `domain` axis (axes: {axes})"))
     diags += _check_boundaries(program, table)
+    diags += _complex_in_real_fields(program)
     return diags
+
+
+def _complex_in_real_fields(program: Program) -> list[Diagnostic]:
+    """A real field whose initial value or equation uses ``I`` would be cast to real
+    (its imaginary part silently dropped): each is an error at its statement."""
+    real = {f.name for f in program.of_kind("field") if f.name not in program.complex_fields}
+    found = [(f.name, f.span, "initial value") for f in program.of_kind("field")
+             if f.name in real and f.expr.has(sympy.I)]
+    found += [(d.state, d.span, "equation") for d in program.ders
+              if d.state in real and d.expr.has(sympy.I)]
+    return [Diagnostic(span, f"the {what} of real field `{name}` is complex (it uses `I`)",
+                       f"declare it `field {name}: complex = ...`, or keep `I` out of it")
+            for name, span, what in found]
 
 
 def _domain_settings(domain: DomainStmt, diags: list[Diagnostic]) -> dict:

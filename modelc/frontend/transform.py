@@ -21,6 +21,7 @@ from .. import ir
 from ..errors import Diagnostic, Span
 from ..functions import FUNCTIONS
 from .. import spatial
+from . import constants
 from .syntax import (AxisUse, BoundaryStmt, Decl, Der, DomainOption, DomainStmt, Header, Program,
                      RateItem, ReactionStmt, Ref, SimOption, Term)
 
@@ -29,8 +30,8 @@ __all__ = ["ModelTransformer"]
 # Stands in for a sub-expression that could not be built; never reaches the IR,
 # because any diagnostic stops the build.
 _PLACEHOLDER = sympy.Symbol("__modelc_error__")
-# Exact integer powers larger than this many bits stay unevaluated (10^10^10).
-_MAX_EXACT_POWER_BITS = 100_000
+_CONSTANT_HINT = ("the generated code computes in double precision: keep constants finite, "
+                  "within about 1e-308..1e308, and real")
 _CONDITION_HINT = "comparisons and and/or/not are conditions: use them as the first argument of if(condition, a, b)"
 
 
@@ -90,6 +91,11 @@ class ModelTransformer(Transformer_NonRecursive):
         self.axis_uses: list[AxisUse] = []
         self.complex_fields: set[str] = set()
 
+    def transform(self, tree):
+        """The `Program` of ``tree`` (its chains of sums flattened first, see
+        `constants.flatten_sums`)."""
+        return super().transform(constants.flatten_sums(tree))
+
     # ---- spans and diagnostics -------------------------------------------------
 
     def _span(self, line: int, col: int, end_line: int | None, end_col: int | None) -> Span:
@@ -132,15 +138,21 @@ class ModelTransformer(Transformer_NonRecursive):
         )
         return _Val(sympy.true, True, val.span, val.refs)
 
-    def _build(self, span: Span, what: str, fn: Callable, *args) -> sympy.Basic:
-        """Call a SymPy constructor; a failure becomes a diagnostic, not a crash."""
+    def _build(self, span: Span, what: str, fn: Callable, *args, constant: bool = False) -> sympy.Basic:
+        """Call a SymPy constructor; a failure, a value that is not finite or one that
+        is complex in a real model (see `constants.problem`) becomes a diagnostic."""
         try:
-            return fn(*args)
+            value = constants.rounded(fn(*args))
         except RecursionError:
             raise
         except Exception as exc:  # SymPy raises many kinds (TypeError, ValueError, ...)
             self._error(span, f"cannot build {what}: {exc}", "check the arguments' values and types")
             return _PLACEHOLDER
+        problem = constants.problem(value, constant, self._real_names is None)
+        if problem is None:
+            return value
+        self._error(span, f"`{self._text(span)}` {problem}", _CONSTANT_HINT)
+        return _PLACEHOLDER
 
     # ---- atoms -------------------------------------------------------------------
 
@@ -148,11 +160,17 @@ class ModelTransformer(Transformer_NonRecursive):
         tok = children[0]
         span = self._tok_span(tok)
         text = str(tok)
-        if text.isdigit():
-            value = self._build(span, f"the number `{text[:20]}`", lambda: sympy.Integer(int(text)))
-        else:
-            value = self._build(span, f"the number `{text[:20]}`", sympy.Float, text)
-        return _Val(value, False, span, ())
+        return _Val(self._literal(span, text), False, span, ())
+
+    def _literal(self, span: Span, text: str) -> sympy.Basic:
+        """The value of a number literal; one beyond double range (``1e999``) is reported
+        (by `_build`)."""
+        if len(text) > 400:
+            self._error(span, f"the number `{text[:20]}...` has {len(text)} characters",
+                        "write it with an exponent, e.g. 1.5e30")
+            return _PLACEHOLDER
+        build = (lambda: sympy.Integer(int(text))) if text.isdigit() else (lambda: sympy.Float(text))
+        return self._build(span, f"the number `{text[:20]}`", build, constant=True)
 
     def name(self, meta, children) -> _Val:
         tok = children[0]
@@ -160,6 +178,11 @@ class ModelTransformer(Transformer_NonRecursive):
         if tok == "pi":
             return _Val(sympy.pi, False, span, ())
         if tok == "I":
+            if self._real_names is None:
+                self._error(span, "`I` (the imaginary unit) in a model without complex fields",
+                            "a real model computes real numbers only; declare `field psi: complex = ...` "
+                            "for complex values")
+                return _Val(_PLACEHOLDER, False, span, ())
             return _Val(sympy.I, False, span, ())
         name = str(tok)
         if name in self._externals:
@@ -201,7 +224,8 @@ class ModelTransformer(Transformer_NonRecursive):
             )
             return _Val(_PLACEHOLDER, False, span, refs)
         values = [self._num(a).expr for a in args]
-        return _Val(self._build(span, f"`{name}(...)`", fn.build, *values), False, span, refs)
+        value = self._build(span, f"`{name}(...)`", fn.build, *values, constant=not refs)
+        return _Val(value, False, span, refs)
 
     def _external_call(self, tok: Token, span: Span, args: list[_Val], refs: tuple[Ref, ...]) -> _Val:
         """A call of a declared ``external``: checked for arity and order, built as
@@ -279,7 +303,19 @@ class ModelTransformer(Transformer_NonRecursive):
     def _binary(self, meta, children, what: str, op: Callable) -> _Val:
         a, b = self._num(children[0]), self._num(children[-1])
         span = self._meta_span(meta)
-        return _Val(self._build(span, what, op, a.expr, b.expr), False, span, _merge(a, b))
+        refs = _merge(a, b)
+        return _Val(self._build(span, what, op, a.expr, b.expr, constant=not refs), False, span, refs)
+
+    def sum_chain(self, meta, children) -> _Val:
+        """``a + b - c + ...`` (a chain flattened by `constants.flatten_sums`), built at once."""
+        terms = [self._num(children[0])] + [self._num(c) for c in children[2::2]]
+        signs = [1] + [1 if str(s) == "+" else -1 for s in children[1::2]]
+        span = self._meta_span(meta)
+        refs = _merge(*terms)
+        value = self._build(span, "a sum", lambda: sympy.Add(*(t.expr if s > 0 else -t.expr
+                                                              for s, t in zip(signs, terms))),
+                            constant=not refs)
+        return _Val(value, False, span, refs)
 
     def add(self, meta, children) -> _Val:
         return self._binary(meta, children, "a sum", lambda a, b: a + b)
@@ -294,12 +330,13 @@ class ModelTransformer(Transformer_NonRecursive):
         return self._binary(meta, children, "a quotient", lambda a, b: a / b)
 
     def pow(self, meta, children) -> _Val:
-        return self._binary(meta, children, "a power", _power)
+        return self._binary(meta, children, "a power", constants.power)
 
     def neg(self, meta, children) -> _Val:
         a = self._num(children[0])
         span = self._meta_span(meta)
-        return _Val(self._build(span, "a negation", lambda x: -x, a.expr), False, span, a.refs)
+        value = self._build(span, "a negation", lambda x: -x, a.expr, constant=not a.refs)
+        return _Val(value, False, span, a.refs)
 
     def compare(self, meta, children) -> _Val:
         a, op, b = self._num(children[0]), str(children[1]), self._num(children[2])
@@ -420,10 +457,7 @@ class ModelTransformer(Transformer_NonRecursive):
     def _term(self, meta, number: Token | None, name: Token | None, negative: bool) -> Term:
         coefficient = None
         if number is not None:
-            text = str(number)
-            span = self._tok_span(number)
-            build = (lambda: sympy.Integer(int(text))) if text.isdigit() else (lambda: sympy.Float(text))
-            coefficient = self._build(span, f"the number `{text[:20]}`", build)
+            coefficient = self._literal(self._tok_span(number), str(number))
         return Term(
             str(name) if name is not None else None,
             self._tok_span(name) if name is not None else None,
@@ -507,15 +541,6 @@ class ModelTransformer(Transformer_NonRecursive):
 def _usage(name: str, arity: int) -> str:
     """``eps(x1, x2)``: how to call an external of ``arity`` arguments."""
     return f"{name}({', '.join(f'x{i + 1}' for i in range(arity))})"
-
-
-def _power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:
-    """``base**exponent``, left unevaluated when an exact result would be huge."""
-    if base.is_Rational and exponent.is_Rational:
-        bits = max(abs(base.p).bit_length(), abs(base.q).bit_length())
-        if bits > 1 and abs(exponent) * bits > _MAX_EXACT_POWER_BITS:
-            return sympy.Pow(base, exponent, evaluate=False)
-    return base**exponent
 
 
 _SPATIAL_CALLS: dict[str, Callable] = {

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..errors import Diagnostic, ModelError, Span
 from .names import Namer
-from .sbml_math import (NAN, ZERO, MathTranslator, Refused, num, substitute, symbols_of, to_text,
+from .sbml_math import (INFINITY, NAN, ZERO, MathTranslator, Refused, num, substitute, symbols_of, to_text,
                         uses_time)
 
 __all__ = ["sbml_to_model_text", "translate_sbml", "SbmlTranslation", "Quantity",
@@ -118,7 +118,13 @@ def translate_sbml(path) -> SbmlTranslation:
         raise ModelError(problems, xml)
     if doc.getModel() is None:
         raise ModelError(_diagnostic(path, 0, 0, "the SBML document has no <model>"), xml)
-    return _Importer(doc, path, xml).run()
+    try:
+        return _Importer(doc, path, xml).run()
+    except Refused as why:   # a backstop: each refusal should name its element
+        raise ModelError(_diagnostic(path, 0, 0, f"the SBML model: {why}"), xml) from None
+    except RecursionError:
+        raise ModelError(_diagnostic(path, 0, 0, "the SBML model is nested too deeply to translate",
+                                     "split deep expressions with assignment rules"), xml) from None
 
 
 def _diagnostic(path, line, col, message, hint=""):
@@ -252,7 +258,11 @@ class _Importer:
         if self.doc.getLevel() >= 3 and not ref.isSetStoichiometry():
             self.refuse(ref, "the stoichiometry is not set")
             return 1.0
-        return ref.getStoichiometry()
+        value = ref.getStoichiometry()
+        if not math.isfinite(value):
+            self.refuse(ref, f"the stoichiometry {value!r} is not a finite number")
+            return 1.0
+        return value
 
     def collect_rules(self) -> None:
         for rule in self.model.getListOfRules():
@@ -318,7 +328,10 @@ class _Importer:
             return self.translator.translate(ast, env)
         except Refused as why:
             self.refuse(element, f"{what}: {why}")
-            return ZERO
+        except RecursionError:
+            self.refuse(element, f"{what} is nested too deeply to translate",
+                        "split the expression with assignment rules or function definitions")
+        return ZERO
 
     def translate_math(self) -> None:
         for sym in list(self.symbols.values()):
@@ -494,6 +507,8 @@ class _Importer:
 def _number(value: float):
     if math.isnan(value):
         return NAN
+    if math.isinf(value):
+        return INFINITY if value > 0 else ("neg", INFINITY)
     return num(value)
 
 

@@ -134,12 +134,18 @@ def simulate_case(case_dir, **solver_options) -> tuple[bool, CaseResult]:
         first = err.diagnostics[0].message if err.diagnostics else str(err)
         more = f" (+{len(err.diagnostics) - 1} more)" if len(err.diagnostics) > 1 else ""
         return False, CaseResult(case, "refused", first + more)
+    except Exception as err:  # noqa: BLE001 - an importer bug: this case is refused, the run goes on
+        return False, CaseResult(case, "refused", f"{type(err).__name__}: {_first_line(err)}")
     try:
         result = _run(case_dir, case, translation, {**SOLVER_OPTIONS, **solver_options})
     except Exception as err:  # noqa: BLE001 - a benchmark reports every failure and goes on
-        line = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        return False, CaseResult(case, "error", f"{type(err).__name__}: {line}")
+        return False, CaseResult(case, "error", f"{type(err).__name__}: {_first_line(err)}")
     return result.passed, result
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _run(case_dir: Path, case: str, translation, options) -> CaseResult:

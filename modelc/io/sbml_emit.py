@@ -36,12 +36,18 @@ def _header(imp, out) -> None:
             line += ' "' + " ".join(name.split()).replace("\\", "\\\\").replace('"', '\\"') + '"'
         out.append(line)
     out.append(f"# Imported from SBML level {imp.doc.getLevel()} version {imp.doc.getVersion()}: "
-               f"{imp.path.name}")
+               f"{_printable(imp.path.name)}")
     renamed = [(s.sbml_id, s.extra["value_name"]) for s in imp.symbols.values()
                if s.kind in ("compartment", "species", "parameter")
                and s.sbml_id != s.extra["value_name"]]
     for ident, name in renamed:
         out.append(f"# SBML id {ident!r} is called {name} here (its id is reserved in modelc)")
+
+
+def _printable(text: str) -> str:
+    """``text`` safe inside a one-line comment: a file name may hold newlines
+    (``evil\\nobserve injected = 42``), which would start statements."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _parameters(imp, out) -> None:

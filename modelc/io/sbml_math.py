@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-__all__ = ["Refused", "MathTranslator", "to_text", "format_number", "num", "symbols_of",
+__all__ = ["INFINITY", "NAN", "Refused", "MathTranslator", "to_text", "format_number", "num", "symbols_of",
            "substitute", "uses_time"]
 
 
@@ -48,6 +48,9 @@ def num(value: float):
 
 
 NAN = ("div", ("num", "0"), ("num", "0"))
+# The language has no infinity literal; 10^400 is exact at compile time and
+# overflows to inf in floating point.
+INFINITY = ("pow", ("num", "10"), ("num", "400"))
 ONE, ZERO = ("num", "1"), ("num", "0")
 
 
@@ -222,12 +225,27 @@ class MathTranslator:
     def __init__(self, functions: dict):
         self.functions = functions
         self._depth = 0
+        # (function, id of each argument tree) -> (its inlined tree, the arguments, kept
+        # alive so that their ids stay theirs): a call with the same arguments is
+        # translated once and its tree shared, not rebuilt (f(x) = g(x) + g(x) nested
+        # n deep would otherwise take 2^n translations).
+        self._calls: dict = {}
 
     def translate(self, ast, env: dict | None = None):
-        """The numeric tree of an AST; ``env`` maps names to trees (locals, bound variables)."""
+        """The numeric tree of an AST; ``env`` maps names to trees (locals, bound variables).
+
+        Raises:
+            Refused: for unsupported math, and when inlining the function
+                definitions would write out more than `MAX_INLINED` nodes.
+        """
         if ast is None:
             raise Refused("it has no math")
-        return _as_num(self._node(ast, env or {}))
+        tree = _as_num(self._node(ast, env or {}))
+        size = expanded_size(tree)
+        if size > MAX_INLINED:
+            raise Refused(f"its function calls, written out, have {size:,} terms (the limit is "
+                          f"{MAX_INLINED:,}): function definitions are inlined")
+        return tree
 
     def _node(self, ast, env):
         import libsbml as L
@@ -253,14 +271,43 @@ class MathTranslator:
         args = self.args(ast, env)
         if len(args) != n_bvars:
             raise Refused(f"function {name!r} takes {n_bvars} arguments, it is given {len(args)}")
+        key = (name, *(id(a[0]) for a in args))
+        if key in self._calls:
+            return self._calls[key][0]
         bound = {lam.getChild(i).getName(): args[i] for i in range(n_bvars)}
         self._depth += 1
         try:
             if self._depth > 50:
                 raise Refused(f"function {name!r} calls itself (recursion is not allowed)")
-            return self._node(lam.getChild(lam.getNumChildren() - 1), bound)
+            out = self._node(lam.getChild(lam.getNumChildren() - 1), bound)
         finally:
             self._depth -= 1
+        self._calls[key] = (out, args)
+        return out
+
+
+# Inlined function definitions are written out in the model text: at most this many
+# tree nodes per expression (the translation shares repeated calls; the text cannot).
+MAX_INLINED = 20_000
+
+
+def expanded_size(node, memo: dict | None = None) -> int:
+    """The number of nodes of ``node`` written out as text (shared subtrees counted
+    each time they occur), in time linear in the number of distinct subtrees."""
+    memo = {} if memo is None else memo
+    stack = [node]
+    while stack:   # iterative post-order: trees may be deep
+        n = stack[-1]
+        if id(n) in memo:
+            stack.pop()
+            continue
+        todo = [c for c in _children(n) if id(c) not in memo]
+        if todo:
+            stack.extend(todo)
+            continue
+        stack.pop()
+        memo[id(n)] = 1 + sum(memo[id(c)] for c in _children(n))
+    return memo[id(node)]
 
 
 def _element_name(ast) -> str:
@@ -280,9 +327,7 @@ def _h_real(tr, ast, env, L):
     if math.isnan(value):
         return NAN, "num"
     if math.isinf(value):
-        # The language has no infinity literal; 10^400 overflows to inf in floating point.
-        big = ("pow", ("num", "10"), ("num", "400"))
-        return (big if value > 0 else ("neg", big)), "num"
+        return (INFINITY if value > 0 else ("neg", INFINITY)), "num"
     return num(value), "num"
 
 

@@ -83,13 +83,14 @@ def _log_alpha(a):
 
 def _drift_and_noise(expr, states, i):
     """``(a_i, b_i)`` of one right-hand side, or None when it is not of the form."""
-    drift, rest = sympy.Integer(0), []
+    drift, rest = [], []   # summed once: a sum grown term by term is quadratic
     for term in sympy.Add.make_args(sympy.expand_mul(expr)):
         c, core = term.as_independent(states[i], as_Add=False)
         if core == states[i] and _free(c, states):
-            drift += c
+            drift.append(c)
         else:
             rest.append(term)
+    drift = sympy.Add(*drift)
     noise_part = sympy.factor_terms(sympy.Add(*rest))
     if noise_part == 0:
         return None
@@ -97,6 +98,8 @@ def _drift_and_noise(expr, states, i):
     if b == 0 or not _free(b, states):
         return None
     return drift, b
+
+
 
 
 def _calls(expr):

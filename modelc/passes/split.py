@@ -67,7 +67,8 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
         return replace(model, split=None)
     flat = inline_lets(model)
     states = [symbol(name) for name in model.state_names]
-    coeffs, rests = {}, []
+    parts: dict = {}   # (i, j) -> the coefficients found, summed once (a sum grown term
+    rests = []         # by term is re-sorted each time: quadratic in long equations)
     for i, der in enumerate(flat.derivatives):
         rest = []
         for term in sympy.Add.make_args(sympy.expand_mul(der.expr)):
@@ -76,8 +77,9 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
                 rest.append(term)
             else:
                 j, c = found
-                coeffs[(i, j)] = coeffs.get((i, j), 0) + c
+                parts.setdefault((i, j), []).append(c)
         rests.append(rest)
+    coeffs = {key: sympy.Add(*cs) for key, cs in parts.items()}
     info = _choose(coeffs, rests, states, mode)
     return replace(model, split=info)
 

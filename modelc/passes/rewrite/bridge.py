@@ -14,10 +14,14 @@ from fractions import Fraction
 import sympy
 from egglog import BigRat, get_callable_args, get_callable_fn, get_literal_value
 
+from .constants import big_rat
 from .terms import UNARY, Term
 
 __all__ = ["Bridge"]
 
+# Larger integer exponents enter as a general power (ipow takes a 64-bit exponent,
+# and the fold rules would multiply a constant out that many times).
+_MAX_IPOW = 64
 _OPAQUE = "\N{DOUBLE VERTICAL LINE}"  # never part of a user identifier
 
 
@@ -49,7 +53,7 @@ class Bridge:
         if isinstance(expr, sympy.Symbol):
             return self._var(expr.name, expr)
         if isinstance(expr, (sympy.Integer, sympy.Rational)):
-            return Term.rat(BigRat(int(expr.p), int(expr.q)))
+            return Term.rat(big_rat(int(expr.p), int(expr.q)))
         if isinstance(expr, sympy.Float):
             value = float(expr)
             if value.is_integer() and abs(value) < 2**31:   # 2.0 is exactly the integer 2
@@ -99,6 +103,8 @@ class Bridge:
         b = self.to_term(base)
         if exp.is_Rational and not exp.is_Integer and exp.q == 2 and exp > 1:
             return b.ipow(int(exp - sympy.S.Half)) * b.sqrt() if exp > 2 else b * b.sqrt()
+        if exp.is_Integer and abs(int(exp)) > _MAX_IPOW:
+            return b ** self.to_term(exp)   # x**(10**30): no integer power of that size
         if exp.is_Integer and int(exp) >= 2:
             return b.ipow(int(exp))
         if exp.is_Integer and int(exp) < 0:
