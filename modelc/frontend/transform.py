@@ -1,7 +1,7 @@
 """Parse tree -> statement records with SymPy expressions (no `sympify`, ever).
 
 `ModelTransformer` builds SymPy objects node by node from the lark tree. Each
-expression node becomes an `_Val` carrying its SymPy value, whether it is a
+expression node becomes an `Value` carrying its SymPy value, whether it is a
 condition (a comparison or and/or/not) rather than a number, its span and the
 names it uses. Problems found here (a condition used as a number, a wrong
 number of arguments, an unknown function, a construct of a later language
@@ -25,17 +25,18 @@ from . import constants
 from .syntax import (AxisUse, BoundaryStmt, Decl, Der, DomainOption, DomainStmt, Header, Program,
                      RateItem, ReactionStmt, Ref, SimOption, Term)
 
-__all__ = ["ModelTransformer"]
+__all__ = ["ModelTransformer", "Value", "merged_refs", "PLACEHOLDER"]
 
 # Stands in for a sub-expression that could not be built; never reaches the IR,
 # because any diagnostic stops the build.
-_PLACEHOLDER = sympy.Symbol("__modelc_error__")
+PLACEHOLDER = sympy.Symbol("__modelc_error__")
+"""The value of a subexpression that had an error (reported; the parse goes on)."""
 _CONSTANT_HINT = ("the generated code computes in double precision: keep constants finite, "
                   "within about 1e-308..1e308, and real")
 _CONDITION_HINT = "comparisons and and/or/not are conditions: use them as the first argument of if(condition, a, b)"
 
 
-class _Val(NamedTuple):
+class Value(NamedTuple):
     """An expression node: its SymPy value, whether it is a condition, span and names used."""
 
     expr: sympy.Basic
@@ -44,7 +45,8 @@ class _Val(NamedTuple):
     refs: tuple[Ref, ...]
 
 
-def _merge(*vals: _Val) -> tuple[Ref, ...]:
+def merged_refs(*vals: Value) -> tuple[Ref, ...]:
+    """The names used by all of ``vals``, in order."""
     return tuple(ref for v in vals for ref in v.refs)
 
 
@@ -120,14 +122,14 @@ class ModelTransformer(Transformer_NonRecursive):
             return self._lines[span.line - 1][span.col - 1 : span.end_col - 1]
         return "this"
 
-    def _num(self, val: _Val) -> _Val:
+    def _num(self, val: Value) -> Value:
         """`val` if it is a number; else report it and return a placeholder number."""
         if not val.boolean:
             return val
         self._error(val.span, f"`{self._text(val.span)}` is a condition, not a number", _CONDITION_HINT)
-        return _Val(_PLACEHOLDER, False, val.span, val.refs)
+        return Value(PLACEHOLDER, False, val.span, val.refs)
 
-    def _cond(self, val: _Val) -> _Val:
+    def _cond(self, val: Value) -> Value:
         """`val` if it is a condition; else report it and return a placeholder condition."""
         if val.boolean:
             return val
@@ -136,7 +138,7 @@ class ModelTransformer(Transformer_NonRecursive):
             f"`{self._text(val.span)}` is a number, not a condition",
             "write a comparison such as `x > 0`; combine conditions with and, or, not",
         )
-        return _Val(sympy.true, True, val.span, val.refs)
+        return Value(sympy.true, True, val.span, val.refs)
 
     def _build(self, span: Span, what: str, fn: Callable, *args, constant: bool = False) -> sympy.Basic:
         """Call a SymPy constructor; a failure, a value that is not finite or one that
@@ -147,20 +149,20 @@ class ModelTransformer(Transformer_NonRecursive):
             raise
         except Exception as exc:  # SymPy raises many kinds (TypeError, ValueError, ...)
             self._error(span, f"cannot build {what}: {exc}", "check the arguments' values and types")
-            return _PLACEHOLDER
+            return PLACEHOLDER
         problem = constants.problem(value, constant, self._real_names is None)
         if problem is None:
             return value
         self._error(span, f"`{self._text(span)}` {problem}", _CONSTANT_HINT)
-        return _PLACEHOLDER
+        return PLACEHOLDER
 
     # ---- atoms -------------------------------------------------------------------
 
-    def number(self, meta, children) -> _Val:
+    def number(self, meta, children) -> Value:
         tok = children[0]
         span = self._tok_span(tok)
         text = str(tok)
-        return _Val(self._literal(span, text), False, span, ())
+        return Value(self._literal(span, text), False, span, ())
 
     def _literal(self, span: Span, text: str) -> sympy.Basic:
         """The value of a number literal; one beyond double range (``1e999``) is reported
@@ -168,42 +170,42 @@ class ModelTransformer(Transformer_NonRecursive):
         if len(text) > 400:
             self._error(span, f"the number `{text[:20]}...` has {len(text)} characters",
                         "write it with an exponent, e.g. 1.5e30")
-            return _PLACEHOLDER
+            return PLACEHOLDER
         build = (lambda: sympy.Integer(int(text))) if text.isdigit() else (lambda: sympy.Float(text))
         return self._build(span, f"the number `{text[:20]}`", build, constant=True)
 
-    def name(self, meta, children) -> _Val:
+    def name(self, meta, children) -> Value:
         tok = children[0]
         span = self._tok_span(tok)
         if tok == "pi":
-            return _Val(sympy.pi, False, span, ())
+            return Value(sympy.pi, False, span, ())
         if tok == "I":
             if self._real_names is None:
                 self._error(span, "`I` (the imaginary unit) in a model without complex fields",
                             "a real model computes real numbers only; declare `field psi: complex = ...` "
                             "for complex values")
-                return _Val(_PLACEHOLDER, False, span, ())
-            return _Val(sympy.I, False, span, ())
+                return Value(PLACEHOLDER, False, span, ())
+            return Value(sympy.I, False, span, ())
         name = str(tok)
         if name in self._externals:
             arity = self._externals[name][0]
             self._error(span, f"`{name}` is an external function: call it with {arity} "
                         f"argument{'s' if arity != 1 else ''}", f"write e.g. `{_usage(name, arity)}`")
-            return _Val(_PLACEHOLDER, False, span, ())
+            return Value(PLACEHOLDER, False, span, ())
         if self._real_names is not None and name not in self._real_names:
             # A model with complex fields: names that may hold complex values carry no
             # `real` assumption, so that SymPy keeps abs(psi)^2 as it is.
-            return _Val(sympy.Symbol(name), False, span, (Ref(name, span),))
-        return _Val(ir.symbol(name), False, span, (Ref(name, span),))
+            return Value(sympy.Symbol(name), False, span, (Ref(name, span),))
+        return Value(ir.symbol(name), False, span, (Ref(name, span),))
 
-    def arguments(self, meta, children) -> list[_Val]:
+    def arguments(self, meta, children) -> list[Value]:
         return list(children)
 
-    def call(self, meta, children) -> _Val:
+    def call(self, meta, children) -> Value:
         tok, args = children[0], children[1] or []
         span = self._meta_span(meta)
         name = str(tok)
-        refs = _merge(*args)
+        refs = merged_refs(*args)
         if name == "if":
             return self._if(span, args, refs)
         if name in _SPATIAL_CALLS:
@@ -213,7 +215,7 @@ class ModelTransformer(Transformer_NonRecursive):
         fn = FUNCTIONS.get(name)
         if fn is None:
             self._unknown_function(tok)
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         if len(args) != fn.arity:
             usage = f"{name}({', '.join('xyz'[: fn.arity])})"
             plural = "argument" if fn.arity == 1 else "arguments"
@@ -222,12 +224,12 @@ class ModelTransformer(Transformer_NonRecursive):
                 f"`{name}` takes {fn.arity} {plural}, got {len(args)}",
                 f"write `{usage}` ({fn.doc})",
             )
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         values = [self._num(a).expr for a in args]
         value = self._build(span, f"`{name}(...)`", fn.build, *values, constant=not refs)
-        return _Val(value, False, span, refs)
+        return Value(value, False, span, refs)
 
-    def _external_call(self, tok: Token, span: Span, args: list[_Val], refs: tuple[Ref, ...]) -> _Val:
+    def _external_call(self, tok: Token, span: Span, args: list[Value], refs: tuple[Ref, ...]) -> Value:
         """A call of a declared ``external``: checked for arity and order, built as
         `modelc.ir.external_call` (an undefined SymPy function applied to the arguments)."""
         name = str(tok)
@@ -236,57 +238,57 @@ class ModelTransformer(Transformer_NonRecursive):
         if where < (line, col):
             self._error(span, f"external `{name}` is used before its declaration on line {line}",
                         f"move `external {_usage(name, arity)}` above its first use")
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         if len(args) != arity:
             self._error(span, f"external `{name}` takes {arity} argument{'s' if arity != 1 else ''}, "
                         f"got {len(args)}", f"it is declared on line {line}: call it as `{_usage(name, arity)}`")
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         values = [self._num(a).expr for a in args]
         call_ref = Ref(name, self._tok_span(tok))
-        return _Val(ir.external_call(name, values), False, span, refs + (call_ref,))
+        return Value(ir.external_call(name, values), False, span, refs + (call_ref,))
 
-    def _if(self, span: Span, args: list[_Val], refs: tuple[Ref, ...]) -> _Val:
+    def _if(self, span: Span, args: list[Value], refs: tuple[Ref, ...]) -> Value:
         if len(args) != 3:
             self._error(
                 span,
                 f"`if` takes 3 arguments, got {len(args)}",
                 "write `if(condition, value_if_true, value_if_false)`",
             )
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         cond, a, b = self._cond(args[0]), self._num(args[1]), self._num(args[2])
         pieces = ((a.expr, cond.expr), (b.expr, True))
-        return _Val(self._build(span, "`if(...)`", sympy.Piecewise, *pieces), False, span, refs)
+        return Value(self._build(span, "`if(...)`", sympy.Piecewise, *pieces), False, span, refs)
 
-    def _diff(self, span: Span, args: list[_Val]) -> _Val:
+    def _diff(self, span: Span, args: list[Value]) -> Value:
         """``diff(expr, x)`` or ``diff(expr, x, n)``: the axis is a bare name, n a whole number."""
-        refs = _merge(*args)
+        refs = merged_refs(*args)
         if len(args) not in (2, 3):
             self._error(span, f"`diff` takes 2 or 3 arguments, got {len(args)}",
                         "write `diff(u, x)` or `diff(u, x, 2)` (the n-th derivative along axis x)")
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         expr, axis = self._num(args[0]), args[1]
         if not (isinstance(axis.expr, sympy.Symbol) and len(axis.refs) == 1):
             self._error(axis.span, f"`{self._text(axis.span)}` is not an axis name",
                         "the second argument of diff is a domain axis, e.g. `diff(u, x)`")
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         order = sympy.Integer(1)
         if len(args) == 3:
             order = args[2].expr
             if args[2].refs or not (order.is_Integer and order >= 1):
                 self._error(args[2].span, f"the derivative order `{self._text(args[2].span)}` must be a whole number of at least 1",
                             "write e.g. `diff(u, x, 2)` for the second derivative")
-                return _Val(_PLACEHOLDER, False, span, refs)
+                return Value(PLACEHOLDER, False, span, refs)
         self.axis_uses.append(AxisUse(axis.refs[0].name, axis.span, span))
         value = spatial.Diff(expr.expr, sympy.Symbol(axis.refs[0].name, real=True), order)
-        return _Val(value, False, span, expr.refs)
+        return Value(value, False, span, expr.refs)
 
     def _one_argument(self, name: str, node) -> Callable:
-        def build(span: Span, args: list[_Val]) -> _Val:
+        def build(span: Span, args: list[Value]) -> Value:
             if len(args) != 1:
                 self._error(span, f"`{name}` takes 1 argument, got {len(args)}", f"write `{name}(expression)`")
-                return _Val(_PLACEHOLDER, False, span, _merge(*args))
+                return Value(PLACEHOLDER, False, span, merged_refs(*args))
             arg = self._num(args[0])
-            return _Val(node(arg.expr), False, span, arg.refs)
+            return Value(node(arg.expr), False, span, arg.refs)
         return build
 
     def _unknown_function(self, tok: Token) -> None:
@@ -300,63 +302,63 @@ class ModelTransformer(Transformer_NonRecursive):
 
     # ---- operators ---------------------------------------------------------------
 
-    def _binary(self, meta, children, what: str, op: Callable) -> _Val:
+    def _binary(self, meta, children, what: str, op: Callable) -> Value:
         a, b = self._num(children[0]), self._num(children[-1])
         span = self._meta_span(meta)
-        refs = _merge(a, b)
-        return _Val(self._build(span, what, op, a.expr, b.expr, constant=not refs), False, span, refs)
+        refs = merged_refs(a, b)
+        return Value(self._build(span, what, op, a.expr, b.expr, constant=not refs), False, span, refs)
 
-    def sum_chain(self, meta, children) -> _Val:
+    def sum_chain(self, meta, children) -> Value:
         """``a + b - c + ...`` (a chain flattened by `constants.flatten_sums`), built at once."""
         terms = [self._num(children[0])] + [self._num(c) for c in children[2::2]]
         signs = [1] + [1 if str(s) == "+" else -1 for s in children[1::2]]
         span = self._meta_span(meta)
-        refs = _merge(*terms)
+        refs = merged_refs(*terms)
         value = self._build(span, "a sum", lambda: sympy.Add(*(t.expr if s > 0 else -t.expr
                                                               for s, t in zip(signs, terms))),
                             constant=not refs)
-        return _Val(value, False, span, refs)
+        return Value(value, False, span, refs)
 
-    def add(self, meta, children) -> _Val:
+    def add(self, meta, children) -> Value:
         return self._binary(meta, children, "a sum", lambda a, b: a + b)
 
-    def sub(self, meta, children) -> _Val:
+    def sub(self, meta, children) -> Value:
         return self._binary(meta, children, "a difference", lambda a, b: a - b)
 
-    def mul(self, meta, children) -> _Val:
+    def mul(self, meta, children) -> Value:
         return self._binary(meta, children, "a product", lambda a, b: a * b)
 
-    def div(self, meta, children) -> _Val:
+    def div(self, meta, children) -> Value:
         return self._binary(meta, children, "a quotient", lambda a, b: a / b)
 
-    def pow(self, meta, children) -> _Val:
+    def pow(self, meta, children) -> Value:
         return self._binary(meta, children, "a power", constants.power)
 
-    def neg(self, meta, children) -> _Val:
+    def neg(self, meta, children) -> Value:
         a = self._num(children[0])
         span = self._meta_span(meta)
         value = self._build(span, "a negation", lambda x: -x, a.expr, constant=not a.refs)
-        return _Val(value, False, span, a.refs)
+        return Value(value, False, span, a.refs)
 
-    def compare(self, meta, children) -> _Val:
+    def compare(self, meta, children) -> Value:
         a, op, b = self._num(children[0]), str(children[1]), self._num(children[2])
         span = self._meta_span(meta)
         value = self._build(span, f"the comparison `{op}`", _COMPARISONS[op], a.expr, b.expr)
-        return _Val(value, True, span, _merge(a, b))
+        return Value(value, True, span, merged_refs(a, b))
 
-    def _logic(self, meta, children, word: str, op: Callable) -> _Val:
-        vals = [self._cond(c) for c in children if isinstance(c, _Val)]
+    def _logic(self, meta, children, word: str, op: Callable) -> Value:
+        vals = [self._cond(c) for c in children if isinstance(c, Value)]
         span = self._meta_span(meta)
         value = self._build(span, f"`{word}`", op, *(v.expr for v in vals))
-        return _Val(value, True, span, _merge(*vals))
+        return Value(value, True, span, merged_refs(*vals))
 
-    def and_(self, meta, children) -> _Val:
+    def and_(self, meta, children) -> Value:
         return self._logic(meta, children, "and", sympy.And)
 
-    def or_(self, meta, children) -> _Val:
+    def or_(self, meta, children) -> Value:
         return self._logic(meta, children, "or", sympy.Or)
 
-    def not_(self, meta, children) -> _Val:
+    def not_(self, meta, children) -> Value:
         return self._logic(meta, children, "not", sympy.Not)
 
     # ---- statements --------------------------------------------------------------
@@ -494,7 +496,7 @@ class ModelTransformer(Transformer_NonRecursive):
         tok, lower, upper, *options = children
         lower, upper = self._num(lower), self._num(upper)
         options = tuple(o for o in options if o is not None)
-        refs = _merge(lower, upper) + tuple(r for o in options if o.key not in ("method", "dealias") for r in o.refs)
+        refs = merged_refs(lower, upper) + tuple(r for o in options if o.key not in ("method", "dealias") for r in o.refs)
         return DomainStmt(str(tok), self._tok_span(tok), lower.expr, upper.expr, options, refs,
                           self._meta_span(meta))
 

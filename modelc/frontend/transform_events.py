@@ -14,7 +14,7 @@ from lark import v_args
 from .. import ir
 from ..errors import Span
 from .syntax import ConstraintStmt, DelayUse, DerUse, EventAction, EventOption, EventStmt, Program
-from .transform import _PLACEHOLDER, ModelTransformer, _merge, _Val
+from .transform import PLACEHOLDER, ModelTransformer, merged_refs, Value
 
 __all__ = ["EventTransformer"]
 
@@ -34,7 +34,7 @@ class EventTransformer(ModelTransformer):
 
     # ---- der(x) and delay(expr, tau) in expressions ---------------------------------
 
-    def call(self, meta, children) -> _Val:
+    def call(self, meta, children) -> Value:
         name = str(children[0])
         if name in ("der", "delay") and name not in self._externals:
             span = self._meta_span(meta)
@@ -42,27 +42,27 @@ class EventTransformer(ModelTransformer):
             return self._der_value(span, args) if name == "der" else self._delay(span, args)
         return super().call(meta, children)
 
-    def _der_value(self, span: Span, args: list[_Val]) -> _Val:
+    def _der_value(self, span: Span, args: list[Value]) -> Value:
         """``der(x)`` inside an expression: `ir.DerValue` of the state's symbol."""
-        refs = _merge(*args)
+        refs = merged_refs(*args)
         if len(args) != 1 or not (isinstance(args[0].expr, sympy.Symbol) and len(args[0].refs) == 1):
             self._error(span, "`der(...)` in an expression takes the name of one state or species",
                         "write e.g. `der(x)`; for the rate of change of a sum, add the ders: `der(x) + der(y)`")
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         ref = args[0].refs[0]
         self.der_uses.append(DerUse(ref.name, ref.span, span))
-        return _Val(ir.DerValue(args[0].expr), False, span, refs)
+        return Value(ir.DerValue(args[0].expr), False, span, refs)
 
-    def _delay(self, span: Span, args: list[_Val]) -> _Val:
+    def _delay(self, span: Span, args: list[Value]) -> Value:
         """``delay(expr, tau)``: `ir.Delay`; tau is checked (non-negative) by the checker."""
-        refs = _merge(*args)
+        refs = merged_refs(*args)
         if len(args) != 2:
             self._error(span, f"`delay` takes 2 arguments, got {len(args)}",
                         "write `delay(expr, tau)`: expr's value at time t - tau")
-            return _Val(_PLACEHOLDER, False, span, refs)
+            return Value(PLACEHOLDER, False, span, refs)
         value, tau = self._num(args[0]), self._num(args[1])
         self.delay_uses.append(DelayUse(tau.expr, tau.span, tau.refs, span))
-        return _Val(ir.Delay(value.expr, tau.expr), False, span, refs)
+        return Value(ir.Delay(value.expr, tau.expr), False, span, refs)
 
     # ---- statements -------------------------------------------------------------------
 
@@ -98,7 +98,7 @@ class EventTransformer(ModelTransformer):
 
     def constraint_decl(self, meta, children) -> ConstraintStmt:
         lhs, rhs = self._num(children[0]), self._num(children[1])
-        return ConstraintStmt(lhs.expr, rhs.expr, _merge(lhs, rhs), self._meta_span(meta))
+        return ConstraintStmt(lhs.expr, rhs.expr, merged_refs(lhs, rhs), self._meta_span(meta))
 
     def start(self, meta, children) -> Program:
         program = super().start(meta, children)
