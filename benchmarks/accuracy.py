@@ -30,7 +30,6 @@ import jax.numpy as jnp
 import mpmath
 import numpy as np
 import sympy
-from sympy.codegen.cfunctions import expm1, hypot, log1p
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))

@@ -134,7 +134,7 @@ def main() -> None:
     cases = (("modelc default (auto)", m_fwd, m_grad),
              ("modelc CheckpointAdjoint", c_fwd, c_grad),
              ("diffrax RecursiveCheckpoint", d_fwd, d_grad))
-    for name, fwd, grad in cases:
+    for _name, fwd, grad in cases:
         jax.block_until_ready((fwd(r), grad(r)))  # compile
     for name, fwd, grad in cases:
         ratio, tg, tf = run_pairs(lambda: grad(r), lambda: fwd(r), args.pairs)

@@ -122,7 +122,8 @@ def _compare(name, model, hand_rhs, t1, pypde_run, pairs):
     ratio, t_gen, t_hand = run_pairs(lambda: gen(y0), lambda: hand(y0), pairs)
     print(f"\n{name}")
     print(f"  modelc      run {t_gen * 1e3:9.1f} ms  (first call incl. compile {gen_first:.2f} s)  error {err_gen:.1e}")
-    print(f"  hand JAX    run {t_hand * 1e3:9.1f} ms  (first call incl. compile {hand_first:.2f} s)  error {err_hand:.1e}")
+    print(f"  hand JAX    run {t_hand * 1e3:9.1f} ms  (first call incl. compile {hand_first:.2f} s)  "
+          f"error {err_hand:.1e}")
     print(f"  modelc / hand-written JAX = {ratio:.2f} (median of {pairs} interleaved pairs)")
     if pypde_run is not None:
         times, result = [], None

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import cache
+
+if TYPE_CHECKING:   # imported in parse() when needed: checking a model needs no JAX
+    from .compiled import CompiledModel
 
 __all__ = ["load", "parse", "compile_source", "compile_to_file", "PASSES", "simplify_equations"]
 

@@ -9,7 +9,7 @@ Grid sizes, axes and orders are static Python values.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import jax.numpy as jnp
 import numpy as np
@@ -284,7 +284,7 @@ def zero_boundary(values, axis: int, index: int):
     return values.at[boundary_slice(values.ndim, axis, index)].set(0)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ghost_weights(kind: str, order: int, ghosts: int) -> np.ndarray:
     """Rows ``j = 1..ghosts``: the ghost value at ``-j h`` as weights of ``(u_0, ..., u_m, h q)``.
 

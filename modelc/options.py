@@ -227,7 +227,7 @@ class SolveOptions:
     @classmethod
     def resolve(cls, defaults: Mapping | None = None, *, method=None, rtol=None, atol=None,
                 dt0=None, steps=None, schedule=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
-                controller=None, phi="auto") -> "SolveOptions":
+                controller=None, phi="auto") -> SolveOptions:
         """The options with the file's ``simulate`` ``defaults`` filled in, every value
         checked (`SolveError` naming the argument). Samplers are refused here: they
         have their own path (`modelc.sampling`)."""

@@ -48,7 +48,7 @@ class Solution:
     @classmethod
     def from_raw(cls, raw, *, state_names, method: str, observables=None, observable_names=(),
                  unpacked: dict | None = None, separate=(), grid=None, start: int = 0,
-                 batched: bool = False, t=None, stats: dict | None = None) -> "Solution":
+                 batched: bool = False, t=None, stats: dict | None = None) -> Solution:
         """A `Solution` from the loop's `modelc.solvers.RawSolution` (NumPy side).
 
         Args:
@@ -117,7 +117,7 @@ class Solution:
         """All column names: states, then observables."""
         return self.state_names + self.observable_names
 
-    def member(self, i: int) -> "Solution":
+    def member(self, i: int) -> Solution:
         """Member ``i`` of an ensemble as an ordinary `Solution`."""
         from .solvers import Status
         return Solution(t=self.t, y=self.y[i], state_names=self.state_names,

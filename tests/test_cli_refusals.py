@@ -93,7 +93,7 @@ def test_warnings_are_one_line_and_missing_files_name_the_file(monkeypatch, exam
 
     from modelc.cli import show
 
-    monkeypatch.setattr(show, "run", lambda args: warnings.warn("step budget hit") or 0)
+    monkeypatch.setattr(show, "run", lambda args: warnings.warn("step budget hit", stacklevel=2) or 0)
     assert main(["show", str(examples_dir / "lorenz.model")]) == 0
     assert capsys.readouterr().err == "warning: step budget hit\n"
     assert main(["simulate", "/no/such.model"]) == 1

@@ -67,14 +67,14 @@ def test_generated_module_imports_on_its_own(tmp_path, examples_dir):
     out = tmp_path / "lorenz_gen.py"
     modelc.compile_to_file(examples_dir / "lorenz.model", out)
     code = (
-        "import sys; sys.path.insert(0, %r)\n"
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
         "import lorenz_gen as g\n"
         "from modelc.solvers import integrate\n"
         "import jax.numpy as jnp\n"
         "p = g.parameter_vector({}); y0 = g.initial_state(p, {})\n"
         "r = integrate(g.rhs, y0, jnp.linspace(0, 1, 3), p)\n"
         "print(g.STATE_NAMES, int(r.status), 'sympy' in sys.modules)\n"
-    ) % str(tmp_path)
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr

@@ -344,7 +344,8 @@ class _Generator:
         body = self._parameters() + self._grid_lines()
         body.append("return jnp.concatenate([" + ", ".join(diagonals) + "])")
         linear = function("linear_operator", ["t", "parameter"],
-                          "The diagonal of L in the basis of forward (each field's Fourier symbol), complex (real for an even-order real symbol).",
+                          "The diagonal of L in the basis of forward (each field's Fourier symbol), "
+                          "complex (real for an even-order real symbol).",
                           body)
         forward = function("forward", ["state"], "The flat state -> concatenated Fourier coefficients of the fields.",
                            ["return fieldops.fourier_forward(state, STATE_LAYOUT)"])
@@ -508,5 +509,6 @@ class _Generator:
                         + "]).astype(state.dtype)")
         else:
             body.append("return jnp.zeros((0,), dtype=state.dtype)")
-        return function("observables", ["t", "state", "parameter"], "The observables, in the order of OBSERVABLE_NAMES.",
+        return function("observables", ["t", "state", "parameter"],
+                        "The observables, in the order of OBSERVABLE_NAMES.",
                         body)

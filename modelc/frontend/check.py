@@ -213,7 +213,8 @@ def _misuse(kind: str, owner: str, ref: Ref, table: dict[str, Decl], decl: Decl 
             return Diagnostic(ref.span, f"parameter `{owner}` is defined in terms of itself", "give it a value")
         return Diagnostic(
             ref.span,
-            f"the default of parameter `{owner}` uses parameter `{ref.name}`, which is declared later (line {target.span.line})",
+            f"the default of parameter `{owner}` uses parameter `{ref.name}`, which is declared later "
+            f"(line {target.span.line})",
             f"a default may use only earlier parameters: move `{ref.name}` above `{owner}`",
         )
     return None
@@ -244,7 +245,8 @@ def _undefined(name: str, spans: list[Span], table: dict[str, Decl]) -> Diagnost
     if name in FUNCTIONS:
         hint = f"`{name}` is a function: call it as `{name}(...)`"
     else:
-        hint = _suggest(name, [*table, *CONSTANTS]) or f"declare it, e.g. `parameter {name} = ...` or `let {name} = ...`"
+        hint = (_suggest(name, [*table, *CONSTANTS])
+                or f"declare it, e.g. `parameter {name} = ...` or `let {name} = ...`")
     if len(spans) > 1:
         hint += f" (also used on line {_lines(spans[1:])})"
     return Diagnostic(spans[0], f"undefined name `{name}`", hint)
@@ -280,8 +282,10 @@ def _check_ders(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
             diags.append(
                 Diagnostic(
                     der.name_span,
-                    f"`der({der.state})`: `{der.state}` is {_ARTICLE[target.kind]} (line {target.span.line}), not a state",
-                    f"only states have derivatives; to make it change in time declare `state {der.state} = <initial value>`",
+                    f"`der({der.state})`: `{der.state}` is {_ARTICLE[target.kind]} "
+                    f"(line {target.span.line}), not a state",
+                    "only states have derivatives; to make it change in time declare "
+                    f"`state {der.state} = <initial value>`",
                 )
             )
         else:
@@ -386,7 +390,8 @@ def _shape(opt: SimOption, interval: bool, diags: list[Diagnostic]) -> bool:
     if interval:
         message, hint = f"`{opt.key}` needs an interval `[start, end]`", "write e.g. `simulate t = [0, 20]`"
     else:
-        message, hint = f"`{opt.key}` takes a single value, not an interval", f"write e.g. `{opt.key} = {_EXAMPLE[opt.key]}`"
+        message = f"`{opt.key}` takes a single value, not an interval"
+        hint = f"write e.g. `{opt.key} = {_EXAMPLE[opt.key]}`"
     diags.append(Diagnostic(opt.span, message, hint))
     return False
 

@@ -228,7 +228,8 @@ def _read_boundary(b: BoundaryStmt, domains: dict, table: dict, diags: list[Diag
         diags.append(Diagnostic(b.lhs_span, f"a Neumann condition at `{b.axis}` differentiates along "
                                 f"`{b.lhs.args[1].name}`", f"write `diff({field}, {b.axis}) = value`"))
         return None
-    used = [r for r in b.value_refs if table.get(r.name) is not None and table[r.name].kind in ("field", "state", "let")]
+    used = [r for r in b.value_refs
+            if table.get(r.name) is not None and table[r.name].kind in ("field", "state", "let")]
     if used:
         diags.append(Diagnostic(used[0].span, f"the boundary value uses {table[used[0].name].kind} `{used[0].name}`: "
                                 "the boundary condition is not linear in the field",

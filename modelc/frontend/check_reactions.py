@@ -6,8 +6,9 @@ expression, in `check.py`):
 * only declared species take part in reactions: an unknown name gets a "did
   you mean", and a state, parameter, let or observable is named as such;
 * a coefficient is a positive number (``2B``, or a decimal ``0.5 A``, whose
-  mass-action rate raises A to 0.5); ``-2A`` and ``0A`` are errors; a bare number on a side must be ``0`` (no species) and
-  stand alone; a reaction needs a species on at least one side;
+  mass-action rate raises A to 0.5); ``-2A`` and ``0A`` are errors; a bare
+  number on a side must be ``0`` (no species) and stand alone; a reaction
+  needs a species on at least one side;
 * ``->`` takes one rate constant and ``<->`` two (forward, reverse), or
   ``rate = <expression>`` alone (the explicit rate law; for ``<->`` the net
   rate); ``rate`` is the only option, given once;
@@ -125,8 +126,6 @@ def _check_bare_number(term: Term) -> list[Diagnostic]:
 
 
 def _coefficient_problem(term: Term) -> Diagnostic | None:
-    value = term.coefficient
-    shown = _number_text(value) if value is not None else "1"
     if term.negative:
         return Diagnostic(
             term.span,

@@ -39,7 +39,7 @@ __all__ = ["grammar_path", "parse_source", "parse_file", "parse_program"]
 _OPEN = {"(": ")", "[": "]"}
 _CLOSE = {")", "]"}
 _BLANK = re.compile(r"(\s*(#[^\n]*)?\n)*")
-_STATEMENT_LINE = re.compile(r"[ \t\f]*(?:%s)\b" % "|".join(sorted(STATEMENT_WORDS | EVENT_WORDS)))
+_STATEMENT_LINE = re.compile(r"[ \t\f]*(?:" + "|".join(sorted(STATEMENT_WORDS | EVENT_WORDS)) + r")\b")
 
 
 class _BracketNewlines:

@@ -275,7 +275,8 @@ class ModelTransformer(Transformer_NonRecursive):
         if len(args) == 3:
             order = args[2].expr
             if args[2].refs or not (order.is_Integer and order >= 1):
-                self._error(args[2].span, f"the derivative order `{self._text(args[2].span)}` must be a whole number of at least 1",
+                self._error(args[2].span, f"the derivative order `{self._text(args[2].span)}` must be a "
+                            "whole number of at least 1",
                             "write e.g. `diff(u, x, 2)` for the second derivative")
                 return Value(PLACEHOLDER, False, span, refs)
         self.axis_uses.append(AxisUse(axis.refs[0].name, axis.span, span))
@@ -427,7 +428,8 @@ class ModelTransformer(Transformer_NonRecursive):
     def sim_interval(self, meta, children) -> SimOption:
         tok, a, b = children[0], self._num(children[1]), self._num(children[2])
         return SimOption(
-            str(tok), self._tok_span(tok), (a.expr, b.expr), (a.span, b.span), (a.refs, b.refs), True, self._meta_span(meta)
+            str(tok), self._tok_span(tok), (a.expr, b.expr), (a.span, b.span), (a.refs, b.refs), True,
+            self._meta_span(meta)
         )
 
     def sim_value(self, meta, children) -> SimOption:
@@ -496,7 +498,8 @@ class ModelTransformer(Transformer_NonRecursive):
         tok, lower, upper, *options = children
         lower, upper = self._num(lower), self._num(upper)
         options = tuple(o for o in options if o is not None)
-        refs = merged_refs(lower, upper) + tuple(r for o in options if o.key not in ("method", "dealias") for r in o.refs)
+        refs = merged_refs(lower, upper) + tuple(r for o in options if o.key not in ("method", "dealias")
+                                                 for r in o.refs)
         return DomainStmt(str(tok), self._tok_span(tok), lower.expr, upper.expr, options, refs,
                           self._meta_span(meta))
 

@@ -124,7 +124,7 @@ def _states(imp, out) -> None:
 
 
 def _reactions(imp, out) -> None:
-    for reaction, coefs in imp.reactions:
+    for reaction, _coefs in imp.reactions:
         sym = imp.symbols[reaction.getId()]
         out.append("")
         out.append(f"# reaction {reaction.getId()}: {_equation(imp, reaction)}")

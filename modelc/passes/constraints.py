@@ -21,7 +21,7 @@ from dataclasses import replace
 
 import sympy
 
-from ..ir import Constraint, DerValue, Model, Observe, TIME, symbol
+from ..ir import DerValue, Model, Observe, TIME, symbol
 from .derivative_values import map_expressions
 from .inline import let_values
 

@@ -34,7 +34,7 @@ def jacobian_entries(model: Model) -> list[JacobianEntry]:
     columns = {symbol(name): j for j, name in enumerate(model.state_names)}
     entries = []
     for i, der in enumerate(flat.derivatives):
-        used = sorted((columns[s] for s in der.expr.free_symbols if s in columns))
+        used = sorted(columns[s] for s in der.expr.free_symbols if s in columns)
         for j in used:
             value = _almost_everywhere(sympy.diff(der.expr, symbol(model.state_names[j])))
             if value != 0:

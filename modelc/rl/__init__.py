@@ -16,7 +16,7 @@ _NAMES = {
     "from_model": "problems",
 }
 
-__all__ = sorted(_NAMES)
+__all__ = sorted(_NAMES)  # noqa: PLE0605  (the lazily loaded names)
 
 
 def __getattr__(name):

@@ -51,7 +51,7 @@ class PolicyController(AbstractController):
 
     @classmethod
     def from_params(cls, params, metadata: dict | None = None,
-                    pi: PIController | None = None) -> "PolicyController":
+                    pi: PIController | None = None) -> PolicyController:
         """A controller from a parameter dict (e.g. from :func:`modelc.rl.train`)."""
         meta = tuple(sorted((str(k), str(v)) for k, v in (metadata or {}).items()))
         return cls(freeze(params), meta, pi or PIController())

@@ -310,7 +310,7 @@ def step_combiner(op, dt, kmax: dict, in_basis: bool = False, table: dict | None
     return lambda c, terms: method(c * dt, terms, table[c])  # noqa: E731
 
 
-class SplitKind(str, enum.Enum):
+class SplitKind(str, enum.Enum):  # noqa: UP042  (str() of a member stays its name)
     """The kind of a split's linear part ``L`` (``Split.kind``): what ``linear(t, args)``
     returns.  A ``str`` enum, so the plain strings compare equal to its members."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import mpmath
 import pytest
 import sympy
-from frontend_helpers import PRELUDE, expr, only_error
+from frontend_helpers import expr, only_error
 
 from modelc.frontend.parser import parse_source
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from sbml_helpers import Doc, formula, libsbml
+from sbml_helpers import Doc, libsbml
 
 from modelc.errors import ModelError
 from modelc.frontend.parser import parse_source

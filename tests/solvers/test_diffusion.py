@@ -10,22 +10,8 @@ import pytest
 
 from modelc.solvers.deis import deis_weights
 from modelc.solvers.diffusion import sample, time_grid, vp_linear
+from gaussian_sampling import EXACT, SCHEDULE, T0, T1, X_T, eps, s2
 
-SCHEDULE = vp_linear()
-SD = 0.5
-T0, T1 = 1.0, 1e-3
-X_T = jnp.linspace(-2.0, 2.0, 5)
-
-
-def s2(t):
-    return jnp.exp(2 * SCHEDULE.log_alpha(t)) * SD**2 + SCHEDULE.sigma(t) ** 2
-
-
-def eps(x, t):
-    return SCHEDULE.sigma(t) * x / s2(t)
-
-
-EXACT = X_T * jnp.sqrt(s2(T1) / s2(T0))
 
 
 def _error(method, steps, spacing="logsnr"):

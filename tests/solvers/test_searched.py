@@ -15,25 +15,11 @@ import pytest
 
 from modelc.errors import SolveError
 from modelc.searched_schedule import SamplerSchedule, load_schedule, resolve_schedule
-from modelc.solvers.diffusion import sample, time_grid, vp_linear
+from modelc.solvers.diffusion import sample, time_grid
 from modelc.solvers.searched import Plan, check_plan, plan_sample
+from gaussian_sampling import EXACT, SCHEDULE, T0, T1, X_T, eps
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEDULE = vp_linear()
-SD = 0.5
-T0, T1 = 1.0, 1e-3
-X_T = jnp.linspace(-2.0, 2.0, 5)
-
-
-def s2(t):
-    return jnp.exp(2 * SCHEDULE.log_alpha(t)) * SD**2 + SCHEDULE.sigma(t) ** 2
-
-
-def eps(x, t):
-    return SCHEDULE.sigma(t) * x / s2(t)
-
-
-EXACT = X_T * jnp.sqrt(s2(T1) / s2(T0))
 RUN = jax.jit(lambda x, plan: plan_sample(eps, SCHEDULE, x, plan)[0])
 """One compilation per number of steps (the tests share 6, 40, 80 and 160)."""
 

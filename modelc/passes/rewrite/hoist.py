@@ -19,7 +19,6 @@ from __future__ import annotations
 import networkx as nx
 import sympy
 
-from ...ir import TIME
 from .cost import WEIGHTS, weighted_cost
 
 __all__ = ["CONSTANT_PREFIX", "Hoisted", "hoist", "hoist_lets"]
