@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MethodInfo", "METHOD_INFO", "METHOD_NAMES", "SAMPLER_NAMES", "ALL_METHOD_NAMES",
+__all__ = ["MethodInfo", "METHOD_INFO", "METHOD_NAMES", "SAMPLER_NAMES", "ALL_METHOD_NAMES", "method_table",
            "FIXED_STEP_METHODS", "PHI_METHODS", "method_help"]
 
 
@@ -117,3 +117,16 @@ PHI_METHODS: tuple[str, ...] = ("auto", "dense", "krylov")
 def method_help() -> str:
     """The method names as one comma-separated line for help texts."""
     return ", ".join(ALL_METHOD_NAMES)
+
+
+def method_table() -> str:
+    """Every method as a Markdown table (name, family, step, needs, summary): the table in
+    docs/api.md, which a test keeps equal to this."""
+    rows = ["| method | family | step | needs | what it is |", "| --- | --- | --- | --- | --- |"]
+    for m in METHOD_INFO.values():
+        needs = ", ".join(n for n, flag in (("split", m.needs_split), ("constant L", m.constant_linear))
+                          if flag) or "-"
+        step = "fixed" if m.fixed_step else ("chosen" if m.family == "auto" else "adaptive")
+        summary = m.summary + (f" (alias of `{m.alias_of}`)" if m.alias_of else "")
+        rows.append(f"| `{m.name}` | {m.family} | {step} | {needs} | {summary} |")
+    return "\n".join(rows)

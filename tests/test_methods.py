@@ -30,3 +30,12 @@ def test_aliases_share_their_stepper():
 
 def test_phi_choices_match_the_runtime():
     assert methods.PHI_METHODS == solvers.krylov.PHI_METHODS
+
+
+def test_the_docs_table_is_the_registry():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "api.md").read_text()
+    table = text.split("<!-- methods table -->\n", 1)[1].split("\n<!-- end methods table -->", 1)[0]
+    assert table == methods.method_table()
+

@@ -15,6 +15,8 @@ import math
 import sympy
 from sympy.printing.numpy import JaxPrinter as _SympyJaxPrinter
 
+from ..errors import ModelcError
+
 __all__ = ["JaxPrinter", "UnsupportedExpression"]
 
 # Integers and rationals print exactly (``3.0``, ``8/3``) up to this many bits (about
@@ -22,7 +24,7 @@ __all__ = ["JaxPrinter", "UnsupportedExpression"]
 _EXACT_BITS = 996
 
 
-class UnsupportedExpression(ValueError):
+class UnsupportedExpression(ModelcError, ValueError):
     """An expression that has no JAX form (the printer cannot print it)."""
 
 
