@@ -193,10 +193,10 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
     x0 = np.array([start[p] for p in params]) / scale
     starting_points = [x0, *_latin_hypercube(bounds, params, scale, starts - 1, seed)]
     rows = len(np.asarray(data["t"]))
+    local, residuals, ts, mask = fitter(rows)   # the data are checked here first
     if int(windows) != windows or not 1 <= windows <= rows:
         raise SolveError(f"windows={windows!r}: a whole number from 1 to the number of data rows ({rows})")
     partial = [fitter(max(1, round(rows * k / windows)))[0] for k in range(1, int(windows))]
-    local, residuals, ts, mask = fitter(rows)
 
     def run_from(x):
         for fit_window in partial:   # the first part of the data first, then more of it

@@ -183,7 +183,8 @@ class ModelTransformer(Transformer_NonRecursive):
             if self._real_names is None:
                 self._error(span, "`I` (the imaginary unit) in a model without complex fields",
                             "a real model computes real numbers only; declare `field psi: complex = ...` "
-                            "for complex values")
+                            "for complex values. `I` is reserved: to name a quantity, choose another "
+                            "name, e.g. `I_s`")
                 return Value(PLACEHOLDER, False, span, ())
             return Value(sympy.I, False, span, ())
         name = str(tok)

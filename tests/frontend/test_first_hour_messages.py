@@ -4,9 +4,11 @@ from frontend_helpers import only_error
 
 
 def test_a_reserved_state_name_is_one_error():
-    diag = only_error("state I = 1\nder(I) = -I\n")
+    diag = only_error("state I = 1\nder(I) = -2\n")
     assert "`I` is reserved for the imaginary unit" in diag.message
     assert "did you mean" not in diag.hint
+    used = only_error("state I = 1\nder(I) = -I\n")   # I as a value: the one error says it too
+    assert "`I` is reserved" in used.hint and "I_s" in used.hint
 
 
 def test_an_unknown_function_lists_the_functions():

@@ -18,7 +18,7 @@ WRITTEN = [
     "abs(x) + ceil(a) + floor(b) + min(a, min(b, c)) + max(x, 1)",
     "heaviside(x - a)*sqrt(b) + 1/sqrt(c) + log10(x) + log(a)",
     "exprel(x) + expm1(a) + log1p(b) + hypot(a, b) + atan2(x, a)",
-    "sech(x) + I*x + pi + exp(1)",
+    "sech(x) + pi + exp(1)",
 ]
 
 

@@ -165,7 +165,7 @@ def test_show_lists_events_and_how_each_constraint_is_solved():
         "event when x < 0: stop\n")))
     text = describe(model)
     assert "  b when h < 0, delay = 2, persistent = false: h = 1\n  event2 when x < 0: stop" in text
-    assert "  y: numerically: y**2 = x\n  z: eliminated symbolically, now an observable" in text
+    assert "  y: numerically: y^2 = x\n  z: eliminated symbolically, now an observable" in text
 
 
 @pytest.mark.slow  # compiles and JITs a solver
