@@ -1,15 +1,13 @@
-"""Parameter fitting: least squares with the exact Jacobian (or a user loss with its
-exact gradient), multi-start and time-window continuation.
+"""Parameter fitting: least squares (or a user loss) with exact gradients, multi-start
+and time-window continuation.
 
 ``fit(model, data, params=[...])`` solves the model at the data's times with
 the parameters being estimated, compares the states/observables named by the
 data's columns, and minimises the mean squared residual (NaNs in the data are
-skipped) with SciPy's trust-region reflective least squares, given the exact
-Jacobian of the residuals by forward mode through the solver; a user ``loss``
-is minimised by L-BFGS-B with its exact gradient (reverse mode,
-:mod:`modelc.solvers.adjoint`). The stopping tolerances follow the solver's
-``rtol`` (the loss cannot be resolved more finely than the solve), so a fit at
-its optimum is reported as converged. ``starts`` runs more local fits from a
+skipped), or a user ``loss``, with SciPy's L-BFGS-B and the exact gradient
+(reverse mode, :mod:`modelc.solvers.adjoint`). A line search that stops once the
+loss no longer changes beyond 10 ``rtol`` (the solve cannot resolve it more
+finely) has found the optimum: it is reported as converged. ``starts`` runs more local fits from a
 Latin hypercube within the bounds and keeps the best; ``windows`` fits growing
 leading parts of the data first (oscillations: a fit to all of the data at once
 falls into phase-mismatched local minima).  Parameters are
@@ -185,9 +183,10 @@ def fit(model, data, params, *, bounds: dict | None = None, initial: dict | None
         ts, observed, mask, drop = _grid(model, {k: v[:rows] for k, v in data.items()}, columns, t0)
         residuals = _residual_fn(model, params, scale, columns, ts, observed, mask, drop,
                                  dict(fixed or {}), dict(y0 or {}), opts, externals)
-        local = (_least_squares(residuals, mask.sum(), bounds, params, scale, max_iter, rtol)
-                 if loss is None else _minimize(lambda x: loss(*residuals(x, raw=True)), bounds,
-                                                params, scale, max_iter, rtol))
+        n_observed = mask.sum()
+        objective = ((lambda x: jnp.sum(residuals(x) ** 2) / n_observed) if loss is None  # noqa: E731
+                     else (lambda x: loss(*residuals(x, raw=True))))
+        local = _minimize(objective, bounds, params, scale, max_iter, rtol)
         return local, residuals, ts, mask
 
     x0 = np.array([start[p] for p in params]) / scale
@@ -304,53 +303,20 @@ class _Local:
     history: list
 
 
-_LEAST_SQUARES_VERDICTS = {
-    0: "stopped at the evaluation limit (max_iter) before converging",
-    1: "converged: the gradient vanished to the solver's accuracy",
-    2: "converged: the loss stopped changing beyond the solver's accuracy",
-    3: "converged: the parameters stopped changing beyond the solver's accuracy",
-    4: "converged: the loss and the parameters stopped changing beyond the solver's accuracy",
-}
-
-
 def _solver_noise(rtol: float) -> float:
     """The relative change of the loss below which the solver's own error (``rtol``) hides
-    any progress: the optimizer's stopping tolerance."""
+    any progress."""
     return max(10 * rtol, 1e-12)
 
 
-def _least_squares(residuals, n_observed, bounds, params, scale, max_iter, rtol):
-    """Local fits by SciPy's trust-region reflective least squares, with the exact Jacobian
-    of the residuals (forward mode through the solve)."""
-    from scipy.optimize import least_squares
-
-    res_fn, jac_fn = jax.jit(residuals), jax.jit(jax.jacfwd(residuals))
-    lo, hi = _bound_arrays(bounds, params, scale)
-    tol = _solver_noise(rtol)
-
-    def local(x0):
-        history = []
-
-        def fun(x):
-            r = np.asarray(res_fn(jnp.asarray(x)), dtype=float)
-            history.append(float(r @ r) / n_observed)
-            return r
-
-        r = least_squares(fun, np.clip(x0, lo, hi), jac=lambda x: np.asarray(jac_fn(jnp.asarray(x))),
-                          bounds=(lo, hi), method="trf", x_scale="jac", ftol=tol, xtol=tol,
-                          gtol=tol, max_nfev=max_iter)
-        return _Local(r.x, 2 * float(r.cost) / n_observed, bool(r.status > 0),
-                      _LEAST_SQUARES_VERDICTS.get(r.status, str(r.message)), history)
-
-    return local
-
-
 def _minimize(objective, bounds, params, scale, max_iter, rtol):
-    """Local fits of a user loss by L-BFGS-B with its exact gradient."""
+    """Local fits by L-BFGS-B with the exact gradient. It runs to tight tolerances; a line
+    search that fails once the loss no longer changes beyond the solver's accuracy
+    (``rtol``) has found the optimum as well as the solves can resolve it: converged."""
     from scipy.optimize import minimize
 
     value_and_grad = jax.jit(jax.value_and_grad(objective))
-    tol = _solver_noise(rtol)
+    noise = _solver_noise(rtol)
 
     def local(x0):
         history = []
@@ -361,9 +327,17 @@ def _minimize(objective, bounds, params, scale, max_iter, rtol):
 
         r = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=_scaled_bounds(bounds, params, scale),
                      callback=lambda x: history.append(fun(x)[0]),
-                     options={"maxiter": max_iter, "ftol": tol, "gtol": tol})
-        verdict = "converged" if r.success else "did not converge"
-        return _Local(r.x, float(r.fun), bool(r.success), f"{verdict} ({r.message})", history)
+                     options={"maxiter": max_iter, "ftol": 1e-15, "gtol": 1e-12})
+        stalled = (not r.success and r.status == 2 and len(history) >= 2
+                   and abs(history[-1] - history[-2]) <= noise * max(abs(history[-1]), 1e-300))
+        if r.success:
+            message = f"converged ({r.message})"
+        elif stalled:
+            message = ("converged to the solver's accuracy (the loss no longer changes beyond "
+                       f"rtol; the line search stopped: {r.message})")
+        else:
+            message = f"did not converge ({r.message})"
+        return _Local(r.x, float(r.fun), bool(r.success or stalled), message, history)
 
     return local
 

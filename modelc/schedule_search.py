@@ -94,7 +94,7 @@ def search_problem(model, y0: dict, externals: dict, t, params=None, reference=N
     from .array_model import check_sampler
 
     check_sampler(model.module, model.name, "searched")
-    externals = model._externals(externals)
+    externals = model.check_externals(externals)
     if reference is None:
         reference, _ = reference_samples(model, y0, externals, t, params)
     module = model.module
