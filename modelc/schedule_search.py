@@ -92,13 +92,14 @@ def search_problem(model, y0: dict, externals: dict, t, params=None, reference=N
     """The `SearchProblem` of a model, start samples and span (references computed
     here unless ``reference`` is given as ``(samples, dims)``)."""
     from .array_model import check_sampler
+    from .options import model_values
 
     check_sampler(model.module, model.name, "searched")
     externals = model.check_externals(externals)
     if reference is None:
         reference, _ = reference_samples(model, y0, externals, t, params)
     module = model.module
-    params = model._named(params, model.param_names, "parameter")
+    params, _ = model_values(model, params, None)
     p = module.parameter_vector(params)
     y0 = {k: jnp.asarray(v, float) for k, v in y0.items()}
     eps, schedule, x, unpack = model_sampler(module, p, y0, externals, float(t[0]), float(t[-1]))
