@@ -8,8 +8,6 @@ from .ir import Model, ReactionNetwork
 from .passes.inline import inline_lets
 from .printing import model_text
 
-CONSTANT_PREFIX = "_k"  # as in modelc.passes.rewrite.hoist (not imported: show must stay light)
-
 __all__ = ["describe"]
 
 
@@ -241,6 +239,8 @@ def describe_simplification(report, *, latex: bool = False) -> str:
 
 def _latex(expr) -> str:
     """LaTeX of ``expr``; hoisted constants ``_k0, _k1, ...`` are written ``\\kappa_{0}, ...``."""
+    from .passes.rewrite.hoist import CONSTANT_PREFIX  # only after a simplification ran
+
     names = {s: rf"\kappa_{{{s.name[len(CONSTANT_PREFIX):]}}}" for s in expr.free_symbols
              if s.name.startswith(CONSTANT_PREFIX) and s.name[len(CONSTANT_PREFIX):].isdigit()}
     return sympy.latex(expr, symbol_names=names)

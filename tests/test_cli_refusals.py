@@ -148,6 +148,9 @@ def test_fit_refuses_npz_data_with_the_row(decay_files, capsys):
     (["--bounds", "k=3"], "NAME=LOW:HIGH"),
     (["--atol", "-1"], "--atol must be a positive finite number"),
     (["--max-iter", "0"], "--max-iter must be a whole number of at least 1"),
+    (["--starts", "0"], "--starts must be a whole number of at least 1"),
+    (["--windows", "0"], "--windows must be a whole number of at least 1"),
+    (["--starts", "2"], "finite bounds for k"),
 ])
 def test_fit_refuses_names_and_values_it_would_ignore(decay_files, capsys, options, message):
     folder, model = decay_files
