@@ -34,11 +34,12 @@ def derivative_values(model):
     return substitute_derivative_values(model)
 
 
-def eliminate_constraints(model):
-    """Constraints SymPy solves uniquely -> observables (`modelc.passes.constraints`)."""
+def eliminate_constraints(model, *, mode="auto"):
+    """Constraints SymPy solves uniquely -> observables; with ``mode="numerical"`` none
+    (`modelc.passes.constraints`)."""
     from .passes.constraints import eliminate_constraints as run
 
-    return run(model)
+    return run(model, mode)
 
 
 def require_solver_support(model):
@@ -92,7 +93,8 @@ def diffusion_form(model):
 
 
 # Pure passes ``ir.Model -> ir.Model``, in order: reactions are lowered to ODEs,
-# der(x) values replaced, constraints eliminated where SymPy solves them (what the
+# der(x) values replaced, constraints eliminated where SymPy solves them (the others
+# become the algebraic rows of a DAE; what the
 # solvers cannot run yet is refused right after), equations simplified and made
 # numerically safe, fields discretised; splitting (and the diffusion form, which
 # reads the split) stays last.
@@ -114,10 +116,12 @@ def _split_mode(split) -> str:
     return mode
 
 
-def _lower(model, simplify: bool, assume_positive: tuple[str, ...], split):
+def _lower(model, simplify: bool, assume_positive: tuple[str, ...], split, constraints="auto"):
     """Run `PASSES` with the compile options (simplify off skips its pass)."""
     for run_pass in PASSES:
-        if run_pass is simplify_equations:
+        if run_pass is eliminate_constraints:
+            model = run_pass(model, mode=constraints)
+        elif run_pass is simplify_equations:
             if simplify:
                 model = run_pass(model, assume_positive=assume_positive)
         elif run_pass is split_semilinear:
@@ -127,7 +131,8 @@ def _lower(model, simplify: bool, assume_positive: tuple[str, ...], split):
     return model
 
 
-def _options_key(reduce_conservation: bool, simplify: bool, assume_positive, split) -> str:
+def _options_key(reduce_conservation: bool, simplify: bool, assume_positive, split,
+                 constraints="auto") -> str:
     """The compile options as part of the module cache key (empty for the defaults)."""
     parts = ["reduce_conservation"] if reduce_conservation else []
     if not simplify:
@@ -137,11 +142,16 @@ def _options_key(reduce_conservation: bool, simplify: bool, assume_positive, spl
     mode = _split_mode(split)
     if mode != "auto":
         parts.append(f"split={mode}")
+    if constraints not in ("auto", "numerical"):  # modelc.passes.constraints.CONSTRAINT_MODES
+        raise ValueError(f"constraints={constraints!r}; choose 'auto' or 'numerical'")
+    if constraints != "auto":
+        parts.append(f"constraints={constraints}")
     return ";".join(parts)
 
 
 def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bool = False,
-                   simplify: bool = True, assume_positive=(), split=True) -> tuple[object, str]:
+                   simplify: bool = True, assume_positive=(), split=True,
+                   constraints="auto") -> tuple[object, str]:
     """Parse, check, lower, simplify, split and generate: returns ``(ir_model, module_source)``.
 
     Args:
@@ -156,6 +166,9 @@ def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bo
             "auto", the largest safe linear part), "diagonal" (only diagonal
             linear terms) or False (or "none": no split; exponential split
             methods are then unavailable).
+        constraints: "auto" (eliminate the constraints SymPy solves uniquely,
+            solve the others numerically) or "numerical" (solve every one
+            numerically, as a DAE; docs/dae.md).
     Raises:
         ModelError: for any problem in the model text, with file:line:col.
         ValueError: when ``assume_positive`` names no parameter or state.
@@ -170,15 +183,15 @@ def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bo
         # Right after lowering, before any later pass (lowering again is a no-op).
         model = eliminate_conserved(lower_reactions(model))
     assume_positive = tuple(assume_positive)
-    model = _lower(model, simplify, assume_positive, split)
+    model = _lower(model, simplify, assume_positive, split, constraints)
     key = cache.module_key(text, options=_options_key(reduce_conservation, simplify,
-                                                      assume_positive, split), file=file)
+                                                      assume_positive, split, constraints), file=file)
     return model, generate_module(model, source_hash=key)
 
 
 def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
           reduce_conservation: bool = False, simplify: bool = True,
-          assume_positive=(), split=True) -> CompiledModel:
+          assume_positive=(), split=True, constraints="auto") -> CompiledModel:
     """Compile model text into a `CompiledModel` (its generated module is cached too).
 
     Args:
@@ -189,6 +202,7 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
         assume_positive: names of parameters and states to treat as positive
             in simplification (see `compile_source`).
         split: True/"auto", "diagonal" or False/"none" (see `compile_source`).
+        constraints: "auto" or "numerical" (see `compile_source`).
     Raises:
         ModelError: for any problem in the text, naming ``file:line:col``, and for
             text that is not a `str`.
@@ -197,7 +211,7 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
 
     _check_text(text, file)
     options = {"reduce_conservation": reduce_conservation, "simplify": simplify,
-               "assume_positive": tuple(assume_positive), "split": split}
+               "assume_positive": tuple(assume_positive), "split": split, "constraints": constraints}
     key = cache.module_key(text, options=_options_key(**options), file=file)
     cached = cache.cached_module_path(key)
     if cache_modules and cached.exists():
@@ -228,7 +242,7 @@ def _check_text(text, file) -> None:
 
 
 def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: bool = False,
-         simplify: bool = True, assume_positive=(), split=True) -> CompiledModel:
+         simplify: bool = True, assume_positive=(), split=True, constraints="auto") -> CompiledModel:
     """Compile a ``.model`` file (or an SBML ``.xml`` file) into a `CompiledModel`.
 
     Args:
@@ -243,6 +257,7 @@ def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: b
             simplification (see docs/simplify.md).
         split: the semilinear split for exponential integrators: True/"auto",
             "diagonal" or False/"none" (see `compile_source`).
+        constraints: "auto" or "numerical" (see `compile_source`).
     Raises:
         ModelError: for any problem in the file, naming ``path:line:col``.
     """
@@ -255,7 +270,7 @@ def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: b
         text = path.read_text(encoding="utf-8")
     return parse(text, str(path), cache_modules=cache_modules,
                  reduce_conservation=reduce_conservation, simplify=simplify,
-                 assume_positive=assume_positive, split=split)
+                 assume_positive=assume_positive, split=split, constraints=constraints)
 
 
 def compile_to_file(path: str | Path, out: str | Path, *, simplify: bool = True,

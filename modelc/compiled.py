@@ -22,7 +22,7 @@ from .errors import SolveError
 from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_METHOD, DEFAULT_POINTS,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
                       prepare_solve)
-from .runs import RunCache, choose_method, run_function, solver_function
+from .runs import RunCache, choose_method, constraint_stats, run_function, solver_function
 from .solution import Solution
 
 __all__ = ["CompiledModel", "DEFAULT_RTOL", "DEFAULT_ATOL", "DEFAULT_POINTS",
@@ -242,7 +242,8 @@ class CompiledModel:
                               jnp.asarray(ts, opts.dtype), opts.rtol, opts.atol, dt0)
         sol = Solution.from_raw(raw, state_names=self.state_names, method=opts.method,
                                 observables=obs, observable_names=self.observable_names,
-                                start=start, stats=auto, **self.unpacked(extra))
+                                start=start, stats={**auto, **constraint_stats(self.module, opts.method)},
+                                **self.unpacked(extra))
         if sol.status == solvers.Status.NONFINITE_STATE:
             report = nonfinite_report(self, sol, params)
             sol = replace(sol, stats={**sol.stats, "nonfinite": report}) if report else sol

@@ -37,7 +37,7 @@ from .array_model import SAMPLERS, problem
 from .errors import SolveError
 from .options import DEFAULT_MAX_STEPS, prepare_solve
 from .progress import draw_progress
-from .runs import run_function
+from .runs import DAE_CHOICE, constraint_stats, run_function
 from .solution import Solution
 
 __all__ = ["ensemble", "batch_size", "cpu_workers", "CPU_CHUNK"]
@@ -114,7 +114,9 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     cpu = all(d.platform == "cpu" for d in mesh.devices.flat)
     chunk = _chunk_size(n, chunk_size, ndev, cpu)
     auto = {}
-    if opts.method == "auto":
+    if opts.method == "auto" and getattr(model.module, "ALGEBRAIC_STATES", ()):  # a DAE (issue 17)
+        opts, auto = replace(opts, method="rodas5"), {"auto": DAE_CHOICE}
+    elif opts.method == "auto":
         method, reason = _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype,
                                              externals)
         opts, auto = replace(opts, method=method), {"auto": reason}
@@ -150,7 +152,8 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
     return Solution.from_raw(raw, state_names=model.state_names, method=opts.method,
                              observables=obs, observable_names=model.observable_names,
                              start=s, batched=True, t=ts,
-                             stats=dict(members=n, devices=ndev, chunk_size=chunk, **auto),
+                             stats=dict(members=n, devices=ndev, chunk_size=chunk, **auto,
+                                        **constraint_stats(model.module, opts.method)),
                              **unpacked)
 
 

@@ -135,10 +135,22 @@ def check_method(method) -> str:
     return method
 
 
+DAE_METHODS = ("rodas5", "auto")
+"""The methods of a model with numerically solved constraints (`modelc.solvers.dae.DAE_METHODS`,
+not imported: checking options needs no JAX)."""
+
+
 def check_method_fits(module, model_name: str, method: str) -> None:
     """A split method needs the model's split ``rhs = L u + N``; an exponential
-    Adams-Bashforth method a constant ``L`` (`SolveError` otherwise)."""
+    Adams-Bashforth method a constant ``L``; a model with numerically solved constraints
+    (``ALGEBRAIC_STATES``) one of `DAE_METHODS` (`SolveError` otherwise)."""
     info = METHOD_INFO[method]
+    algebraic = getattr(module, "ALGEBRAIC_STATES", ())
+    if algebraic and method not in DAE_METHODS:  # DAE engineer (issue 17): docs/dae.md
+        raise SolveError(
+            f"method {method!r} cannot solve model {model_name!r}: its constraints for "
+            f"{', '.join(algebraic)} are solved numerically (a differential-algebraic system); "
+            f"use {' or '.join(DAE_METHODS)} (Rodas5 with the mass matrix)")
     has_split = getattr(module, "LINEAR_KIND", None) is not None
     if info.needs_split and not has_split and hasattr(module, "EXTERNAL_NAMES"):
         raise SolveError(

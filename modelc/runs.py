@@ -11,6 +11,7 @@ states, fields on their grid). Each model keeps its jitted functions in a
 from __future__ import annotations
 
 from collections import OrderedDict
+from functools import partial
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +23,7 @@ from .progress import time_progress
 from .solution import COUNTERS
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
-           "bound_externals"]
+           "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats"]
 
 
 class RunCache:
@@ -77,7 +78,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
     def run(y0, params, ts, rtol, atol, dt0):
         p = module.parameter_vector(params).astype(ts.dtype)
         prob = problem(module, p, y0, externals, split)
-        raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
+        raw = integrator(module)(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                 controller=controller, split=prob.split,
                                 progress=time_progress if progress else None)
@@ -113,7 +114,7 @@ def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint
         p = module.parameter_vector(params)
         prob = problem(module, p, y0, ext, split)
         given, prepare = given_parameters(module, params, prob.args)
-        raw = solvers.integrate(prob.rhs, prob.y0, ts, given, method=opts.method, rtol=opts.rtol,
+        raw = integrator(module)(prob.rhs, prob.y0, ts, given, method=opts.method, rtol=opts.rtol,
                                 atol=opts.atol, dt0=_step(opts, ts),
                                 max_steps=opts.max_steps, jac=jacobian,
                                 controller=opts.controller, split=prob.split, adjoint=adjoint,
@@ -131,9 +132,37 @@ def _step(opts: SolveOptions, ts):
     return opts.step(jnp.abs(ts[-1] - ts[0])) if opts.needs_span else opts.dt0
 
 
+def integrator(module):
+    """`modelc.solvers.integrate`, or for a module with ``ALGEBRAIC_STATES`` (a DAE, its
+    constraints solved numerically) `modelc.solvers.integrate_dae` on their rows."""
+    algebraic = getattr(module, "ALGEBRAIC_STATES", ())
+    if not algebraic:
+        return solvers.integrate
+    rows = tuple(module.STATE_NAMES.index(name) for name in algebraic)
+    return partial(solvers.integrate_dae, algebraic=rows)
+
+
+def constraint_stats(module, method: str) -> dict:
+    """``{"constraints": {state: how}}`` for a model with constraints (else empty): "eliminated
+    symbolically" or "solved numerically (<method>, mass matrix)" per constrained state."""
+    paths = getattr(module, "CONSTRAINT_PATHS", ())
+    if not paths:
+        return {}
+    how = {"symbolic": "eliminated symbolically",
+           "numerical": f"solved numerically ({method}, mass matrix)"}
+    return {"constraints": {state: how[path] for state, path in paths}}
+
+
+DAE_CHOICE = ("the model's constraints are solved numerically (a differential-algebraic system, "
+              "index 1): rodas5 with the mass matrix")
+"""``method="auto"``'s reason for a DAE."""
+
+
 def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     """``method="auto"``: an explicit, a stiff or an exponential method, and why
-    (`modelc.solvers.choose_method`)."""
+    (`modelc.solvers.choose_method`); rodas5 for a DAE (`DAE_CHOICE`)."""
+    if getattr(model.module, "ALGEBRAIC_STATES", ()):
+        return "rodas5", DAE_CHOICE
     p = model.module.parameter_vector(cast(params, dtype)).astype(dtype)
     prob = problem(model.module, p, cast(y0, dtype), dict(externals or {}), model.split)
     return solvers.choose_method(prob.rhs, model.jacobian, (ts[0], ts[-1]), prob.y0, prob.args,

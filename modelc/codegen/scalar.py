@@ -7,7 +7,13 @@ The module needs only ``jax`` and ``modelc.runtime`` to import. It defines:
 - ``parameter_vector(given)``: parameters as a vector, missing ones from their
   defaults (a default follows the earlier parameters it uses);
 - ``initial_state(parameter, given)``: the initial state vector;
-- ``rhs(t, state, parameter)``: the time derivative of the state vector;
+- ``rhs(t, state, parameter)``: the time derivative of the state vector; for
+  a model with constraints kept for the numerical path (a DAE ``M y' = f``,
+  docs/dae.md) the rows of the states in ``ALGEBRAIC_STATES`` are their
+  constraint residuals ``lhs - rhs`` (`modelc.passes.constraints.rhs_rows`);
+- ``ALGEBRAIC_STATES`` (the zero rows of the diagonal mass matrix ``M``; empty
+  for an ODE) and ``CONSTRAINT_PATHS`` (``(state, "symbolic" | "numerical")``
+  for each constraint);
 - ``observables(t, state, parameter)``: the observables as a vector;
 - ``jacobian(t, state, parameter)``: d(rhs)/d(state) (by ``jax.jacfwd`` of
   ``rhs`` where a derivative has no JAX form, `UnsupportedExpression`);
@@ -34,6 +40,7 @@ from __future__ import annotations
 import sympy
 
 from ..ir import Model
+from ..passes.constraints import algebraic_states, rhs_rows
 from ..passes.jacobian import jacobian_entries
 from .emit import INDENT, function, header, scatter, stack
 from .expressions import Expressions, scalar
@@ -54,8 +61,8 @@ def generate_scalar_module(model: Model, source_hash: str = "") -> str:
         ex.parameter_vector(),
         _with_constants(ex),
         _initial_state(ex),
-        ex.compute("rhs", _ARGS, "The time derivative d(state)/dt, in the order of STATE_NAMES.",
-                   [d.expr for d in model.derivatives]),
+        _constraints(model),
+        ex.compute("rhs", _ARGS, _rhs_doc(model), rhs_rows(model)),
         ex.compute("observables", _ARGS, "The observables, in the order of OBSERVABLE_NAMES.",
                    [o.expr for o in model.observes]),
         _jacobian(ex),
@@ -84,6 +91,20 @@ def _with_constants(ex: Expressions) -> str:
                     "The parameter vector followed by the constants CONSTANT_NAMES (parameter-only "
                     "subexpressions, computed once per solve); an extended vector is returned as is.",
                     body)
+
+
+def _constraints(model: Model) -> str:
+    """``ALGEBRAIC_STATES`` and ``CONSTRAINT_PATHS`` (module docstring)."""
+    return (f"ALGEBRAIC_STATES = {algebraic_states(model)!r}\n"
+            f"CONSTRAINT_PATHS = {tuple(model.constraint_paths)!r}")
+
+
+def _rhs_doc(model: Model) -> str:
+    """The docstring of ``rhs``: the rows of an ODE or of a DAE."""
+    if not model.constraints:
+        return "The time derivative d(state)/dt, in the order of STATE_NAMES."
+    return ("f of M d(state)/dt = f, in the order of STATE_NAMES: d(state)/dt, and for the "
+            "states in ALGEBRAIC_STATES (M = 0) their constraint residual lhs - rhs.")
 
 
 def _initial_state(ex: Expressions) -> str:

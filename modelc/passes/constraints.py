@@ -10,9 +10,15 @@ right-hand sides), and an observable of its name keeps ``sol[name]`` working.
 Robertson's ``constraint y1 + y2 + y3 = 1`` gives ``y3 = 1 - y1 - y2``.
 
 The other constraints are kept in ``model.constraints`` for the numerical DAE
-path. ``model.constraint_paths`` records ``(state, "symbolic" | "numerical")``
-for each constraint, so the solve statistics can report it. The initial value of
-an eliminated state (a starting guess) is not used.
+path (docs/dae.md): the state stays in the state vector, its ``der`` stays 0
+in the IR, and `rhs_rows` gives the rows of the mass-matrix right-hand side
+``M y' = f`` that code generation emits (the residual ``lhs - rhs`` in the row
+of each constrained state, `algebraic_states` the rows where ``M`` is 0).
+With ``mode="numerical"`` no constraint is eliminated (every one takes the
+numerical path: for comparisons and for solutions that are better computed
+numerically). ``model.constraint_paths`` records ``(state, "symbolic" |
+"numerical")`` for each constraint, so the solve statistics can report it. The
+initial value of an eliminated state (a starting guess) is not used.
 """
 
 from __future__ import annotations
@@ -22,34 +28,44 @@ from dataclasses import replace
 import sympy
 
 from ..ir import DerValue, Model, Observe, TIME, symbol
-from .derivative_values import map_expressions
+from .derivative_values import has_atoms, map_expressions
 from .inline import let_values
 
-__all__ = ["eliminate_constraints", "solve_constraints"]
+__all__ = ["eliminate_constraints", "solve_constraints", "rhs_rows", "algebraic_states",
+           "algebraic_rates", "CONSTRAINT_MODES", "MAX_RATE_SYSTEM"]
+
+CONSTRAINT_MODES = ("auto", "numerical")
+"""``auto``: eliminate what SymPy solves uniquely; ``numerical``: eliminate nothing."""
+
+MAX_RATE_SYSTEM = 4
+"""``der(z)`` values of kept constraints are derived when at most this many are kept."""
 
 # SymPy's exceptions for equations it cannot solve.
 _UNSOLVABLE = (NotImplementedError, ValueError, TypeError, ZeroDivisionError, RecursionError)
 
 
-def eliminate_constraints(model: Model) -> Model:
+def eliminate_constraints(model: Model, mode: str = "auto") -> Model:
     """The model with every constraint that SymPy solves uniquely eliminated.
 
     Args:
         model: a checked model (constraints paired with states that have no ``der``).
+        mode: one of `CONSTRAINT_MODES` (``"numerical"``: eliminate none).
 
     Returns:
         the model with eliminated states turned into observables and
         ``constraint_paths`` recorded; the other constraints stay.
     """
+    if mode not in CONSTRAINT_MODES:
+        raise ValueError(f"constraints={mode!r}; choose one of {', '.join(CONSTRAINT_MODES)}")
     if not model.constraints:
         return model
     lets = let_values(model)
     residuals = {c.state: (c.lhs - c.rhs).xreplace(lets) for c in model.constraints}
-    solved = solve_constraints(residuals)
+    solved = solve_constraints(residuals) if mode == "auto" else {}
     kept = tuple(c for c in model.constraints if c.state not in solved)
     paths = tuple((c.state, "symbolic" if c.state in solved else "numerical") for c in model.constraints)
     if not solved:
-        return replace(model, constraint_paths=model.constraint_paths + paths)
+        return algebraic_rates(replace(model, constraint_paths=model.constraint_paths + paths))
     values = {symbol(name): expr for name, expr in solved.items()}
     states = tuple(s for s in model.states if s.name not in solved)
     reduced = replace(model, states=states, constraints=kept,
@@ -58,8 +74,8 @@ def eliminate_constraints(model: Model) -> Model:
     reduced = map_expressions(reduced, lambda e: e.xreplace(rates).xreplace(values))
     spans = {s.name: s.span for s in model.states}
     observes = tuple(Observe(name, expr, spans[name]) for name, expr in solved.items())
-    return replace(reduced, observes=reduced.observes + observes,
-                   constraint_paths=model.constraint_paths + paths)
+    return algebraic_rates(replace(reduced, observes=reduced.observes + observes,
+                                   constraint_paths=model.constraint_paths + paths))
 
 
 def solve_constraints(residuals: dict[str, sympy.Expr]) -> dict[str, sympy.Expr]:
@@ -93,6 +109,35 @@ def _unique(equations: list, unknowns: list) -> dict | None:
     return solutions[0]
 
 
+def algebraic_rates(model: Model) -> Model:
+    """``der(z)`` values of the states that kept constraints determine, by differentiating
+    the constraints: ``G(t, x, z) = 0`` gives ``G_z z' = -(G_t + G_x x')``, solved
+    symbolically for ``z'`` with ``x'`` the differential states' right-hand sides (at most
+    `MAX_RATE_SYSTEM` kept constraints; the values are then expressions of the states, exact
+    on the solution). ``der(z)`` is left in place (and refused by
+    `modelc.passes.unsupported`) when a ``der`` equation or a constraint itself uses
+    ``der(z)`` (a cycle through the rates) or more constraints are kept."""
+    kept = {c.state for c in model.constraints}
+    targets = {DerValue(symbol(name)) for name in kept}
+    if not targets or not has_atoms(model, DerValue) or len(kept) > MAX_RATE_SYSTEM:
+        return model
+    lets = let_values(model)
+    rows = [c.residual.xreplace(lets) for c in model.constraints]
+    rhs = {symbol(d.state): d.expr.xreplace(lets) for d in model.derivatives if d.state not in kept}
+    if any(e.atoms(DerValue) for e in rows + list(rhs.values())):
+        return model
+    residuals = sympy.Matrix(rows)
+    unknowns = [symbol(c.state) for c in model.constraints]
+    total = residuals.diff(TIME) + sum((residuals.diff(x) * f for x, f in rhs.items()),
+                                       sympy.zeros(len(rows), 1))
+    try:
+        rates = residuals.jacobian(unknowns).LUsolve(-total)
+    except (ValueError, ZeroDivisionError, NotImplementedError):  # a structurally singular G_z
+        return model
+    mapping = dict(zip((DerValue(u) for u in unknowns), rates))
+    return map_expressions(model, lambda e: e.xreplace(mapping) if e.atoms(DerValue) else e)
+
+
 def _rates(model: Model, solved: dict[str, sympy.Expr]) -> dict:
     """``DerValue(y) -> d/dt solution(y)`` for each eliminated ``y``: the partial derivative in
     ``t`` plus, for each state ``x`` it uses, ``d(solution)/dx * der(x)``."""
@@ -103,3 +148,16 @@ def _rates(model: Model, solved: dict[str, sympy.Expr]) -> dict:
                                                       if x in expr.free_symbols))
         rates[DerValue(symbol(name))] = total
     return rates
+
+
+def rhs_rows(model: Model) -> list[sympy.Expr]:
+    """The rows of ``f`` in ``M y' = f``, in state order: each state's ``der`` expression,
+    or for a state a kept constraint determines, its residual ``lhs - rhs``."""
+    residuals = {c.state: c.residual for c in model.constraints}
+    return [residuals.get(d.state, d.expr) for d in model.derivatives]
+
+
+def algebraic_states(model: Model) -> tuple[str, ...]:
+    """The states determined by kept constraints (the zero rows of ``M``), in state order."""
+    kept = {c.state for c in model.constraints}
+    return tuple(name for name in model.state_names if name in kept)

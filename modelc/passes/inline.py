@@ -43,11 +43,14 @@ def constant_values(model: Model) -> dict:
 
 
 def inline_lets(model: Model) -> Model:
-    """The model with every let substituted into derivatives and observables; lets removed."""
+    """The model with every let substituted into derivatives, observables and constraints;
+    lets removed."""
     values = let_values(model)
     return replace(
         model,
         lets=(),
         derivatives=tuple(replace(d, expr=d.expr.xreplace(values)) for d in model.derivatives),
         observes=tuple(replace(o, expr=o.expr.xreplace(values)) for o in model.observes),
+        constraints=tuple(replace(c, lhs=c.lhs.xreplace(values), rhs=c.rhs.xreplace(values))
+                          for c in model.constraints),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..ir import Model, symbol
+from .constraints import rhs_rows
 from .inline import inline_lets
 
 __all__ = ["JacobianEntry", "jacobian_entries"]
@@ -29,14 +30,15 @@ class JacobianEntry:
 
 
 def jacobian_entries(model: Model) -> list[JacobianEntry]:
-    """The nonzero entries of d(rhs)/d(state), row by row, columns ascending."""
+    """The nonzero entries of d(rhs)/d(state), row by row, columns ascending (the rows of
+    algebraic states are their constraint residuals, `modelc.passes.constraints.rhs_rows`)."""
     flat = inline_lets(model)
     columns = {symbol(name): j for j, name in enumerate(model.state_names)}
     entries = []
-    for i, der in enumerate(flat.derivatives):
-        used = sorted(columns[s] for s in der.expr.free_symbols if s in columns)
+    for i, row in enumerate(rhs_rows(flat)):
+        used = sorted(columns[s] for s in row.free_symbols if s in columns)
         for j in used:
-            value = _almost_everywhere(sympy.diff(der.expr, symbol(model.state_names[j])))
+            value = _almost_everywhere(sympy.diff(row, symbol(model.state_names[j])))
             if value != 0:
                 entries.append(JacobianEntry(i, j, value))
     return entries

@@ -1,10 +1,13 @@
 """The one place that stops models the solvers cannot run yet.
 
-Events, ``delay(expr, tau)`` and constraints that SymPy could not eliminate are
-parsed, checked and kept in the IR, but the integration loop does not run them
-yet. `require_solver_support` (the last of these passes in `modelc.api.PASSES`)
-raises a `ModelError` that names each such construct and its line, so that such
-a model is never solved silently wrong. When the solvers support them, delete
+Events and ``delay(expr, tau)`` are parsed, checked and kept in the IR, but the
+integration loop does not run them yet. Constraints run (eliminated symbolically
+or solved as a DAE, `modelc.passes.constraints`, docs/dae.md), except in models
+with array states, externals or fields, and ``der(z)`` of a numerically solved
+state ``z`` runs where the constraints pass could differentiate the constraints.
+`require_solver_support` (the last of these passes in `modelc.api.PASSES`) raises
+a `ModelError` that names each such construct and its line, so that such a model
+is never solved silently wrong. When the solvers support them, delete
 this module and its entry in `modelc.api.PASSES`.
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 
 from ..errors import Diagnostic, ModelError
 from ..ir import Delay, DerValue, Model
+from .constraints import MAX_RATE_SYSTEM
 
 __all__ = ["require_solver_support", "NOT_YET", "NotYetSolvable"]
 
@@ -29,15 +33,19 @@ def require_solver_support(model: Model) -> Model:
     Raises:
         ModelError: one diagnostic per event, per statement that uses ``delay``
             or a leftover ``der(y)`` value, and per constraint kept for the
-            numerical path.
+            numerical path in a model of array states, externals or fields.
     """
     diags = [Diagnostic(e.span, f"event `{e.name}`: events are parsed and checked, but {NOT_YET}",
                         "remove the event for now (or solve piecewise: stop at the event time and "
                         "restart with the new values)") for e in model.events]
-    diags += [Diagnostic(c.span, f"constraint for `{c.state}`: SymPy could not solve it for `{c.state}` "
-                         f"uniquely, and the numerical path for constraints is parsed and checked, but {NOT_YET}",
-                         f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or rewrite the "
-                         f"constraint so that `{c.state}` has one solution") for c in model.constraints]
+    # Constraints (DAE engineer, issue 17): only models of scalar states run them numerically.
+    if model.has_arrays or model.fields:
+        diags += [Diagnostic(c.span, f"constraint for `{c.state}`: SymPy could not solve it for "
+                             f"`{c.state}` uniquely, and in a model with array states, externals or "
+                             f"fields {NOT_YET} numerically",
+                             f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or rewrite "
+                             f"the constraint so that `{c.state}` has one solution")
+                  for c in model.constraints]
     for what, span, expr in _statements(model):
         if expr.atoms(Delay):
             diags.append(Diagnostic(span, f"{what} uses `delay(...)`: delays are parsed and checked, but {NOT_YET}",
@@ -45,8 +53,11 @@ def require_solver_support(model: Model) -> Model:
         if expr.atoms(DerValue):
             names = ", ".join(sorted(str(a) for a in expr.atoms(DerValue)))
             diags.append(Diagnostic(span, f"{what} uses {names}, the rate of change of a state determined by a "
-                                    f"constraint that is not eliminated; {NOT_YET}",
-                                    "write the rate of change out by hand"))
+                                    f"constraint that is solved numerically; modelc derives it by differentiating "
+                                    f"the constraints only when no `der` equation or constraint uses such a rate "
+                                    f"(no cycle) and at most {MAX_RATE_SYSTEM} constraints are solved numerically",
+                                    "write the rate of change out by hand (differentiate the constraint), or "
+                                    "remove the cycle"))
     if diags:
         raise NotYetSolvable(sorted(diags, key=lambda d: (d.span.line, d.span.col)),
                              source=model.source or None)

@@ -47,6 +47,7 @@ stays accurate when the Jacobian is poor, at the price of data-dependent work.
 
 from . import runtime  # noqa: F401  (float64 by default: before any array is made)
 from . import krylov  # phi-functions of matrix-free L: solvers.krylov
+from .dae import DAE_METHODS, MassRodas5, integrate_dae
 from .controllers import (AbstractController, ConstantStepController, PIController, StepAttempt,
                           StepStart, Tolerance, initial_step)
 from .erk import RK4, Bosh3, Dopri5, Dopri8, Euler, ExplicitRK, Tsit5
@@ -78,4 +79,5 @@ __all__ = [
     "spectral_radius",
     "Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B", "Lawson4",
     "ETDRK43", "ExpRB32", "ExpRB43", "ETDAB", "ETDAB2", "ETDAB3", "ETDAB4",
+    "integrate_dae", "MassRodas5", "DAE_METHODS",
 ]

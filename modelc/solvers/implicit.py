@@ -60,8 +60,9 @@ INVERSE_MAX_N = 32
 """Systems up to this size are solved through ``W^-1`` (see :func:`factor_w`)."""
 
 
-def factor_w(jacobian, inv_hg):
-    """Factorise ``W = I/(h gamma) - J`` (``inv_hg = 1/(h gamma)``) once per step.
+def factor_w(jacobian, inv_hg, mass=None):
+    """Factorise ``W = I/(h gamma) - J`` (``inv_hg = 1/(h gamma)``) once per step;
+    with ``mass`` (the diagonal of a mass matrix ``M``, :mod:`.dae`) ``W = M/(h gamma) - J``.
 
     One LU factorisation with partial pivoting (``lax.linalg.lu``, what
     ``jax.scipy.linalg.lu_factor`` calls).  For ``n <= INVERSE_MAX_N`` the
@@ -73,7 +74,8 @@ def factor_w(jacobian, inv_hg):
     """
     n = jacobian.shape[0]
     eye = jnp.eye(n, dtype=jacobian.dtype)
-    lu, _, perm = lax.linalg.lu(lax.mul(eye, inv_hg) - jacobian)
+    scaled = lax.mul(eye, inv_hg) if mass is None else jnp.diag(lax.mul(mass, inv_hg))
+    lu, _, perm = lax.linalg.lu(scaled - jacobian)
     if n > INVERSE_MAX_N:
         return lu, perm
     return _lu_solve(lu, eye[perm])

@@ -66,6 +66,9 @@ class Status(enum.IntEnum):
     MAX_STEPS_REACHED = 1
     STEP_SIZE_UNDERFLOW = 2
     NONFINITE_STATE = 3
+    # DAE engineer (issue 17, constraints): the consistent initialisation of a DAE failed
+    # (`modelc.solvers.dae`); a value apart from the others' new codes.
+    INCONSISTENT_INITIAL = 8
 
     @property
     def message(self) -> str:
@@ -87,6 +90,11 @@ _MESSAGES = {
         "the state or its derivative became non-finite (NaN or inf); the "
         "right-hand side produced NaN/inf (check the model equations, parameters, "
         "and the initial state)"),
+    Status.INCONSISTENT_INITIAL: (  # DAE engineer (issue 17): see modelc.solvers.dae
+        "no consistent initial values: Newton's method on the constraints at t0 did not "
+        "converge from the given starting guesses of the constrained states; give better "
+        "initial values for them, or check that each constraint determines its state "
+        "(its derivative in that state is nonzero: index 1)"),
 }
 
 

@@ -5,7 +5,9 @@ Per step: one Jacobian ``J = df/dy(t, y)``, one ``jax.jvp`` in ``t`` for
 differences), one LU factorisation of ``W = I/(h gamma) - J`` and ``s``
 triangular solves; no Newton iteration, so a step never fails to converge
 (a singular ``W`` gives a non-finite error estimate, i.e. a rejected step with
-a smaller ``h``).  The formulas are in :mod:`implicit_tableaus`.
+a smaller ``h``).  The formulas are in :mod:`implicit_tableaus`.  Two hooks,
+``mass_diagonal`` and ``mass_times``, let :mod:`.dae` run the same step on
+``M y' = f`` with a constant diagonal mass matrix (index-1 DAEs).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class Rosenbrock(ImplicitStepper):
         tab = self.tableau
         s = tab.stages
         f0, dfdt = f_and_dfdt(rhs, t, y, args)
-        lu = factor_w(rhs.jac(t, y, args), 1.0 / (dt * tab.gamma))
+        lu = factor_w(rhs.jac(t, y, args), 1.0 / (dt * tab.gamma), self.mass_diagonal(y))
         inv_dt = 1.0 / dt
         ks = []
         for i in range(s):
@@ -49,12 +51,22 @@ class Rosenbrock(ImplicitStepper):
                 fi = rhs(t + float(tab.c[i]) * dt, yi, args)
             b = fi
             if i > 0:
-                b = lax.add(b, lax.mul(inv_dt, combine(ks, tab.C[i, :i])))
+                b = lax.add(b, self.mass_times(lax.mul(inv_dt, combine(ks, tab.C[i, :i]))))
             if tab.d[i] != 0.0:
                 b = lax.add(b, lax.mul(float(tab.d[i]) * dt, dfdt))
             ks.append(solve_w(lu, b))
         y1 = lax.add(lax.add(y, combine(ks[:-1], tab.a[s - 1, : s - 1])), ks[-1])
         return y1, ks[-1], (y, self._dense_q(y, y1, ks)), None, (s, 1, 1)
+
+    # Mass-matrix hooks (``M y' = f``): the identity for ODEs, so that the ODE step
+    # traces exactly as without them; `modelc.solvers.dae.MassRodas5` overrides both.
+    def mass_diagonal(self, y):
+        """The diagonal of the mass matrix ``M`` (None: the identity)."""
+        return None
+
+    def mass_times(self, v):
+        """``M v`` (the identity: ``v`` itself)."""
+        return v
 
     def _dense_q(self, y0, y1, ks):
         """Monomial rows of ``(1-th) y0 + th (y1 + (1-th) sum_j th**j K_j)``."""

@@ -109,8 +109,8 @@ def test_coupled_constraints_are_solved_together():
      "event `bounce`: events are parsed and checked, but the solver does not run them yet"),
     ("parameter tau = 1\nstate x = 1\nder(x) = -delay(x, tau)\n", 3,
      "der(x) uses `delay(...)`: delays are parsed and checked, but the solver does not run them yet"),
-    ("state x = 4, y = 1\nder(x) = -x\nconstraint y^2 = x\n", 3,
-     "constraint for `y`: SymPy could not solve it for `y` uniquely"),
+    ("external g(x)\nstate x = 4, y = 1\nder(x) = -g(x)\nconstraint y^2 = x\n", 4,
+     "constraint for `y`: SymPy could not solve it for `y` uniquely, and in a model with array states"),
 ])
 def test_what_the_solvers_cannot_run_is_refused_with_its_line(text, line, words):
     with pytest.raises(ModelError) as info:
