@@ -24,9 +24,12 @@ initial value of an eliminated state (a starting guess) is not used.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 import sympy
+from sympy.core.function import AppliedUndef
 
+from ..functions import FUNCTIONS
 from ..ir import DerValue, Model, Observe, TIME, symbol
 from .derivative_values import has_atoms, map_expressions
 from .inline import let_values
@@ -106,7 +109,27 @@ def _unique(equations: list, unknowns: list) -> dict | None:
         return None
     if len(solutions) != 1 or set(solutions[0]) != set(unknowns):
         return None
+    if not all(_in_language(v) for v in solutions[0].values()):
+        return None  # e.g. LambertW: no code for it; the numerical path solves the constraint
     return solutions[0]
+
+
+@lru_cache(maxsize=1)
+def _language_functions() -> frozenset:
+    """The SymPy function classes that the language's functions build (and ``if``'s Piecewise)."""
+    x, y = sympy.symbols("x y", real=True)
+    built = [f.build(*(x, y)[:f.arity]) for f in FUNCTIONS.values()]
+    return frozenset({sympy.Piecewise} | {type(a) for e in built for a in e.atoms(sympy.Function)})
+
+
+def _in_language(expr: sympy.Expr) -> bool:
+    """Whether a solution uses only real numbers and functions the language has (so code
+    generation can print it)."""
+    if expr.has(sympy.I, sympy.zoo, sympy.nan, sympy.RootOf):
+        return False
+    allowed = _language_functions()
+    return all(type(a) in allowed or isinstance(a, (DerValue, AppliedUndef))  # externals
+               for a in expr.atoms(sympy.Function))
 
 
 def algebraic_rates(model: Model) -> Model:
