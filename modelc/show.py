@@ -40,7 +40,10 @@ def describe(model: Model) -> str:
     flat = inline_lets(model)
     if flat.derivatives or not model.fields:
         lines.append("\nequations (lets inlined):")
-    lines += [f"  d{d.state}/dt = {model_text(d.expr)}" for d in flat.derivatives]
+    algebraic = {c.state: c.residual for c in flat.constraints}  # rows of a DAE (docs/dae.md)
+    lines += [f"  0 = {model_text(algebraic[d.state])}   (algebraic: determines {d.state})"
+              if d.state in algebraic else f"  d{d.state}/dt = {model_text(d.expr)}"
+              for d in flat.derivatives]
     if model.safe_forms:
         lines.append("\nrewritten for floating-point accuracy (same values, no 0/0 or cancellation):")
         lines += [f"  {note}" for note in model.safe_forms]

@@ -63,7 +63,7 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
         return replace(model, split=None)
     if model.fields:
         return replace(model, split=_fourier(model) or _matrix_free(model))
-    if not model.states:
+    if not model.states or model.constraints:  # a DAE (constraints kept): no split methods run it
         return replace(model, split=None)
     flat = inline_lets(model)
     states = [symbol(name) for name in model.state_names]
