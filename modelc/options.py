@@ -452,7 +452,10 @@ def prepare_solve(model, *, t=None, saveat=None, points=None, params=None, y0=No
                   batched: bool = False, **options) -> PreparedSolve:
     """`SolveOptions.resolve`, `output_times` and `named_values` for ``model`` (a
     `CompiledModel`): everything `solve` and `ensemble` check before compiling."""
-    opts = SolveOptions.resolve(model.simulate_defaults, **options)
+    defaults = model.simulate_defaults
+    if getattr(model.module, "ALGEBRAIC_STATES", ()) and "method" not in defaults:
+        defaults = {**defaults, "method": "auto"}  # a DAE (issue 17): auto = rodas5, not tsit5
+    opts = SolveOptions.resolve(defaults, **options)
     width = getattr(model.module, "STATE_SIZE", len(model.state_names)) + len(model.observable_names)
     times = output_times(model.simulate_defaults, t, saveat, points, model.name, width)
     params, y0 = model_values(model, params, y0, batched=batched)

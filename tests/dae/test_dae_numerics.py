@@ -63,8 +63,9 @@ def _root(x):
 
 
 def test_a_time_dependent_algebraic_row_matches_the_closed_form(forced):
-    sol = forced.solve(saveat=TS, method="rodas5", rtol=1e-9, atol=1e-12)
+    sol = forced.solve(saveat=TS, rtol=1e-9, atol=1e-12)  # no method given: auto, i.e. rodas5
     assert sol.ok, sol.message
+    assert sol.stats["method"] == "rodas5"
     np.testing.assert_allclose(sol["x"], forced_exact(TS), rtol=1e-7, atol=1e-10)
     np.testing.assert_allclose(sol["z"], 1.5 * np.sin(2 * TS), rtol=1e-7, atol=1e-9)
 
