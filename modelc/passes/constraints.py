@@ -103,6 +103,8 @@ def _unique(equations: list, unknowns: list) -> dict | None:
     """SymPy's solution of ``equations = 0`` for ``unknowns`` if it has exactly one, else None."""
     if any(e.atoms(DerValue) for e in equations):
         return None
+    if any(_mixed(e, u) for e in equations for u in unknowns):
+        return None  # no closed form in the language (SymPy may spend minutes finding LambertW)
     try:
         solutions = sympy.solve(equations, unknowns, dict=True, rational=False)
     except _UNSOLVABLE:
@@ -112,6 +114,19 @@ def _unique(equations: list, unknowns: list) -> dict | None:
     if not all(_in_language(v) for v in solutions[0].values()):
         return None  # e.g. LambertW: no code for it; the numerical path solves the constraint
     return solutions[0]
+
+
+def _mixed(equation: sympy.Expr, unknown: sympy.Symbol) -> bool:
+    """Whether ``unknown`` appears inside a function (``exp(u)``, ``sin(2*u)``) and also
+    elsewhere in ``equation`` (``u + exp(u)``, Shockley's ``i - Is*exp(-Rs*i/nVt)``): solving
+    it needs LambertW or has no closed form."""
+    numerator = sympy.together(equation).as_numer_denom()[0]
+    poly = numerator.as_poly()
+    if poly is None:
+        return False
+    holding = [g for g in poly.gens if unknown in g.free_symbols]
+    inside = [g for g in holding if any(unknown in f.free_symbols for f in g.atoms(sympy.Function))]
+    return bool(inside) and len(holding) > 1
 
 
 @lru_cache(maxsize=1)
