@@ -18,6 +18,8 @@ import jax.numpy as jnp
 
 from . import solvers
 from .array_model import check_array_y0, given_parameters, problem
+from .errors import SolveError
+from .solvers.adjoint import BacksolveAdjoint
 from .options import SolveOptions, cast, check_output_times, model_values
 from .progress import time_progress
 from .solution import COUNTERS
@@ -104,6 +106,10 @@ def bound_externals(model, given, bound) -> dict:
 def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint=None):
     """The pure ``f(y0, params, ts, externals=None)`` of `CompiledModel.solver`."""
     module, jacobian = model.module, model.jacobian
+    if getattr(module, "ALGEBRAIC_STATES", ()) and isinstance(adjoint, BacksolveAdjoint):
+        raise SolveError(f"model {model.name!r} has numerically solved constraints (a DAE): "
+                         "BacksolveAdjoint integrates the adjoint of an ODE backwards and does not "
+                         "apply; use CheckpointAdjoint or ForwardAdjoint (or the default)")
     split = model.split_with(opts.phi)
 
     def solve(y0, params, ts, externals=None):

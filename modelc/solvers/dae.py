@@ -38,6 +38,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from .adjoint import BacksolveAdjoint
 from .implicit import make_jacobian
 from .integrate import IntegrateOptions, Problem, check_tolerance, integrate_options, integrate_stepper
 from .loop import RawSolution, Status
@@ -144,10 +145,16 @@ def integrate_dae(rhs, y0, ts, args=None, *, algebraic, method="auto",
     jacfwd and grad compatible.
 
     Raises:
-        ValueError: for a method other than ``DAE_METHODS`` or a too small ``rtol``.
+        ValueError: for a method other than ``DAE_METHODS``, a too small ``rtol`` or
+            ``adjoint=BacksolveAdjoint()`` (a continuous adjoint of the ODE only; it gave
+            wrong gradients for the algebraic rows' parameters).
     """
     options = integrate_options(options, {**settings, "split": None})
     stepper = dae_stepper(method, algebraic)
+    if isinstance(options.adjoint, BacksolveAdjoint):
+        raise ValueError("BacksolveAdjoint integrates the adjoint ODE backwards, which a DAE "
+                         "(algebraic constraints) does not have; use CheckpointAdjoint (the "
+                         "discrete adjoint) or ForwardAdjoint")
     y0 = jnp.asarray(y0)
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))

@@ -165,3 +165,17 @@ def test_float32_dae_solves(transcendental):
     assert sol.y.dtype == np.float32
     ref = transcendental.solve(saveat=TS, method="rodas5", rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(sol.y, ref.y, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow  # the discrete adjoint's compile
+def test_reverse_mode_through_the_discrete_adjoint_and_backsolve_is_refused(forced):
+    f = forced.solver(method="rodas5", rtol=1e-10, atol=1e-12, adjoint=modelc.CheckpointAdjoint())
+    ts = jnp.asarray([0.0, 1.0, 3.0])
+    grad = jax.jit(jax.grad(lambda p: f({}, p, ts)["x"][-1]))({"k": 0.7, "a": 1.5, "w": 2.0})
+    h = 1e-6
+    for name, value in {"k": 0.7, "a": 1.5, "w": 2.0}.items():
+        exact = (forced_exact(3.0, **{name: value + h}) - forced_exact(3.0, **{name: value - h})) / (2 * h)
+        np.testing.assert_allclose(grad[name], exact, rtol=1e-7)
+    # the continuous adjoint of an ODE gave wrong gradients for the algebraic row's a and w
+    with pytest.raises(modelc.SolveError, match="BacksolveAdjoint"):
+        forced.solver(method="rodas5", adjoint=modelc.BacksolveAdjoint())
