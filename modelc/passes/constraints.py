@@ -156,8 +156,7 @@ def algebraic_rates(model: Model) -> Model:
     `modelc.passes.unsupported`) when a ``der`` equation or a constraint itself uses
     ``der(z)`` (a cycle through the rates) or more constraints are kept."""
     kept = {c.state for c in model.constraints}
-    targets = {DerValue(symbol(name)) for name in kept}
-    if not targets or not has_atoms(model, DerValue) or len(kept) > MAX_RATE_SYSTEM:
+    if not kept or not has_atoms(model, DerValue) or len(kept) > MAX_RATE_SYSTEM:
         return model
     lets = let_values(model)
     rows = [c.residual.xreplace(lets) for c in model.constraints]
