@@ -12,9 +12,10 @@ the stage equations of Rodas5 become
 
 and nothing else changes: Rodas5 is stiffly accurate, so ``y1`` (the last
 stage's argument plus ``k_s``) satisfies the constraints to the tolerance,
-the embedded error estimate is again ``k_s`` (Hairer's RODAS code uses it
-unscaled for index-1 components; only index-2/3 components are scaled by
-``h``), and the 4th-order continuous extension applies (OrdinaryDiffEq uses
+the embedded error estimate is again ``k_s``, in the same norm for every
+component (as in Hairer's RODAS code, which takes index-1 problems only; the
+``h``-scaling of index-2/3 components in RADAU5 does not arise), and the
+4th-order continuous extension applies (OrdinaryDiffEq uses
 the same one for mass-matrix problems).  :class:`MassRodas5` is Rodas5 with
 the two mass hooks of :class:`~.rosenbrock.Rosenbrock` filled in; the ODE
 Rodas5 is untouched.
