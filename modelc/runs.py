@@ -19,10 +19,10 @@ import jax.numpy as jnp
 from . import solvers
 from .array_model import check_array_y0, given_parameters, problem
 from .errors import SolveError
-from .solvers.adjoint import BacksolveAdjoint
 from .options import SolveOptions, cast, check_output_times, model_values
 from .progress import time_progress
 from .solution import COUNTERS
+from .solvers.adjoint import BacksolveAdjoint
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
            "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats"]
