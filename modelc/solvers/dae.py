@@ -79,11 +79,14 @@ class MassRodas5(Rodas5):
 
 
 def dae_stepper(method, algebraic) -> MassRodas5:
-    """The stepper that solves a DAE with algebraic states ``algebraic`` by ``method``.
+    """The stepper that solves a DAE with algebraic states ``algebraic`` by ``method`` (a name,
+    or a `MassRodas5`, returned as it is).
 
     Raises:
         ValueError: for a method other than ``DAE_METHODS`` (naming them).
     """
+    if isinstance(method, MassRodas5):
+        return method
     name = method.lower() if isinstance(method, str) else method
     if name not in DAE_METHODS:
         raise ValueError(f"method {method!r} cannot solve a model with algebraic constraints (a DAE: "
