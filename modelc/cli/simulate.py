@@ -91,12 +91,14 @@ def run(args) -> int:
 
 
 def _summary(model, sol, elapsed: float) -> str:
-    """The summary line (and the auto method's reason on a second line)."""
+    """The summary line (then how each constraint was solved, and the auto method's reason)."""
     stats = sol.stats
     line = (f"{model.name}: {sol.message}; method {stats['method']}, {stats['steps']} steps "
             f"({stats['accepted']} accepted, {stats['rejected']} rejected), {stats['nfe']} rhs "
             f"evaluations" + (f", {stats['njev']} Jacobians" if stats.get("njev") else "")
             + f", {elapsed:.2f} s")
+    if "constraints" in stats:  # how each constraint was solved (docs/dae.md)
+        line += "\nconstraints: " + ", ".join(f"{state} {how}" for state, how in stats["constraints"].items())
     return line + (f"\nmethod auto: {stats['auto']}" if "auto" in stats else "")
 
 

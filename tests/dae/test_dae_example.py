@@ -46,3 +46,17 @@ def test_rectifier_dae_matches_an_ode_reference_with_the_current_solved_by_brack
     current = np.array([diode_current(a, b) for a, b in zip(vs, sol["vc"])])
     # between steps i comes from the dense output: a few 1e-9 A where the diode turns on
     np.testing.assert_allclose(sol["i"], current, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.slow  # compiles the example through the CLI
+def test_the_cli_says_how_the_constraint_was_solved_and_plots(tmp_path, capsys):
+    from modelc.cli import main
+
+    plot = tmp_path / "rectifier.png"
+    assert main(["simulate", str(EXAMPLE), "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "integration successful; method rodas5" in out
+    assert "constraints: i solved numerically (rodas5, mass matrix)" in out
+    assert plot.stat().st_size > 0
+    assert main(["simulate", str(EXAMPLE), "--method", "tsit5"]) != 0
+    assert "use rodas5 or auto" in capsys.readouterr().err
