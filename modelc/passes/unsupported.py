@@ -1,11 +1,12 @@
 """The one place that stops models the solvers cannot run yet.
 
-Events, ``delay(expr, tau)`` and constraints that SymPy could not eliminate are
-parsed, checked and kept in the IR, but the integration loop does not run them
-yet. `require_solver_support` (the last of these passes in `modelc.api.PASSES`)
-raises a `ModelError` that names each such construct and its line, so that such
-a model is never solved silently wrong. When the solvers support them, delete
-this module and its entry in `modelc.api.PASSES`.
+Events in models with fields or external functions, ``delay(expr, tau)`` and
+constraints that SymPy could not eliminate are parsed, checked and kept in the
+IR, but the integration loop does not run them yet (events in scalar models do
+run: `modelc.solvers.events`). `require_solver_support` (the last of these passes
+in `modelc.api.PASSES`) raises a `ModelError` that names each such construct and
+its line, so that such a model is never solved silently wrong. When the solvers
+support them, delete this module and its entry in `modelc.api.PASSES`.
 """
 
 from __future__ import annotations
@@ -27,13 +28,16 @@ def require_solver_support(model: Model) -> Model:
     """Return ``model`` unchanged, or raise for the constructs the solvers cannot run yet.
 
     Raises:
-        ModelError: one diagnostic per event, per statement that uses ``delay``
+        ModelError: one diagnostic per event of a field or array model, per statement that uses ``delay``
             or a leftover ``der(y)`` value, and per constraint kept for the
             numerical path.
     """
-    diags = [Diagnostic(e.span, f"event `{e.name}`: events are parsed and checked, but {NOT_YET}",
-                        "remove the event for now (or solve piecewise: stop at the event time and "
-                        "restart with the new values)") for e in model.events]
+    # Events run in every solver (modelc.solvers.events) in scalar models; in models with
+    # fields or external functions they are still refused here.
+    diags = [Diagnostic(e.span, f"event `{e.name}`: events in models with fields or external "
+                        f"functions are parsed and checked, but {NOT_YET}",
+                        "remove the event, or write the model without fields/externals")
+             for e in model.events if model.fields or model.has_arrays]
     diags += [Diagnostic(c.span, f"constraint for `{c.state}`: SymPy could not solve it for `{c.state}` "
                          f"uniquely, and the numerical path for constraints is parsed and checked, but {NOT_YET}",
                          f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or rewrite the "
@@ -61,3 +65,4 @@ def _statements(model: Model):
         yield f"let `{le.name}`", le.span, le.expr
     for o in model.observes:
         yield f"observable `{o.name}`", o.span, o.expr
+

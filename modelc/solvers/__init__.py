@@ -57,7 +57,8 @@ from .expint_adaptive import ETDRK43
 from .expint_multistep import ETDAB, ETDAB2, ETDAB3, ETDAB4
 from .implicit import ImplicitStepper, StiffRHS
 from .integrate import IntegrateOptions, integrate
-from .loop import LoopSpec, RawSolution, Status
+from .events import EventSpec
+from .loop import OK_STATUSES, LoopSpec, RawSolution, Status
 from .methods import METHODS, AutoStepper
 from .phi import SplitKind
 from .rosenbrock import Rodas5, Rosenbrock
@@ -67,7 +68,8 @@ from .stiffness import (choose_for_members, choose_method, probe_spectra, spectr
                         stiffness_index)
 
 __all__ = [
-    "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "METHODS", "krylov",
+    "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "OK_STATUSES",
+    "EventSpec", "METHODS", "krylov",
     "AbstractStepper", "AdaptiveStepper", "DenseOutputStepper", "FSALStepper",
     "ExtraDenseStagesStepper", "ExplicitRK", "Tsit5", "Dopri5", "Dopri8", "Bosh3",
     "RK4", "Euler",

@@ -1,0 +1,94 @@
+"""The event functions of a generated scalar module (from ``Model.events`` only).
+
+For a model with events the module gains (`event_functions`; nothing for a
+model without, so its module is unchanged):
+
+- ``EVENT_NAMES`` (file order), ``EVENT_TARGETS`` (per event, the indices of
+  the states its assignments set), ``EVENT_STOP``, ``EVENT_PERSISTENT``,
+  ``EVENT_TRIGGER_VALUES`` (``values = trigger``), ``EVENT_INITIAL`` and
+  ``EVENT_DELAYED`` (a ``delay`` option that is not the constant 0): tuples
+  with one entry per event;
+- ``event_crossings(t, state, parameter)``: every distinct crossing function
+  ``g`` of every condition (`modelc.ir.Event.crossings`), a vector; a
+  condition can change only where one of them changes sign;
+- ``event_conditions(t, state, parameter)``: each event's condition, a
+  boolean vector;
+- ``event_assignments(t, state, parameter)``: shape ``(events, states)``, row
+  ``k`` the state after event ``k``'s assignments (all right-hand sides
+  evaluated from ``state`` before any is assigned; other entries unchanged);
+- ``event_priorities`` and ``event_delays`` (same arguments): vectors.
+
+The solver side is `modelc.solvers.events`; `modelc.runs` builds its
+``EventSpec`` from these names.
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from ..ir import Model
+from .expressions import Expressions
+
+__all__ = ["event_functions"]
+
+_ARGS = ("t", "state", "parameter")
+
+
+def event_functions(ex: Expressions) -> str:
+    """The event section of a scalar module (empty text for a model without events)."""
+    model: Model = ex.model
+    events = model.events
+    if not events:
+        return ""
+    index = {s.name: i for i, s in enumerate(model.states)}
+    targets = tuple(tuple(index[a.target] for a in e.assignments) for e in events)
+    crossings = list(dict.fromkeys(g for e in events for g in e.crossings))
+    meta = [
+        f"EVENT_NAMES = {tuple(e.name for e in events)!r}",
+        f"EVENT_TARGETS = {targets!r}",
+        f"EVENT_STOP = {tuple(bool(e.stop) for e in events)!r}",
+        f"EVENT_PERSISTENT = {tuple(bool(e.options.persistent) for e in events)!r}",
+        f"EVENT_TRIGGER_VALUES = {tuple(e.options.values == 'trigger' for e in events)!r}",
+        f"EVENT_INITIAL = {tuple(bool(e.options.initial) for e in events)!r}",
+        f"EVENT_DELAYED = {tuple(sympy.sympify(e.options.delay) != 0 for e in events)!r}",
+    ]
+    n = len(model.states)
+    flat = [a.expr for e in events for a in e.assignments]
+
+    def assignments(values: list[str]) -> str:
+        rows, k = [], 0
+        for tg in targets:
+            if not tg:
+                rows.append("state")
+                continue
+            vals = ", ".join(values[k:k + len(tg)])
+            k += len(tg)
+            rows.append(f"state.at[jnp.asarray({tg!r})].set(jnp.stack([{vals}]).astype(state.dtype))")
+        return "jnp.stack([" + ", ".join(rows) + "])"
+
+    def booleans(values: list[str]) -> str:
+        return "jnp.stack([" + ", ".join(f"jnp.asarray({v}, dtype=bool)" for v in values) + "])"
+
+    def vector(values: list[str]) -> str:
+        if not values:
+            return "jnp.zeros((0,), dtype=state.dtype)"
+        return ("jnp.stack([" + ", ".join(f"jnp.asarray({v}, dtype=state.dtype)" for v in values)
+                + "])")
+
+    def empty_rows(values: list[str]) -> str:
+        return f"jnp.broadcast_to(state, ({len(events)}, {n}))"
+
+    parts = ["\n".join(meta)]
+    parts.append(ex.compute("event_crossings", _ARGS,
+                            "The crossing functions of the event conditions (a condition can change "
+                            "only where one changes sign).", crossings, result=vector))
+    parts.append(ex.compute("event_conditions", _ARGS, "Each event's condition, in the order of "
+                            "EVENT_NAMES.", [e.condition for e in events], result=booleans))
+    parts.append(ex.compute("event_assignments", _ARGS,
+                            "Row k: the state after event k's assignments (right-hand sides from "
+                            "`state`).", flat, result=assignments if flat else empty_rows))
+    parts.append(ex.compute("event_priorities", _ARGS, "Each event's priority (larger runs first).",
+                            [sympy.sympify(e.options.priority) for e in events], result=vector))
+    parts.append(ex.compute("event_delays", _ARGS, "Each event's delay from trigger to execution.",
+                            [sympy.sympify(e.options.delay) for e in events], result=vector))
+    return "\n\n".join(parts)
