@@ -32,6 +32,8 @@ from .expressions import Expressions
 __all__ = ["event_functions"]
 
 _ARGS = ("t", "state", "parameter")
+#: Up to this many states an assignment row is stacked entry by entry, else scattered.
+_STACKED_ROWS = 32
 
 
 def event_functions(ex: Expressions) -> str:
@@ -56,14 +58,22 @@ def event_functions(ex: Expressions) -> str:
     flat = [a.expr for e in events for a in e.assignments]
 
     def assignments(values: list[str]) -> str:
+        # small models: each row stacked entry by entry (cheaper to compile than a scatter)
         rows, k = [], 0
         for tg in targets:
             if not tg:
                 rows.append("state")
                 continue
-            vals = ", ".join(values[k:k + len(tg)])
+            vals = values[k:k + len(tg)]
             k += len(tg)
-            rows.append(f"state.at[jnp.asarray({tg!r})].set(jnp.stack([{vals}]).astype(state.dtype))")
+            if n <= _STACKED_ROWS:
+                given = dict(zip(tg, vals))
+                items = [f"jnp.asarray({given[i]}, dtype=state.dtype)" if i in given else f"state[{i}]"
+                         for i in range(n)]
+                rows.append("jnp.stack([" + ", ".join(items) + "])")
+            else:
+                rows.append(f"state.at[jnp.asarray({tg!r})].set(jnp.stack([{', '.join(vals)}])"
+                            ".astype(state.dtype))")
         return "jnp.stack([" + ", ".join(rows) + "])"
 
     def booleans(values: list[str]) -> str:

@@ -228,8 +228,9 @@ def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
             at = _args_tangent(args, targs)
         out, tys = _adjoint_jvp(run, spec, adjoint, inputs, ty0, at)
     tts_out = (jnp.zeros_like(out.ts) if _is_zero(tts) else jnp.asarray(tts, out.ts.dtype))
-    tan = jax.tree_util.tree_map(
-        lambda x: np.zeros(jnp.shape(x), jax.dtypes.float0), out)
+    tan = jax.tree_util.tree_map(  # only ys (and ts) carry tangents; event times get zeros
+        lambda x: jnp.zeros_like(x) if _float_leaf(x) else np.zeros(jnp.shape(x), jax.dtypes.float0),
+        out)
     return out, tan._replace(ts=tts_out, ys=tys)
 
 

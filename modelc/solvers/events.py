@@ -88,6 +88,27 @@ class EventState(NamedTuple):
     nfe: Any
 
 
+def _put(x, i, value):
+    """``x`` with entry (or row) ``i`` set to ``value`` (a dynamic update, not a scatter)."""
+    return lax.dynamic_update_index_in_dim(x, jnp.asarray(value, x.dtype), i, 0)
+
+
+def _order(active, priority, which):
+    """Positions of the candidates in execution order: active ones first, by priority
+    (larger first), then event index, then position (a rank by pairwise comparison:
+    a handful of candidates, no sort)."""
+    n = active.shape[0]
+    pos = jnp.arange(n)
+    key = (~active[:, None] & active[None, :]) | (
+        (active[:, None] == active[None, :]) & (
+            (priority[:, None] < priority[None, :])
+            | ((priority[:, None] == priority[None, :])
+               & ((which[:, None] > which[None, :])
+                  | ((which[:, None] == which[None, :]) & (pos[:, None] > pos[None, :]))))))
+    rank = jnp.sum(key, axis=1)  # how many go before each candidate
+    return jnp.argmax(rank[None, :] == pos[:, None], axis=1)
+
+
 def hermite(t0, y0, f0, t1, y1, f1):
     """The cubic Hermite interpolant ``value(t)`` on ``[t0, t1]`` of ``y`` and ``f`` at both ends."""
     hs = t1 - t0
@@ -180,7 +201,7 @@ class EventSpec:
         """The first carry with the events' state and the status of the events at t0."""
         ic = carry.counters
         st = jnp.where(status != 0, status, ic[Counter.STATUS]).astype(jnp.int32)
-        return Carry(carry.scalars, carry.rows, ic.at[Counter.STATUS].set(st), state)
+        return Carry(carry.scalars, carry.rows, _put(ic, Counter.STATUS, st), state)
 
     def after_step(self, loop: Loop, args, grid, carry: Carry, acc, record) -> Carry:
         """Detect, locate and run the events of the step just settled (see module docstring)."""
@@ -251,8 +272,10 @@ class EventSpec:
         y_star = y_loc + f_loc * shift
         y_new, ev, status, fired = self.rounds(loop, args, t_star, y_star, ev)
         # Zeno: firings in a row without the time moving.
-        near = jnp.abs(t_star - ev.last_t) <= 64 * loop.finfo.eps * jnp.maximum(
-            jnp.abs(t_star), jnp.abs(loop.t1 - loop.t0))
+        # (within a thousand ulps of the time or ten location tolerances of the step)
+        near = jnp.abs(_sg(t_star) - ev.last_t) <= (
+            1e3 * loop.finfo.eps * jnp.maximum(jnp.abs(_sg(t_star)), jnp.abs(loop.t1 - loop.t0))
+            + 1e-2 * jnp.min(loop.tol.rtol) * jnp.abs(hs))
         zeno = jnp.where(fired, jnp.where(near, ev.zeno + 1, 0), ev.zeno)
         status = jnp.where((status == 0) & (zeno > self.zeno_limit), Status.EVENT_ZENO, status)
         ev = ev._replace(g=jnp.asarray(self.crossings(t_star, y_new, args), loop.dtype),
@@ -262,7 +285,7 @@ class EventSpec:
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
-        return Carry(sc, rows, ic.at[Counter.STATUS].set(st.astype(jnp.int32)), ev)
+        return Carry(sc, rows, _put(ic, Counter.STATUS, st.astype(jnp.int32)), ev)
 
     def _locate(self, loop: Loop, args, value, t0, t1, g0, changed):
         """``(theta, located, j)``: the earliest sign change of a crossing function over the
@@ -358,10 +381,10 @@ class EventSpec:
                 put = later[k] & jnp.any(free)
                 full = later[k] & ~jnp.any(free)
                 ev = ev._replace(
-                    q_time=ev.q_time.at[s].set(jnp.where(put, t + loop.d * dly[k], ev.q_time[s])),
-                    q_event=ev.q_event.at[s].set(jnp.where(put, k, ev.q_event[s])),
-                    q_rows=ev.q_rows.at[s].set(jnp.where(put, rows_now[k], ev.q_rows[s])),
-                    q_live=ev.q_live.at[s].set(ev.q_live[s] | put))
+                    q_time=_put(ev.q_time, s, jnp.where(put, t + loop.d * dly[k], ev.q_time[s])),
+                    q_event=_put(ev.q_event, s, jnp.where(put, k, ev.q_event[s])),
+                    q_rows=_put(ev.q_rows, s, jnp.where(put, rows_now[k], ev.q_rows[s])),
+                    q_live=_put(ev.q_live, s, ev.q_live[s] | put))
                 return ev, jnp.where(full & (status == 0), Status.EVENT_LIMIT, status)
             due = is_due(ev)
             if q_n:
@@ -370,7 +393,7 @@ class EventSpec:
             active = jnp.concatenate([now, due])
             which = jnp.concatenate([jnp.arange(n_e, dtype=jnp.int32), ev.q_event])
             rows = jnp.concatenate([rows_now, ev.q_rows])
-            order = jnp.lexsort((jnp.arange(n_e + q_n), which, -pri[which], ~active))
+            order = _order(active, pri[which], which)
 
             def execute(p, c):
                 y, ev, status, stopped = c
@@ -382,8 +405,8 @@ class EventSpec:
                 full = go & (ev.count >= self.capacity)
                 slot = jnp.minimum(ev.count, self.capacity - 1)
                 rec = go & ~full
-                ev = ev._replace(rec_t=ev.rec_t.at[slot].set(jnp.where(rec, t, ev.rec_t[slot])),
-                                 rec_k=ev.rec_k.at[slot].set(jnp.where(rec, k, ev.rec_k[slot])),
+                ev = ev._replace(rec_t=_put(ev.rec_t, slot, jnp.where(rec, t, ev.rec_t[slot])),
+                                 rec_k=_put(ev.rec_k, slot, jnp.where(rec, k, ev.rec_k[slot])),
                                  count=ev.count + rec.astype(jnp.int32))
                 status = jnp.where(full, Status.EVENT_LIMIT, status)
                 return y, ev, status, stopped | (go & stop_f[k])
@@ -404,5 +427,7 @@ class EventSpec:
         init = (y, ev.cond, cnow, ev, jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32),
                 jnp.asarray(False))
         y, cprev, cnow, ev, status, depth, fired = lax.while_loop(cond, body, init)
+        # queued executions of non-persistent events whose condition is false now are dropped
+        ev = ev._replace(q_live=ev.q_live & ~self._cancelled(ev.q_event, cnow))
         status = jnp.where((status == 0) & pending(cprev, cnow, ev), Status.EVENT_CASCADE, status)
         return y, ev._replace(cond=cnow), status.astype(jnp.int32), fired

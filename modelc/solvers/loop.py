@@ -384,15 +384,15 @@ class Loop:
         dense rows are kept."""
         lay = self.layout
         fstate, nfe = self.stepper.init(self.fn, t, y, args)
-        sc = sc.at[Slot.T].set(jnp.asarray(t, sc.dtype))
-        rows = rows.at[0].set(y)
+        put = lax.dynamic_update_slice  # (not a scatter: cheaper to compile)
+        sc = put(sc, jnp.asarray(t, sc.dtype)[None], (Slot.T,))
+        rows = put(rows, y[None].astype(rows.dtype), (0, 0))
         if lay.hist_rows:
-            rows = rows.at[1:1 + lay.hist_rows].set(jnp.asarray(fstate.rows, rows.dtype))
-            hist = jnp.asarray(fstate.scalars, sc.dtype)
-            sc = sc.at[Slot.CONTROLLER + lay.n_cs:].set(hist)
+            rows = put(rows, jnp.asarray(fstate.rows, rows.dtype), (1, 0))
+            sc = put(sc, jnp.asarray(fstate.scalars, sc.dtype), (Slot.CONTROLLER + lay.n_cs,))
         elif lay.fsal:
             block = fstate[None] if fstate.ndim == 1 else fstate
-            rows = rows.at[1:1 + block.shape[0]].set(block.astype(rows.dtype))
+            rows = put(rows, block.astype(rows.dtype), (1, 0))
         return sc, rows, nfe
 
     def grid(self, sc, target) -> Grid:
