@@ -37,7 +37,8 @@ def event_spec(module, max_events: int = DEFAULT_MAX_EVENTS):
         module.event_priorities, module.event_delays, targets=module.EVENT_TARGETS,
         stop=module.EVENT_STOP, persistent=module.EVENT_PERSISTENT,
         trigger_values=module.EVENT_TRIGGER_VALUES, initial=module.EVENT_INITIAL,
-        delayed=module.EVENT_DELAYED, names=module.EVENT_NAMES, capacity=int(max_events))
+        delayed=module.EVENT_DELAYED, names=module.EVENT_NAMES,
+        strict=module.EVENT_CROSSING_STRICT, capacity=int(max_events))
 
 
 class RunCache:

@@ -7,7 +7,8 @@ model without, so its module is unchanged):
   the states its assignments set), ``EVENT_STOP``, ``EVENT_PERSISTENT``,
   ``EVENT_TRIGGER_VALUES`` (``values = trigger``), ``EVENT_INITIAL`` and
   ``EVENT_DELAYED`` (a ``delay`` option that is not the constant 0): tuples
-  with one entry per event;
+  with one entry per event; ``EVENT_CROSSING_STRICT``: per crossing function,
+  whether its comparison is strict (its side is ``g > 0``, else ``g >= 0``);
 - ``event_crossings(t, state, parameter)``: every distinct crossing function
   ``g`` of every condition (`modelc.ir.Event.crossings`), a vector; a
   condition can change only where one of them changes sign;
@@ -36,6 +37,21 @@ _ARGS = ("t", "state", "parameter")
 _STACKED_ROWS = 32
 
 
+def _strictness(events) -> dict:
+    """Each distinct crossing function (in `modelc.ir.Event.crossings` order) -> whether its
+    comparison is strict (``<``, ``>``, ``!=``: the comparison holds where ``g > 0``) or not
+    (``<=``, ``>=``, ``==``: it holds at ``g = 0`` too); the first comparison decides."""
+    found: dict = {}
+    for e in events:
+        for rel in sympy.preorder_traversal(e.condition):
+            if isinstance(rel, (sympy.Lt, sympy.Le)):
+                found.setdefault(rel.rhs - rel.lhs, isinstance(rel, sympy.Lt))
+            elif isinstance(rel, (sympy.Gt, sympy.Ge, sympy.Eq, sympy.Ne)):
+                found.setdefault(rel.lhs - rel.rhs, isinstance(rel, (sympy.Gt, sympy.Ne)))
+    assert list(found) == list(dict.fromkeys(g for e in events for g in e.crossings))
+    return found
+
+
 def event_functions(ex: Expressions) -> str:
     """The event section of a scalar module (empty text for a model without events)."""
     model: Model = ex.model
@@ -44,7 +60,8 @@ def event_functions(ex: Expressions) -> str:
         return ""
     index = {s.name: i for i, s in enumerate(model.states)}
     targets = tuple(tuple(index[a.target] for a in e.assignments) for e in events)
-    crossings = list(dict.fromkeys(g for e in events for g in e.crossings))
+    strict = _strictness(events)
+    crossings = list(strict)
     meta = [
         f"EVENT_NAMES = {tuple(e.name for e in events)!r}",
         f"EVENT_TARGETS = {targets!r}",
@@ -53,6 +70,7 @@ def event_functions(ex: Expressions) -> str:
         f"EVENT_TRIGGER_VALUES = {tuple(e.options.values == 'trigger' for e in events)!r}",
         f"EVENT_INITIAL = {tuple(bool(e.options.initial) for e in events)!r}",
         f"EVENT_DELAYED = {tuple(sympy.sympify(e.options.delay) != 0 for e in events)!r}",
+        f"EVENT_CROSSING_STRICT = {tuple(strict.values())!r}",
     ]
     n = len(model.states)
     flat = [a.expr for e in events for a in e.assignments]

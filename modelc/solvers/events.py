@@ -132,7 +132,9 @@ class EventSpec:
     -> ``(E, n)`` (row ``k``: the state after event ``k``); ``priorities``,
     ``delays`` -> ``(E,)``; ``targets``: per event the assigned state indices;
     ``stop``, ``persistent``, ``trigger_values``, ``initial``, ``delayed``:
-    per-event flags; ``names``: for messages; ``capacity``: fired events
+    per-event flags; ``names``: for messages; ``strict``: per crossing function,
+    whether its comparison is strict (the "after" side is ``g > 0``; else ``g >= 0``;
+    default strict); ``capacity``: fired events
     recorded (more is :attr:`~.loop.Status.EVENT_LIMIT`); ``queue``: pending
     delayed executions held at once.
     """
@@ -149,6 +151,7 @@ class EventSpec:
     initial: tuple
     delayed: tuple
     names: tuple = ()
+    strict: tuple = ()
     capacity: int = 1000
     queue: int = 0
     max_cascade: int = 10
@@ -174,6 +177,12 @@ class EventSpec:
 
     def _flags(self, name: str):
         return jnp.asarray(getattr(self, name), dtype=bool)
+
+    def _side(self, g):
+        """Which side of each crossing ``g`` is on: ``g > 0`` (strict) or ``g >= 0``."""
+        if not self.strict or all(self.strict):
+            return g > 0
+        return jnp.where(jnp.asarray(self.strict, dtype=bool), g > 0, g >= 0)
 
     # -- hooks -----------------------------------------------------------------------
     def start(self, loop: Loop, y0, args):
@@ -210,7 +219,7 @@ class EventSpec:
         t1, y1 = sc[Slot.T], rows[0]
         g1 = jnp.asarray(self.crossings(t1, y1, args), loop.dtype)
         c1 = self.conditions(t1, y1, args)
-        changed = (g1 > 0) != (ev.g > 0)
+        changed = self._side(g1) != self._side(ev.g)
         due = ev.q_live & (loop.fwd(ev.q_time - t1) <= 0)
         hit = acc & (jnp.any(changed) | jnp.any(due) | jnp.any(~ev.cond & c1))
 
@@ -307,7 +316,7 @@ class EventSpec:
             return jax.vmap(one)(theta, jnp.arange(theta.shape[0]))
 
         m = g0.shape[0]
-        before = _sg(g0) > 0
+        before = self._side(_sg(g0))
         ga = _sg(g0)
         gb = jnp.asarray(_sg(self.crossings(t1, value(t1), args)), dtype)
         a, b = jnp.zeros((m,), dtype), jnp.ones((m,), dtype)
@@ -330,7 +339,7 @@ class EventSpec:
             inside = (rf > a) & (rf < b)
             c_ = jnp.where(slow | ~inside, 0.5 * (a + b), rf)
             gc = g_at(c_)
-            is_before = (gc > 0) == before
+            is_before = self._side(gc) == before
             # Illinois: halve the value at the end that stays twice in a row.
             ga_new = jnp.where(is_before, gc, jnp.where(side == 2, 0.5 * ga, ga))
             gb_new = jnp.where(is_before, jnp.where(side == 1, 0.5 * gb, gb), gc)

@@ -60,6 +60,7 @@ def test_bounce_times_and_heights_match_the_closed_form(ball):
     np.testing.assert_allclose(sol["energy"][ts > times[-1]], speeds[-1] ** 2 / 2, rtol=1e-8)
 
 
+@pytest.mark.slow  # a second compile (other output count)
 def test_an_output_at_the_event_time_shows_the_post_event_state(ball):
     first = ball.solve(t=(0, 0.6), points=4, rtol=1e-10, atol=1e-12)
     t1 = first.events[0][0]
@@ -70,6 +71,7 @@ def test_an_output_at_the_event_time_shows_the_post_event_state(ball):
     np.testing.assert_allclose(sol["h"], exact_height(sol.t), atol=1e-8)
 
 
+@pytest.mark.slow  # one compile per method
 @pytest.mark.parametrize("method", ["rk4", "euler"])
 def test_fixed_step_methods_locate_the_bounce_on_the_hermite_interpolant(ball, method):
     sol = ball.solve(t=(0, 1.0), points=11, method=method, dt0=1e-3)
