@@ -92,7 +92,8 @@ _MESSAGES = {
         "the state or its derivative became non-finite (NaN or inf); the "
         "right-hand side produced NaN/inf (check the model equations, parameters, "
         "and the initial state)"),
-    Status.STOPPED: "a stop event ended the solve (outputs after the stop time are NaN)",
+    Status.STOPPED: ("a stop event ended the solve (the solution ends at the stop time; "
+                     "in a pure solver function the outputs after it are NaN)"),
     Status.EVENT_CASCADE: (
         "events kept triggering each other at one time (a cascade deeper than the bound); "
         "check the event conditions and assignments for a cycle"),
