@@ -61,6 +61,7 @@ from .loop import Carry, Counter, Loop, RawSolution, Slot, Status
 __all__ = ["EventSpec", "EventState", "hermite"]
 
 _sg = lax.stop_gradient
+_UNROLL = 4  # candidates executed in an unrolled Python loop (more: a fori_loop)
 
 
 class EventState(NamedTuple):
@@ -230,7 +231,7 @@ class EventSpec:
             return carry._replace(events=new)
 
         def handle():
-            return self._handle(loop, args, grid, carry, record, changed, due)
+            return self._handle(loop, args, grid, carry, record, (g1, changed), due)
 
         return lax.cond(hit, handle, quiet)
 
@@ -246,7 +247,8 @@ class EventSpec:
         persistent = self._flags("persistent")[q_event]
         return ~persistent & ~cond[q_event]
 
-    def _handle(self, loop: Loop, args, grid, carry: Carry, record, changed, due):
+    def _handle(self, loop: Loop, args, grid, carry: Carry, record, crossed, due):
+        g1, changed = crossed
         ev: EventState = carry.events
         sc, rows = carry.scalars, carry.rows
         t0, t1 = grid.t, sc[Slot.T]
@@ -257,8 +259,8 @@ class EventSpec:
             value = hermite(t0, y0, f0, t1, rows[0], f1)
             extra += 2
         else:
-            value = loop.dense(args, sc, rows)
-        theta, located, idx = self._locate(loop, args, value, t0, t1, ev.g, changed)
+            value = loop.dense(args, sc, rows, hoisted=True)
+        theta, located, idx = self._locate(loop, args, value, t0, t1, ev.g, g1, changed)
         hs = _sg(t1 - t0)
         t_root = _sg(t0) + theta * hs
         t_due = jnp.min(jnp.where(due, loop.fwd(_sg(ev.q_time)), jnp.inf), initial=jnp.inf)
@@ -296,66 +298,59 @@ class EventSpec:
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
         return Carry(sc, rows, _put(ic, Counter.STATUS, st.astype(jnp.int32)), ev)
 
-    def _locate(self, loop: Loop, args, value, t0, t1, g0, changed):
+    def _locate(self, loop: Loop, args, value, t0, t1, g0, g1, changed):
         """``(theta, located, j)``: the earliest sign change of a crossing function over the
         step, at ``t0 + theta (t1 - t0)`` (the first point found past the crossing), whether
         there is one, and which function it is.
 
-        Illinois (regula falsi halving the stale end) per crossing function in lock step,
-        with a bisection step whenever two steps did not halve the bracket; it stops when
-        every bracket is below ``1e-3 rtol |h|`` plus a few ulps of ``t``.
+        One bracket ``[a, b]`` for all crossing functions (at ``a`` every one is on its
+        side at ``t0``, at ``b`` some one has changed side): each iteration evaluates the
+        dense output once, at the earliest regula falsi point of the functions that change
+        side in the bracket, with the Illinois halving of the value kept at a stale end and
+        a bisection step whenever two steps did not halve the bracket; it stops below
+        ``1e-3 rtol |h|`` plus a few ulps of ``t``.
         """
         t0, t1 = _sg(t0), _sg(t1)
         hs = t1 - t0
         dtype = loop.dtype
-
-        def g_at(theta):  # (m,) thetas -> (m,) g_j(t(theta_j), y(theta_j))
-            def one(th, j):
-                t = t0 + th * hs
-                return jnp.asarray(self.crossings(t, _sg(value(t)), args), dtype)[j]
-            return jax.vmap(one)(theta, jnp.arange(theta.shape[0]))
-
-        m = g0.shape[0]
         before = self._side(_sg(g0))
-        ga = _sg(g0)
-        gb = jnp.asarray(_sg(self.crossings(t1, value(t1), args)), dtype)
-        a, b = jnp.zeros((m,), dtype), jnp.ones((m,), dtype)
+
+        def g_at(theta):
+            t = t0 + theta * hs
+            return jnp.asarray(self.crossings(t, _sg(value(t)), args), dtype)
+
         scale = jnp.maximum(jnp.abs(t0), jnp.abs(t1))
         tol = (1e-3 * jnp.min(loop.tol.rtol) * jnp.abs(hs) + 8 * loop.finfo.eps * scale)
         tol = tol / jnp.where(hs == 0, 1.0, jnp.abs(hs))
-        side = jnp.zeros((m,), jnp.int32)  # last end moved: 1 = a, 2 = b
-        width2 = jnp.ones((m,), dtype) * 2  # bracket width two steps ago
+        zero, one = jnp.zeros((), dtype), jnp.ones((), dtype)
 
         def cond(c):
             a, b, _, _, _, _, i = c
-            return jnp.any(changed & (b - a > tol)) & (i < 100)
+            return jnp.any(changed) & (b - a > tol) & (i < 100)
 
         def body(c):
             a, b, ga, gb, side, width2, i = c
             w = b - a
-            denom = gb - ga
-            rf = jnp.where(denom == 0, 0.5 * (a + b), (a * gb - b * ga) / jnp.where(denom == 0, 1, denom))
+            crossing = self._side(gb) != before  # which functions change side in [a, b]
+            denom = jnp.where(gb == ga, 1.0, gb - ga)
+            rf = jnp.where(crossing & (gb != ga), (a * gb - b * ga) / denom, b)
+            rf = jnp.min(rf)
             slow = (i % 2 == 1) & (w > 0.5 * width2)
-            inside = (rf > a) & (rf < b)
-            c_ = jnp.where(slow | ~inside, 0.5 * (a + b), rf)
+            c_ = jnp.where(slow | ~((rf > a) & (rf < b)), 0.5 * (a + b), rf)
             gc = g_at(c_)
-            is_before = self._side(gc) == before
-            # Illinois: halve the value at the end that stays twice in a row.
-            ga_new = jnp.where(is_before, gc, jnp.where(side == 2, 0.5 * ga, ga))
-            gb_new = jnp.where(is_before, jnp.where(side == 1, 0.5 * gb, gb), gc)
-            a_new = jnp.where(is_before, c_, a)
-            b_new = jnp.where(is_before, b, c_)
-            side = jnp.where(is_before, 1, 2).astype(jnp.int32)
+            after = jnp.any(self._side(gc) != before)
+            # Illinois: halve the values kept at an end that stays twice in a row.
+            ga_new = jnp.where(after, jnp.where(side == 1, 0.5 * ga, ga), gc)
+            gb_new = jnp.where(after, gc, jnp.where(side == 2, 0.5 * gb, gb))
             width2 = jnp.where(i % 2 == 1, w, width2)
-            live = changed & (w > tol)
-            keep = lambda new, old: jnp.where(live, new, old)  # noqa: E731
-            return (keep(a_new, a), keep(b_new, b), keep(ga_new, ga), keep(gb_new, gb),
-                    keep(side, jnp.zeros_like(side)), width2, i + 1)
+            return (jnp.where(after, a, c_), jnp.where(after, c_, b), ga_new, gb_new,
+                    jnp.where(after, 1, 2).astype(jnp.int32), width2, i + 1)
 
-        a, b, *_ = lax.while_loop(cond, body, (a, b, ga, gb, side, width2, jnp.asarray(0, jnp.int32)))
-        theta = jnp.where(changed, b, jnp.inf)
-        j = jnp.argmin(theta)
-        return jnp.where(jnp.any(changed), theta[j], 1.0), jnp.any(changed), j
+        init = (zero, one, _sg(g0), _sg(g1), jnp.asarray(0, jnp.int32), 2 * one,
+                jnp.asarray(0, jnp.int32))
+        a, b, ga, gb, *_ = lax.while_loop(cond, body, init)
+        j = jnp.argmax(self._side(gb) != before)
+        return jnp.where(jnp.any(changed), b, one), jnp.any(changed), j
 
     def rounds(self, loop: Loop, args, t, y, ev: EventState):
         """Run the events at time ``t`` from state ``y``: rounds of firing (conditions that
@@ -402,14 +397,16 @@ class EventSpec:
             active = jnp.concatenate([now, due])
             which = jnp.concatenate([jnp.arange(n_e, dtype=jnp.int32), ev.q_event])
             rows = jnp.concatenate([rows_now, ev.q_rows])
-            order = _order(active, pri[which], which)
+            order = _order(active, pri[which], which) if n_e + q_n > 1 else jnp.zeros((1,), jnp.int32)
 
             def execute(p, c):
                 y, ev, status, stopped = c
                 i = order[p]
                 k = which[i]
                 go = active[i] & (status == 0)
-                row = jnp.where(trig_f[k], rows[i], self.assignments(t, y, args)[k])
+                row = rows[i]
+                if not all(self.trigger_values):  # values = execution: from the current state
+                    row = jnp.where(trig_f[k], row, self.assignments(t, y, args)[k])
                 y = jnp.where(go & mask[k], row, y)
                 full = go & (ev.count >= self.capacity)
                 slot = jnp.minimum(ev.count, self.capacity - 1)
@@ -420,8 +417,13 @@ class EventSpec:
                 status = jnp.where(full, Status.EVENT_LIMIT, status)
                 return y, ev, status, stopped | (go & stop_f[k])
 
-            y, ev, status, stopped = lax.fori_loop(
-                0, n_e + q_n, execute, (y, ev, status, jnp.asarray(False)))
+            c = (y, ev, status, jnp.asarray(False))
+            if n_e + q_n <= _UNROLL:  # a few candidates: unrolled (cheaper to compile)
+                for p in range(n_e + q_n):
+                    c = execute(p, c)
+            else:
+                c = lax.fori_loop(0, n_e + q_n, execute, c)
+            y, ev, status, stopped = c
             ev = ev._replace(q_live=ev.q_live & ~due)
             cprev, cnow = cnow, self.conditions(t, y, args)
             ev = ev._replace(q_live=ev.q_live & ~self._cancelled(ev.q_event, cnow))

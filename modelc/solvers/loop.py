@@ -504,12 +504,18 @@ class Loop:
                     *jax.tree_util.tree_leaves(cs1), *hist_sc], self.dtype)
         return Carry(sc, select(acc, new, yz), ic, carry.events), acc
 
-    def dense(self, args, sc, yz):
-        """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``."""
+    def dense(self, args, sc, yz, hoisted=False):
+        """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``
+        (``hoisted``: the dense polynomial is built once, outside ``value``, for callers that
+        evaluate it many times, as the event location does)."""
         if self.land:
             return lambda ti: yz[0]
         stepper, nrow = self.stepper, self.layout.nrow
         rhs = self.fn if isinstance(stepper, SplitStepper) else self.f  # split: N and L
+        if hoisted and not self.lazy:
+            poly = stepper.dense_from_carry(rhs, args, sc[Slot.T_PREV], None, yz[nrow:])[0]
+            return lambda ti: select(ti == sc[Slot.T], yz[0], stepper.eval_dense_poly(
+                poly, (ti - sc[Slot.T_PREV]) * sc[Slot.INV_HS]))
         if self.lazy:
             poly, self.counts["dense"] = stepper.dense_from_carry(
                 rhs, args, sc[Slot.T_PREV], 1.0 / sc[Slot.INV_HS], yz[nrow:])
