@@ -89,3 +89,20 @@ def test_float32_runs_locate_to_float32_accuracy(lif):
     times = np.array([tk for tk, _ in sol.events])
     np.testing.assert_allclose(times, ISI * np.arange(1, 6), rtol=1e-4)
     assert sol["spikes"][-1] == 5
+
+
+def test_the_discrete_adjoint_is_refused_for_event_models_with_a_clear_message(ball):
+    f = ball.solver(adjoint=modelc.CheckpointAdjoint())
+    with pytest.raises(ValueError, match="does not support models with events; use adjoint=None"):
+        jax.grad(lambda e: f({}, {"e": e}, jnp.array([0.0, 1.0]))["h"][-1])(0.9)
+
+
+@pytest.mark.slow  # an ensemble compile
+def test_ensembles_and_auto_run_event_models(ball):
+    ens = ball.ensemble(params={"e": np.array([0.7, 0.9])}, t=(0, 2), points=5, rtol=1e-10,
+                        atol=1e-12)
+    assert ens.ok and list(ens.stats["event_count"]) == [4, 3]
+    for i, e in enumerate((0.7, 0.9)):
+        np.testing.assert_allclose(ens.y[i][:, 0], exact_height(ens.t, e=e), atol=1e-8)
+    sol = ball.solve(t=(0, 2), points=5, method="auto", rtol=1e-10, atol=1e-12)
+    assert sol.stats["method"] in ("tsit5", "rodas5") and len(sol.events) == 3
