@@ -56,9 +56,10 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .event_location import hermite, locate
 from .loop import Carry, Counter, Loop, RawSolution, Slot, Status
 
-__all__ = ["EventSpec", "EventState", "hermite"]
+__all__ = ["EventSpec", "EventState"]
 
 _sg = lax.stop_gradient
 _UNROLL = 4  # candidates executed in an unrolled Python loop (more: a fori_loop)
@@ -108,21 +109,6 @@ def _order(active, priority, which):
                   | ((which[:, None] == which[None, :]) & (pos[:, None] > pos[None, :]))))))
     rank = jnp.sum(key, axis=1)  # how many go before each candidate
     return jnp.argmax(rank[None, :] == pos[:, None], axis=1)
-
-
-def hermite(t0, y0, f0, t1, y1, f1):
-    """The cubic Hermite interpolant ``value(t)`` on ``[t0, t1]`` of ``y`` and ``f`` at both ends."""
-    hs = t1 - t0
-
-    def value(t):
-        s = (t - t0) / hs
-        h00 = (1 + 2 * s) * (1 - s) ** 2
-        h10 = s * (1 - s) ** 2
-        h01 = s * s * (3 - 2 * s)
-        h11 = s * s * (s - 1)
-        return h00 * y0 + h10 * hs * f0 + h01 * y1 + h11 * hs * f1
-
-    return value
 
 
 @dataclass(frozen=True)
@@ -260,7 +246,8 @@ class EventSpec:
             extra += 2
         else:
             value = loop.dense(args, sc, rows, hoisted=True)
-        theta, located, idx = self._locate(loop, args, value, t0, t1, ev.g, g1, changed)
+        theta, located, idx = locate((self.crossings, self._side), loop, args, value, (t0, t1),
+                                     (ev.g, g1), changed)
         hs = _sg(t1 - t0)
         t_root = _sg(t0) + theta * hs
         t_due = jnp.min(jnp.where(due, loop.fwd(_sg(ev.q_time)), jnp.inf), initial=jnp.inf)
@@ -297,60 +284,6 @@ class EventSpec:
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
         return Carry(sc, rows, _put(ic, Counter.STATUS, st.astype(jnp.int32)), ev)
-
-    def _locate(self, loop: Loop, args, value, t0, t1, g0, g1, changed):
-        """``(theta, located, j)``: the earliest sign change of a crossing function over the
-        step, at ``t0 + theta (t1 - t0)`` (the first point found past the crossing), whether
-        there is one, and which function it is.
-
-        One bracket ``[a, b]`` for all crossing functions (at ``a`` every one is on its
-        side at ``t0``, at ``b`` some one has changed side): each iteration evaluates the
-        dense output once, at the earliest regula falsi point of the functions that change
-        side in the bracket, with the Illinois halving of the value kept at a stale end and
-        a bisection step whenever two steps did not halve the bracket; it stops below
-        ``1e-3 rtol |h|`` plus a few ulps of ``t``.
-        """
-        t0, t1 = _sg(t0), _sg(t1)
-        hs = t1 - t0
-        dtype = loop.dtype
-        before = self._side(_sg(g0))
-
-        def g_at(theta):
-            t = t0 + theta * hs
-            return jnp.asarray(self.crossings(t, _sg(value(t)), args), dtype)
-
-        scale = jnp.maximum(jnp.abs(t0), jnp.abs(t1))
-        tol = (1e-3 * jnp.min(loop.tol.rtol) * jnp.abs(hs) + 8 * loop.finfo.eps * scale)
-        tol = tol / jnp.where(hs == 0, 1.0, jnp.abs(hs))
-        zero, one = jnp.zeros((), dtype), jnp.ones((), dtype)
-
-        def cond(c):
-            a, b, _, _, _, _, i = c
-            return jnp.any(changed) & (b - a > tol) & (i < 100)
-
-        def body(c):
-            a, b, ga, gb, side, width2, i = c
-            w = b - a
-            crossing = self._side(gb) != before  # which functions change side in [a, b]
-            denom = jnp.where(gb == ga, 1.0, gb - ga)
-            rf = jnp.where(crossing & (gb != ga), (a * gb - b * ga) / denom, b)
-            rf = jnp.min(rf)
-            slow = (i % 2 == 1) & (w > 0.5 * width2)
-            c_ = jnp.where(slow | ~((rf > a) & (rf < b)), 0.5 * (a + b), rf)
-            gc = g_at(c_)
-            after = jnp.any(self._side(gc) != before)
-            # Illinois: halve the values kept at an end that stays twice in a row.
-            ga_new = jnp.where(after, jnp.where(side == 1, 0.5 * ga, ga), gc)
-            gb_new = jnp.where(after, gc, jnp.where(side == 2, 0.5 * gb, gb))
-            width2 = jnp.where(i % 2 == 1, w, width2)
-            return (jnp.where(after, a, c_), jnp.where(after, c_, b), ga_new, gb_new,
-                    jnp.where(after, 1, 2).astype(jnp.int32), width2, i + 1)
-
-        init = (zero, one, _sg(g0), _sg(g1), jnp.asarray(0, jnp.int32), 2 * one,
-                jnp.asarray(0, jnp.int32))
-        a, b, ga, gb, *_ = lax.while_loop(cond, body, init)
-        j = jnp.argmax(self._side(gb) != before)
-        return jnp.where(jnp.any(changed), b, one), jnp.any(changed), j
 
     def rounds(self, loop: Loop, args, t, y, ev: EventState):
         """Run the events at time ``t`` from state ``y``: rounds of firing (conditions that
