@@ -34,6 +34,11 @@ stepper protocol and capability markers in :mod:`.stepper`.
 * exponential Rosenbrock exprb32 / exprb43 (adaptive): ``nfe = [2 if dt0 is
   None] + s * steps`` (2 / 3), ``njev = steps``, ``nlu = 0``.
 
+Events (:mod:`.events`, an :class:`EventSpec` in ``integrate(..., events=...)``) add
+rhs evaluations: at each located event one ``f`` at the event time, the stepper's
+restart (one ``f`` for FSAL methods) and, for fixed-step methods, two ``f`` for the
+Hermite interpolant; they are included in ``nfe``.
+
 Stiff methods take ``jac(t, y, args)`` (``df/dy``; ``jax.jacfwd`` of the rhs
 when absent); ``method="auto"`` chooses ``tsit5`` or ``rodas5``
 (:func:`choose_method`).  Why an ESDIRK (kvaerno5) and not a variable-order

@@ -145,7 +145,8 @@ class LoopSpec(NamedTuple):
     ``dtmin`` are then unused); ``jac``: the Jacobian for stiff steppers (None:
     ``jax.jacfwd``); ``split``: the :class:`~modelc.solvers.expint.Split` of a
     split stepper, else None; ``progress(t, t0, t1)``: a host callback after each
-    output-bearing step, or None.
+    output-bearing step, or None; ``events``: a :class:`~.events.EventSpec` whose hooks
+    run at t0, after every step attempt and at the end (None: nothing of it is traced).
     """
 
     rhs: Callable
