@@ -109,7 +109,11 @@ def test_a_stop_event_ends_the_solution_at_the_landing_time():
     assert sol.t[-1] == pytest.approx(t_land, abs=1e-9) and np.all(np.diff(sol.t) > 0)
     np.testing.assert_allclose(sol["x"][-1], 3 * t_land, rtol=1e-9)
     np.testing.assert_allclose(sol["y"][-1], 0.0, atol=1e-8)
-    # the pure function keeps its shape: NaN after the stop
+
+
+@pytest.mark.slow  # a second compile (the pure function)
+def test_the_pure_function_keeps_its_shape_after_a_stop():
+    m = modelc.parse(PROJECTILE, "projectile.model")
     f = m.solver(rtol=1e-10, atol=1e-12, full_output=True)
     states, info = f({}, {}, np.linspace(0, 5, 6))
     assert int(info["status"]) == modelc.Status.STOPPED and int(info["event_count"]) == 1
@@ -144,6 +148,7 @@ def test_delays_trigger_values_and_persistence():
     np.testing.assert_allclose(sol["w"], 0.0)
 
 
+@pytest.mark.slow  # one compile
 def test_priorities_then_file_order_then_cascades():
     sol = solve(ORDER, saveat=[0, 2], rtol=1e-10, atol=1e-12)
     assert [name for _, name in sol.events] == ["high", "low", "chain", "chain2"]
