@@ -16,13 +16,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import solvers
-from .array_model import SAMPLERS, check_externals, is_array_module
+from .array_model import SAMPLERS, check_externals, is_array_module, with_constants
 from .diagnose import nonfinite_report
 from .errors import SolveError
 from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_METHOD, DEFAULT_POINTS,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
                       prepare_solve)
-from .runs import RunCache, choose_method, constraint_stats, run_function, solver_function
+from .runs import (DEFAULT_MAX_EVENTS, RunCache, choose_method, constraint_stats, run_function,
+                   solver_function)
 from .solution import Solution
 
 __all__ = ["CompiledModel", "DEFAULT_RTOL", "DEFAULT_ATOL", "DEFAULT_POINTS",
@@ -177,7 +178,7 @@ class CompiledModel:
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
               y0=None, points=None, dt0=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
               controller=None, externals=None, steps=None, schedule=None,
-              phi="auto", progress=False) -> Solution:
+              phi="auto", progress=False, max_events=DEFAULT_MAX_EVENTS) -> Solution:
         """Integrate the model and return a `Solution`. Every argument is checked first
         (`modelc.options`): a bad one is a `SolveError` that names it.
 
@@ -221,6 +222,8 @@ class CompiledModel:
                 "dense" (Pade), "krylov" (Arnoldi) or "auto" (dense up to 64 unknowns).
             progress: redraw a progress line on stderr during the solve (a host callback
                 in the loop; the steps, Jacobians and the auto choice are the same).
+            max_events: models with events: how many fired events the solve records
+                (more ends it with ``Status.EVENT_LIMIT``); ``sol.events`` lists them.
         """
         externals = self.check_externals(externals)
         if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
@@ -237,19 +240,35 @@ class CompiledModel:
             method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals)
             opts, auto = replace(opts, method=method), {"auto": reason}
         dt0 = opts.step(abs(ts[-1] - ts[0]))
-        run = run_function(self, opts, dt0 is not None, externals, progress=bool(progress))
+        run = run_function(self, opts, dt0 is not None, externals, progress=bool(progress),
+                           max_events=_max_events(max_events))
         raw, obs, extra = run(cast(y0, opts.dtype), cast(params, opts.dtype),
                               jnp.asarray(ts, opts.dtype), opts.rtol, opts.atol, dt0)
         sol = Solution.from_raw(raw, state_names=self.state_names, method=opts.method,
                                 observables=obs, observable_names=self.observable_names,
                                 start=start, stats={**auto, **constraint_stats(self.module, opts.method)},
-                                **self.unpacked(extra))
+                                **self.unpacked(extra),
+                                event_names=self.event_names)
+        if sol.status == solvers.Status.STOPPED:
+            sol = self._stopped(sol, raw, params, opts.dtype)
         if sol.status == solvers.Status.NONFINITE_STATE:
             report = nonfinite_report(self, sol, params)
             sol = replace(sol, stats={**sol.stats, "nonfinite": report}) if report else sol
         if not sol.ok:
             warnings.warn(f"model {self.name!r}: {sol.message}", RuntimeWarning, stacklevel=2)
         return sol
+
+    @property
+    def event_names(self) -> tuple[str, ...]:
+        """The model's events, in file order (empty without events)."""
+        return getattr(self.module, "EVENT_NAMES", ())
+
+    def _stopped(self, sol: Solution, raw, params, dtype) -> Solution:
+        """``sol`` ended at its stop event: cut there, with the state at the stop time."""
+        p = with_constants(self.module, self.module.parameter_vector(cast(params, dtype)))
+        t_end, y_end = raw.t_end, raw.y_end
+        obs_end = self.module.observables(t_end, y_end, p)
+        return sol.ended_at(float(t_end), np.asarray(y_end), np.asarray(obs_end))
 
     def unpacked(self, extra) -> dict:
         """`Solution.from_raw`'s ``unpacked``, ``separate`` and ``grid`` from the ``extra``
@@ -300,7 +319,7 @@ class CompiledModel:
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = DEFAULT_MAX_STEPS,
                full_output: bool = False, controller=None, adjoint=None, externals=None,
-               steps=None, schedule=None, phi="auto"):
+               steps=None, schedule=None, phi="auto", max_events=DEFAULT_MAX_EVENTS):
         """A pure JAX function ``f(y0, params, ts, externals=None) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
@@ -324,6 +343,10 @@ class CompiledModel:
         diffusion sampler (ddim, dpm_solver_*, deis_*) ``ts[0]`` and ``ts[-1]`` give the
         span and the values are at the sampler's ``steps + 1`` step times (or at
         ``ts`` itself with ``schedule="given"``); ``info`` then holds ``ts`` and ``nfe``.
+        For a model with events ``info`` also holds ``event_times``, ``event_index``
+        (arrays of length ``max_events``, NaN and -1 past ``event_count``) and
+        ``event_count``; outputs after a ``stop`` event are NaN; the default ``adjoint``
+        is forward sensitivities (the only one that runs through events).
         """
         bound = self.check_externals(externals) if externals is not None else None
         if method in SAMPLERS:
@@ -334,7 +357,7 @@ class CompiledModel:
                                     schedule=schedule, max_steps=max_steps,
                                     controller=controller, phi=phi)
         check_method_fits(self.module, self.name, opts.method)
-        return solver_function(self, opts, bound, full_output, adjoint)
+        return solver_function(self, opts, bound, full_output, adjoint, _max_events(max_events))
 
     @property
     def jacobian(self):
@@ -368,6 +391,14 @@ class CompiledModel:
         return solvers.Split(kind, self.module.linear_operator, self.module.nonlinear,
                              constant=bool(self.module.LINEAR_CONSTANT), transform=transform,
                              nonlinear_hat=getattr(self.module, "nonlinear_hat", None))
+
+
+def _max_events(value) -> int:
+    """``max_events`` checked: a positive integer (`SolveError` otherwise)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise SolveError(f"max_events={value!r}: give a positive integer (the number of fired "
+                         "events a solve records)")
+    return int(value)
 
 
 def _equations(model) -> list:

@@ -25,7 +25,24 @@ from .solution import COUNTERS
 from .solvers.adjoint import BacksolveAdjoint
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
-           "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats"]
+           "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats",
+           "event_spec", "DEFAULT_MAX_EVENTS"]
+
+#: Fired events a solve records by default (``max_events``; more is a status).
+DEFAULT_MAX_EVENTS = 1000
+
+
+def event_spec(module, max_events: int = DEFAULT_MAX_EVENTS):
+    """The `modelc.solvers.EventSpec` of a generated module with events, else None."""
+    if not hasattr(module, "EVENT_NAMES"):
+        return None
+    return solvers.EventSpec(
+        module.event_crossings, module.event_conditions, module.event_assignments,
+        module.event_priorities, module.event_delays, targets=module.EVENT_TARGETS,
+        stop=module.EVENT_STOP, persistent=module.EVENT_PERSISTENT,
+        trigger_values=module.EVENT_TRIGGER_VALUES, initial=module.EVENT_INITIAL,
+        delayed=module.EVENT_DELAYED, names=module.EVENT_NAMES,
+        strict=module.EVENT_CROSSING_STRICT, capacity=int(max_events))
 
 
 class RunCache:
@@ -66,7 +83,7 @@ def states_of(module, prob, ts, ys, p) -> dict:
 
 
 def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | None = None,
-                 progress: bool = False):
+                 progress: bool = False, max_events: int = DEFAULT_MAX_EVENTS):
     """The jitted ``run(y0, params, ts, rtol, atol, dt0) -> (raw, observables, extra)``
     of ``model`` for ``opts`` (cached per model): ``extra`` is None for scalar models,
     the unpacked states for array models, ``(fields, grid)`` for field models. With
@@ -76,6 +93,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
     split = model.split_with(opts.phi)
     externals = dict(externals or {})
     method, max_steps, controller = opts.method, opts.max_steps, opts.controller
+    events = event_spec(module, max_events)
 
     def run(y0, params, ts, rtol, atol, dt0):
         p = module.parameter_vector(params).astype(ts.dtype)
@@ -83,7 +101,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
         raw = integrator(module)(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                 controller=controller, split=prob.split,
-                                progress=time_progress if progress else None)
+                                progress=time_progress if progress else None, events=events)
         obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
         extra = None
         if prob.unpack is not None or field:
@@ -91,7 +109,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
             extra = (extra, module.grid(p)) if field else extra
         return raw, obs, extra
 
-    key = (method, max_steps, has_dt0, controller, opts.phi, progress)
+    key = (method, max_steps, has_dt0, controller, opts.phi, progress, max_events)
     return model.runs.get(key, externals, lambda: jax.jit(run))
 
 
@@ -103,13 +121,18 @@ def bound_externals(model, given, bound) -> dict:
     return bound if bound is not None else model.check_externals(None)
 
 
-def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint=None):
-    """The pure ``f(y0, params, ts, externals=None)`` of `CompiledModel.solver`."""
+def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint=None,
+                    max_events: int = DEFAULT_MAX_EVENTS):
+    """The pure ``f(y0, params, ts, externals=None)`` of `CompiledModel.solver`; with
+    ``full_output`` its ``info`` also holds, for a model with events, ``event_times``,
+    ``event_index`` (fixed capacity ``max_events``, unused entries NaN and -1) and
+    ``event_count``."""
     module, jacobian = model.module, model.jacobian
     if getattr(module, "ALGEBRAIC_STATES", ()) and isinstance(adjoint, BacksolveAdjoint):
         raise SolveError(f"model {model.name!r} has numerically solved constraints (a DAE): "
                          "BacksolveAdjoint integrates the adjoint of an ODE backwards and does not "
                          "apply; use CheckpointAdjoint or ForwardAdjoint (or the default)")
+    events = event_spec(module, max_events)
     split = model.split_with(opts.phi)
 
     def solve(y0, params, ts, externals=None):
@@ -124,10 +147,14 @@ def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint
                                 atol=opts.atol, dt0=_step(opts, ts),
                                 max_steps=opts.max_steps, jac=jacobian,
                                 controller=opts.controller, split=prob.split, adjoint=adjoint,
-                                prepare=prepare)
+                                prepare=prepare, events=events)
         states = states_of(module, prob, raw.ts, raw.ys, p)
         if full_output:
-            return states, {k: getattr(raw, k) for k in COUNTERS + ("status",)}
+            info = {k: getattr(raw, k) for k in COUNTERS + ("status",)}
+            if events is not None:
+                info.update(event_times=raw.event_times, event_index=raw.event_index,
+                            event_count=raw.event_count)
+            return states, info
         return states
 
     return solve

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,11 @@ class Solution:
             array state by name, shape (n, *shape); `y` then holds the scalar
             states only.
         grid: for field models, the nodes of each axis by name.
+        events: for a model with events, the fired events in order, as
+            ``(time, name)`` pairs (ensembles: ``stats["event_count"]`` and the
+            arrays ``stats["event_times"]``, ``stats["event_index"]`` per member).
+            A ``stop`` event ends the solution at its time: the outputs after it
+            are dropped and a last row holds the state at the stop time.
     """
 
     t: np.ndarray
@@ -44,11 +49,13 @@ class Solution:
     status: object = None
     fields: dict = field(default_factory=dict)
     grid: dict = field(default_factory=dict)
+    events: tuple = ()
 
     @classmethod
     def from_raw(cls, raw, *, state_names, method: str, observables=None, observable_names=(),
                  unpacked: dict | None = None, separate=(), grid=None, start: int = 0,
-                 batched: bool = False, t=None, stats: dict | None = None) -> Solution:
+                 batched: bool = False, t=None, stats: dict | None = None,
+                 event_names: tuple = ()) -> Solution:
         """A `Solution` from the loop's `modelc.solvers.RawSolution` (NumPy side).
 
         Args:
@@ -63,6 +70,7 @@ class Solution:
             start: the first output time to keep (1 drops a start time that was not asked for).
             t: the output times (default ``raw.ts``, of the first member when batched).
             stats: more entries of ``stats`` (``auto``, ``members``, ...).
+            event_names: the model's events, in the order of ``raw.event_index``.
         """
         from .solvers import Status
 
@@ -83,9 +91,32 @@ class Solution:
         info.update(method=method, **(stats or {}))
         status = np.asarray(raw.status) if batched else Status(int(raw.status))
         obs = cut(observables) if observables is not None else np.zeros(y.shape[:-1] + (0,))
+        events = ()
+        if getattr(raw, "event_count", None) is not None:
+            count = np.asarray(raw.event_count)
+            if batched:
+                info.update(event_count=count, event_times=np.asarray(raw.event_times),
+                            event_index=np.asarray(raw.event_index))
+            else:
+                n = min(int(count), np.shape(raw.event_index)[0])
+                events = tuple((float(tk), event_names[int(k)]) for tk, k in
+                               zip(np.asarray(raw.event_times)[:n], np.asarray(raw.event_index)[:n]))
+                info["events"] = len(events)
         return cls(t=np.asarray(t)[start:], y=y, state_names=names, observables=obs,
                    observable_names=tuple(observable_names), stats=info, status=status,
-                   fields=fields, grid={k: np.asarray(v) for k, v in (grid or {}).items()})
+                   fields=fields, grid={k: np.asarray(v) for k, v in (grid or {}).items()},
+                   events=events)
+
+    def ended_at(self, t_end: float, y_end, obs_end) -> Solution:
+        """This solution cut after ``t_end`` (a stop event's time), with a last row there
+        holding ``y_end`` and ``obs_end`` (unless an output time equals ``t_end``)."""
+        keep = self.t <= t_end if self.t[-1] >= self.t[0] else self.t >= t_end
+        t, y, obs = self.t[keep], self.y[keep], self.observables[keep]
+        if not (t.size and t[-1] == t_end):
+            t = np.append(t, t_end)
+            y = np.vstack([y, np.asarray(y_end, y.dtype)[None]])
+            obs = np.vstack([obs, np.asarray(obs_end, obs.dtype).reshape(1, -1)])
+        return replace(self, t=t, y=y, observables=obs)
 
     def __getitem__(self, name: str) -> np.ndarray:
         """A state, field or observable over time, by name."""
@@ -102,8 +133,11 @@ class Solution:
 
     @property
     def ok(self) -> bool:
-        """True when the solver reached the final time (every member, for an ensemble)."""
-        return bool(np.all(np.asarray(self.status, dtype=int) == 0))
+        """True when the solver reached the final time or a ``stop`` event ended it (every
+        member, for an ensemble)."""
+        from .solvers import OK_STATUSES
+
+        return bool(np.all(np.isin(np.asarray(self.status, dtype=int), [int(s) for s in OK_STATUSES])))
 
     @property
     def message(self) -> str:

@@ -29,7 +29,8 @@ The module needs only ``jax`` and ``modelc.runtime`` to import. It defines:
   scalar) and ``nonlinear(t, state, parameter)``; without a split only
   ``LINEAR_KIND = None``;
 - ``NOISE_FORM`` and the coefficients of ``der(x) = a(t) x + b(t) g``
-  (`Expressions.noise_functions`).
+  (`Expressions.noise_functions`);
+- for a model with events, the event functions of `modelc.codegen.events`.
 
 Model names are printed as ``name_`` (`modelc.codegen.names`); user strings
 (the model's doc string) appear only as ``repr`` literals.
@@ -43,6 +44,7 @@ from ..ir import Model
 from ..passes.constraints import algebraic_states, rhs_rows
 from ..passes.jacobian import jacobian_entries
 from .emit import INDENT, function, header, scatter, stack
+from .events import event_functions
 from .expressions import Expressions, scalar
 from .names import Namespace
 from .printer import JaxPrinter, UnsupportedExpression
@@ -68,8 +70,9 @@ def generate_scalar_module(model: Model, source_hash: str = "") -> str:
         _jacobian(ex),
         _split(ex),
         ex.noise_functions(),
+        event_functions(ex),  # empty for a model without events (modelc.codegen.events)
     ]
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def _with_constants(ex: Expressions) -> str:

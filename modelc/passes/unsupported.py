@@ -1,14 +1,16 @@
 """The one place that stops models the solvers cannot run yet.
 
-Events and ``delay(expr, tau)`` are parsed, checked and kept in the IR, but the
-integration loop does not run them yet. Constraints run (eliminated symbolically
-or solved as a DAE, `modelc.passes.constraints`, docs/dae.md), except in models
-with array states, externals or fields, and ``der(z)`` of a numerically solved
-state ``z`` runs where the constraints pass could differentiate the constraints.
+Events run in scalar models (`modelc.solvers.events`) and constraints either
+eliminated symbolically or solved as a DAE (`modelc.passes.constraints`,
+docs/dae.md). What the solvers do not run yet is refused here: events in models
+with fields or external functions, events together with numerically solved
+constraints, ``delay(expr, tau)``, numerically solved constraints in models with
+array states, externals or fields, and ``der(z)`` of a numerically solved state
+where the constraints pass could not differentiate the constraints.
 `require_solver_support` (the last of these passes in `modelc.api.PASSES`) raises
 a `ModelError` that names each such construct and its line, so that such a model
-is never solved silently wrong. When the solvers support them, delete
-this module and its entry in `modelc.api.PASSES`.
+is never solved silently wrong. When the solvers support them, delete this module
+and its entry in `modelc.api.PASSES`.
 """
 
 from __future__ import annotations
@@ -31,13 +33,22 @@ def require_solver_support(model: Model) -> Model:
     """Return ``model`` unchanged, or raise for the constructs the solvers cannot run yet.
 
     Raises:
-        ModelError: one diagnostic per event, per statement that uses ``delay``
+        ModelError: one diagnostic per event of a field or array model, per statement that uses ``delay``
             or a leftover ``der(y)`` value, and per constraint kept for the
             numerical path in a model of array states, externals or fields.
     """
-    diags = [Diagnostic(e.span, f"event `{e.name}`: events are parsed and checked, but {NOT_YET}",
-                        "remove the event for now (or solve piecewise: stop at the event time and "
-                        "restart with the new values)") for e in model.events]
+    # Events run in every solver (modelc.solvers.events) in scalar models; in models with
+    # fields or external functions, or together with numerically solved constraints (the
+    # loop does not combine those paths yet), they are refused here.
+    diags = [Diagnostic(e.span, f"event `{e.name}`: events in models with fields or external "
+                        f"functions are parsed and checked, but {NOT_YET}",
+                        "remove the event, or write the model without fields/externals")
+             for e in model.events if model.fields or model.has_arrays]
+    if model.constraints and not (model.fields or model.has_arrays):
+        diags += [Diagnostic(e.span, f"event `{e.name}`: events in a model with constraints solved "
+                             f"numerically are parsed and checked, but {NOT_YET}",
+                             "solve piecewise (stop at the event time and restart), or write the "
+                             "model without the event") for e in model.events]
     # Constraints (DAE engineer, issue 17): only models of scalar states run them numerically.
     if model.has_arrays or model.fields:
         diags += [Diagnostic(c.span, f"constraint for `{c.state}`: SymPy could not solve it for "
@@ -72,3 +83,4 @@ def _statements(model: Model):
         yield f"let `{le.name}`", le.span, le.expr
     for o in model.observes:
         yield f"observable `{o.name}`", o.span, o.expr
+

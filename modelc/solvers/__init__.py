@@ -34,6 +34,11 @@ stepper protocol and capability markers in :mod:`.stepper`.
 * exponential Rosenbrock exprb32 / exprb43 (adaptive): ``nfe = [2 if dt0 is
   None] + s * steps`` (2 / 3), ``njev = steps``, ``nlu = 0``.
 
+Events (:mod:`.events`, an :class:`EventSpec` in ``integrate(..., events=...)``) add
+rhs evaluations: at each located event one ``f`` at the event time, the stepper's
+restart (one ``f`` for FSAL methods) and, for fixed-step methods, two ``f`` for the
+Hermite interpolant; they are included in ``nfe``.
+
 Stiff methods take ``jac(t, y, args)`` (``df/dy``; ``jax.jacfwd`` of the rhs
 when absent); ``method="auto"`` chooses ``tsit5`` or ``rodas5``
 (:func:`choose_method`).  Why an ESDIRK (kvaerno5) and not a variable-order
@@ -58,7 +63,8 @@ from .expint_adaptive import ETDRK43
 from .expint_multistep import ETDAB, ETDAB2, ETDAB3, ETDAB4
 from .implicit import ImplicitStepper, StiffRHS
 from .integrate import IntegrateOptions, integrate
-from .loop import LoopSpec, RawSolution, Status
+from .events import EventSpec
+from .loop import OK_STATUSES, LoopSpec, RawSolution, Status
 from .methods import METHODS, AutoStepper
 from .phi import SplitKind
 from .rosenbrock import Rodas5, Rosenbrock
@@ -68,7 +74,8 @@ from .stiffness import (choose_for_members, choose_method, probe_spectra, spectr
                         stiffness_index)
 
 __all__ = [
-    "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "METHODS", "krylov",
+    "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "OK_STATUSES",
+    "EventSpec", "METHODS", "krylov",
     "AbstractStepper", "AdaptiveStepper", "DenseOutputStepper", "FSALStepper",
     "ExtraDenseStagesStepper", "ExplicitRK", "Tsit5", "Dopri5", "Dopri8", "Bosh3",
     "RK4", "Euler",

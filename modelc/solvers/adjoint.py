@@ -211,6 +211,8 @@ def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
     (inputs,), (tin,) = primals, tangents
     ty0, tts = tin.y0, tin.ts
     at = _args_tangent(inputs.args, tin.args)
+    if spec.events is not None:  # event models: forward sensitivities (exact through events)
+        adjoint = _event_adjoint(adjoint)
     if adjoint is None:
         perturbed = (0 if _is_zero(ty0) else jnp.size(inputs.y0)) + sum(
             jnp.size(x) for x, t, d in zip(at.leaves, at.tangents, at.is_diff)
@@ -226,8 +228,9 @@ def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
             at = _args_tangent(args, targs)
         out, tys = _adjoint_jvp(run, spec, adjoint, inputs, ty0, at)
     tts_out = (jnp.zeros_like(out.ts) if _is_zero(tts) else jnp.asarray(tts, out.ts.dtype))
-    tan = jax.tree_util.tree_map(
-        lambda x: np.zeros(jnp.shape(x), jax.dtypes.float0), out)
+    tan = jax.tree_util.tree_map(  # only ys (and ts) carry tangents; event times get zeros
+        lambda x: jnp.zeros_like(x) if _float_leaf(x) else np.zeros(jnp.shape(x), jax.dtypes.float0),
+        out)
     return out, tan._replace(ts=tts_out, ys=tys)
 
 
@@ -286,6 +289,16 @@ def _adjoint_jvp(run, spec, adjoint, inputs, ty0, at: ArgsTangent):
     ty0 = jnp.zeros_like(y0) if _is_zero(ty0) else jnp.asarray(ty0, y0.dtype)
     (tys,) = linear_map(fwd_fn, transpose_fn, [*const, *nd, y0, *dl], [ty0, *tdl])
     return out, tys
+
+
+def _event_adjoint(adjoint):
+    """The adjoint of a model with events: :class:`ForwardAdjoint` (the default); the
+    discrete and backsolve adjoints do not replay events and are refused."""
+    if adjoint is None or isinstance(adjoint, ForwardAdjoint):
+        return ForwardAdjoint()
+    raise ValueError(f"{type(adjoint).__name__} does not support models with events; use "
+                     "adjoint=None or ForwardAdjoint() (forward sensitivities, exact through "
+                     "the events)")
 
 
 # --- forward sensitivities ------------------------------------------------------------

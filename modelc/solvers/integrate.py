@@ -49,7 +49,9 @@ class IntegrateOptions:
     ``adjoint``: how reverse mode differentiates the solve (:mod:`.adjoint`);
     ``split``: the :class:`~.expint.Split` ``f = L y + N`` of split exponential
     steppers (ignored by the others); ``prepare``: maps ``args`` to what
-    ``rhs``, ``jac`` and ``split`` take, inside the differentiated solve.
+    ``rhs``, ``jac`` and ``split`` take, inside the differentiated solve;
+    ``events``: an :class:`~.events.EventSpec` (its functions take ``(t, y, args)``
+    like ``rhs``).
     """
 
     rtol: Any = 1e-6
@@ -63,6 +65,7 @@ class IntegrateOptions:
     split: Any = None
     prepare: Callable | None = None
     progress: Callable | None = None
+    events: Any = None  # a modelc.solvers.events.EventSpec (None: no events)
 
 
 def integrate_options(options: IntegrateOptions | None, settings: dict) -> IntegrateOptions:
@@ -182,7 +185,7 @@ def integrate_stepper(problem: Problem, stepper, options: IntegrateOptions, jit:
         return raw._replace(ys=ys_map(raw.ys).astype(y0.dtype).at[0].set(y0))
     spec = LoopSpec(problem.rhs, stepper, controller, int(options.max_steps),
                     static_direction(problem.ts), options.dt0 is None, options.dtmin is None,
-                    options.jac, split, options.progress)
+                    options.jac, split, options.progress, options.events)
     inputs = LoopInputs(y0, problem.ts, problem.args, options.rtol, options.atol, options.dt0,
                         options.dtmin)
     return differentiable(run_loop_jit if jit else run_loop, spec, options.adjoint, inputs,

@@ -55,7 +55,7 @@ from .ops import select
 from .phi import CommonStep, SplitKind
 from .stepper import AbstractStepper, ExtraDenseStagesStepper, MultistepState, SplitStepper
 
-__all__ = ["Status", "RawSolution", "LoopSpec", "LoopInputs", "Carry", "Layout", "Slot",
+__all__ = ["Status", "OK_STATUSES", "RawSolution", "LoopSpec", "LoopInputs", "Carry", "Layout", "Slot",
            "Counter", "StepRecord", "Loop", "run_loop", "run_loop_jit", "Grid"]
 
 
@@ -69,6 +69,11 @@ class Status(enum.IntEnum):
     # DAE engineer (issue 17, constraints): the consistent initialisation of a DAE failed
     # (`modelc.solvers.dae`); a value apart from the others' new codes.
     INCONSISTENT_INITIAL = 8
+    # Events (modelc.solvers.events); codes from 10 leave room for other statuses.
+    STOPPED = 10
+    EVENT_CASCADE = 11
+    EVENT_ZENO = 12
+    EVENT_LIMIT = 13
 
     @property
     def message(self) -> str:
@@ -95,7 +100,20 @@ _MESSAGES = {
         "converge from the given starting guesses of the constrained states; give better "
         "initial values for them, or check that each constraint determines its state "
         "(its derivative in that state is nonzero: index 1)"),
+    Status.STOPPED: ("a stop event ended the solve (the solution ends at the stop time; "
+                     "in a pure solver function the outputs after it are NaN)"),
+    Status.EVENT_CASCADE: (
+        "events kept triggering each other at one time (a cascade deeper than the bound); "
+        "check the event conditions and assignments for a cycle"),
+    Status.EVENT_ZENO: (
+        "events accumulated: too many fired without the time moving (Zeno behaviour); "
+        "add a condition that stops the accumulation (e.g. stop a ball whose speed is tiny)"),
+    Status.EVENT_LIMIT: (
+        "more events fired (or were pending) than the solve can record; raise max_events"),
 }
+
+#: Statuses that end a solve normally (`Solution.ok`).
+OK_STATUSES = (Status.SUCCESS, Status.STOPPED)
 
 
 class RawSolution(NamedTuple):
@@ -117,6 +135,13 @@ class RawSolution(NamedTuple):
     rejected: jax.Array
     njev: jax.Array = 0
     nlu: jax.Array = 0
+    # Models with events only (None otherwise, modelc.solvers.events): the fired events
+    # (times, event indices, count; fixed capacity) and the final time and state.
+    event_times: Any = None
+    event_index: Any = None
+    event_count: Any = None
+    t_end: Any = None
+    y_end: Any = None
 
 
 class LoopSpec(NamedTuple):
@@ -128,7 +153,8 @@ class LoopSpec(NamedTuple):
     ``dtmin`` are then unused); ``jac``: the Jacobian for stiff steppers (None:
     ``jax.jacfwd``); ``split``: the :class:`~modelc.solvers.expint.Split` of a
     split stepper, else None; ``progress(t, t0, t1)``: a host callback after each
-    output-bearing step, or None.
+    output-bearing step, or None; ``events``: a :class:`~.events.EventSpec` whose hooks
+    run at t0, after every step attempt and at the end (None: nothing of it is traced).
     """
 
     rhs: Callable
@@ -141,6 +167,7 @@ class LoopSpec(NamedTuple):
     jac: Callable | None = None
     split: Any = None
     progress: Callable | None = None
+    events: Any = None  # a modelc.solvers.events.EventSpec, or None: no event hooks at all
 
 
 class LoopInputs(NamedTuple):
@@ -166,6 +193,7 @@ class Carry(NamedTuple):
     scalars: jax.Array
     rows: jax.Array
     counters: jax.Array
+    events: Any = None  # the events' state (modelc.solvers.events.EventState), if any
 
 
 class Slot(enum.IntEnum):
@@ -290,6 +318,7 @@ class Loop:
         self.counts = {"step": 0, "dense": 0}  # static rhs-evaluation counts, set while tracing
         self.layout: Layout | None = None
         self.nominal = None  # the constant step, a loop invariant (run_loop sets it)
+        self.events = spec.events
 
     def laid_out(self, layout: Layout, nominal=None) -> Loop:
         """This loop with the carry layout from :meth:`start` (and the constant step
@@ -353,7 +382,28 @@ class Loop:
         carry, target = c
         grid = self.grid(carry.scalars, target)
         new, record = self.advance(args, grid, carry.rows)
-        return self.settle(grid, carry, new, record)[0], target
+        carry, acc = self.settle(grid, carry, new, record)
+        if self.events is not None:  # detect, locate and run events (modelc.solvers.events)
+            carry = self.events.after_step(self, args, grid, carry, acc, record)
+        return carry, target
+
+    def restart(self, args, sc, rows, t, y):
+        """``(scalars, rows, nfe)`` restarted at ``(t, y)`` after events: ``T = t``, the
+        stepper state (FSAL derivative, cached rows, a multistep history and its scalars)
+        rebuilt by ``stepper.init``; the step size, controller state and the last step's
+        dense rows are kept."""
+        lay = self.layout
+        fstate, nfe = self.stepper.init(self.fn, t, y, args)
+        put = lax.dynamic_update_slice  # (not a scatter: cheaper to compile)
+        sc = put(sc, jnp.asarray(t, sc.dtype)[None], (Slot.T,))
+        rows = put(rows, y[None].astype(rows.dtype), (0, 0))
+        if lay.hist_rows:
+            rows = put(rows, jnp.asarray(fstate.rows, rows.dtype), (1, 0))
+            sc = put(sc, jnp.asarray(fstate.scalars, sc.dtype), (Slot.CONTROLLER + lay.n_cs,))
+        elif lay.fsal:
+            block = fstate[None] if fstate.ndim == 1 else fstate
+            rows = put(rows, block.astype(rows.dtype), (1, 0))
+        return sc, rows, nfe
 
     def grid(self, sc, target) -> Grid:
         """The attempted :class:`Grid` step from the packed scalars ``sc``.
@@ -436,7 +486,7 @@ class Loop:
         selects ``new`` as the next rows.
         """
         t, h, hs, hit, goal, cs, dt, hist = grid
-        sc, yz, ic = carry
+        sc, yz, ic = carry.scalars, carry.rows, carry.counters
         y1 = record.y1
         accept, dt_next, cs1 = self.controller.adapt_step_size(
             self.stepper, StepAttempt(t, h, yz[0], y1, record.err), cs, self.tol)
@@ -461,14 +511,20 @@ class Loop:
         hist_sc = [] if hist is None else list(select(acc, record.hist.astype(self.dtype), hist))
         sc = _pack([select(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1), *hist_sc], self.dtype)
-        return Carry(sc, select(acc, new, yz), ic), acc
+        return Carry(sc, select(acc, new, yz), ic, carry.events), acc
 
-    def dense(self, args, sc, yz):
-        """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``."""
+    def dense(self, args, sc, yz, hoisted=False):
+        """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``
+        (``hoisted``: the dense polynomial is built once, outside ``value``, for callers that
+        evaluate it many times, as the event location does)."""
         if self.land:
             return lambda ti: yz[0]
         stepper, nrow = self.stepper, self.layout.nrow
         rhs = self.fn if isinstance(stepper, SplitStepper) else self.f  # split: N and L
+        if hoisted and not self.lazy:
+            poly = stepper.dense_from_carry(rhs, args, sc[Slot.T_PREV], None, yz[nrow:])[0]
+            return lambda ti: select(ti == sc[Slot.T], yz[0], stepper.eval_dense_poly(
+                poly, (ti - sc[Slot.T_PREV]) * sc[Slot.INV_HS]))
         if self.lazy:
             poly, self.counts["dense"] = stepper.dense_from_carry(
                 rhs, args, sc[Slot.T_PREV], 1.0 / sc[Slot.INV_HS], yz[nrow:])
@@ -498,7 +554,11 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
     y0 = y0.astype(dtype)
     args = inputs.args
     loop = Loop(spec, inputs, dtype)
+    if spec.events is not None:  # events at t0 (initial = false) act before the first step
+        y0, ev0, ev_status = spec.events.start(loop, y0, args)
     carry0, nfe_start, layout = loop.start(y0, args, None if spec.auto_dt0 else inputs.dt0)
+    if spec.events is not None:
+        carry0 = spec.events.attach(carry0, ev0, ev_status)
     nominal = None
     if loop.land and isinstance(loop.fn, SplitRHS) and loop.fn.split.constant:
         # The constant step enters the loops as an invariant, so that the steppers'
@@ -544,7 +604,8 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
 
     init = (carry0, jnp.asarray(1, jnp.int32), ys, jnp.asarray(0, jnp.int32))
     carry, idx, ys, nd = lax.while_loop(out_cond, out_body, init)
-    return _finish(loop, carry.counters, (idx, ys, nd), nfe_start)
+    raw = _finish(loop, carry.counters, (idx, ys, nd), nfe_start)
+    return raw if spec.events is None else spec.events.finish(carry, raw)
 
 
 def _finish(loop: Loop, ic, outputs, nfe_start):
