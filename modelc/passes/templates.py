@@ -7,15 +7,17 @@ groups a list of expressions by a canonical form in which every symbol and
 every non-integer number is replaced by a *slot* (``_s0, _s1, ...``), so that
 each shape can be evaluated once, vectorised over its instances.
 
-The canonical form: the expression tree is walked with the arguments of
-commutative operations (sums, products) ordered by their *shape* (the tree
-printed with every slot as ``x``), and slots are numbered in the order their
-symbols are first met; the template is the expression with its symbols and
-numbers replaced by those slots. Two instances of one template differ only in
-the atoms bound to the slots. Ties between arguments of equal shape are
-broken by the expression's own (name-dependent) order, so a few instances
-that are equal up to renaming may land in distinct templates: that costs a
-template, never correctness (each template reproduces its instances exactly).
+The canonical form: every slot atom gets a *role* (the paths from the root to
+its occurrences, e.g. "a factor of the product and a term of the sum in the
+denominator"); the tree is walked with the arguments of commutative operations
+(sums, products) ordered by their *shape* (the tree printed with every slot
+atom as its role), and slots are numbered in the order their atoms are first
+met; the template is the expression with its atoms replaced by those slots.
+Two instances of one template differ only in the atoms bound to the slots.
+Ties between arguments of equal shape are broken by the expression's own
+(name-dependent) order, so a few instances that are equal up to renaming may
+land in distinct templates: that costs a template, never correctness (each
+template reproduces its instances exactly).
 """
 
 from __future__ import annotations
@@ -55,43 +57,59 @@ def is_slot_atom(expr) -> bool:
     return bool(expr.is_Number) and not expr.is_Integer
 
 
-def _shape(expr, memo: dict) -> str:
-    """The tree of ``expr`` with every slot atom printed as ``x`` (commutative args sorted)."""
+def _roles(expr) -> dict:
+    """Each slot atom's *role*: the sorted paths from the root to its occurrences (operation
+    names, with argument positions only for non-commutative operations)."""
+    paths: dict = {}
+
+    def walk(e, path):
+        if is_slot_atom(e):
+            paths.setdefault(e, []).append(path)
+            return
+        commutative = isinstance(e, (sympy.Add, sympy.Mul))
+        for i, a in enumerate(e.args):
+            walk(a, path + (f"{type(e).__name__}.{'*' if commutative else i}",))
+
+    walk(expr, ())
+    return {a: "|".join("/".join(p) for p in sorted(ps)) for a, ps in paths.items()}
+
+
+def _shape(expr, roles: dict, memo: dict) -> str:
+    """The tree of ``expr`` with every slot atom printed as its role (commutative args sorted)."""
     found = memo.get(expr)
     if found is not None:
         return found
     if is_slot_atom(expr):
-        text = "x"
+        text = "x[" + roles[expr] + "]"
     elif not expr.args:
         text = sympy.srepr(expr)
     else:
-        parts = [_shape(a, memo) for a in expr.args]
-        if expr.is_commutative and isinstance(expr, (sympy.Add, sympy.Mul)):
+        parts = [_shape(a, roles, memo) for a in expr.args]
+        if isinstance(expr, (sympy.Add, sympy.Mul)):
             parts.sort()
         text = f"{type(expr).__name__}({','.join(parts)})"
     memo[expr] = text
     return text
 
 
-def _ordered_atoms(expr, memo: dict, out: dict) -> None:
+def _ordered_atoms(expr, roles: dict, memo: dict, out: dict) -> None:
     """Record the slot atoms of ``expr`` in canonical traversal order (first meeting)."""
     if is_slot_atom(expr):
         out.setdefault(expr, len(out))
         return
     args = expr.args
     if isinstance(expr, (sympy.Add, sympy.Mul)):
-        args = sorted(args, key=lambda a: _shape(a, memo))   # stable: ties keep SymPy's order
+        args = sorted(args, key=lambda a: _shape(a, roles, memo))   # stable: ties keep SymPy's order
     for a in args:
-        _ordered_atoms(a, memo, out)
+        _ordered_atoms(a, roles, memo, out)
 
 
 def canonical(expr: sympy.Expr) -> tuple[sympy.Expr, tuple[sympy.Expr, ...]]:
     """``(template, atoms)``: ``expr`` with its slot atoms replaced by ``_s0, _s1, ...`` in
     canonical order, and the atoms in slot order (so ``template.xreplace(slot -> atom)``
     is ``expr``)."""
-    memo: dict = {}
     order: dict = {}
-    _ordered_atoms(expr, memo, order)
+    _ordered_atoms(expr, _roles(expr), {}, order)
     atoms = tuple(order)
     template = expr.xreplace({a: slot_symbol(q) for q, a in enumerate(atoms)})
     return template, atoms

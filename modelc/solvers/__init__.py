@@ -61,12 +61,14 @@ from .loop import LoopSpec, RawSolution, Status
 from .methods import METHODS, AutoStepper
 from .phi import SplitKind
 from .rosenbrock import Rodas5, Rosenbrock
+from .sparse import SparseJacobianFunction
 from .stepper import (AbstractStepper, AdaptiveStepper, ConstantLinearStepper,
                       DenseOutputStepper, ExtraDenseStagesStepper, FSALStepper, SplitStepper)
 from .stiffness import (choose_for_members, choose_method, probe_spectra, spectral_radius,
                         stiffness_index)
 
 __all__ = [
+    "SparseJacobianFunction",
     "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "METHODS", "krylov",
     "AbstractStepper", "AdaptiveStepper", "DenseOutputStepper", "FSALStepper",
     "ExtraDenseStagesStepper", "ExplicitRK", "Tsit5", "Dopri5", "Dopri8", "Bosh3",
