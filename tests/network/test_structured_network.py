@@ -16,18 +16,21 @@ from modelc.passes.network_form import STRUCTURED_MIN_REACTIONS, use_structured
 from modelc.passes.templates import find_templates
 
 
-def _modules(text, tmp_path, name):
-    """The structured module of ``text`` and the scalar module of the same IR."""
+def _modules(text, tmp_path, name, scalar=True):
+    """The structured module of ``text`` and (with ``scalar``) the scalar module of the same IR."""
     model, source = api.compile_source(text, f"{name}.model")
     assert use_structured(model)
     assert "NETWORK_STRUCTURED = True" in source
     paths = [tmp_path / f"{name}_structured.py", tmp_path / f"{name}_scalar.py"]
     paths[0].write_text(source)
+    if not scalar:
+        return cache.import_module_file(paths[0], f"{name}_0")
     paths[1].write_text(generate_scalar_module(model))
     return [cache.import_module_file(p, f"{name}_{i}") for i, p in enumerate(paths)]
 
 
-@pytest.mark.parametrize("n, m, seed", [(6, 30, 0), (15, 40, 1), (40, 90, 2)])
+@pytest.mark.parametrize("n, m, seed", [(6, 30, 0), pytest.param(15, 40, 1, marks=pytest.mark.slow),
+                                        pytest.param(40, 90, 2, marks=pytest.mark.slow)])
 def test_structured_rhs_and_jacobian_equal_scalar(n, m, seed, tmp_path):
     structured, scalar = _modules(network_text(n, m, seed), tmp_path, f"rnd{n}")
     rng = np.random.default_rng(seed + 10)
@@ -46,12 +49,13 @@ def test_structured_rhs_and_jacobian_equal_scalar(n, m, seed, tmp_path):
 
 
 def test_float32_structured(tmp_path):
-    structured, scalar = _modules(network_text(8, 30, 3), tmp_path, "f32")
-    p = structured.parameter_vector({}).astype(jnp.float32)
-    y = jnp.linspace(0.2, 1.5, 8, dtype=jnp.float32)
-    f = structured.rhs(jnp.float32(0.5), y, p)
-    assert f.dtype == jnp.float32
-    np.testing.assert_allclose(f, scalar.rhs(0.5, y.astype(float), p.astype(float)), rtol=2e-5, atol=1e-5)
+    structured = _modules(network_text(8, 30, 3), tmp_path, "f32", scalar=False)
+    p = structured.parameter_vector({})
+    y = jnp.linspace(0.2, 1.5, 8)
+    f32 = structured.rhs(jnp.float32(0.5), y.astype(jnp.float32), p.astype(jnp.float32))
+    assert f32.dtype == jnp.float32
+    np.testing.assert_allclose(f32, structured.rhs(0.5, y, p), rtol=2e-5, atol=1e-5)
+    assert structured.jacobian_values(0.5, y.astype(jnp.float32), p.astype(jnp.float32)).dtype == jnp.float32
 
 
 def _equations(module, n):
@@ -62,14 +66,15 @@ def _equations(module, n):
 
 
 def test_program_size_does_not_grow_with_reactions(tmp_path):
-    small, _ = _modules(mass_action_text(25), tmp_path, "n25")     # 50 reactions
-    large, _ = _modules(mass_action_text(200), tmp_path, "n200")   # 400 reactions
+    small = _modules(mass_action_text(25), tmp_path, "n25", scalar=False)     # 50 reactions
+    large = _modules(mass_action_text(200), tmp_path, "n200", scalar=False)   # 400 reactions
     assert _equations(small, 25) == _equations(large, 200)
     assert small.N_NETWORK_TEMPLATES == large.N_NETWORK_TEMPLATES == 3
 
 
 def test_small_networks_keep_scalar_code():
-    model, source = api.compile_source(network_text(4, STRUCTURED_MIN_REACTIONS - 1), "small.model")
+    model, source = api.compile_source(network_text(4, STRUCTURED_MIN_REACTIONS - 1), "small.model",
+                                       simplify=False)
     assert not use_structured(model)
     assert "NETWORK_STRUCTURED" not in source
 
@@ -91,7 +96,7 @@ def test_templates_group_rate_laws_up_to_renaming():
 
 
 def test_every_kind_in_one_template_each(tmp_path):
-    structured, _ = _modules(network_text(12, 3 * len(KINDS), 4), tmp_path, "kinds")
+    structured = _modules(network_text(12, 3 * len(KINDS), 4), tmp_path, "kinds", scalar=False)
     # mass and source share k*A (a source is k alone: its own); reversible, decimal, compartment,
     # mm, hill, timed, let one each
     assert structured.N_NETWORK_TEMPLATES <= len(KINDS)
