@@ -62,10 +62,12 @@ def worker(kind: str, n: int, variant: str, method: str) -> dict:
 
     from modelc import api
     from modelc.passes import network_form
-    from modelc.solvers import implicit
+    from modelc.solvers import implicit, sparse
 
     network_form.STRUCTURED_MIN_REACTIONS = 10**9 if variant == "scalar" else 1
-    implicit.SPARSE_MIN_N = 1 if variant == "sparse" else 10**9
+    implicit.SPARSE_MIN_N = 1 if variant.startswith("sparse") else 10**9
+    if ":" in variant:   # sparse:gmres, sparse:bicgstab
+        sparse.KRYLOV_METHOD = variant.split(":")[1]
     text = model_text(n)
     start = time.perf_counter()
     api.compile_source(text, f"net{n}.model")
@@ -92,13 +94,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--structured", type=int, nargs="*", default=[6, 12, 25, 50])
     parser.add_argument("--sparse", type=int, nargs="*", default=[50, 100, 200, 400])
+    parser.add_argument("--krylov", nargs="+", default=["gmres"], help="Krylov methods to compare")
     parser.add_argument("--worker", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, n, variant, method = args.worker
         print(json.dumps(worker(kind, int(n), variant, method)))
         return
-    head = (f"{'species':>7} {'reactions':>9} {'method':>7} {'code':>10} {'front':>8} {'compile':>8} "
+    head = (f"{'species':>7} {'reactions':>9} {'method':>7} {'code':>15} {'front':>8} {'compile':>8} "
             f"{'1st':>8} {'warm ms':>9}")
     if args.structured:
         print("structured vs scalar code (front = parse + passes + codegen, s)")
@@ -107,16 +110,16 @@ def main():
             for method in ("tsit5", "rodas5"):
                 for variant in ("scalar", "structured"):
                     res = run_worker(["code", str(n), variant, method])
-                    print(_row(f"{n:>7} {2 * n:>9} {method:>7} {variant:>10}", res), flush=True)
+                    print(_row(f"{n:>7} {2 * n:>9} {method:>7} {variant:>15}", res), flush=True)
     if args.sparse:
         print("\nrodas5: dense LU vs GMRES on the structured Jacobian")
         print(head + f" {'max rel diff':>12}")
         for n in args.sparse:
             results = {}
-            for variant in ("dense", "sparse"):
+            for variant in ["dense"] + [f"sparse:{k}" for k in args.krylov]:
                 results[variant] = res = run_worker(["solve", str(n), variant, "rodas5"])
-                row = _row(f"{n:>7} {2 * n:>9} {'rodas5':>7} {variant:>10}", res)
-                if variant == "sparse" and "error" not in res and "error" not in results["dense"]:
+                row = _row(f"{n:>7} {2 * n:>9} {'rodas5':>7} {variant:>15}", res)
+                if variant != "dense" and "error" not in res and "error" not in results["dense"]:
                     a, b = np.array(res["final"]), np.array(results["dense"]["final"])
                     big = np.abs(b) > 1e-9
                     row += f" {np.max(np.abs(a[big] - b[big]) / np.abs(b[big])):>12.2e}"

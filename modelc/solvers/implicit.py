@@ -80,7 +80,7 @@ def factor_w(jacobian, inv_hg):
     call, and it fuses with its neighbours.  Larger systems keep ``(lu, perm)``
     and solve by substitution.
     """
-    if isinstance(jacobian, SparseMatrix):   # issue 16 (network): GMRES, no dense W
+    if isinstance(jacobian, SparseMatrix):   # issue 16 (network): Krylov, no dense W
         return factor_sparse(jacobian, inv_hg)
     n = jacobian.shape[0]
     eye = jnp.eye(n, dtype=jacobian.dtype)
@@ -92,7 +92,7 @@ def factor_w(jacobian, inv_hg):
 
 def solve_w(factors, b):
     """Solve ``W x = b`` with the result of :func:`factor_w`."""
-    if isinstance(factors, SparseW):   # issue 16 (network): GMRES
+    if isinstance(factors, SparseW):   # issue 16 (network): Krylov (solvers.sparse)
         return solve_sparse(factors, b)
     if isinstance(factors, tuple):
         lu, perm = factors
