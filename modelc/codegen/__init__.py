@@ -37,5 +37,5 @@ def generate_module(model: Model, source_hash: str = "") -> str:
         return generate_array_module(model, source_hash)
     form = network_form(model) if use_structured(model) else None
     if form is not None:   # a large reaction network: rates by template, index arrays
-        return generate_scalar_module(model, source_hash, lambda ex: network_functions(ex, form))
+        return generate_scalar_module(model, source_hash, lambda ex: network_functions(form))
     return generate_scalar_module(model, source_hash)

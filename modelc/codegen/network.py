@@ -27,7 +27,7 @@ import sympy
 from ..passes.network_form import NetworkForm
 from ..passes.templates import slot_symbol
 from .emit import function
-from .expressions import Expressions
+from .printer import JaxPrinter
 
 __all__ = ["network_functions", "STRUCTURED_TAG"]
 
@@ -61,15 +61,17 @@ def _constants(form: NetworkForm) -> list[str]:
     return lines
 
 
-def _gather(ex: Expressions, k: int, expr: sympy.Expr, slots: int) -> list[str]:
+def _gather(k: int, expr: sympy.Expr, slots: int) -> list[str]:
     """Lines binding template ``k``'s slots that ``expr`` uses (``s0``, ``s1``, ...)."""
     used = {s.name for s in expr.free_symbols}
-    ex.printer.add_names({slot_symbol(q).name: f"s{q}" for q in range(slots)})
     return [f"s{q} = values[TEMPLATE{k}_SLOTS[{q}]]" for q in range(slots) if slot_symbol(q).name in used]
 
 
-def _vector(ex: Expressions, expr: sympy.Expr, count: int) -> str:
-    return f"jnp.broadcast_to(jnp.asarray({ex.printer.doprint(expr)}, dtype=state.dtype), ({count},))"
+def _vector(expr: sympy.Expr, count: int) -> str:
+    """``expr`` (in slot symbols only: every model name was replaced by a slot) printed with
+    its own printer, so the slots' local names never touch the module's name map."""
+    slots = {s.name: "s" + s.name[2:] for s in expr.free_symbols}
+    return f"jnp.broadcast_to(jnp.asarray({JaxPrinter(slots).doprint(expr)}, dtype=state.dtype), ({count},))"
 
 
 def _values() -> str:
@@ -80,12 +82,12 @@ def _values() -> str:
                      "jnp.asarray(NETWORK_NUMBERS, dtype=dtype), jnp.asarray(parameter, dtype=dtype)])"])
 
 
-def _rates(ex: Expressions, form: NetworkForm) -> str:
+def _rates(form: NetworkForm) -> str:
     body = ["values = network_values(t, state, parameter)"]
     parts = []
     for k, t in enumerate(form.templates):
-        body += _gather(ex, k, t.expr, len(t.index))
-        body.append(f"r{k} = {_vector(ex, t.expr, t.count)}")
+        body += _gather(k, t.expr, len(t.index))
+        body.append(f"r{k} = {_vector(t.expr, t.count)}")
         parts.append(f"r{k}")
     body.append("return jnp.concatenate([" + ", ".join(parts) + "])")
     return function("network_rates", _ARGS,
@@ -101,14 +103,14 @@ def _rhs(form: NetworkForm) -> str:
                     body)
 
 
-def _jacobian(ex: Expressions, form: NetworkForm) -> str:
+def _jacobian(form: NetworkForm) -> str:
     n, nnz = form.n_states, len(form.jacobian_rows)
     body = ["values = network_values(t, state, parameter)"]
     parts = []
     for k, t in enumerate(form.templates):
         for q, derivative, _ in t.partials:
-            body += [line for line in _gather(ex, k, derivative, len(t.index)) if line not in body]
-            body.append(f"d{k}x{q} = {_vector(ex, derivative, t.count)}[TEMPLATE{k}_PARTIAL{q}]")
+            body += [line for line in _gather(k, derivative, len(t.index)) if line not in body]
+            body.append(f"d{k}x{q} = {_vector(derivative, t.count)}[TEMPLATE{k}_PARTIAL{q}]")
             parts.append(f"d{k}x{q}")
     if parts:
         body += ["partials = jnp.concatenate([" + ", ".join(parts) + "])",
@@ -125,8 +127,8 @@ def _jacobian(ex: Expressions, form: NetworkForm) -> str:
     return values + "\n\n" + dense
 
 
-def network_functions(ex: Expressions, form: NetworkForm) -> tuple[str, str]:
+def network_functions(form: NetworkForm) -> tuple[str, str]:
     """``(rhs text, jacobian text)`` of the structured module (module docstring); the
     first carries the index arrays and the helper functions."""
-    rhs = "\n".join(_constants(form)) + "\n\n" + _values() + "\n\n" + _rates(ex, form) + "\n\n" + _rhs(form)
-    return rhs, _jacobian(ex, form)
+    rhs = "\n".join(_constants(form)) + "\n\n" + _values() + "\n\n" + _rates(form) + "\n\n" + _rhs(form)
+    return rhs, _jacobian(form)

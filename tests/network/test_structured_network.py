@@ -100,3 +100,17 @@ def test_every_kind_in_one_template_each(tmp_path):
     # mass and source share k*A (a source is k alone: its own); reversible, decimal, compartment,
     # mm, hill, timed, let one each
     assert structured.N_NETWORK_TEMPLATES <= len(KINDS)
+
+
+def test_model_names_like_generated_locals():
+    """Names the structured code uses for itself (slot locals, ``values``) stay apart from the
+    model's (`modelc.codegen.names`): a model declaring them solves correctly."""
+    import modelc
+
+    text = network_text(6, 30, 0).replace("vol", "_s0").replace("hexp", "s1").replace("kt", "values")
+    text += "observe total = _s0*S0 + s1 + values\n"
+    model = modelc.parse(text, "names.model")
+    assert hasattr(model.module, "NETWORK_STRUCTURED")
+    sol = model.solve(t=(0.0, 1.0), method="tsit5")
+    assert int(sol.status) == 0
+    np.testing.assert_allclose(np.asarray(sol["total"]), 0.7 * np.asarray(sol["S0"]) + 2.5 + 0.3, rtol=1e-12)
