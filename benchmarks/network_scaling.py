@@ -15,6 +15,17 @@ column from the previous size. When ``roadrunner`` imports, its load
 rtol 1e-6) are timed in their own fresh process, and the last column is the
 ratio of modelc's cold total to RoadRunner's. The final states are compared
 (largest relative difference over species above 1e-9).
+
+Agreement to 1e-6 (issue 16's acceptance) needs both sides tighter than the
+timed rtol 1e-6: with ``--check`` every size also runs modelc's structured code
+(rodas5) and RoadRunner at rtol 1e-10 (atol 1e-14), untimed, and prints their
+largest relative difference; sizes up to ``--scalar-max`` (default 50) also run
+modelc's scalar code (the structured threshold raised out of reach) at rtol
+1e-10 against the structured one. Networks of at least
+``modelc.passes.network_form.STRUCTURED_MIN_REACTIONS`` reactions get the
+structured code (issue 16: rates by template, index arrays), and stiff solves on
+``modelc.solvers.sparse.SPARSE_MIN_N`` or more species use GMRES on the sparse
+Jacobian instead of a dense LU.
 """
 
 from __future__ import annotations
@@ -34,6 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 T_END = 10.0
 POINTS = 11
 RTOL, ATOL = 1e-6, 1e-9
+TIGHT_RTOL, TIGHT_ATOL = 1e-10, 1e-14
 
 
 def random_network(n: int, seed: int = 0):
@@ -116,7 +128,7 @@ def modelc_worker(n: int, method: str) -> dict:
     lowered = time.perf_counter()
     _, source = api.compile_source(text, f"net{n}.model")   # memoized passes: mostly codegen
     codegen = time.perf_counter() - lowered - _repeat_passes(text, n)
-    cache.store_module(cache.module_key(text), source)
+    cache.store_module(cache.module_key(text, file=f"net{n}.model"), source)
     m = api.parse(text, f"net{n}.model")
     f = jax.jit(m.solver(method=method, rtol=RTOL, atol=ATOL))
     ts = jnp.linspace(0.0, T_END, POINTS)
@@ -133,7 +145,21 @@ def modelc_worker(n: int, method: str) -> dict:
         warm.append(time.perf_counter() - s)
     final = np.array([float(first[f"S{i}"][-1]) for i in range(n)])
     return {"parse_lower": lowered - start, "codegen": max(codegen, 0.0), "compile": t1 - t0,
-            "first": t2 - t1, "warm": float(np.median(warm)), "final": final.tolist()}
+            "first": t2 - t1, "warm": float(np.median(warm)), "final": final.tolist(),
+            "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
+
+
+def reference_worker(n: int, code: str) -> dict:
+    """modelc's final state at rtol 1e-10 (rodas5; ``code`` "scalar" forces the scalar code)."""
+    import modelc
+    from modelc.passes import network_form
+
+    if code == "scalar":
+        network_form.STRUCTURED_MIN_REACTIONS = 10**9
+    m = modelc.parse(model_text(n), f"net{n}.model")
+    sol = m.solve(t=(0.0, T_END), method="rodas5", rtol=TIGHT_RTOL, atol=TIGHT_ATOL, points=2)
+    return {"final": [float(sol[f"S{i}"][-1]) for i in range(n)],
+            "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
 
 
 def _repeat_passes(text: str, n: int) -> float:
@@ -148,16 +174,16 @@ def _repeat_passes(text: str, n: int) -> float:
     return time.perf_counter() - start
 
 
-def roadrunner_worker(n: int) -> dict:
-    """Cold timings of libRoadRunner in this (fresh) process."""
+def roadrunner_worker(n: int, tight: bool = False) -> dict:
+    """Cold timings of libRoadRunner in this (fresh) process (``tight``: rtol 1e-10)."""
     import roadrunner
 
     sbml = sbml_text(n)
     start = time.perf_counter()
     rr = roadrunner.RoadRunner(sbml)
     loaded = time.perf_counter()
-    rr.integrator.relative_tolerance = RTOL
-    rr.integrator.absolute_tolerance = ATOL
+    rr.integrator.relative_tolerance = TIGHT_RTOL if tight else RTOL
+    rr.integrator.absolute_tolerance = TIGHT_ATOL if tight else ATOL
     result = rr.simulate(0.0, T_END, POINTS)
     done = time.perf_counter()
     names = result.colnames[1:]
@@ -166,11 +192,18 @@ def roadrunner_worker(n: int) -> dict:
             "final": [last[f"S{i}"] for i in range(n)]}
 
 
-def run_worker(args: list[str]) -> dict:
-    """One measurement in a fresh process with empty caches; its JSON result."""
+def _max_rel_diff(mine, theirs) -> float:
+    mine, theirs = np.asarray(mine), np.asarray(theirs)
+    big = np.abs(theirs) > 1e-9
+    return float(np.max(np.abs(mine[big] - theirs[big]) / np.abs(theirs[big])))
+
+
+def run_worker(args: list[str], script: str = __file__) -> dict:
+    """One measurement (``script --worker args``) in a fresh process with empty caches; its JSON
+    result."""
     with tempfile.TemporaryDirectory() as cache_dir:
         env = dict(os.environ, MODELC_CACHE_DIR=cache_dir, JAX_ENABLE_COMPILATION_CACHE="false")
-        out = subprocess.run([sys.executable, __file__, "--worker", *args], env=env,
+        out = subprocess.run([sys.executable, script, "--worker", *args], env=env,
                              capture_output=True, text=True, check=False)
     if out.returncode != 0:
         return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else "failed"}
@@ -181,11 +214,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
     parser.add_argument("--methods", nargs="+", default=["tsit5", "rodas5"])
+    parser.add_argument("--check", action="store_true",
+                        help="also compare modelc and RoadRunner at rtol 1e-10 (untimed)")
+    parser.add_argument("--scalar-max", type=int, default=50,
+                        help="with --check: sizes up to this also run the scalar code at rtol 1e-10")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         kind, n, *rest = args.worker
-        result = modelc_worker(int(n), rest[0]) if kind == "modelc" else roadrunner_worker(int(n))
+        if kind == "modelc":
+            result = modelc_worker(int(n), rest[0])
+        elif kind == "reference":
+            result = reference_worker(int(n), rest[0])
+        else:
+            result = roadrunner_worker(int(n), tight=bool(rest and rest[0] == "tight"))
         print(json.dumps(result))
         return
     try:
@@ -213,12 +255,30 @@ def main():
                    f"{res['compile']:>8.2f} {res['first']:>9.3f} {res['warm']:>8.4f} {total:>10.2f} "
                    f"{growth:>7}")
             if rr and "error" not in rr:
-                mine, theirs = np.array(res["final"]), np.array(rr["final"])
-                big = np.abs(theirs) > 1e-9
-                diff = np.max(np.abs(mine[big] - theirs[big]) / np.abs(theirs[big]))
                 row += (f" {rr['load']:>8.2f} {rr['first']:>7.3f} "
-                        f"{total / (rr['load'] + rr['first']):>6.2f} {diff:>12.2e}")
-            print(row, flush=True)
+                        f"{total / (rr['load'] + rr['first']):>6.2f} "
+                        f"{_max_rel_diff(res['final'], rr['final']):>12.2e}")
+            print(row + ("" if res.get("structured") else "  (scalar code)"), flush=True)
+        if args.check:
+            _check(n, have_rr, args.scalar_max)
+
+
+def _check(n: int, have_rr: bool, scalar_max: int) -> None:
+    """Agreement at rtol 1e-10: structured vs RoadRunner, and vs the scalar code when small."""
+    ref = run_worker(["reference", str(n), "structured"])
+    if "error" in ref:
+        print(f"{n:>8} check error: {ref['error']}")
+        return
+    parts = [f"{n:>8} rtol 1e-10:"]
+    if have_rr:
+        tight = run_worker(["roadrunner", str(n), "tight"])
+        if "error" not in tight:
+            parts.append(f"modelc vs RoadRunner {_max_rel_diff(ref['final'], tight['final']):.2e}")
+    if n <= scalar_max:
+        scalar = run_worker(["reference", str(n), "scalar"])
+        if "error" not in scalar:
+            parts.append(f"structured vs scalar code {_max_rel_diff(ref['final'], scalar['final']):.2e}")
+    print("  ".join(parts), flush=True)
 
 
 if __name__ == "__main__":

@@ -50,11 +50,24 @@ def require_solver_support(model):
     return run(model)
 
 
+def structured_network(model) -> bool:
+    """Whether ``model`` is a large reaction network whose rhs and Jacobian are generated
+    as arrays from its rates (`modelc.passes.network_form.use_structured`; issue 16):
+    its ``der`` equations are then not simplified, split or put in noise form, which
+    would cost time growing with the network and change nothing in its code."""
+    if model.network is None:
+        return False
+    from .passes.network_form import use_structured
+
+    return use_structured(model)
+
+
 def simplify_equations(model, *, assume_positive=()):
     """E-graph simplification of the ``der`` and ``let`` expressions
     (`modelc.passes.rewrite.simplify_model`; imported on first use). Field
-    models are left as written (their operators are discretised afterwards)."""
-    if model.fields or model.externals:
+    models are left as written (their operators are discretised afterwards), and
+    so are structured networks (`structured_network`)."""
+    if model.fields or model.externals or structured_network(model):
         return model
     from .passes.rewrite import simplify_model
 
@@ -78,7 +91,10 @@ def discretize(model):
 
 
 def split_semilinear(model, *, mode="auto"):
-    """Record ``rhs = L u + N`` in ``model.split`` (`modelc.passes.split`)."""
+    """Record ``rhs = L u + N`` in ``model.split`` (`modelc.passes.split`); none for a
+    structured network (`structured_network`)."""
+    if structured_network(model):
+        return model
     from .passes.split import split_semilinear as run
 
     return run(model, mode)
@@ -86,7 +102,9 @@ def split_semilinear(model, *, mode="auto"):
 
 def diffusion_form(model):
     """Record ``der(x) = a(t) x + b(t) g`` in ``model.noise_form`` and keep only scalar
-    splits of array models (`modelc.passes.noise_form`)."""
+    splits of array models (`modelc.passes.noise_form`); a structured network has neither."""
+    if structured_network(model):
+        return model
     from .passes.noise_form import find_noise_form, scalar_split_only
 
     return find_noise_form(scalar_split_only(model))

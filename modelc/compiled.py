@@ -359,10 +359,16 @@ class CompiledModel:
         check_method_fits(self.module, self.name, opts.method)
         return solver_function(self, opts, bound, full_output, adjoint, _max_events(max_events))
 
-    @property
+    @cached_property
     def jacobian(self):
-        """The generated symbolic Jacobian ``jacobian(t, state, parameter)``, if the module has one."""
-        return getattr(self.module, "jacobian", None)
+        """The generated symbolic Jacobian ``jacobian(t, state, parameter)``, if the module has one
+        (with its sparse form, `modelc.solvers.sparse.SparseJacobianFunction`, when the module
+        gives its nonzeros: a structured network, issue 16)."""
+        dense = getattr(self.module, "jacobian", None)
+        if dense is None or not hasattr(self.module, "jacobian_values"):
+            return dense
+        return solvers.SparseJacobianFunction(dense, self.module.jacobian_values, self.module.JACOBIAN_ROWS,
+                                              self.module.JACOBIAN_COLS, len(self.module.STATE_NAMES))
 
     @cached_property
     def split(self):

@@ -2,7 +2,8 @@
 
 `generate_module` picks the generator of the model's kind: `modelc.codegen.fields`
 (a discretised field model), `modelc.codegen.arrays` (array states or external
-functions) or `modelc.codegen.scalar` (a scalar ODE). All three build their text
+functions) or `modelc.codegen.scalar` (a scalar ODE; a large reaction network with
+the structured rhs and Jacobian of `modelc.codegen.network`). All three build their text
 from `modelc.codegen.emit` and `modelc.codegen.expressions`, print expressions with
 `modelc.codegen.printer`, and keep the model's names apart from their own by the
 scheme of `modelc.codegen.names`.
@@ -11,8 +12,10 @@ scheme of `modelc.codegen.names`.
 from __future__ import annotations
 
 from ..ir import Model
+from ..passes.network_form import network_form, use_structured
 from .arrays import generate_array_module
 from .fields import generate_field_module
+from .network import network_functions
 from .printer import UnsupportedExpression
 from .scalar import generate_scalar_module
 
@@ -32,4 +35,7 @@ def generate_module(model: Model, source_hash: str = "") -> str:
         return generate_field_module(model, source_hash)
     if model.has_arrays:
         return generate_array_module(model, source_hash)
+    form = network_form(model) if use_structured(model) else None
+    if form is not None:   # a large reaction network: rates by template, index arrays
+        return generate_scalar_module(model, source_hash, lambda ex: network_functions(form))
     return generate_scalar_module(model, source_hash)

@@ -54,20 +54,29 @@ __all__ = ["generate_scalar_module"]
 _ARGS = ("t", "state", "parameter")
 
 
-def generate_scalar_module(model: Model, source_hash: str = "") -> str:
-    """Return the source text of the generated module of a scalar ODE model."""
+def generate_scalar_module(model: Model, source_hash: str = "", dynamics=None) -> str:
+    """Return the source text of the generated module of a scalar ODE model.
+
+    ``dynamics(ex) -> (rhs text, jacobian text)``, when given, replaces the scalar
+    ``rhs`` and ``jacobian`` (the structured network code of `modelc.codegen.network`).
+    """
     names = Namespace(model.declared_names)
     ex = Expressions(model, names, JaxPrinter(names.map))
+    if dynamics is not None:
+        rhs, jacobian = dynamics(ex)
+    else:
+        rhs = ex.compute("rhs", _ARGS, _rhs_doc(model), rhs_rows(model))
+        jacobian = _jacobian(ex)
     parts = [
         header(model, source_hash),
         ex.parameter_vector(),
         _with_constants(ex),
         _initial_state(ex),
         _constraints(model),
-        ex.compute("rhs", _ARGS, _rhs_doc(model), rhs_rows(model)),
+        rhs,
         ex.compute("observables", _ARGS, "The observables, in the order of OBSERVABLE_NAMES.",
                    [o.expr for o in model.observes]),
-        _jacobian(ex),
+        jacobian,
         _split(ex),
         ex.noise_functions(),
         event_functions(ex),  # empty for a model without events (modelc.codegen.events)

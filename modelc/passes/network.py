@@ -30,21 +30,29 @@ __all__ = [
 
 # The search for non-negative conservation laws keeps at most this many candidates.
 _MAX_CANDIDATES = 2000
+# ... and stops (completing the basis from the echelon form) after about this many support
+# comparisons, so that a network of thousands of reactions is analysed in seconds.
+_MAX_WORK = 4_000_000
 
 
 def analyze(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> ReactionNetwork:
-    """The `ReactionNetwork` of ``reactions`` over ``species`` (in this order)."""
-    rows = _stoichiometry_rows(species, reactions)
-    integer_rows = _integer_columns(rows)  # same left null space: columns scaled by positive integers
-    left_null = _left_null_space(integer_rows, len(reactions))
+    """The `ReactionNetwork` of ``reactions`` over ``species`` (in this order).
+
+    Sparse throughout (the stoichiometry is kept as its nonzeros), so that a network
+    of thousands of reactions is analysed in time about linear in its size; the
+    search for non-negative conservation laws has a work budget (`_MAX_WORK`).
+    """
+    entries = _stoichiometry_entries(species, reactions)
+    integer_entries = _integer_columns(entries)  # same left null space: columns scaled by positive integers
+    left_null = _left_null_space(integer_entries, len(species), len(reactions))
     found = complexes(reactions)
     classes = linkage_classes(reactions, found)
     return ReactionNetwork(
         species=tuple(species),
         reactions=tuple(reactions),
-        stoichiometry=_matrix(rows, len(species), len(reactions)),
+        stoichiometry=_matrix(entries, len(species), len(reactions)),
         rates=tuple(r.rate for r in reactions),
-        conservation_laws=_laws(species, integer_rows, len(reactions), left_null),
+        conservation_laws=_laws(species, integer_entries, len(reactions), left_null),
         complexes=found,
         linkage_classes=classes,
         deficiency=len(found) - len(classes) - (len(species) - len(left_null)),
@@ -54,45 +62,47 @@ def analyze(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> Reacti
 
 def stoichiometry_matrix(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> sympy.ImmutableMatrix:
     """Species x reactions integers: products minus reactants (a reversible reaction is one column)."""
-    return _matrix(_stoichiometry_rows(species, reactions), len(species), len(reactions))
+    return _matrix(_stoichiometry_entries(species, reactions), len(species), len(reactions))
 
 
-def _stoichiometry_rows(species, reactions) -> list[list[int]]:
+def _stoichiometry_entries(species, reactions) -> dict[tuple[int, int], object]:
+    """The nonzeros ``{(species, reaction): change}`` of the stoichiometry matrix."""
     index = {name: i for i, name in enumerate(species)}
-    rows = [[0] * len(reactions) for _ in species]
+    entries: dict = {}
     for j, r in enumerate(reactions):
         for name, c in r.reactants:
-            rows[index[name]][j] -= c
+            entries[index[name], j] = entries.get((index[name], j), 0) - c
         for name, c in r.products:
-            rows[index[name]][j] += c
-    return rows
+            entries[index[name], j] = entries.get((index[name], j), 0) + c
+    return {key: c for key, c in entries.items() if c != 0}
 
 
-def _matrix(rows: list[list[int]], n: int, m: int) -> sympy.ImmutableMatrix:
-    if n == 0 or m == 0:
-        return sympy.ImmutableMatrix.zeros(n, m)
-    if all(isinstance(x, int) for row in rows for x in row):
-        return sympy.ImmutableMatrix(DomainMatrix.from_list(rows, ZZ).to_Matrix())
-    return sympy.ImmutableMatrix(rows)
+def _matrix(entries: dict, n: int, m: int) -> sympy.ImmutableSparseMatrix:
+    """The n x m matrix with these nonzeros (sparse: a large network has few per column)."""
+    return sympy.ImmutableSparseMatrix(n, m, {key: sympy.sympify(c) for key, c in entries.items()})
 
 
-def _integer_columns(rows: list[list]) -> list[list[int]]:
-    """The rows with each column multiplied by the lcm of its denominators (decimal coefficients
-    such as ``0.5 A`` give rational entries); integer columns are unchanged."""
-    if not rows:
-        return rows
-    scales = [reduce(sympy.ilcm, (sympy.Rational(row[j]).q for row in rows), 1) for j in range(len(rows[0]))]
-    return [[int(x * s) for x, s in zip(row, scales)] for row in rows]
+def _integer_columns(entries: dict) -> dict[tuple[int, int], int]:
+    """The entries with each column multiplied by the lcm of its denominators (decimal
+    coefficients such as ``0.5 A`` give rational entries); integer columns are unchanged."""
+    scales: dict = {}
+    for (_, j), c in entries.items():
+        q = sympy.Rational(c).q
+        if q != 1:
+            scales[j] = sympy.ilcm(scales.get(j, 1), q)
+    return {(i, j): int(c * scales[j]) if j in scales else int(c) for (i, j), c in entries.items()}
 
 
-def _left_null_space(rows: list[list[int]], m: int) -> list[list[int]]:
+def _left_null_space(entries: dict, n: int, m: int) -> list[list[int]]:
     """An integer basis (rows) of ``{y : y N = 0}``, from the reduced row echelon form."""
-    n = len(rows)
     if n == 0:
         return []
-    if m == 0:
+    if m == 0 or not entries:
         return [[int(i == k) for k in range(n)] for i in range(n)]
-    transposed = DomainMatrix.from_list(rows, ZZ).transpose().to_sparse().convert_to(QQ)
+    rows: dict = {}
+    for (i, j), c in entries.items():
+        rows.setdefault(j, {})[i] = QQ(c)
+    transposed = DomainMatrix(rows, (m, n), QQ)
     null = transposed.nullspace().to_dense()
     if null.shape[0] == 0:
         return []
@@ -148,15 +158,16 @@ def conservation_laws(species: tuple[str, ...], matrix: sympy.Matrix) -> tuple[C
     from the reduced row echelon form of the null space, scaled to integers.
     Laws are ordered by their first species, then by size.
     """
-    rows = _integer_columns([[sympy.Rational(x) for x in matrix.row(i)] for i in range(matrix.rows)])
-    return _laws(species, rows, matrix.cols, _left_null_space(rows, matrix.cols))
+    entries = _integer_columns({(i, j): sympy.Rational(matrix[i, j]) for i in range(matrix.rows)
+                                for j in range(matrix.cols) if matrix[i, j] != 0})
+    return _laws(species, entries, matrix.cols, _left_null_space(entries, matrix.rows, matrix.cols))
 
 
 def _laws(species, rows, m, left_null) -> tuple[ConservationLaw, ...]:
     if not left_null:
         return ()
     chosen: list[list[int]] = []
-    for vector in _semipositive_invariants(rows, m) + left_null:
+    for vector in _semipositive_invariants(rows, len(species), m) + left_null:
         if _rank([*chosen, vector]) > len(chosen):
             chosen.append(vector)
         if len(chosen) == len(left_null):
@@ -182,30 +193,46 @@ def _primitive(vector) -> list[int]:
     return [-x for x in ints] if first < 0 else ints
 
 
-def _semipositive_invariants(rows: list[list[int]], m: int) -> list[list[int]]:
-    """Minimal-support vectors ``y >= 0`` with ``y N = 0`` (Farkas' algorithm); ``[]`` if too many."""
-    n = len(rows)
-    # Each candidate: (its product with N, the combination of species, its support as a bit set).
-    candidates = [(list(rows[i]), [int(i == k) for k in range(n)], 1 << i) for i in range(n)]
+def _semipositive_invariants(entries: dict, n: int, m: int) -> list[list[int]]:
+    """Minimal-support vectors ``y >= 0`` with ``y N = 0`` (Farkas' algorithm); ``[]`` if too
+    many candidates or too much work (then the caller completes a basis from the echelon form)."""
+    rows: list[dict[int, int]] = [{} for _ in range(n)]
+    for (i, j), c in entries.items():
+        rows[i][j] = c
+    # Each candidate: (its product with N as {column: value}, the combination of species, its
+    # support as a bit set).
+    candidates = [(dict(rows[i]), {i: 1}, 1 << i) for i in range(n)]
+    work = 0
     for j in range(m):
-        keep = [c for c in candidates if c[0][j] == 0]
-        positive = [c for c in candidates if c[0][j] > 0]
-        negative = [c for c in candidates if c[0][j] < 0]
+        keep = [c for c in candidates if not c[0].get(j)]
+        positive = [c for c in candidates if c[0].get(j, 0) > 0]
+        negative = [c for c in candidates if c[0].get(j, 0) < 0]
         if len(keep) + len(positive) * len(negative) > _MAX_CANDIDATES:
             return []
+        if not positive or not negative:   # nothing combined: the kept set stays minimal
+            candidates = keep
+            continue
         for p in positive:
             for q in negative:
                 a, b = -q[0][j], p[0][j]
                 keep.append(_combined(a, p, b, q))
+        work += len(keep) ** 2
+        if work > _MAX_WORK:
+            return []
         candidates = _minimal_support(keep)
-    return sorted((c[1] for c in candidates), key=lambda y: (sum(1 for x in y if x), y[::-1]))
+    return sorted((_dense(c[1], n) for c in candidates), key=lambda y: (sum(1 for x in y if x), y[::-1]))
+
+
+def _dense(vector: dict[int, int], n: int) -> list[int]:
+    return [vector.get(i, 0) for i in range(n)]
 
 
 def _combined(a: int, p, b: int, q):
-    product = [a * x + b * y for x, y in zip(p[0], q[0])]
-    combination = [a * x + b * y for x, y in zip(p[1], q[1])]
-    common = reduce(gcd, combination, 0) or 1
-    return [x // common for x in product], [x // common for x in combination], p[2] | q[2]
+    product = {k: a * p[0].get(k, 0) + b * q[0].get(k, 0) for k in p[0].keys() | q[0].keys()}
+    combination = {k: a * p[1].get(k, 0) + b * q[1].get(k, 0) for k in p[1].keys() | q[1].keys()}
+    common = reduce(gcd, combination.values(), 0) or 1
+    return ({k: x // common for k, x in product.items() if x},
+            {k: x // common for k, x in combination.items() if x}, p[2] | q[2])
 
 
 def _minimal_support(candidates):

@@ -39,10 +39,9 @@ def lower_reactions(model: Model) -> Model:
     names = tuple(s.name for s in model.species)
     network = analyze(names, model.reactions)
     terms: dict[str, list] = {name: [] for name in names}
-    for j, reaction in enumerate(model.reactions):
-        for name in dict.fromkeys(n for n, _ in reaction.reactants + reaction.products):
-            if network.stoichiometry[names.index(name), j]:
-                terms[name].append(network.stoichiometry[names.index(name), j] * network.rates[j])
+    # the nonzeros, by reaction then species (the stoichiometry is sparse; issue 16)
+    for (i, j), c in sorted(network.stoichiometry.todok().items(), key=lambda item: item[0][::-1]):
+        terms[names[i]].append(c * network.rates[j])
     derivatives = {d.state: d for d in model.derivatives}
     for s in model.species:
         derivatives[s.name] = Derivative(s.name, sympy.Add(*terms[s.name]), s.span)

@@ -68,12 +68,14 @@ from .loop import OK_STATUSES, LoopSpec, RawSolution, Status
 from .methods import METHODS, AutoStepper
 from .phi import SplitKind
 from .rosenbrock import Rodas5, Rosenbrock
+from .sparse import SparseJacobianFunction
 from .stepper import (AbstractStepper, AdaptiveStepper, ConstantLinearStepper,
                       DenseOutputStepper, ExtraDenseStagesStepper, FSALStepper, SplitStepper)
 from .stiffness import (choose_for_members, choose_method, probe_spectra, spectral_radius,
                         stiffness_index)
 
 __all__ = [
+    "SparseJacobianFunction",
     "integrate", "IntegrateOptions", "LoopSpec", "RawSolution", "Status", "OK_STATUSES",
     "EventSpec", "METHODS", "krylov",
     "AbstractStepper", "AdaptiveStepper", "DenseOutputStepper", "FSALStepper",

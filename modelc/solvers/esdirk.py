@@ -54,6 +54,7 @@ class ESDIRK(ImplicitStepper, FSALStepper):
     """
 
     family = "esdirk"
+    sparse_jacobian = True   # issue 16 (network): only factor_w/solve_w see rhs.jac
 
     tableau: ClassVar[itb.ESDIRKTableau]
     dense_degree: ClassVar[int] = 3

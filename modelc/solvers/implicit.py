@@ -26,6 +26,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from .erk import ExplicitRK
+from .sparse import (SPARSE_MIN_N, SparseJacobianFunction, SparseMatrix, SparseW, factor_sparse,
+                     solve_sparse)
 from .stepper import AdaptiveStepper, DenseOutputStepper
 
 
@@ -41,10 +43,17 @@ class StiffRHS(NamedTuple):
         return self.f(t, y, args)
 
 
-def make_jacobian(f: Callable, jac: Callable | None, dtype) -> Callable:
-    """``jac`` cast to ``dtype``, or ``jax.jacfwd`` of ``f`` in ``y`` when None."""
+def make_jacobian(f: Callable, jac: Callable | None, dtype, sparse: bool = False) -> Callable:
+    """``jac`` cast to ``dtype``, or ``jax.jacfwd`` of ``f`` in ``y`` when None.
+
+    With ``sparse`` (a stepper whose ``factor_w``/``solve_w`` take it), a
+    `SparseJacobianFunction` on ``SPARSE_MIN_N`` or more unknowns gives its
+    `SparseMatrix` instead of the dense matrix (issue 16: no dense ``n x n``)."""
     if jac is None:
         return jax.jacfwd(f, argnums=1)
+    # --- issue 16 (network): sparse Jacobians of large networks ---
+    if sparse and isinstance(jac, SparseJacobianFunction) and jac.pattern.n >= SPARSE_MIN_N:
+        return lambda t, y, a: jac.sparse(t, y, a, dtype)  # noqa: E731
     return lambda t, y, a: jnp.asarray(jac(t, y, a), dtype)  # noqa: E731
 
 
@@ -72,6 +81,8 @@ def factor_w(jacobian, inv_hg, mass=None):
     call, and it fuses with its neighbours.  Larger systems keep ``(lu, perm)``
     and solve by substitution.
     """
+    if isinstance(jacobian, SparseMatrix):   # issue 16 (network): Krylov, no dense W
+        return factor_sparse(jacobian, inv_hg)
     n = jacobian.shape[0]
     eye = jnp.eye(n, dtype=jacobian.dtype)
     scaled = lax.mul(eye, inv_hg) if mass is None else jnp.diag(lax.mul(mass, inv_hg))
@@ -83,6 +94,8 @@ def factor_w(jacobian, inv_hg, mass=None):
 
 def solve_w(factors, b):
     """Solve ``W x = b`` with the result of :func:`factor_w`."""
+    if isinstance(factors, SparseW):   # issue 16 (network): Krylov (solvers.sparse)
+        return solve_sparse(factors, b)
     if isinstance(factors, tuple):
         lu, perm = factors
         return _lu_solve(lu, b[perm][:, None])[:, 0]
@@ -105,11 +118,15 @@ def hermite_q(dt, y0, y1, f0, f1):
 class ImplicitStepper(AdaptiveStepper, DenseOutputStepper):
     """Marker: needs ``rhs.jac`` (a :class:`StiffRHS`) and reports ``(nfe, njev, nlu)``.
 
+    ``sparse_jacobian``: whether ``rhs.jac`` may be a `SparseMatrix` (the stepper uses
+    it only through :func:`factor_w` and :func:`solve_w`).
+
     ``dense_info`` is ``(y0, Q)`` in the monomial form of
     :meth:`ExplicitRK.dense_poly`: ``y(theta) = y0 + sum_j theta**(j+1) Q[j]``.
     """
 
     dense_degree: ClassVar[int] = 3
+    sparse_jacobian: ClassVar[bool] = False
 
     @property
     def order(self) -> int:  # type: ignore[override]

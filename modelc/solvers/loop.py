@@ -308,7 +308,9 @@ class Loop:
             self.d = d = float(spec.direction)
         self.fwd = (lambda x: x) if spec.direction == 1 else (lambda x: d * x)  # noqa: E731
         self.implicit = isinstance(stepper, ImplicitStepper)
-        self.fn = (StiffRHS(f, make_jacobian(f, spec.jac, dtype), *self.tol)
+        # issue 16 (network): steppers that take a sparse Jacobian get it (solvers.sparse)
+        self.fn = (StiffRHS(f, make_jacobian(f, spec.jac, dtype,
+                                             getattr(stepper, "sparse_jacobian", False)), *self.tol)
                    if self.implicit else f)
         if spec.split is not None:
             self.fn = SplitRHS(f, spec.split)

@@ -27,6 +27,7 @@ class Rosenbrock(ImplicitStepper):
     """Generic stiffly accurate Rosenbrock stepper; subclasses set ``tableau``."""
 
     family = "rosenbrock"
+    sparse_jacobian = True   # issue 16 (network): only factor_w/solve_w see rhs.jac
 
     tableau: ClassVar[itb.RosenbrockTableau]
 

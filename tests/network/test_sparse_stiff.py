@@ -1,0 +1,99 @@
+"""Sparse stiff solves (issue 16 item 3): a Krylov solve on the structured Jacobian gives the
+dense LU's solution, and no dense n x n array appears in the traced program."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from network_models import mass_action_text, network_text
+
+import modelc
+from modelc.solvers import implicit, sparse
+from modelc.solvers.sparse import SparseMatrix, SparsePattern, factor_sparse, solve_sparse
+
+
+def _final(text, method, sparse_from, monkeypatch, rtol=1e-8):
+    monkeypatch.setattr(implicit, "SPARSE_MIN_N", sparse_from)
+    model = modelc.parse(text, "sparse.model")
+    sol = model.solve(t=(0.0, 5.0), method=method, rtol=rtol, atol=1e-12, points=3)
+    assert int(sol.status) == 0
+    names = model.module.STATE_NAMES
+    return np.array([float(sol[name][-1]) for name in names]), model
+
+
+@pytest.mark.parametrize("method", ["rodas5", pytest.param("kvaerno5", marks=pytest.mark.slow)])
+def test_sparse_solve_equals_dense(method, monkeypatch):
+    text = network_text(12, 30, seed=5)
+    dense, _ = _final(text, method, 10**9, monkeypatch)
+    sparse, _ = _final(text, method, 10, monkeypatch)
+    np.testing.assert_allclose(sparse, dense, rtol=1e-7, atol=1e-12)
+
+
+def _shapes(jaxpr, found):
+    """Every array shape in ``jaxpr`` and its sub-jaxprs (loops, conds, custom rules)."""
+    for var in list(jaxpr.invars) + list(jaxpr.constvars):
+        found.add(tuple(getattr(var.aval, "shape", ())))
+    for eqn in jaxpr.eqns:
+        for var in eqn.outvars:
+            found.add(tuple(getattr(var.aval, "shape", ())))
+        for value in eqn.params.values():
+            for item in value if isinstance(value, (tuple, list)) else (value,):
+                inner = getattr(item, "jaxpr", item)
+                if hasattr(inner, "eqns"):
+                    _shapes(inner, found)
+    return found
+
+
+def test_no_dense_jacobian_when_sparse(monkeypatch):
+    n = 40
+    monkeypatch.setattr(implicit, "SPARSE_MIN_N", 10)
+    model = modelc.parse(mass_action_text(n), "nodense.model")
+    solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
+    ts = jnp.linspace(0.0, 1.0, 3)
+    shapes = _shapes(jax.make_jaxpr(solve)({}, {}, ts).jaxpr, set())
+    assert (n, n) not in shapes
+    monkeypatch.setattr(implicit, "SPARSE_MIN_N", 10**9)   # the dense path does form it
+    model = modelc.parse(mass_action_text(n), "nodense.model")
+    solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
+    assert (n, n) in _shapes(jax.make_jaxpr(solve)({}, {}, ts).jaxpr, set())
+
+
+@pytest.mark.parametrize("krylov", ["bicgstab", "gmres"])
+def test_krylov_solve_matches_numpy(krylov, monkeypatch):
+    monkeypatch.setattr(sparse, "KRYLOV_METHOD", krylov)
+    rng = np.random.default_rng(0)
+    n = 60
+    rows = np.concatenate([np.arange(n), rng.integers(0, n, 200)])
+    cols = np.concatenate([np.arange(n), rng.integers(0, n, 200)])
+    keys = sorted(set(zip(rows.tolist(), cols.tolist())))
+    rows, cols = np.array([r for r, _ in keys]), np.array([c for _, c in keys])
+    pattern = SparsePattern(rows, cols, n)
+    values = jnp.asarray(rng.normal(size=len(keys)))
+    b = jnp.asarray(rng.normal(size=n))
+    x = jax.jit(lambda v, b: solve_sparse(factor_sparse(SparseMatrix(v, pattern), 25.0), b))(values, b)
+    w = 25.0 * np.eye(n) - np.asarray(pattern.dense(values))
+    np.testing.assert_allclose(x, np.linalg.solve(w, b), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("krylov", ["bicgstab", "gmres"])
+def test_krylov_failure_is_nan(krylov, monkeypatch):
+    monkeypatch.setattr(sparse, "KRYLOV_METHOD", krylov)
+    pattern = SparsePattern([0, 1], [1, 0], 2)   # J = 0 and 1/(h gamma) = 0: W = 0, singular
+    x = jax.jit(lambda v, b: solve_sparse(factor_sparse(SparseMatrix(v, pattern), 0.0), b))(
+        jnp.asarray([0.0, 0.0]), jnp.asarray([1.0, 2.0]))
+    assert not np.isfinite(np.asarray(x)).any()
+
+
+@pytest.mark.slow
+def test_thousand_species_rodas5_without_dense_jacobian():
+    n = 1000
+    model = modelc.parse(mass_action_text(n), "net1000.model")
+    assert model.jacobian.pattern.n == n
+    solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
+    ts = jnp.linspace(0.0, 10.0, 3)
+    assert (n, n) not in _shapes(jax.make_jaxpr(solve)({}, {}, ts).jaxpr, set())
+    sol = model.solve(t=(0.0, 10.0), method="rodas5", rtol=1e-6, atol=1e-9, points=3)
+    assert int(sol.status) == 0
+    assert np.isfinite([float(sol[f"S{i}"][-1]) for i in range(n)]).all()
