@@ -89,7 +89,24 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
         return raw, obs, extra
 
     key = (method, max_steps, has_dt0, controller, opts.phi, progress)
-    return model.runs.get(key, externals, lambda: jax.jit(run))
+    return model.runs.get(key, externals,
+                          lambda: _exported_or_jit(model, key, jax.jit(run), bool(externals)))
+
+
+def _exported_or_jit(model, key: tuple, jitted, closes_over_externals: bool):
+    """``jitted``, or -- with the persistent cache on, and no externals, progress callback
+    or controller object in ``key`` -- an `modelc.exported.ExportedRun` of it, so that a
+    later process runs it without tracing the model again (issue 16, warm starts)."""
+    from . import xla_cache
+
+    method, _, _, controller, _, progress = key
+    source_hash = getattr(model.module, "SOURCE_HASH", None)
+    if (progress or closes_over_externals or not xla_cache.active() or source_hash is None
+            or not isinstance(controller, (str, type(None)))):
+        return jitted
+    from .exported import ExportedRun
+
+    return ExportedRun(jitted, f"{source_hash};{key!r}")
 
 
 def bound_externals(model, given, bound) -> dict:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .cache import cache_dir
 
-__all__ = ["ENV", "MIN_COMPILE_TIME_S", "use_compilation_cache", "wanted"]
+__all__ = ["ENV", "MIN_COMPILE_TIME_S", "use_compilation_cache", "wanted", "active"]
 
 ENV = "MODELC_XLA_CACHE"
 """Environment variable: ``0``/``off``/``false``/``no`` keeps JAX's settings untouched."""
@@ -71,3 +71,9 @@ def use_compilation_cache() -> Path | None:
                                       MIN_COMPILE_TIME_S)
     _done.append(path)
     return path
+
+
+def active() -> bool:
+    """Whether `use_compilation_cache` turned the cache on (or kept the user's) in this
+    process: then `modelc.exported` may store serialized solves beside it."""
+    return bool(_done) and _done[0] is not None
