@@ -38,7 +38,7 @@ class ExplicitRK(AbstractStepper):
 
     ``dense_info`` is ``(t, dt, y0, y1, ks)`` with ``ks`` the tuple of stages.
     ``roll``: run the stages as a loop over the tableau (True), unrolled (False),
-    or choose by the state dimension (None; :func:`~.rolled.use_rolled`).
+    or choose by the size of the rhs (None; :func:`~.rolled.use_rolled`).
     """
 
     tableau: ClassVar[tb.ButcherTableau]
@@ -57,7 +57,7 @@ class ExplicitRK(AbstractStepper):
 
     def step(self, rhs, t, y, dt, args, state):
         """One RK step; see the module docstring for the returned tuple."""
-        if use_rolled(self.roll, y):
+        if use_rolled(self.roll, rhs, t, y, args):
             return self._rolled_step(rhs, t, y, dt, args, state)
         tab = self.tableau
         fsal = isinstance(self, FSALStepper)
@@ -197,7 +197,7 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
         """Evaluate the 3 extra stages of the 7th order continuous extension."""
         t, dt, y0, y1, ks = dense_info
         tab = self.tableau
-        if use_rolled(self.roll, y0):
+        if use_rolled(self.roll, rhs, t, y0, args):
             return self._rolled_extra_stages(rhs, args, dense_info), len(tab.extra_c)
         ks = list(ks)
         for c, row in zip(tab.extra_c, tab.extra_a):

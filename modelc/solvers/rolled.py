@@ -11,32 +11,47 @@ stage derivatives live in an ``(s, n)`` array ``K`` and stage ``i`` reads
 ``a[i] @ K`` (zeros above the diagonal), so the loop body -- one rhs, one solve --
 is the same for every stage and the program no longer grows with ``s``.
 
-Which form runs is decided per trace from the state dimension
-(:func:`use_rolled`): rolled from :data:`ROLL_MIN_STATE` states on, where the
-compile time saved outweighs the run-time cost of the generic loop (measured
-with ``benchmarks/rolled_stages.py``); a stepper's ``roll`` field (True/False)
-forces either form.
+Which form runs is decided per trace from the size of the rhs's program
+(:func:`use_rolled`: its jaxpr equations): rolled from :data:`ROLL_MIN_RHS_EQNS`
+on, where the compile time saved outweighs the run-time cost of the generic
+loop (measured with ``benchmarks/rolled_stages.py``: random networks of 8-64
+species). The state dimension alone does not decide: a spectral field model
+has a long state and a short rhs (KS at 128 points: 54 equations), and runs
+about 5% slower rolled with no compile time saved. A stepper's ``roll`` field
+(True/False) forces either form.
 """
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-__all__ = ["ROLL_MIN_STATE", "use_rolled", "explicit_stages", "rosenbrock_stages", "weighted"]
+__all__ = ["ROLL_MIN_RHS_EQNS", "use_rolled", "rhs_size", "explicit_stages", "rosenbrock_stages",
+           "weighted"]
 
-ROLL_MIN_STATE = 32
-"""State dimension from which stages are rolled when a stepper does not say
-(``roll=None``); measured with ``benchmarks/rolled_stages.py``."""
+ROLL_MIN_RHS_EQNS = 400
+"""Size of the rhs (top-level jaxpr equations) from which stages are rolled when a
+stepper does not say (``roll=None``). ``benchmarks/rolled_stages.py``: a 16-species
+network (297 equations) ran 1.1-1.3x slower rolled, a 32-species one (622) 0.9x,
+with 0.3-0.7x the compile time from 16 species on."""
 
 
-def use_rolled(roll, y) -> bool:
-    """Whether to roll the stages of a step of state ``y``: ``roll`` when a bool, else
-    by the state dimension (:data:`ROLL_MIN_STATE`). Static: decided at trace time."""
+def rhs_size(rhs, t, y, args) -> int:
+    """The number of top-level equations of ``rhs``'s jaxpr at ``(t, y, args)`` (one trace)."""
+    return len(jax.make_jaxpr(rhs)(t, y, args).eqns)
+
+
+def use_rolled(roll, rhs, t, y, args) -> bool:
+    """Whether to roll the stages of a step: ``roll`` when a bool, else whether the rhs
+    has at least :data:`ROLL_MIN_RHS_EQNS` equations. Static: decided at trace time."""
     if roll is not None:
         return bool(roll)
-    return int(np.size(y)) >= ROLL_MIN_STATE
+    try:
+        return rhs_size(rhs, t, y, args) >= ROLL_MIN_RHS_EQNS
+    except (TypeError, ValueError):  # args that do not abstract (not arrays): unrolled, as before
+        return False
 
 
 def _table(values, dtype):

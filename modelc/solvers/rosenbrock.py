@@ -43,7 +43,7 @@ class Rosenbrock(ImplicitStepper):
         lu = factor_w(rhs.jac(t, y, args), 1.0 / (dt * tab.gamma))
         inv_dt = 1.0 / dt
         # --- rolled stages (issue 16 item 4): one rhs and one solve in the program ---
-        if use_rolled(self.roll, y):
+        if use_rolled(self.roll, rhs, t, y, args):
             K = rosenbrock_stages(rhs, t, y, dt, args, tab, lambda b: solve_w(lu, b), (f0, dfdt))
             ks = [K[i] for i in range(s)]
             y1 = lax.add(lax.add(y, combine(ks[:-1], tab.a[s - 1, : s - 1])), ks[-1])

@@ -10,7 +10,7 @@ import pytest
 
 from modelc.solvers import integrate
 from modelc.solvers.methods import METHODS
-from modelc.solvers.rolled import ROLL_MIN_STATE, use_rolled
+from modelc.solvers.rolled import ROLL_MIN_RHS_EQNS, rhs_size, use_rolled
 
 TS = jnp.linspace(0.0, 1.0, 6)
 
@@ -69,10 +69,21 @@ def test_the_rolled_program_does_not_grow_with_the_stages():
     assert unrolled["dopri8"] > rolled["dopri8"] + 10
 
 
-def test_the_default_rolls_from_the_measured_state_dimension():
-    assert not use_rolled(None, jnp.zeros(ROLL_MIN_STATE - 1))
-    assert use_rolled(None, jnp.zeros(ROLL_MIN_STATE))
-    assert use_rolled(True, jnp.zeros(1)) and not use_rolled(False, jnp.zeros(10_000))
+def test_the_default_rolls_a_large_rhs_not_a_long_state():
+    def small(t, y, p):          # a long state, a short program (a field model's shape)
+        return -y
+
+    def large(t, y, p):
+        for _ in range(ROLL_MIN_RHS_EQNS):
+            y = y * 0.999
+        return y
+
+    long_state, short_state = jnp.zeros(4096), jnp.zeros(2)
+    assert not use_rolled(None, small, 0.0, long_state, None)
+    assert use_rolled(None, large, 0.0, short_state, None)
+    assert rhs_size(large, 0.0, short_state, None) == ROLL_MIN_RHS_EQNS
+    assert use_rolled(True, small, 0.0, short_state, None)
+    assert not use_rolled(False, large, 0.0, long_state, None)
 
 
 @pytest.mark.slow
