@@ -78,7 +78,7 @@ def main() -> None:
                 cr, er = compile_time(m, method, True, args.repeats)
                 fu, fr = make(m, method, False), make(m, method, True)
                 np.testing.assert_allclose(np.asarray(fr()), np.asarray(fu()), rtol=1e-9, atol=1e-12)
-                ratio, tu, tr = run_pairs(fr, fu, args.pairs)
+                ratio, tr, tu = run_pairs(fr, fu, args.pairs)   # rolled / unrolled
                 print(f"{method:<7} {n:5d} {cu:16.2f}s {cr:6.2f}s {cr / cu:6.2f} | "
                       f"{tu * 1e3:11.2f}ms {tr * 1e3:7.2f}ms {ratio:6.2f} | {eu:6d} {er:6d}", flush=True)
 
