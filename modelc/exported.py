@@ -23,7 +23,9 @@ concrete arguments (under ``vmap``/``grad``/``jit``, as in `modelc.fit` and
 ensembles, the plain jitted run is traced as before), and not for runs with
 externals or progress callbacks. A file that does not load (damaged, or from
 another JAX) is replaced; any failure to serialize falls back to the plain
-jitted run.
+jitted run. An executable that calls LAPACK (the LU of stiff methods and of
+the stiffness probe) is loaded after JAX's LAPACK kernels are registered,
+which JAX otherwise does only when it lowers a linear solve itself.
 """
 
 from __future__ import annotations
@@ -111,20 +113,32 @@ class ExportedRun:
         path = self._path(sig)
         if path.exists():
             try:
-                payload, in_tree, out_tree = pickle.loads(path.read_bytes())
+                payload, in_tree, out_tree, lapack = pickle.loads(path.read_bytes())
+                if lapack:
+                    _prepare_lapack()
                 return serialize_executable.deserialize_and_load(payload, in_tree, out_tree)
             except Exception as err:  # damaged or foreign: compile and store again below
                 logger.warning("modelc: the stored solve %s does not load (%s); compiling it "
                                "again", path, err)
         try:
             compiled = self.jitted.lower(*args).compile()
-            data = pickle.dumps(serialize_executable.serialize(compiled))
+            lapack = "lapack_" in compiled.as_text()   # LU solves, in stiff methods and the probe
+            data = pickle.dumps((*serialize_executable.serialize(compiled), lapack))
         except Exception as err:   # not serializable: the plain jitted run
             logger.info("modelc: the compiled solve cannot be stored (%s); it is traced per "
                         "process", err)
             return self.jitted
         _store(path, data)
         return compiled
+
+
+def _prepare_lapack() -> None:
+    """Register JAX's LAPACK kernels, which JAX does lazily when it first lowers a linear
+    solve: a loaded executable that calls them before that crashes the process."""
+    import jax.numpy as jnp
+    from jaxlib import lapack
+
+    lapack.prepare_lapack_call("getrf_ffi", jnp.dtype("float64"))
 
 
 def _store(path: Path, data: bytes) -> None:
