@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 
-import jax
+# Compile times must be measured cold: modelc.load would otherwise turn on JAX's
+# persistent compilation cache (modelc/xla_cache.py) and a "fresh" compile would be
+# read from disk. Set before any benchmark loads a model.
+os.environ.setdefault("MODELC_XLA_CACHE", "0")
+
+import jax  # noqa: E402
 
 __all__ = ["compile_seconds", "timed", "run_pairs"]
 

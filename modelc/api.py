@@ -231,6 +231,10 @@ def parse(text: str, file: str = "<string>", *, cache_modules: bool = True,
     options = {"reduce_conservation": reduce_conservation, "simplify": simplify,
                "assume_positive": tuple(assume_positive), "split": split, "constraints": constraints}
     key = cache.module_key(text, options=_options_key(**options), file=file)
+    if cache_modules:  # warm starts: compiled XLA programs are reused by the next process
+        from .xla_cache import use_compilation_cache
+
+        use_compilation_cache()
     cached = cache.cached_module_path(key)
     if cache_modules and cached.exists():
         module = cache.import_module_file(cached)

@@ -69,10 +69,11 @@ def spacing(lower, upper, n: int, periodic: bool):
 def weights(lower, upper, n: int, periodic: bool, axis: int, ndim: int):
     """Quadrature weights along one axis: rectangle rule (periodic) or trapezoidal rule."""
     h = spacing(lower, upper, n, periodic)
-    w = np.ones(n)
+    w = jnp.ones(n)
     if not periodic:
-        w[0] = w[-1] = 0.5
-    return jnp.reshape(h * jnp.asarray(w), _shape(axis, ndim, n))
+        i = jnp.arange(n)  # an iota, not an n-long constant: the program does not grow with n
+        w = jnp.where((i == 0) | (i == n - 1), 0.5, w)
+    return jnp.reshape(h * w, _shape(axis, ndim, n))
 
 
 def integrate(values, w):
@@ -80,12 +81,25 @@ def integrate(values, w):
     return jnp.sum(values * w)
 
 
+def _bins(n: int, real: bool):
+    """The FFT bin numbers ``m`` (``numpy.fft.rfftfreq(n, 1/n)``, or ``fftfreq``), as integers.
+
+    Built from an iota inside the traced program rather than stored as an n-long
+    constant, so the compiled program (and its compile time) does not grow with the
+    grid: every spectral operator of every stage would otherwise embed its own copy.
+    """
+    if real:
+        return jnp.arange(n // 2 + 1)
+    i = jnp.arange(n)
+    return jnp.where(i < (n + 1) // 2, i, i - n)
+
+
 def _wavenumbers(n: int, length, real: bool, order: int, dtype):
     """``2 pi m / L`` for the FFT bins in the real ``dtype``; the Nyquist bin is zeroed for odd orders."""
-    m = np.fft.rfftfreq(n, 1.0 / n) if real else np.fft.fftfreq(n, 1.0 / n)
+    m = _bins(n, real)
     if order % 2 == 1 and n % 2 == 0:
-        m = np.where(np.abs(m) == n // 2, 0.0, m)
-    return (2 * np.pi * jnp.asarray(m, dtype=dtype)) / jnp.asarray(length, dtype=dtype)
+        m = jnp.where(jnp.abs(m) == n // 2, 0, m)
+    return (2 * np.pi * m.astype(dtype)) / jnp.asarray(length, dtype=dtype)
 
 
 def spectral_diff(values, axis: int, order: int, length):
@@ -137,8 +151,8 @@ def _keep(shape, real: bool, spectral_axes):
     keep = True
     for axis in spectral_axes:
         n = shape[axis]
-        m = np.fft.rfftfreq(n, 1.0 / n) if (real and axis == ndim - 1) else np.fft.fftfreq(n, 1.0 / n)
-        keep = keep & np.reshape(np.abs(m) < n / 3, _shape(axis, ndim, m.shape[0]))
+        m = _bins(n, real and axis == ndim - 1)
+        keep = keep & jnp.reshape(3 * jnp.abs(m) < n, _shape(axis, ndim, m.shape[0]))
     return jnp.asarray(keep)
 
 
@@ -256,8 +270,8 @@ def dealias(values, axes: tuple[int, ...]):
     for axis in axes:
         n = values.shape[axis]
         real = not jnp.iscomplexobj(values)
-        m = np.fft.rfftfreq(n, 1.0 / n) if real else np.fft.fftfreq(n, 1.0 / n)
-        keep = jnp.reshape(jnp.asarray(np.abs(m) < n / 3), _shape(axis, values.ndim, m.shape[0]))
+        m = _bins(n, real)
+        keep = jnp.reshape(3 * jnp.abs(m) < n, _shape(axis, values.ndim, m.shape[0]))
         if real:
             values = jnp.fft.irfft(jnp.fft.rfft(values, axis=axis) * keep, n=n, axis=axis).astype(values.dtype)
         else:

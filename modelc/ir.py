@@ -8,11 +8,14 @@ identifier (see `symbol`); time is `TIME`. Passes are pure functions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import sympy
 
 from .errors import Span
+
+if TYPE_CHECKING:  # networkx is imported on first use: `modelc check` does not need it
+    import networkx as nx
 
 __all__ = [
     "TIME",
@@ -248,7 +251,7 @@ class ReactionNetwork:
     complexes: tuple[tuple[tuple[str, int], ...], ...]
     linkage_classes: tuple[tuple[int, ...], ...]
     deficiency: int
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph, compare=False, repr=False)
+    graph: nx.DiGraph = field(default_factory=lambda: _networkx().DiGraph(), compare=False, repr=False)
     eliminated: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -579,3 +582,10 @@ class Model:
             if d.state == state:
                 return d
         raise KeyError(state)
+
+
+def _networkx():
+    """networkx, imported on first use (it costs ~0.1 s of `modelc check`)."""
+    import networkx
+
+    return networkx

@@ -110,7 +110,24 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
         return raw, obs, extra
 
     key = (method, max_steps, has_dt0, controller, opts.phi, progress, max_events)
-    return model.runs.get(key, externals, lambda: jax.jit(run))
+    return model.runs.get(key, externals,
+                          lambda: _exported_or_jit(model, key, jax.jit(run), bool(externals)))
+
+
+def _exported_or_jit(model, key: tuple, jitted, closes_over_externals: bool):
+    """``jitted``, or -- with the persistent cache on, and no externals, progress callback
+    or controller object in ``key`` -- an `modelc.exported.ExportedRun` of it, so that a
+    later process runs it without tracing the model again (issue 16, warm starts)."""
+    from . import xla_cache
+
+    controller, progress = (None, False) if key[0] == "auto-probe" else (key[3], key[5])
+    source_hash = getattr(model.module, "SOURCE_HASH", None)
+    if (progress or closes_over_externals or not xla_cache.active() or source_hash is None
+            or not isinstance(controller, (str, type(None)))):
+        return jitted
+    from .exported import ExportedRun
+
+    return ExportedRun(jitted, f"{source_hash};{key!r}")
 
 
 def bound_externals(model, given, bound) -> dict:
@@ -193,10 +210,24 @@ DAE_CHOICE = ("the model's constraints are solved numerically (a differential-al
 
 def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     """``method="auto"``: an explicit, a stiff or an exponential method, and why
-    (`modelc.solvers.choose_method`); rodas5 for a DAE (`DAE_CHOICE`)."""
+    (`modelc.solvers.choose_method`). The stiffness probe is one jitted function of
+    the values, stored like the solve (`_exported_or_jit`), so a warm process does not
+    trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
-    p = model.module.parameter_vector(cast(params, dtype)).astype(dtype)
-    prob = problem(model.module, p, cast(y0, dtype), dict(externals or {}), model.split)
-    return solvers.choose_method(prob.rhs, model.jacobian, (ts[0], ts[-1]), prob.y0, prob.args,
-                                 rtol, split=prob.split)
+    externals = dict(externals or {})
+    module, jacobian, split = model.module, model.jacobian, model.split
+
+    def spectra(params, y0, t0, t1):
+        p = module.parameter_vector(params).astype(dtype)
+        prob = problem(module, p, y0, externals, split)
+        return solvers.probe_spectra(prob.rhs, jacobian, prob.split, t0, t1, prob.y0, prob.args)
+
+    key = ("auto-probe", str(jnp.dtype(dtype)))
+    probe = model.runs.get(key, externals, lambda: _exported_or_jit(
+        model, key, jax.jit(spectra), bool(externals)))
+    params, y0 = cast(params, dtype), cast(y0, dtype)
+    prob = problem(module, module.parameter_vector(params).astype(dtype), y0, externals, split)
+    found = probe(params, y0, ts[0], ts[-1])
+    return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
+                                       int(jnp.size(prob.y0)))

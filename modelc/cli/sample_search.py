@@ -20,7 +20,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from ..errors import SolveError
 from .assignments import function, number, number_or_array, parse_assignments
@@ -65,6 +64,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _noise(samples: int, dim: int, seed: int):
+    import numpy as np  # here, not at the top: `modelc --help` and `check` do not load numpy
+
     import jax
 
     return np.asarray(jax.random.normal(jax.random.PRNGKey(seed), (samples, dim)))
@@ -72,6 +73,8 @@ def _noise(samples: int, dim: int, seed: int):
 
 def _start(model, args):
     """``(y0 to fit on, y0 to evaluate on)`` for the model's one array state."""
+    import numpy as np  # here, not at the top: `modelc --help` and `check` do not load numpy
+
     arrays = model.array_state_names
     if len(arrays) != 1:
         raise SolveError(f"model {model.name!r} has array states {list(arrays)}; sample-search "
@@ -91,6 +94,8 @@ def _out_path(out: Path, budget: int, several: bool) -> Path:
 
 def _compare(model, externals, t, test, name, schedules, budgets):
     """``{method: {budget: (error, nfe)}}`` on the evaluation start points."""
+    import numpy as np  # here, not at the top: `modelc --help` and `check` do not load numpy
+
     from ..schedule_search import reference_samples
 
     ref = np.asarray(reference_samples(model, test, externals, t)[0])

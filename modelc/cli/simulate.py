@@ -66,9 +66,10 @@ def run(args) -> int:
     from ..api import load
     from ..cache import enable_compilation_cache
     from ..simulate import run_simulation
+    from ..xla_cache import wanted as xla_cache_wanted
 
     started = time.perf_counter()
-    if not args.no_cache:
+    if not args.no_cache and xla_cache_wanted():   # MODELC_XLA_CACHE=0 turns it off
         enable_compilation_cache()
     model = load(args.file, cache_modules=not args.no_cache,
                  reduce_conservation=args.reduce_conservation, split=args.split,

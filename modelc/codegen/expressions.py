@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import networkx as nx
 import sympy
 
+from ..graphorder import ancestors, topological_order
 from ..ir import Model
-from ..passes.inline import let_dependency_graph
+from ..passes.inline import let_edges
 from .emit import function, stack
 from .names import Namespace
 from .printer import JaxPrinter
@@ -41,25 +41,20 @@ def cse(exprs, temporaries):
 def dependency_order(assignments):
     """Assignments ``(symbol, value)`` sorted so each comes after those it uses (stable)."""
     position = {target.name: i for i, (target, _) in enumerate(assignments)}
-    graph = nx.DiGraph()
-    graph.add_nodes_from(position)
-    for target, value in assignments:
-        for s in value.free_symbols:
-            if s.name in position:
-                graph.add_edge(s.name, target.name)
-    order = nx.lexicographical_topological_sort(graph, key=position.__getitem__)
-    return [assignments[position[name]] for name in order]
+    edges = [(s.name, target.name) for target, value in assignments
+             for s in value.free_symbols if s.name in position]
+    return [assignments[position[name]] for name in topological_order(list(position), edges)]
 
 
 def needed_lets(model: Model, exprs: Sequence[sympy.Expr]):
     """The lets that ``exprs`` use, directly or through other lets, in dependency order."""
     by_name = {le.name: le for le in model.lets}
-    graph = let_dependency_graph(model)
+    edges = let_edges(model)
     wanted = {s.name for e in exprs for s in e.free_symbols if s.name in by_name}
-    closure = set(wanted)
-    for name in wanted:
-        closure |= nx.ancestors(graph, name)
-    order = list(nx.lexicographical_topological_sort(graph.subgraph(closure)))
+    closure = ancestors(edges, wanted)
+    names = sorted(closure)  # networkx's lexicographical order, which the generated code keeps
+    order = topological_order(names, [(a, b) for a, b in edges if a in closure and b in closure],
+                              key=lambda name: name)
     return [by_name[n] for n in order]
 
 

@@ -28,7 +28,6 @@ from __future__ import annotations
 import difflib
 import math
 
-import networkx as nx
 import sympy
 
 from .. import ir
@@ -323,6 +322,11 @@ def _der_of_species(der, target: Decl, program: Program) -> Diagnostic:
 
 def _check_let_cycles(program: Program, table: dict[str, Decl]) -> list[Diagnostic]:
     lets = [d for d in program.of_kind("let") if table.get(d.name) is d]
+    names = {d.name for d in lets}
+    if not any(r.name in names for d in lets for r in d.refs):
+        return []  # no let uses a let: no cycle (and no networkx to import)
+    import networkx as nx  # on first use: the front door does not load networkx
+
     graph = nx.DiGraph()
     graph.add_nodes_from(d.name for d in lets)
     for d in lets:

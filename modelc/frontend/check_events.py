@@ -25,13 +25,16 @@ checked with the other expressions in `check.py` (`event_users`).
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import sympy
 
 from .. import ir
 from ..errors import Diagnostic, Span
 from .syntax import RESERVED, Decl, EventStmt, Program, Ref
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["check_events", "event_users", "pair_constraints", "event_targets", "EVENT_OPTIONS", "build_events",
            "event_options"]
@@ -282,6 +285,8 @@ def _check_der_cycles(program: Program, table: dict[str, Decl]) -> list[Diagnost
     """``der`` equations that reach their own ``der(x)`` through ``der(y)`` values and lets."""
     if not program.der_uses:
         return []
+    import networkx as nx  # on first use: the front door does not load networkx
+
     graph = nx.DiGraph()
     starts: dict[str, Span] = {}
     for der in program.ders:

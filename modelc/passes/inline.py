@@ -4,31 +4,39 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
+from ..graphorder import topological_order
 from ..ir import Model, symbol
 
-__all__ = ["inline_lets", "let_values", "let_dependency_graph", "constant_values"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["inline_lets", "let_values", "let_dependency_graph", "let_edges", "constant_values"]
 
 
 def let_dependency_graph(model: Model) -> nx.DiGraph:
     """A graph over let names with an edge ``a -> b`` when let ``b`` uses let ``a``."""
+    import networkx as nx  # on first use: `modelc check` does not load networkx
+
     graph = nx.DiGraph()
     graph.add_nodes_from(le.name for le in model.lets)
-    for le in model.lets:
-        for s in le.expr.free_symbols:
-            if s.name in graph:
-                graph.add_edge(s.name, le.name)
+    graph.add_edges_from(let_edges(model))
     return graph
+
+
+def let_edges(model: Model) -> list[tuple[str, str]]:
+    """The edges ``(a, b)`` of `let_dependency_graph`: let ``b`` uses let ``a``."""
+    names = {le.name for le in model.lets}
+    return [(s.name, le.name) for le in model.lets for s in le.expr.free_symbols if s.name in names]
 
 
 def let_values(model: Model) -> dict:
     """Each let's symbol mapped to its expression in states, parameters, hoisted constants
     (`constant_values`) and ``t`` only."""
     by_name = {le.name: le for le in model.lets}
-    graph = let_dependency_graph(model)
     values: dict = {}
-    for name in nx.topological_sort(graph):
+    for name in topological_order(list(by_name), let_edges(model)):
         values[symbol(name)] = by_name[name].expr.xreplace(values)
     return values
 

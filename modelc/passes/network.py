@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from functools import reduce
 from math import gcd
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import sympy
 from sympy import QQ, ZZ
 from sympy.polys.matrices import DomainMatrix
 
 from ..ir import ConservationLaw, Reaction, ReactionNetwork
+
+if TYPE_CHECKING:  # networkx is imported where used: `modelc check` does not load it
+    import networkx as nx
 
 __all__ = [
     "analyze",
@@ -112,6 +115,8 @@ def _left_null_space(entries: dict, n: int, m: int) -> list[list[int]]:
 
 def bipartite_graph(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> nx.DiGraph:
     """Species and reactions as nodes; reactant -> reaction -> product edges weighted by coefficient."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_nodes_from((("species", s) for s in species), bipartite=0)
     for r in reactions:
@@ -141,10 +146,20 @@ def complexes(reactions: tuple[Reaction, ...]) -> tuple[tuple[tuple[str, int], .
 def linkage_classes(reactions: tuple[Reaction, ...], found) -> tuple[tuple[int, ...], ...]:
     """Connected components of the complex graph, as sorted indices into ``found``."""
     index = {c: i for i, c in enumerate(found)}
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(found)))
-    graph.add_edges_from((index[_complex(r.reactants)], index[_complex(r.products)]) for r in reactions)
-    return tuple(sorted(tuple(sorted(c)) for c in nx.connected_components(graph)))
+    parent = list(range(len(found)))  # union-find over the complexes (no networkx import)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for r in reactions:
+        parent[root(index[_complex(r.reactants)])] = root(index[_complex(r.products)])
+    classes: dict[int, list[int]] = {}
+    for i in range(len(found)):
+        classes.setdefault(root(i), []).append(i)
+    return tuple(sorted(tuple(c) for c in classes.values()))
 
 
 # ---- conservation laws -------------------------------------------------------------------

@@ -71,7 +71,7 @@ from .rosenbrock import Rodas5, Rosenbrock
 from .sparse import SparseJacobianFunction
 from .stepper import (AbstractStepper, AdaptiveStepper, ConstantLinearStepper,
                       DenseOutputStepper, ExtraDenseStagesStepper, FSALStepper, SplitStepper)
-from .stiffness import (choose_for_members, choose_method, probe_spectra, spectral_radius,
+from .stiffness import (choose_for_members, choose_from_spectra, choose_method, probe_spectra, spectral_radius,
                         stiffness_index)
 
 __all__ = [
@@ -84,7 +84,7 @@ __all__ = [
     "AbstractController", "PIController", "ConstantStepController", "initial_step",
     "Tolerance", "StepStart", "StepAttempt", "ConstantLinearStepper", "SplitKind",
     "ImplicitStepper", "StiffRHS", "Rosenbrock", "Rodas5", "ESDIRK", "Kvaerno5",
-    "AutoStepper", "choose_method", "choose_for_members", "probe_spectra", "stiffness_index",
+    "AutoStepper", "choose_method", "choose_from_spectra", "choose_for_members", "probe_spectra", "stiffness_index",
     "spectral_radius",
     "Split", "SplitRHS", "SplitStepper", "ETD1", "ETDRK2", "ETDRK4", "ETDRK4B", "Lawson4",
     "ETDRK43", "ExpRB32", "ExpRB43", "ETDAB", "ETDAB2", "ETDAB3", "ETDAB4",

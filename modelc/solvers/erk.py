@@ -8,7 +8,9 @@ the last step, turns it into a polynomial with ``dense_from_carry`` (DOP853
 evaluates its extra stages there) evaluated by ``eval_dense_poly``.
 ``nfe`` are Python ints (static counts of rhs evaluations).  The stage loop
 is unrolled in Python with the tableau coefficients as Python floats, so XLA
-sees one fused expression per stage and zero coefficients cost nothing.
+sees one fused expression per stage and zero coefficients cost nothing; for
+large systems (or ``roll=True``) the stages run as a loop over the tableau held
+as data instead, so the rhs appears once in the program (:mod:`.rolled`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,11 @@ from typing import ClassVar
 import jax.numpy as jnp
 from jax import lax
 
+import numpy as np
+
 from . import tableaus as tb
 from .ops import axpy, combine
+from .rolled import explicit_stages, use_rolled, weighted
 from .stepper import (AbstractStepper, AdaptiveStepper, DenseOutputStepper,
                       ExtraDenseStagesStepper, FSALStepper)
 
@@ -32,9 +37,12 @@ class ExplicitRK(AbstractStepper):
     """Generic explicit RK stepper; subclasses set the ``tableau`` class variable.
 
     ``dense_info`` is ``(t, dt, y0, y1, ks)`` with ``ks`` the tuple of stages.
+    ``roll``: run the stages as a loop over the tableau (True), unrolled (False),
+    or choose by the size of the rhs (None; :func:`~.rolled.use_rolled`).
     """
 
     tableau: ClassVar[tb.ButcherTableau]
+    roll: bool | None = None
 
     @property
     def order(self) -> int:  # type: ignore[override]
@@ -49,6 +57,8 @@ class ExplicitRK(AbstractStepper):
 
     def step(self, rhs, t, y, dt, args, state):
         """One RK step; see the module docstring for the returned tuple."""
+        if use_rolled(self.roll, rhs, t, y, args):
+            return self._rolled_step(rhs, t, y, dt, args, state)
         tab = self.tableau
         fsal = isinstance(self, FSALStepper)
         ks = [state if fsal else rhs(t, y, args)]
@@ -66,6 +76,20 @@ class ExplicitRK(AbstractStepper):
         err = self._error(ks, dt)
         new_state = ks[-1] if fsal else None
         return y1, err, (t, dt, y, y1, tuple(ks)), new_state, nfe
+
+    def _rolled_step(self, rhs, t, y, dt, args, state):
+        """:meth:`step` with the stages in a ``fori_loop`` (:func:`~.rolled.explicit_stages`)."""
+        tab = self.tableau
+        fsal = isinstance(self, FSALStepper)
+        K = jnp.zeros((tab.stages,) + jnp.shape(y), y.dtype)
+        if fsal:
+            K = K.at[0].set(state)
+        K = explicit_stages(rhs, t, y, dt, args, (tab.a, tab.c), K, 1 if fsal else 0)
+        # FSAL: y1 is the last stage's input (its row of a is b)
+        y1 = axpy(y, dt, weighted(tab.a[-1] if fsal else tab.b, K))
+        ks = tuple(K[i] for i in range(tab.stages))
+        new_state = ks[-1] if fsal else None
+        return y1, self._error(ks, dt), (t, dt, y, y1, ks), new_state, tab.stages - int(fsal)
 
     def _error(self, ks, dt):
         """Local error estimate ``dt * sum e_i k_i`` (None without an estimator)."""
@@ -172,12 +196,27 @@ class Dopri8(_AdaptiveERK, ExtraDenseStagesStepper):
     def prepare_dense(self, rhs, args, dense_info):
         """Evaluate the 3 extra stages of the 7th order continuous extension."""
         t, dt, y0, y1, ks = dense_info
-        ks = list(ks)
         tab = self.tableau
+        if use_rolled(self.roll, rhs, t, y0, args):
+            return self._rolled_extra_stages(rhs, args, dense_info), len(tab.extra_c)
+        ks = list(ks)
         for c, row in zip(tab.extra_c, tab.extra_a):
             yi = axpy(y0, dt, combine(ks, row[: len(ks)]))
             ks.append(rhs(t + float(c) * dt, yi, args))
         return (t, dt, y0, y1, tuple(ks)), len(tab.extra_c)
+
+    def _rolled_extra_stages(self, rhs, args, dense_info):
+        """The extra stages of :meth:`prepare_dense` in one ``fori_loop``."""
+        t, dt, y0, y1, ks = dense_info
+        tab = self.tableau
+        s, total = len(ks), len(ks) + len(tab.extra_c)
+        a = np.zeros((total, total))
+        for j, row in enumerate(tab.extra_a):
+            a[s + j, : s + j] = np.asarray(row)[: s + j]
+        c = np.concatenate([np.zeros(s), np.asarray(tab.extra_c)])
+        K = jnp.concatenate([jnp.stack(ks), jnp.zeros((total - s,) + jnp.shape(y0), y0.dtype)])
+        K = explicit_stages(rhs, t, y0, dt, args, (a, c), K, s)
+        return t, dt, y0, y1, tuple(K[i] for i in range(total))
 
     @property
     def dense_carry_rows(self) -> int:

@@ -20,6 +20,7 @@ from jax import lax
 from . import implicit_tableaus as itb
 from .ops import combine
 from .implicit import ImplicitStepper, f_and_dfdt, factor_w, solve_w
+from .rolled import rosenbrock_stages, use_rolled
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Rosenbrock(ImplicitStepper):
     sparse_jacobian = True   # issue 16 (network): only factor_w/solve_w see rhs.jac
 
     tableau: ClassVar[itb.RosenbrockTableau]
+    roll: bool | None = None  # rolled stages (issue 16): True, False, or None = by size (.rolled)
 
     @property
     def dense_degree(self) -> int:  # type: ignore[override]
@@ -43,6 +45,13 @@ class Rosenbrock(ImplicitStepper):
         f0, dfdt = f_and_dfdt(rhs, t, y, args)
         lu = factor_w(rhs.jac(t, y, args), 1.0 / (dt * tab.gamma), self.mass_diagonal(y))
         inv_dt = 1.0 / dt
+        # --- rolled stages (issue 16 item 4): one rhs and one solve in the program ---
+        if use_rolled(self.roll, rhs, t, y, args):
+            K = rosenbrock_stages(rhs, t, y, dt, args, tab, lambda b: solve_w(lu, b), (f0, dfdt))
+            ks = [K[i] for i in range(s)]
+            y1 = lax.add(lax.add(y, combine(ks[:-1], tab.a[s - 1, : s - 1])), ks[-1])
+            return y1, ks[-1], (y, self._dense_q(y, y1, ks)), None, (s, 1, 1)
+        # --- end rolled stages ---
         ks = []
         for i in range(s):
             if i == 0:

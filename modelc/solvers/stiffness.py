@@ -228,11 +228,19 @@ def choose_method(rhs, jac, span, y0, args, rtol, auto: AutoStepper | None = Non
     is used).  Returns ``(name, reason)`` where ``reason`` states the measured
     spectral radii, the stiffness indices and the threshold they were compared to.
     """
-    auto = auto or AutoStepper()
     t0, t1 = span
-    rho, rho_n = (float(v) for v in _probe_jit(rhs, jac, split, t0, t1, y0, args))
+    spectra = _probe_jit(rhs, jac, split, t0, t1, y0, args)
+    return choose_from_spectra(spectra, span, rtol, split, int(np.shape(y0)[0]), auto)
+
+
+def choose_from_spectra(spectra, span, rtol, split, n: int, auto: AutoStepper | None = None):
+    """:func:`choose_method`'s ``(name, reason)`` from :func:`probe_spectra`'s concrete
+    ``spectra = (rho, rho_n)`` on ``span = (t0, t1)`` for ``n`` states (a caller that
+    computes the probe itself, e.g. from a stored executable, decides the same way)."""
+    auto = auto or AutoStepper()
+    rho, rho_n = (float(v) for v in spectra)
+    t0, t1 = span
     span = abs(float(t1) - float(t0))
-    n = int(np.shape(y0)[0])
     code = int(classify(rho, rho_n, span, float(rtol), split, n))
     name = auto.names[code]
     return name, _reason(code, name, rho, rho_n, span, float(rtol), split, n)

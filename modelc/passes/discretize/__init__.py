@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import networkx as nx
 import sympy
 
 from ... import spatial
+from ...graphorder import topological_order
 from ...ir import Discretization, Model
 from .context import Grid, fail
 from .linear import linear_operator, wavenumber
@@ -64,12 +64,9 @@ def _dealiased(grid: Grid) -> bool:
 def _let_values(model: Model) -> dict:
     """Each let's symbol (matched by name) mapped to its value with other lets inlined."""
     by_name = {le.name: le for le in model.lets}
-    graph = nx.DiGraph()
-    graph.add_nodes_from(by_name)
-    for le in model.lets:
-        graph.add_edges_from((s.name, le.name) for s in le.expr.free_symbols if s.name in by_name)
+    edges = [(s.name, le.name) for le in model.lets for s in le.expr.free_symbols if s.name in by_name]
     values: dict = {}
-    for name in nx.topological_sort(graph):
+    for name in topological_order(list(by_name), edges):
         value = by_name[name].expr.xreplace(values)
         for s in _symbols_named(model, name):
             values[s] = value

@@ -16,9 +16,9 @@ result is the original wherever the original is defined (a constant like
 
 from __future__ import annotations
 
-import networkx as nx
 import sympy
 
+from ...graphorder import topological_order
 from .cost import WEIGHTS, weighted_cost
 
 __all__ = ["CONSTANT_PREFIX", "Hoisted", "hoist", "hoist_lets"]
@@ -132,14 +132,11 @@ def hoist_lets(lets: list, ders: list, parameters, taken=(), hoisted: Hoisted | 
     Returns ``(let expressions, der expressions, Hoisted)``.
     """
     hoisted = hoisted or Hoisted(parameters, taken)
-    graph = nx.DiGraph()
     by_symbol = dict(lets)
-    graph.add_nodes_from(by_symbol)
-    for sym, expr in lets:
-        graph.add_edges_from((s, sym) for s in expr.free_symbols if s in by_symbol)
+    edges = [(s, sym) for sym, expr in lets for s in expr.free_symbols if s in by_symbol]
     aliases: dict = {}
     new_lets: dict = {}
-    for sym in nx.lexicographical_topological_sort(graph, key=str):
+    for sym in topological_order(list(by_symbol), edges, key=str):
         expr = by_symbol[sym].xreplace(aliases)
         new = hoisted.visit(expr)
         if new in hoisted.definitions:

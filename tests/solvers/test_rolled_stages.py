@@ -1,0 +1,100 @@
+"""Issue 16 item 4: rolled stages (a loop over the tableau) give the unrolled results,
+and the rhs appears once in the program whatever the number of stages."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from modelc.solvers import integrate
+from modelc.solvers.methods import METHODS
+from modelc.solvers.rolled import ROLL_MIN_RHS_EQNS, rhs_size, use_rolled
+
+TS = jnp.linspace(0.0, 1.0, 6)
+
+
+def brusselator_chain(t, y, p):
+    """A chain of diffusively coupled Brusselators (``sin`` marks each rhs evaluation)."""
+    u, v = y[0::2], y[1::2]
+    lap = jnp.roll(u, 1) + jnp.roll(u, -1) - 2 * u
+    du = p[0] + u * u * v - (p[1] + 1) * u + p[2] * lap + 0.01 * jnp.sin(t)
+    dv = p[1] * u - u * u * v
+    return jnp.stack([du, dv], axis=1).ravel()
+
+
+P = jnp.array([1.0, 3.0, 0.1])
+Y0 = jnp.tile(jnp.array([1.2, 3.1]), 4) + 0.1 * jnp.arange(8)
+
+
+def _solve(name: str, roll: bool):
+    stepper = type(METHODS[name])(roll=roll)
+    opts = dict(dt0=1e-3) if name in ("euler", "rk4") else dict(rtol=1e-8, atol=1e-10)
+    fn = jax.jit(lambda: integrate(brusselator_chain, Y0, TS, P, method=stepper, **opts))
+    return fn
+
+
+@pytest.mark.parametrize("name", ["rk4", "tsit5", pytest.param("bosh3", marks=pytest.mark.slow),
+                                  pytest.param("dopri8", marks=pytest.mark.slow), "rodas5"])
+def test_rolled_and_unrolled_agree_to_rounding(name):
+    unrolled, rolled = _solve(name, False)(), _solve(name, True)()
+    assert int(rolled.status) == int(unrolled.status) == 0
+    assert int(rolled.steps) == int(unrolled.steps)           # the same accepted/rejected steps
+    np.testing.assert_allclose(rolled.ys, unrolled.ys, rtol=1e-12, atol=1e-12)
+
+
+def _rhs_count(fn) -> int:
+    """How many times the rhs's ``sin`` appears in the program, nested jaxprs included."""
+    def count(jaxpr):
+        total = 0
+        for eqn in jaxpr.eqns:
+            total += eqn.primitive.name == "sin"
+            for value in eqn.params.values():
+                for sub in value if isinstance(value, (tuple, list)) else (value,):
+                    inner = getattr(sub, "jaxpr", sub)
+                    if hasattr(inner, "eqns"):
+                        total += count(inner)
+        return total
+    return count(fn.trace().jaxpr.jaxpr)
+
+
+def test_the_rolled_program_does_not_grow_with_the_stages():
+    # bosh3 (4 stages), tsit5 (7), dopri8 (12 + 3 dense): one rhs per step when rolled
+    rolled = {name: _rhs_count(_solve(name, True)) for name in ("bosh3", "tsit5", "dopri8")}
+    unrolled = {name: _rhs_count(_solve(name, False)) for name in ("bosh3", "tsit5", "dopri8")}
+    assert rolled["bosh3"] == rolled["tsit5"]
+    assert rolled["dopri8"] == rolled["tsit5"] + 1    # its dense-output stages: one more loop
+    assert unrolled["tsit5"] - unrolled["bosh3"] == 7 - 4   # one rhs per further stage
+    assert unrolled["dopri8"] > rolled["dopri8"] + 10
+
+
+def test_the_default_rolls_a_large_rhs_not_a_long_state():
+    def small(t, y, p):          # a long state, a short program (a field model's shape)
+        return -y
+
+    def large(t, y, p):
+        for _ in range(ROLL_MIN_RHS_EQNS):
+            y = y * 0.999
+        return y
+
+    long_state, short_state = jnp.zeros(4096), jnp.zeros(2)
+    assert not use_rolled(None, small, 0.0, long_state, None)
+    assert use_rolled(None, large, 0.0, short_state, None)
+    assert rhs_size(large, 0.0, short_state, None) == ROLL_MIN_RHS_EQNS
+    assert use_rolled(True, small, 0.0, short_state, None)
+    assert not use_rolled(False, large, 0.0, long_state, None)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["tsit5", "rodas5"])
+def test_gradients_through_rolled_stages_equal_the_unrolled_ones(name):
+    def loss(p, roll):
+        stepper = type(METHODS[name])(roll=roll)
+        sol = integrate(brusselator_chain, Y0, TS, p, method=stepper, rtol=1e-8, atol=1e-10)
+        return jnp.sum(sol.ys[-1] ** 2)
+
+    g_rolled = jax.jit(jax.grad(lambda p: loss(p, True)))(P)
+    g_unrolled = jax.jit(jax.grad(lambda p: loss(p, False)))(P)
+    assert np.all(np.isfinite(g_rolled))
+    np.testing.assert_allclose(g_rolled, g_unrolled, rtol=1e-9, atol=1e-12)
