@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import jax
+import pytest
 
 from modelc import xla_cache
 
@@ -79,6 +80,7 @@ def test_a_folder_the_user_chose_is_kept(monkeypatch, tmp_path):
         jax.config.update("jax_compilation_cache_dir", old)
 
 
+@pytest.mark.slow
 def test_a_damaged_export_is_replaced(tmp_path):
     first = _solve_in_new_process(tmp_path)
     path = sorted((tmp_path / "exported").glob("*.executable"))[0]
