@@ -82,10 +82,12 @@ def explicit_stages(rhs, t, y, dt, args, tableau, K, first: int):
 
 def rosenbrock_stages(rhs, t, y, dt, args, tab, solve, derivatives):
     """The stage array ``K`` (``(s, n)``) of a Rosenbrock step in the form of
-    :mod:`.rosenbrock`: ``K[i] = W^-1 (f(t + c_i dt, y + a[i] @ K) + C[i] @ K / dt +
-    d_i dt df/dt)``, with ``derivatives = (f0, df/dt)`` at ``(t, y)`` (``f0`` is stage
-    0's rhs) and ``solve(b) = W^-1 b``."""
-    f0, dfdt = derivatives
+    :mod:`.rosenbrock`: ``K[i] = W^-1 (f(t + c_i dt, y + a[i] @ K) + M C[i] @ K / dt +
+    d_i dt df/dt)``, with ``derivatives = (f0, df/dt)`` or ``(f0, df/dt, mass_times)``
+    at ``(t, y)`` (``f0`` is stage 0's rhs; ``mass_times(v) = M v`` for ``M y' = f``, the
+    identity when not given) and ``solve(b) = W^-1 b``."""
+    f0, dfdt, *mass = derivatives
+    mass_times = mass[0] if mass else (lambda v: v)
     s = tab.stages
     A, C, c, d = (_table(m, y.dtype) for m in (tab.a, tab.C, tab.c, tab.d))
     inv_dt = 1.0 / dt
@@ -94,7 +96,8 @@ def rosenbrock_stages(rhs, t, y, dt, args, tab, solve, derivatives):
 
     def stage(i, K):
         yi = lax.add(y, jnp.tensordot(A[i], K, axes=1))
-        b = lax.add(rhs(t + c[i] * dt, yi, args), lax.mul(inv_dt, jnp.tensordot(C[i], K, axes=1)))
+        b = lax.add(rhs(t + c[i] * dt, yi, args),
+                    mass_times(lax.mul(inv_dt, jnp.tensordot(C[i], K, axes=1))))
         b = lax.add(b, lax.mul(d[i] * dt, dfdt))
         return K.at[i].set(solve(b))
 

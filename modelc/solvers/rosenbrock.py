@@ -47,7 +47,10 @@ class Rosenbrock(ImplicitStepper):
         inv_dt = 1.0 / dt
         # --- rolled stages (issue 16 item 4): one rhs and one solve in the program ---
         if use_rolled(self.roll, rhs, t, y, args):
-            K = rosenbrock_stages(rhs, t, y, dt, args, tab, lambda b: solve_w(lu, b), (f0, dfdt))
+            # mass_times: the mass-matrix hook of M y' = f (dae branch), the identity for ODEs
+            mass_times = getattr(self, "mass_times", lambda v: v)
+            K = rosenbrock_stages(rhs, t, y, dt, args, tab, lambda b: solve_w(lu, b),
+                                  (f0, dfdt, mass_times))
             ks = [K[i] for i in range(s)]
             y1 = lax.add(lax.add(y, combine(ks[:-1], tab.a[s - 1, : s - 1])), ks[-1])
             return y1, ks[-1], (y, self._dense_q(y, y1, ks)), None, (s, 1, 1)

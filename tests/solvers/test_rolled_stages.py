@@ -98,3 +98,22 @@ def test_gradients_through_rolled_stages_equal_the_unrolled_ones(name):
     g_unrolled = jax.jit(jax.grad(lambda p: loss(p, False)))(P)
     assert np.all(np.isfinite(g_rolled))
     np.testing.assert_allclose(g_rolled, g_unrolled, rtol=1e-9, atol=1e-12)
+
+
+def test_rolled_rodas5_keeps_the_mass_matrix():
+    """Robertson as a DAE (y3 algebraic: 0 = y1 + y2 + y3 - 1), rolled and unrolled
+    (needs the dae branch's MassRodas5; skipped without it)."""
+    dae = pytest.importorskip("modelc.solvers.dae")
+
+    def robertson(t, y, p):
+        y1, y2, y3 = y[0], y[1], y[2]
+        return jnp.stack([-0.04 * y1 + 1e4 * y2 * y3, 0.04 * y1 - 1e4 * y2 * y3 - 3e7 * y2 * y2,
+                          y1 + y2 + y3 - 1.0])
+
+    ts = jnp.array([0.0, 0.4, 4.0, 40.0])
+    runs = [integrate(robertson, jnp.array([1.0, 0.0, 0.0]), ts, None,
+                      method=dae.MassRodas5(algebraic=(2,), roll=roll), rtol=1e-8, atol=1e-10)
+            for roll in (False, True)]
+    assert [int(r.status) for r in runs] == [0, 0]
+    np.testing.assert_allclose(runs[1].ys, runs[0].ys, rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(jnp.sum(runs[1].ys, axis=1), 1.0, rtol=1e-10)   # the constraint
