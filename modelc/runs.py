@@ -20,9 +20,10 @@ from .array_model import check_array_y0, given_parameters, problem
 from .options import SolveOptions, cast, check_output_times, model_values
 from .progress import time_progress
 from .solution import COUNTERS
+from .solvers.history import DEFAULT_CAPACITY, DelaySpec, initial_history_rhs
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
-           "bound_externals"]
+           "bound_externals", "delay_spec"]
 
 
 class RunCache:
@@ -80,7 +81,8 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
         raw = solvers.integrate(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                 controller=controller, split=prob.split,
-                                progress=time_progress if progress else None)
+                                progress=time_progress if progress else None,
+                                delays=delay_spec(module))
         obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
         extra = None
         if prob.unpack is not None or field:
@@ -117,7 +119,7 @@ def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint
                                 atol=opts.atol, dt0=_step(opts, ts),
                                 max_steps=opts.max_steps, jac=jacobian,
                                 controller=opts.controller, split=prob.split, adjoint=adjoint,
-                                prepare=prepare)
+                                prepare=prepare, delays=delay_spec(module))
         states = states_of(module, prob, raw.ts, raw.ys, p)
         if full_output:
             return states, {k: getattr(raw, k) for k in COUNTERS + ("status",)}
@@ -136,5 +138,17 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     (`modelc.solvers.choose_method`)."""
     p = model.module.parameter_vector(cast(params, dtype)).astype(dtype)
     prob = problem(model.module, p, cast(y0, dtype), dict(externals or {}), model.split)
-    return solvers.choose_method(prob.rhs, model.jacobian, (ts[0], ts[-1]), prob.y0, prob.args,
+    rhs, delays = prob.rhs, delay_spec(model.module)
+    if delays is not None:  # delays: probed with the history before t0 (exact at t0)
+        rhs = initial_history_rhs(rhs, prob.y0, delays.columns)
+    return solvers.choose_method(rhs, model.jacobian, (ts[0], ts[-1]), prob.y0, prob.args,
                                  rtol, split=prob.split)
+
+
+def delay_spec(module, capacity: int | None = None):
+    """The `modelc.solvers.history.DelaySpec` of a generated module with delays
+    (``DELAY_COLUMNS``, ``DELAY_CONSTANT``, ``delay_lags``), else None."""
+    if not hasattr(module, "DELAY_COLUMNS"):
+        return None
+    return DelaySpec(module.delay_lags, tuple(module.DELAY_CONSTANT), tuple(module.DELAY_COLUMNS),
+                     capacity or DEFAULT_CAPACITY)

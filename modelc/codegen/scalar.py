@@ -35,6 +35,7 @@ import sympy
 
 from ..ir import Model
 from ..passes.jacobian import jacobian_entries
+from .delays import delay_functions, has_delays
 from .emit import INDENT, function, header, scatter, stack
 from .expressions import Expressions, scalar
 from .names import Namespace
@@ -49,6 +50,8 @@ def generate_scalar_module(model: Model, source_hash: str = "") -> str:
     """Return the source text of the generated module of a scalar ODE model."""
     names = Namespace(model.declared_names)
     ex = Expressions(model, names, JaxPrinter(names.map))
+    if has_delays(model):  # delay(expr, tau): rhs reads the solver's history (codegen.delays)
+        return _delay_module(ex, source_hash)
     parts = [
         header(model, source_hash),
         ex.parameter_vector(),
@@ -61,6 +64,25 @@ def generate_scalar_module(model: Model, source_hash: str = "") -> str:
         _jacobian(ex),
         _split(ex),
         ex.noise_functions(),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _delay_module(ex: Expressions, source_hash: str) -> str:
+    """The module of a model with delays: ``rhs(t, state, parameter, history)`` and the
+    lags (`modelc.codegen.delays`); no symbolic Jacobian (the solvers differentiate
+    the rhs through the history), no semilinear split, no noise form."""
+    model = ex.model
+    parts = [
+        header(model, source_hash),
+        ex.parameter_vector(),
+        _with_constants(ex),
+        _initial_state(ex),
+        delay_functions(ex),
+        ex.compute("observables", _ARGS, "The observables, in the order of OBSERVABLE_NAMES.",
+                   [o.expr for o in model.observes]),
+        "LINEAR_KIND = None\nLINEAR_CONSTANT = True",
+        "NOISE_FORM = False",
     ]
     return "\n\n".join(parts) + "\n"
 

@@ -50,10 +50,12 @@ from jax import lax
 from .controllers import (AbstractController, ConstantStepController, StepAttempt, StepStart,
                           Tolerance)
 from .expint import SplitRHS
+from .history import DelayArgs, DelayLoop
 from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 from .ops import select
 from .phi import CommonStep, SplitKind
-from .stepper import AbstractStepper, ExtraDenseStagesStepper, MultistepState, SplitStepper
+from .stepper import (AbstractStepper, ExtraDenseStagesStepper, FSALStepper, MultistepState,
+                      SplitStepper)
 
 __all__ = ["Status", "RawSolution", "LoopSpec", "LoopInputs", "Carry", "Layout", "Slot",
            "Counter", "StepRecord", "Loop", "run_loop", "run_loop_jit", "Grid"]
@@ -66,6 +68,7 @@ class Status(enum.IntEnum):
     MAX_STEPS_REACHED = 1
     STEP_SIZE_UNDERFLOW = 2
     NONFINITE_STATE = 3
+    HISTORY_OVERFLOW = 4  # delays: the history ring no longer holds a lag's time
 
     @property
     def message(self) -> str:
@@ -87,6 +90,10 @@ _MESSAGES = {
         "the state or its derivative became non-finite (NaN or inf); the "
         "right-hand side produced NaN/inf (check the model equations, parameters, "
         "and the initial state)"),
+    Status.HISTORY_OVERFLOW: (
+        "a delay reaches further back than the stored history (more steps within the "
+        "largest lag than history_capacity step ends); raise history_capacity, or loosen "
+        "the tolerances so that fewer steps fit in one lag"),
 }
 
 
@@ -133,6 +140,7 @@ class LoopSpec(NamedTuple):
     jac: Callable | None = None
     split: Any = None
     progress: Callable | None = None
+    delays: Any = None  # delays: a history.DelaySpec (rhs(t, y, args, history)), else None
 
 
 class LoopInputs(NamedTuple):
@@ -158,6 +166,7 @@ class Carry(NamedTuple):
     scalars: jax.Array
     rows: jax.Array
     counters: jax.Array
+    history: Any = None  # delays: the history.Buffer of past step ends, else None
 
 
 class Slot(enum.IntEnum):
@@ -264,6 +273,12 @@ class Loop:
         self.finfo = jnp.finfo(dtype)
         rhs = spec.rhs
         self.f = f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
+        # --- delays (history.py): the steppers' args become DelayArgs(args, buffer) ---
+        self.delays = None
+        if spec.delays is not None:
+            self.delays = DelayLoop(spec.delays, rhs, stepper.order,
+                                    isinstance(stepper, FSALStepper), dtype)
+            self.f = f = lambda t, y, a: jnp.asarray(self.delays.f(t, y, a), dtype)  # noqa: E731
         self.t0, self.t1 = ts[0], ts[-1]
         # Signed time; step magnitudes are positive, hs = d * h is the signed step.
         if spec.direction is None:
@@ -272,7 +287,8 @@ class Loop:
             self.d = d = float(spec.direction)
         self.fwd = (lambda x: x) if spec.direction == 1 else (lambda x: d * x)  # noqa: E731
         self.implicit = isinstance(stepper, ImplicitStepper)
-        self.fn = (StiffRHS(f, make_jacobian(f, spec.jac, dtype), *self.tol)
+        jac = None if self.delays is not None else spec.jac  # delays: jacfwd through the history
+        self.fn = (StiffRHS(f, make_jacobian(f, jac, dtype), *self.tol)
                    if self.implicit else f)
         if spec.split is not None:
             self.fn = SplitRHS(f, spec.split)
@@ -294,7 +310,12 @@ class Loop:
         """``(carry, nfe, layout)``: the initial :class:`Carry`, the rhs evaluations it
         took and the :class:`Layout` it fixes."""
         stepper, dtype, d, fwd = self.stepper, self.dtype, self.d, self.fwd
+        buffer, nfe_hist = None, 0
+        if self.delays is not None:  # delays: the history holds t0; the rhs reads it
+            buffer, nfe_hist = self.delays.start(self.t0, y0, args)
+            args = DelayArgs(args, buffer)
         fstate, nfe_init = stepper.init(self.fn, self.t0, y0, args)
+        nfe_init = nfe_init + nfe_hist
         # A multistep stepper's history: rows next to y, scalars next to the step size.
         hist = fstate if isinstance(fstate, MultistepState) else None
         fstate = None if hist is not None else fstate
@@ -329,7 +350,7 @@ class Loop:
             rows0.append(jnp.asarray(hist.rows, dtype))
         if not self.land:
             rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
-        return Carry(sc0, jnp.concatenate(rows0), ic0), nfe_init + nfe_dt, layout
+        return Carry(sc0, jnp.concatenate(rows0), ic0, buffer), nfe_init + nfe_dt, layout
 
     def step_cond(self, c):
         """Keep stepping: no failure, output ``target`` not reached, budget left."""
@@ -344,8 +365,42 @@ class Loop:
         :meth:`settle` (controller and carry update)."""
         carry, target = c
         grid = self.grid(carry.scalars, target)
-        new, record = self.advance(args, grid, carry.rows)
-        return self.settle(grid, carry, new, record)[0], target
+        if self.delays is None:
+            new, record = self.advance(args, grid, carry.rows)
+            return self.settle(grid, carry, new, record)[0], target
+        return self._delay_step(args, grid, carry), target
+
+    def _delay_step(self, args, grid: Grid, carry: Carry) -> Carry:
+        """Delays (history.py): :meth:`step_body` with the step bounded by the lags and
+        landing on discontinuity stops, the rhs reading the history, the history's
+        interpolation error joined to the step's error estimate, the accepted step end
+        recorded and a history too short for the step ending the solve."""
+        delays, lay, b = self.delays, self.layout, carry.history
+        h, hit, goal = delays.limit(grid.t, grid.h, grid.hit, grid.goal, b, self.land)
+        grid = grid._replace(h=h, hs=self.fwd(h), hit=hit, goal=goal)
+        hargs = self.call_args(args, carry)
+        new, record = self.advance(hargs, grid, carry.rows)
+        t_new = select(hit, goal, grid.t + grid.hs)
+        f_row = (new[1] if delays.fsal_row and lay.fsal and lay.nrow == 2 and not lay.hist_rows
+                 else None)
+        f1 = delays.end_slope(args, b, t_new, record.y1, f_row)
+        if record.err is not None and not self.land and not self.lazy:
+            p = self.stepper.dense_from_carry(self.f, hargs, grid.t, None, new[lay.nrow:])[0]
+            mid = self.stepper.eval_dense_poly(p, 0.5)
+            record = record._replace(err=delays.with_history_error(record.err, b, h, record.y1,
+                                                                   f1, mid))
+        carry1, acc = self.settle(grid, carry, new, record)
+        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc))
+        # The ring no longer holds what this step reads: end here, the step not taken.
+        short = delays.short_of(grid.t, carry.rows[0], h, args, b)
+        ic = carry.counters.at[Counter.STATUS].set(jnp.int32(Status.HISTORY_OVERFLOW))
+        return jax.tree_util.tree_map(lambda x, y: select(short, x, y),
+                                      carry._replace(counters=ic), carry1)
+
+    def call_args(self, args, carry: Carry):
+        """The ``args`` the steppers' rhs takes: ``args`` itself, or with delays
+        ``DelayArgs(args, carry.history)``."""
+        return args if self.delays is None else DelayArgs(args, carry.history)
 
     def grid(self, sc, target) -> Grid:
         """The attempted :class:`Grid` step from the packed scalars ``sc``.
@@ -428,7 +483,7 @@ class Loop:
         selects ``new`` as the next rows.
         """
         t, h, hs, hit, goal, cs, dt, hist = grid
-        sc, yz, ic = carry
+        sc, yz, ic = carry.scalars, carry.rows, carry.counters
         y1 = record.y1
         accept, dt_next, cs1 = self.controller.adapt_step_size(
             self.stepper, StepAttempt(t, h, yz[0], y1, record.err), cs, self.tol)
@@ -453,7 +508,7 @@ class Loop:
         hist_sc = [] if hist is None else list(select(acc, record.hist.astype(self.dtype), hist))
         sc = _pack([select(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1), *hist_sc], self.dtype)
-        return Carry(sc, select(acc, new, yz), ic), acc
+        return Carry(sc, select(acc, new, yz), ic, carry.history), acc
 
     def dense(self, args, sc, yz):
         """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``."""
@@ -519,7 +574,7 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         carry, _ = lax.while_loop(loop.step_cond, step_body, (carry, s_at(idx)))
         # Everything is sliced/evaluated inside the write loop so XLA fuses it there
         # (no extra kernels in this body).
-        value = loop.dense(args, carry.scalars, carry.rows)
+        value = loop.dense(loop.call_args(args, carry), carry.scalars, carry.rows)
 
         def wcond(w):
             i, _ = w
@@ -553,6 +608,8 @@ def _finish(loop: Loop, ic, outputs, nfe_start):
     if not (isinstance(startup, int) and startup == 0):
         step_nfe = step_nfe + startup
     nfe = nfe_start + step_nfe + loop.counts["dense"] * nd
+    if loop.delays is not None:  # delays: f at each attempted step's end (not FSAL)
+        nfe = nfe + loop.delays.extra_nfe * steps
     njev, nlu = (ic[Counter.NJEV], ic[Counter.NLU]) if loop.implicit else (zero, zero)
     return RawSolution(ts=loop.ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
                        steps=steps, accepted=nacc, rejected=nrej, njev=njev, nlu=nlu)
