@@ -119,10 +119,18 @@ def _hermite(t_a, y_a, f_a, t_b, y_b, f_b, q):
 class History:
     """``history(q)``: the stored columns of the state at time ``q`` (a scalar),
     read from a :class:`Buffer` (module docstring: before ``t0`` the initial value,
-    Hermite between step ends, NaN when the ring no longer holds ``q``)."""
+    Hermite between step ends, NaN when the ring no longer holds ``q``).
 
-    def __init__(self, buffer: Buffer):
-        self.buffer = buffer
+    ``left`` (a traced bool) picks the branch at a ``q`` that is exactly a stored
+    step end or ``t0``, where the history has a kink: the value is the same, its
+    derivative is not. The rhs at a step's start takes the right-hand branch (the
+    step reads the history after ``q``), at its later stages the left one (they
+    read it up to ``q``), so forward-mode derivatives with respect to a lag see the
+    side the step integrates over.
+    """
+
+    def __init__(self, buffer: Buffer, left=False):
+        self.buffer, self.left = buffer, left
 
     def __call__(self, q):
         b = self.buffer
@@ -135,14 +143,14 @@ class History:
         # min(count, C) step ends and unused slots hold +inf, so one compare-and-count
         # over the ring gives it (cheaper to compile than a binary search, and O(C)
         # vector work per query is microseconds for the default C).
-        m = jnp.sum(b.ts <= q, dtype=jnp.int32)
+        m = select(self.left, jnp.sum(b.ts < q, dtype=jnp.int32), jnp.sum(b.ts <= q, dtype=jnp.int32))
         # The interval [k, k+1] holding q (the last one for q past the newest point).
         k = jnp.clip(oldest + m - 1, oldest, jnp.maximum(b.count - 2, oldest))
         a, c = jnp.mod(k, cap), jnp.mod(jnp.minimum(k + 1, b.count - 1), cap)
         value = _hermite(b.ts[a], b.ys[a], b.fs[a], b.ts[c], b.ys[c], b.fs[c], q)
-        # At t0 itself the solution's (right-hand) branch, so that d/dt is one-sided forward;
-        # the initial value once the ring has dropped t0 (the two values agree).
-        before = (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0))
+        # At t0 itself the solution's branch (right) or the constant history (left); the
+        # initial value once the ring has dropped t0 (the values agree).
+        before = (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0)) | ((q == b.t0) & self.left)
         lost = (m == 0) & (q > b.t0)  # older than the oldest point still held
         value = select(lost, jnp.full_like(value, jnp.nan), value)
         return select(before, b.y0.astype(value.dtype), value)
@@ -181,9 +189,15 @@ class DelayLoop:
         self.cols = jnp.asarray(spec.columns, jnp.int32)
         self.extra_nfe = 0  # rhs evaluations per step attempt for f at its end (set by after_step)
 
-    def f(self, t, y, a: DelayArgs):
-        """The rhs as the steppers call it: ``f(t, y, DelayArgs)``."""
-        return self.rhs(t, y, a.args, History(a.buffer))
+    def f(self, t, y, a: DelayArgs, left=None):
+        """The rhs as the steppers call it: ``f(t, y, DelayArgs)`` (the history's left
+        branch after the step's start, the newest stored step end, unless ``left``
+        says otherwise)."""
+        b = a.buffer
+        if left is None:
+            newest = b.ts[jnp.mod(b.count - 1, b.ts.shape[0])]
+            left = (b.count > 0) & (t > newest)
+        return self.rhs(t, y, a.args, History(b, left))
 
     def start(self, t0, y0, args):
         """``(buffer, nfe)``: the history holding ``t0`` (its first point) and the
@@ -216,18 +230,20 @@ class DelayLoop:
                           count=b.count + 1)
 
     def limit(self, t, h, hit, goal, b: Buffer, land: bool):
-        """The attempted step ``(h, hit, goal)`` bounded by the smallest constant lag
-        and shortened to land on the next discontinuity stop after ``t``."""
+        """The attempted step ``(h, hit, goal, at_stop)`` bounded by the smallest constant
+        lag and shortened to land on the next discontinuity stop after ``t``
+        (``at_stop``: it does)."""
         fudge = (1 + 1e-6) if land else 1.0
         h_cap = jnp.minimum(h, b.hmax)
         hit_cap = hit & (h <= b.hmax)
         tiny = 64 * jnp.finfo(self.dtype).eps * jnp.maximum(jnp.abs(t), 1.0)
         if b.stops.shape[0] == 0:
-            return h_cap, hit_cap, goal
+            return h_cap, hit_cap, goal, jnp.zeros((), bool)
         stop = jnp.min(jnp.where(b.stops > t + tiny, b.stops, jnp.inf))
         rem = stop - t
         to_stop = (rem <= h_cap * fudge) & ~(hit_cap & (rem >= h_cap))
-        return (select(to_stop, rem, h_cap), to_stop | hit_cap, select(to_stop, stop, goal))
+        return (select(to_stop, rem, h_cap), to_stop | hit_cap, select(to_stop, stop, goal),
+                to_stop)
 
     def short_of(self, t, y, h, args, b: Buffer):
         """Whether a step from ``(t, y)`` over ``h`` needs a time the ring no longer
@@ -238,14 +254,18 @@ class DelayLoop:
         q = t - jnp.atleast_1d(jnp.asarray(self.spec.lags(t, y, args), self.dtype))
         return (b.count > cap) & jnp.any((q < oldest_t) & (q + h > b.t0))
 
-    def end_slope(self, args, b: Buffer, t_new, y1, f_row):
+    def end_slope(self, args, b: Buffer, t_new, y1, f_row, at_stop):
         """``f`` at a step's end: the FSAL row ``f_row``, or (None) one rhs evaluation
         (whose lags reach only into the stored past, the step being at most the
-        smallest constant lag)."""
+        smallest constant lag). On a discontinuity stop it is the right-hand ``f``
+        (the next step's, equal in value, not in its derivative with respect to a
+        lag): the history and the FSAL row then carry the side the next step uses."""
+        right = lambda: jnp.asarray(self.f(t_new, y1, DelayArgs(args, b), left=False),  # noqa: E731
+                                    self.dtype)
         if f_row is not None:
-            return f_row
+            return lax.cond(at_stop, right, lambda: f_row)
         self.extra_nfe = 1
-        return jnp.asarray(self.f(t_new, y1, DelayArgs(args, b)), self.dtype)
+        return jnp.asarray(self.f(t_new, y1, DelayArgs(args, b), left=~at_stop), self.dtype)
 
     def with_history_error(self, err, b: Buffer, h, y1, f1, mid):
         """The step's error estimate joined (componentwise max of magnitudes) with the

@@ -376,17 +376,19 @@ class Loop:
         interpolation error joined to the step's error estimate, the accepted step end
         recorded and a history too short for the step ending the solve."""
         delays, lay, b = self.delays, self.layout, carry.history
-        h, hit, goal = delays.limit(grid.t, grid.h, grid.hit, grid.goal, b, self.land)
+        h, hit, goal, at_stop = delays.limit(grid.t, grid.h, grid.hit, grid.goal, b, self.land)
         grid = grid._replace(h=h, hs=self.fwd(h), hit=hit, goal=goal)
         hargs = self.call_args(args, carry)
         new, record = self.advance(hargs, grid, carry.rows)
         t_new = select(hit, goal, grid.t + grid.hs)
         f_row = (new[1] if delays.fsal_row and lay.fsal and lay.nrow == 2 and not lay.hist_rows
                  else None)
-        f1 = delays.end_slope(args, b, t_new, record.y1, f_row)
+        f1 = delays.end_slope(args, b, t_new, record.y1, f_row, at_stop)
+        if f_row is not None:  # on a stop: the next step starts from the right-hand f
+            new = new.at[1].set(f1)
         if record.err is not None and not self.land and not self.lazy:
             p = self.stepper.dense_from_carry(self.f, hargs, grid.t, None, new[lay.nrow:])[0]
-            mid = self.stepper.eval_dense_poly(p, 0.5)
+            mid = self.stepper.eval_dense_poly(p, jnp.asarray(0.5, self.dtype))
             record = record._replace(err=delays.with_history_error(record.err, b, h, record.y1,
                                                                    f1, mid))
         carry1, acc = self.settle(grid, carry, new, record)

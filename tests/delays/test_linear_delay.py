@@ -20,7 +20,7 @@ der(x) = -delay(x, tau)
 """
 
 
-def method_of_steps(pieces: int):
+def method_of_steps(pieces: int):  # kept readable here; reference.py has the general lag
     """The exact pieces ``[p_1, ..., p_pieces]`` of x on ``[k-1, k]`` (SymPy polynomials in t)."""
     t, s = sympy.symbols("t s", real=True)
     previous, out = sympy.Integer(1), []
