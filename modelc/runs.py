@@ -82,7 +82,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                 controller=controller, split=prob.split,
                                 progress=time_progress if progress else None,
-                                delays=delay_spec(module))
+                                delays=delay_spec(module, opts.history_capacity))
         obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
         extra = None
         if prob.unpack is not None or field:
@@ -90,7 +90,7 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
             extra = (extra, module.grid(p)) if field else extra
         return raw, obs, extra
 
-    key = (method, max_steps, has_dt0, controller, opts.phi, progress)
+    key = (method, max_steps, has_dt0, controller, opts.phi, progress, opts.history_capacity)
     return model.runs.get(key, externals, lambda: jax.jit(run))
 
 
@@ -119,7 +119,7 @@ def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint
                                 atol=opts.atol, dt0=_step(opts, ts),
                                 max_steps=opts.max_steps, jac=jacobian,
                                 controller=opts.controller, split=prob.split, adjoint=adjoint,
-                                prepare=prepare, delays=delay_spec(module))
+                                prepare=prepare, delays=delay_spec(module, opts.history_capacity))
         states = states_of(module, prob, raw.ts, raw.ys, p)
         if full_output:
             return states, {k: getattr(raw, k) for k in COUNTERS + ("status",)}

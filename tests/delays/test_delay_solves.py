@@ -127,3 +127,16 @@ def test_float32(linear):
     assert np.asarray(sol["x"]).dtype == np.float32
     np.testing.assert_allclose(np.asarray(sol["x"]), linear_exact(sol.t, tau=0.7, pieces=4),
                                atol=2e-5)
+
+
+@pytest.mark.slow
+def test_history_capacity_setting_overflows_and_recovers(linear):
+    """``history_capacity`` through the public API: too small a ring is a status and
+    NaN outputs, the default holds the whole lag."""
+    small = linear.solve(t=(0, 2.8), points=5, method="rk4", dt0=0.05, history_capacity=8)
+    assert small.status == Status.HISTORY_OVERFLOW
+    assert np.isnan(np.asarray(small["x"])[-1])
+    full = linear.solve(t=(0, 2.8), points=5, method="rk4", dt0=0.05)
+    assert full.status == 0
+    np.testing.assert_allclose(np.asarray(full["x"]), linear_exact(full.t, tau=0.7, pieces=4),
+                               atol=1e-10)
