@@ -140,3 +140,26 @@ def test_history_capacity_setting_overflows_and_recovers(linear):
     assert full.status == 0
     np.testing.assert_allclose(np.asarray(full["x"]), linear_exact(full.t, tau=0.7, pieces=4),
                                atol=1e-10)
+
+
+def test_state_dependent_lag():
+    """x' = x(t - (x - 1)), x = 1 before 0: the lag x - 1 = t makes every query t0,
+    so x = 1 + t; rodas5 differentiates the rhs through the history (the query
+    moves with the state)."""
+    m = modelc.parse("state x = 1\nder(x) = delay(x, x - 1)\n")
+    for method in ("tsit5", "rodas5"):
+        sol = m.solve(t=(0, 2), points=5, method=method, rtol=1e-9, atol=1e-12)
+        assert sol.status == 0
+        np.testing.assert_allclose(np.asarray(sol["x"]), 1 + np.asarray(sol.t), rtol=1e-8)
+
+
+@pytest.mark.slow
+def test_ensemble_auto_over_the_lag(linear):
+    """``ensemble`` with ``method="auto"`` (its stiffness probe reads the history
+    before t0) against the exact solution for each lag."""
+    taus = np.asarray([0.5, 0.7, 1.1])
+    sol = linear.ensemble(params={"tau": taus}, t=(0, 2), points=5, method="auto",
+                          rtol=1e-9, atol=1e-12)
+    for i, tau in enumerate(taus):
+        np.testing.assert_allclose(np.asarray(sol["x"])[i], linear_exact(np.linspace(0, 2, 5),
+                                                                         tau=float(tau)), atol=1e-8)
