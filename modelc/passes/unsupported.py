@@ -73,7 +73,7 @@ def _delay_diagnostics(model: Model) -> list[Diagnostic]:
     for o, inlined in zip(model.observes, flat.observes):
         if scalar and inlined.expr.atoms(Delay):
             diags.append(Diagnostic(o.span, f"observable `{o.name}` uses `delay(...)` (directly or "
-                                    f"through a let): delays in observables {NOT_YET}",
+                                    f"through a let): delays in observables are checked, but {NOT_YET}",
                                     "add a state for the delayed quantity, e.g. `der(lagged) = ...`, "
                                     "or read the solution at t - tau after the solve"))
     return diags

@@ -108,7 +108,7 @@ def test_coupled_constraints_are_solved_together():
     ("state h = 1, v = 0\nder(h) = v\nder(v) = -1\nevent bounce when h < 0: v = -v\n", 4,
      "event `bounce`: events are parsed and checked, but the solver does not run them yet"),
     ("parameter tau = 1\nstate x = 1\nder(x) = -x\nobserve lagged = delay(x, tau)\n", 4,
-     "observable `lagged` uses `delay(...)` (directly or through a let): delays in observables"),
+     "observable `lagged` uses `delay(...)` (directly or through a let): delays in observables are"),
     ("state x = 4, y = 1\nder(x) = -x\nconstraint y^2 = x\n", 3,
      "constraint for `y`: SymPy could not solve it for `y` uniquely"),
 ])
