@@ -82,7 +82,8 @@ class Buffer(NamedTuple):
     far (int32; the newest is at ``(count - 1) % C``); ``t0``, ``y0``: the start
     and the initial value of the stored columns (the value before ``t0``);
     ``stops``: the discontinuity times (``inf`` for unused entries);
-    ``hmax``: the step bound (the smallest positive constant lag, or ``inf``).
+    ``hmax``: the step bound (the smallest positive constant lag, or ``inf``);
+    ``evals``: rhs evaluations of the right-hand ``f`` on stops (FSAL steppers, int32).
     """
 
     ts: Any
@@ -93,6 +94,7 @@ class Buffer(NamedTuple):
     y0: Any
     stops: Any
     hmax: Any
+    evals: Any = 0
 
 
 class DelayArgs(NamedTuple):
@@ -206,7 +208,8 @@ class DelayLoop:
         t0 = jnp.asarray(t0, dtype)
         empty = Buffer(jnp.full((cap,), jnp.inf, dtype), jnp.zeros((cap, k), dtype),
                        jnp.zeros((cap, k), dtype), jnp.zeros((), jnp.int32), t0,
-                       y0[self.cols], jnp.zeros((0,), dtype), jnp.asarray(jnp.inf, dtype))
+                       y0[self.cols], jnp.zeros((0,), dtype), jnp.asarray(jnp.inf, dtype),
+                       jnp.zeros((), jnp.int32))
         f0 = jnp.asarray(self.f(t0, y0, DelayArgs(args, empty)), dtype)
         lags = jnp.atleast_1d(jnp.asarray(self.spec.lags(t0, y0, args), dtype))
         const = [i for i, c in enumerate(self.spec.constant) if c]
@@ -281,8 +284,10 @@ class DelayLoop:
         gap = jnp.zeros_like(err).at[self.cols].set(cubic - mid[self.cols])
         return jnp.maximum(jnp.abs(err), jnp.abs(gap))
 
-    def record(self, b: Buffer, t_new, y1, f1, acc) -> Buffer:
+    def record(self, b: Buffer, t_new, y1, f1, acc, evals=0) -> Buffer:
         """The buffer after a step attempt: the end ``(t_new, y1, f1)`` of an accepted
-        step written, a rejected one leaving it as it was."""
+        step written, a rejected one leaving it as it was; ``evals`` rhs evaluations
+        added to the count."""
+        b = b._replace(evals=b.evals + jnp.asarray(evals, jnp.int32))
         return jax.tree_util.tree_map(lambda new, old: select(acc, new, old),
                                       self.append(b, t_new, y1, f1), b)

@@ -392,7 +392,8 @@ class Loop:
             record = record._replace(err=delays.with_history_error(record.err, b, h, record.y1,
                                                                    f1, mid))
         carry1, acc = self.settle(grid, carry, new, record)
-        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc))
+        stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
+        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals))
         # The ring no longer holds what this step reads: end here, the step not taken.
         short = delays.short_of(grid.t, carry.rows[0], h, args, b)
         ic = carry.counters.at[Counter.STATUS].set(jnp.int32(Status.HISTORY_OVERFLOW))
@@ -593,6 +594,8 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
 
     init = (carry0, jnp.asarray(1, jnp.int32), ys, jnp.asarray(0, jnp.int32))
     carry, idx, ys, nd = lax.while_loop(out_cond, out_body, init)
+    if carry.history is not None:  # delays: the right-hand f evaluated on stops
+        nfe_start = nfe_start + carry.history.evals
     return _finish(loop, carry.counters, (idx, ys, nd), nfe_start)
 
 
