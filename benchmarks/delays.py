@@ -10,7 +10,12 @@ and Mackey-Glass (examples/delay.model, t to 200). Run times are interleaved
 pairs after warm-up (median of per-pair ratios); errors are the largest absolute
 difference from the reference at the output times.
 
-    python benchmarks/delays.py [--pairs 5]
+With ``--orders`` it also measures the convergence order of fixed steps (rk4,
+and tsit5 and dopri5 driven by a constant-step controller) on the delayed
+logistic equation with lag 0.7 (steps that never divide it), against the same
+reference: the cubic Hermite history caps every method at order 4.
+
+    python benchmarks/delays.py [--pairs 5] [--orders]
 """
 
 from __future__ import annotations
@@ -81,10 +86,37 @@ def problems():
              17.0, 200.0)]
 
 
+def fixed_step_orders() -> None:
+    """Errors and observed orders of fixed steps (module docstring)."""
+    from modelc import solvers
+    from modelc.solvers.history import DelaySpec
+
+    def rhs(t, y, args, history):
+        return 1.4 * y * (1 - history(t - 0.7) / 2.0)
+
+    spec = DelaySpec(lambda t, y, a: jnp.asarray([0.7]), (True,), (0,))
+    ts = np.linspace(0.0, 3.5, 6)
+    ref = MethodOfSteps(lambda t, x, lag: 1.4 * x * (1 - lag / 2.0), 0.5, 0.7, 3.5, "DOP853",
+                        1e-13, 1e-15).run().at(ts)
+    dts = [0.2 / 2 ** k for k in range(5)]
+    print("\nfixed steps, delayed logistic with lag 0.7 (steps never divide it): max error, order")
+    for method in ("rk4", "tsit5", "dopri5"):
+        errs = []
+        for dt in dts:
+            raw = solvers.integrate(rhs, jnp.asarray([0.5]), jnp.asarray(ts), None, method=method,
+                                    dt0=dt, controller=solvers.ConstantStepController(),
+                                    delays=spec)
+            errs.append(float(np.max(np.abs(np.asarray(raw.ys[:, 0]) - ref))))
+        orders = [np.log2(a / b) for a, b in zip(errs[:-1], errs[1:])]
+        print(f"  {method:7s} " + "  ".join(f"dt={dt:.4f}: {e:.2e}" for dt, e in zip(dts, errs)))
+        print(f"  {'':7s} orders " + "  ".join(f"{o:.2f}" for o in orders))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=5)
     ap.add_argument("--rtol", type=float, default=1e-8)
+    ap.add_argument("--orders", action="store_true", help="also measure fixed-step orders")
     args = ap.parse_args()
     rtol, atol = args.rtol, args.rtol * 1e-2
     print(f"rtol = {rtol:g}, atol = {atol:g}; times are medians of {args.pairs} interleaved pairs")
@@ -106,6 +138,8 @@ def main() -> None:
                 print(f" {1e3 * t_modelc:10.2f}")
             print(f"{'':13s} {'scipy steps ' + peer.method:22s} {peer_err:10.2e} {peer.nfe:7d} "
                   f"{1e3 * t_peer:10.2f}   modelc/scipy time ratio {ratio:.3f}")
+    if args.orders:
+        fixed_step_orders()
 
 
 if __name__ == "__main__":
