@@ -12,8 +12,8 @@ carry and calls :class:`DelayLoop`:
   end is the FSAL stage where the stepper has one, else one rhs evaluation per
   accepted step).  Before ``t0`` the value is the initial state (the language's
   rule); a query past the last stored point (only possible for a lag smaller
-  than the step, i.e. a variable lag, see below) extrapolates the last interval's
-  cubic.  A query older than the oldest point still held (the ring wrapped) is
+  than the step, i.e. a variable lag, see below) reads the quadratic through the
+  newest step end's value and slope and the rhs's current state.  A query older than the oldest point still held (the ring wrapped) is
   NaN, and the step that needs it ends the solve with
   :attr:`~.loop.Status.HISTORY_OVERFLOW`: never a silent wrong value.
 * **lookup** -- one vector compare-and-count over the ring's step ends (the
@@ -25,8 +25,8 @@ carry and calls :class:`DelayLoop`:
   so every query of a step with a constant lag lies in the stored past (no
   extrapolation, no implicit dependence on the step's own stages); variable
   (state- or time-dependent) lags are not limited (their queries past the last
-  stored point extrapolate, a third-order local error there, stated in
-  docs/delays.md).
+  stored point read the quadratic above, a third-order local error there,
+  stated in docs/delays.md).
 * **discontinuities** -- the constant history meets the solution at ``t0`` with
   a jump in ``x'``; a constant lag ``tau`` carries it to ``t0 + tau`` (a jump in
   ``x''``), ``t0 + 2 tau`` (``x'''``) ... The loop lands steps exactly on
@@ -129,10 +129,15 @@ class History:
     step reads the history after ``q``), at its later stages the left one (they
     read it up to ``q``), so forward-mode derivatives with respect to a lag see the
     side the step integrates over.
+
+    ``now = (t, y)`` (the rhs's own time and stored columns of its state) serves a
+    ``q`` past the newest step end (a variable lag shorter than the step): the
+    quadratic through the newest step end's value and slope and ``y`` at ``t``, so
+    a zero lag reads the current state exactly.
     """
 
-    def __init__(self, buffer: Buffer, left=False):
-        self.buffer, self.left = buffer, left
+    def __init__(self, buffer: Buffer, left=False, now=None):
+        self.buffer, self.left, self.now = buffer, left, now
 
     def __call__(self, q):
         b = self.buffer
@@ -146,7 +151,8 @@ class History:
         # over the ring gives it (cheaper to compile than a binary search, and O(C)
         # vector work per query is microseconds for the default C).
         m = select(self.left, jnp.sum(b.ts < q, dtype=jnp.int32), jnp.sum(b.ts <= q, dtype=jnp.int32))
-        # The interval [k, k+1] holding q (the last one for q past the newest point).
+        # The interval [k, k+1] holding q (the last one for q past the newest point,
+        # replaced below by the quadratic towards the current state when it is known).
         k = jnp.clip(oldest + m - 1, oldest, jnp.maximum(b.count - 2, oldest))
         a, c = jnp.mod(k, cap), jnp.mod(jnp.minimum(k + 1, b.count - 1), cap)
         value = _hermite(b.ts[a], b.ys[a], b.fs[a], b.ts[c], b.ys[c], b.fs[c], q)
@@ -154,6 +160,14 @@ class History:
         # initial value once the ring has dropped t0 (the values agree).
         before = (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0)) | ((q == b.t0) & self.left)
         lost = (m == 0) & (q > b.t0)  # older than the oldest point still held
+        if self.now is not None:  # past the newest step end: towards the current state
+            newest = jnp.mod(b.count - 1, cap)
+            t_n, (t_now, y_now) = b.ts[newest], self.now
+            span = t_now - t_n
+            s = (q - t_n) / select(span > 0, span, jnp.ones_like(span))
+            y_n, f_n = b.ys[newest], b.fs[newest]
+            quad = y_n + s * span * f_n + s * s * (y_now - y_n - span * f_n)
+            value = select((q > t_n) & (span > 0) & (b.count > 0), quad.astype(value.dtype), value)
         value = select(lost, jnp.full_like(value, jnp.nan), value)
         return select(before, b.y0.astype(value.dtype), value)
 
@@ -199,7 +213,7 @@ class DelayLoop:
         if left is None:
             newest = b.ts[jnp.mod(b.count - 1, b.ts.shape[0])]
             left = (b.count > 0) & (t > newest)
-        return self.rhs(t, y, a.args, History(b, left))
+        return self.rhs(t, y, a.args, History(b, left, (t, y[self.cols])))
 
     def start(self, t0, y0, args):
         """``(buffer, nfe)``: the history holding ``t0`` (its first point) and the
