@@ -10,12 +10,13 @@ carry and calls :class:`DelayLoop`:
   ``(y_k, f_k, y_k+1, f_k+1)`` (fourth-order accurate, for every stepper, fixed
   step or adaptive: it needs no dense output of the stepper, and ``f`` at a step
   end is the FSAL stage where the stepper has one, else one rhs evaluation per
-  accepted step).  Before ``t0`` the value is the initial state (the language's
+  step attempt).  Before ``t0`` the value is the initial state (the language's
   rule); a query past the last stored point (only possible for a lag smaller
   than the step, i.e. a variable lag, see below) reads the quadratic through the
   newest step end's value and slope and the rhs's current state.  A query
-  older than the oldest point still held (the ring wrapped) is NaN, and the step that needs it ends the solve with
-  :attr:`~.loop.Status.HISTORY_OVERFLOW`: never a silent wrong value.
+  older than the oldest point still held (the ring wrapped) is NaN, and the
+  step that needs it ends the solve with :attr:`~.loop.Status.HISTORY_OVERFLOW`:
+  never a silent wrong value.
 * **lookup** -- one vector compare-and-count over the ring's step ends (the
   ring holds the newest step ends in order of logical index and +inf in unused
   slots, so the count is the logical position; an unrolled binary search made
