@@ -134,7 +134,8 @@ def test_float32(linear):
 def test_history_capacity_setting_overflows_and_recovers(linear):
     """``history_capacity`` through the public API: too small a ring is a status and
     NaN outputs, the default holds the whole lag."""
-    small = linear.solve(t=(0, 2.8), points=5, method="rk4", dt0=0.05, history_capacity=8)
+    with pytest.warns(RuntimeWarning, match="history_capacity"):
+        small = linear.solve(t=(0, 2.8), points=5, method="rk4", dt0=0.05, history_capacity=8)
     assert small.status == Status.HISTORY_OVERFLOW
     assert np.isnan(np.asarray(small["x"])[-1])
     full = linear.solve(t=(0, 2.8), points=5, method="rk4", dt0=0.05)
