@@ -178,7 +178,8 @@ class CompiledModel:
     def solve(self, t=None, saveat=None, *, method=None, rtol=None, atol=None, params=None,
               y0=None, points=None, dt0=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
               controller=None, externals=None, steps=None, schedule=None,
-              phi="auto", progress=False, max_events=DEFAULT_MAX_EVENTS) -> Solution:
+              phi="auto", progress=False, max_events=DEFAULT_MAX_EVENTS,
+              history_capacity=None) -> Solution:
         """Integrate the model and return a `Solution`. Every argument is checked first
         (`modelc.options`): a bad one is a `SolveError` that names it.
 
@@ -224,6 +225,9 @@ class CompiledModel:
                 in the loop; the steps, Jacobians and the auto choice are the same).
             max_events: models with events: how many fired events the solve records
                 (more ends it with ``Status.EVENT_LIMIT``); ``sol.events`` lists them.
+            history_capacity: for a model with ``delay(...)``, the step ends its history
+                keeps (default 4096); more steps within the largest lag end the solve
+                with status ``HISTORY_OVERFLOW`` (docs/delays.md).
         """
         externals = self.check_externals(externals)
         if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
@@ -234,7 +238,7 @@ class CompiledModel:
         opts, (ts, start), params, y0 = prepare_solve(
             self, t=t, saveat=saveat, points=points, params=params, y0=y0, method=method,
             rtol=rtol, atol=atol, dt0=dt0, steps=steps, schedule=schedule, max_steps=max_steps,
-            dtype=dtype, controller=controller, phi=phi)
+            dtype=dtype, controller=controller, phi=phi, history_capacity=history_capacity)
         auto = {}
         if opts.method == "auto":
             method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals)
@@ -319,7 +323,8 @@ class CompiledModel:
     def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = DEFAULT_MAX_STEPS,
                full_output: bool = False, controller=None, adjoint=None, externals=None,
-               steps=None, schedule=None, phi="auto", max_events=DEFAULT_MAX_EVENTS):
+               steps=None, schedule=None, phi="auto", max_events=DEFAULT_MAX_EVENTS,
+               history_capacity=None):
         """A pure JAX function ``f(y0, params, ts, externals=None) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
@@ -332,7 +337,7 @@ class CompiledModel:
         else the discrete adjoint). With
         ``full_output=True`` it returns ``(states, info)`` where ``info`` holds
         ``status``, ``nfe``, ``steps``, ``accepted``, ``rejected``. ``controller`` and
-        ``phi`` as in `solve`.
+        ``phi`` (and ``history_capacity``, for delays) as in `solve`.
 
         ``externals`` binds the model's external functions (checked now); the
         returned function also takes ``externals=`` at call time, which replaces
@@ -355,7 +360,8 @@ class CompiledModel:
             return sampler_solver(self, method, steps, schedule, bound, full_output)
         opts = SolveOptions.resolve(method=method, rtol=rtol, atol=atol, dt0=dt0, steps=steps,
                                     schedule=schedule, max_steps=max_steps,
-                                    controller=controller, phi=phi)
+                                    controller=controller, phi=phi,
+                                    history_capacity=history_capacity)
         check_method_fits(self.module, self.name, opts.method)
         return solver_function(self, opts, bound, full_output, adjoint, _max_events(max_events))
 

@@ -37,7 +37,8 @@ from .array_model import SAMPLERS, problem
 from .errors import SolveError
 from .options import DEFAULT_MAX_STEPS, prepare_solve
 from .progress import draw_progress
-from .runs import DAE_CHOICE, constraint_stats, run_function
+from .runs import DAE_CHOICE, constraint_stats, delay_spec, run_function
+from .solvers.history import initial_history_rhs
 from .solution import Solution
 
 __all__ = ["ensemble", "batch_size", "cpu_workers", "CPU_CHUNK"]
@@ -196,7 +197,10 @@ def _batched_probe(model, mesh, externals):
     def build():
         def single(y0, params, t0, t1):
             prob = _member_problem(model, y0, params, t0.dtype, externals)
-            return solvers.probe_spectra(prob.rhs, model.jacobian, prob.split, t0, t1,
+            rhs, delays = prob.rhs, delay_spec(model.module)
+            if delays is not None:  # delays: probed with the history before t0 (exact at t0)
+                rhs = initial_history_rhs(rhs, prob.y0, delays.columns)
+            return solvers.probe_spectra(rhs, model.jacobian, prob.split, t0, t1,
                                          prob.y0, prob.args)
 
         batched = jax.vmap(single, in_axes=(0, 0, None, None))

@@ -204,6 +204,8 @@ class SolveOptions:
         max_steps: the step budget (1 to `MAX_STEPS_LIMIT`).
         controller: the resolved step-size controller, or None (the method's default).
         phi: phi-functions of a matrix-free ``L``: "dense", "krylov" or "auto".
+        history_capacity: step ends a model with delays keeps (None: the solvers'
+            default, `modelc.solvers.history.DEFAULT_CAPACITY`).
     """
 
     method: str
@@ -215,6 +217,7 @@ class SolveOptions:
     max_steps: int = DEFAULT_MAX_STEPS
     controller: object = None
     phi: str = "auto"
+    history_capacity: int | None = None
 
     @property
     def fixed_step(self) -> bool:
@@ -239,7 +242,7 @@ class SolveOptions:
     @classmethod
     def resolve(cls, defaults: Mapping | None = None, *, method=None, rtol=None, atol=None,
                 dt0=None, steps=None, schedule=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
-                controller=None, phi="auto") -> SolveOptions:
+                controller=None, phi="auto", history_capacity=None) -> SolveOptions:
         """The options with the file's ``simulate`` ``defaults`` filled in, every value
         checked (`SolveError` naming the argument). Samplers are refused here: they
         have their own path (`modelc.sampling`)."""
@@ -270,7 +273,10 @@ class SolveOptions:
         max_steps = whole_number(max_steps, "max_steps", 1, MAX_STEPS_LIMIT)
         if phi not in ("dense", "krylov", "auto"):
             raise SolveError(f"phi={phi!r}; choose one of dense, krylov, auto")
-        return cls(method, rtol, atol, dtype, dt0, steps, max_steps, _controller(controller), phi)
+        if history_capacity is not None:  # delays: the history's ring length
+            history_capacity = whole_number(history_capacity, "history_capacity", 2, MAX_STEPS_LIMIT)
+        return cls(method, rtol, atol, dtype, dt0, steps, max_steps, _controller(controller), phi,
+                   history_capacity)
 
 
 # -- times ------------------------------------------------------------------------------------

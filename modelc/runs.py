@@ -24,9 +24,11 @@ from .progress import time_progress
 from .solution import COUNTERS
 from .solvers.adjoint import BacksolveAdjoint
 
+from .solvers.history import DEFAULT_CAPACITY, DelaySpec, initial_history_rhs
+
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
            "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats",
-           "event_spec", "DEFAULT_MAX_EVENTS"]
+           "event_spec", "DEFAULT_MAX_EVENTS", "delay_spec"]
 
 #: Fired events a solve records by default (``max_events``; more is a status).
 DEFAULT_MAX_EVENTS = 1000
@@ -101,7 +103,8 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
         raw = integrator(module)(prob.rhs, prob.y0, ts, prob.args, method=method, rtol=rtol,
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                 controller=controller, split=prob.split,
-                                progress=time_progress if progress else None, events=events)
+                                progress=time_progress if progress else None, events=events,
+                                delays=delay_spec(module, opts.history_capacity))
         obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
         extra = None
         if prob.unpack is not None or field:
@@ -109,7 +112,8 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
             extra = (extra, module.grid(p)) if field else extra
         return raw, obs, extra
 
-    key = (method, max_steps, has_dt0, controller, opts.phi, progress, max_events)
+    key = (method, max_steps, has_dt0, controller, opts.phi, progress, max_events,
+           opts.history_capacity)
     return model.runs.get(key, externals,
                           lambda: _exported_or_jit(model, key, jax.jit(run), bool(externals)))
 
@@ -164,7 +168,8 @@ def solver_function(model, opts: SolveOptions, bound, full_output: bool, adjoint
                                 atol=opts.atol, dt0=_step(opts, ts),
                                 max_steps=opts.max_steps, jac=jacobian,
                                 controller=opts.controller, split=prob.split, adjoint=adjoint,
-                                prepare=prepare, events=events)
+                                prepare=prepare, events=events,
+                                delays=delay_spec(module, opts.history_capacity))
         states = states_of(module, prob, raw.ts, raw.ys, p)
         if full_output:
             info = {k: getattr(raw, k) for k in COUNTERS + ("status",)}

@@ -43,6 +43,7 @@ import sympy
 from ..ir import Model
 from ..passes.constraints import algebraic_states, rhs_rows
 from ..passes.jacobian import jacobian_entries
+from .delays import delay_functions, has_delays
 from .emit import INDENT, function, header, scatter, stack
 from .events import event_functions
 from .expressions import Expressions, scalar
@@ -62,6 +63,8 @@ def generate_scalar_module(model: Model, source_hash: str = "", dynamics=None) -
     """
     names = Namespace(model.declared_names)
     ex = Expressions(model, names, JaxPrinter(names.map))
+    if has_delays(model):  # delay(expr, tau): rhs reads the solver's history (codegen.delays)
+        return _delay_module(ex, source_hash)
     if dynamics is not None:
         rhs, jacobian = dynamics(ex)
     else:
@@ -82,6 +85,25 @@ def generate_scalar_module(model: Model, source_hash: str = "", dynamics=None) -
         event_functions(ex),  # empty for a model without events (modelc.codegen.events)
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _delay_module(ex: Expressions, source_hash: str) -> str:
+    """The module of a model with delays: ``rhs(t, state, parameter, history)`` and the
+    lags (`modelc.codegen.delays`); no symbolic Jacobian (the solvers differentiate
+    the rhs through the history), no semilinear split, no noise form."""
+    model = ex.model
+    parts = [
+        header(model, source_hash),
+        ex.parameter_vector(),
+        _with_constants(ex),
+        _initial_state(ex),
+        delay_functions(ex),
+        ex.compute("observables", _ARGS, "The observables, in the order of OBSERVABLE_NAMES.",
+                   [o.expr for o in model.observes]),
+        "LINEAR_KIND = None\nLINEAR_CONSTANT = True",
+        "NOISE_FORM = False",
+    ]
+    return "\n\n".join(parts) + "\n"
 
 
 def _with_constants(ex: Expressions) -> str:

@@ -95,8 +95,8 @@ def sbml_to_model_text(path) -> tuple[str, dict[str, str]]:
         language, such as ``t`` or ``pi``; local parameters appear as
         ``"reaction_id.param_id"``; reactions map to the let of their rate).
     Raises:
-        ModelError: for SBML the importer does not support (events, delays,
-            algebraic rules, ...), naming each offending element.
+        ModelError: for SBML the importer does not support (events, algebraic
+            rules, ...), naming each offending element.
         SbmlSupportMissing: when python-libsbml is not installed.
     """
     result = translate_sbml(path)

@@ -399,6 +399,11 @@ def _func(name):
     return handler
 
 
+def _h_delay(tr, ast, env, L):
+    """The delay csymbol: the language's ``delay(expr, tau)`` (docs/delays.md)."""
+    return ("call", "delay", _exactly(tr.nums(ast, env), 2, "delay")), "num"
+
+
 def _reciprocal_of(name):
     def handler(tr, ast, env, L):
         (x,) = _exactly(tr.nums(ast, env), 1, name)
@@ -557,7 +562,7 @@ def _build_handlers():
         L.AST_LOGICAL_NOT: _h_not, L.AST_LOGICAL_XOR: _h_xor,
         L.AST_LOGICAL_IMPLIES: _h_implies,
         L.AST_FUNCTION: lambda tr, ast, env, L: tr.call_user(ast, env, L),
-        L.AST_FUNCTION_DELAY: _refuse("the delay csymbol (delay differential equations)"),
+        L.AST_FUNCTION_DELAY: _h_delay,
         L.AST_NAME_AVOGADRO: _refuse("the avogadro csymbol"),
         L.AST_FUNCTION_RATE_OF: _refuse("the rateOf csymbol"),
         L.AST_CSYMBOL_FUNCTION: _refuse("an unknown csymbol function"),

@@ -26,7 +26,7 @@ from dataclasses import replace
 
 import sympy
 
-from ..ir import TIME, Model, NoiseForm, SplitInfo, is_external_call, symbol
+from ..ir import TIME, Delay, Model, NoiseForm, SplitInfo, is_external_call, symbol
 from .inline import inline_lets
 
 __all__ = ["find_noise_form", "scalar_split_only"]
@@ -37,6 +37,8 @@ def find_noise_form(model: Model) -> Model:
     if not model.states or model.fields:
         return model
     flat = inline_lets(model)
+    if any(d.expr.atoms(Delay) for d in flat.derivatives):  # delays: g would read the past
+        return replace(model, noise_form=None)
     states = [symbol(name) for name in model.state_names]
     drifts, noises = [], []
     for i, der in enumerate(flat.derivatives):

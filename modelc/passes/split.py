@@ -47,7 +47,7 @@ import sympy
 from math import prod
 
 from .. import spatial
-from ..ir import TIME, Model, SplitInfo, symbol
+from ..ir import TIME, Delay, Model, SplitInfo, symbol
 from .inline import inline_lets
 
 __all__ = ["split_semilinear", "SPLIT_MODES"]
@@ -66,6 +66,8 @@ def split_semilinear(model: Model, mode: str = "auto") -> Model:
     if not model.states or model.constraints:  # a DAE (constraints kept): no split methods run it
         return replace(model, split=None)
     flat = inline_lets(model)
+    if any(d.expr.atoms(Delay) for d in flat.derivatives):  # delays: exponential steppers do not run them
+        return replace(model, split=None)
     states = [symbol(name) for name in model.state_names]
     parts: dict = {}   # (i, j) -> the coefficients found, summed once (a sum grown term
     rests = []         # by term is re-sorted each time: quadratic in long equations)

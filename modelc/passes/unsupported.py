@@ -1,16 +1,19 @@
 """The one place that stops models the solvers cannot run yet.
 
-Events run in scalar models (`modelc.solvers.events`) and constraints either
-eliminated symbolically or solved as a DAE (`modelc.passes.constraints`,
+Events run in scalar models (`modelc.solvers.events`), ``delay(expr, tau)`` in
+the derivatives of scalar ODE models (`modelc.solvers.history`), and constraints
+either eliminated symbolically or solved as a DAE (`modelc.passes.constraints`,
 docs/dae.md). What the solvers do not run yet is refused here: events in models
-with fields or external functions, events together with numerically solved
-constraints, ``delay(expr, tau)``, numerically solved constraints in models with
-array states, externals or fields, and ``der(z)`` of a numerically solved state
-where the constraints pass could not differentiate the constraints.
-`require_solver_support` (the last of these passes in `modelc.api.PASSES`) raises
-a `ModelError` that names each such construct and its line, so that such a model
-is never solved silently wrong. When the solvers support them, delete this module
-and its entry in `modelc.api.PASSES`.
+with fields or external functions, events together with delays or with
+numerically solved constraints, delays in observables (directly or through a
+let), nested delays and delays in field, array or external models, numerically
+solved constraints in models with array states, externals or fields, and
+``der(z)`` of a numerically solved state where the constraints pass could not
+differentiate the constraints. `require_solver_support` (the last of these
+passes in `modelc.api.PASSES`) raises a `ModelError` that names each such
+construct and its line, so that such a model is never solved silently wrong.
+When the solvers support them, delete this module and its entry in
+`modelc.api.PASSES`.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 from ..errors import Diagnostic, ModelError
 from ..ir import Delay, DerValue, Model
 from .constraints import MAX_RATE_SYSTEM
+from .inline import inline_lets
 
 __all__ = ["require_solver_support", "NOT_YET", "NotYetSolvable"]
 
@@ -38,15 +42,16 @@ def require_solver_support(model: Model) -> Model:
             numerical path in a model of array states, externals or fields.
     """
     # Events run in every solver (modelc.solvers.events) in scalar models; in models with
-    # fields or external functions, or together with numerically solved constraints (the
-    # loop does not combine those paths yet), they are refused here.
+    # fields or external functions, or together with delays or numerically solved
+    # constraints (the loop does not combine those paths yet), they are refused here.
     diags = [Diagnostic(e.span, f"event `{e.name}`: events in models with fields or external "
                         f"functions are parsed and checked, but {NOT_YET}",
                         "remove the event, or write the model without fields/externals")
              for e in model.events if model.fields or model.has_arrays]
-    if model.constraints and not (model.fields or model.has_arrays):
-        diags += [Diagnostic(e.span, f"event `{e.name}`: events in a model with constraints solved "
-                             f"numerically are parsed and checked, but {NOT_YET}",
+    combined = _events_combined_with(model)
+    if combined and not (model.fields or model.has_arrays):
+        diags += [Diagnostic(e.span, f"event `{e.name}`: events in a model with {combined} are "
+                             f"parsed and checked, but {NOT_YET}",
                              "solve piecewise (stop at the event time and restart), or write the "
                              "model without the event") for e in model.events]
     # Constraints (DAE engineer, issue 17): only models of scalar states run them numerically.
@@ -57,10 +62,8 @@ def require_solver_support(model: Model) -> Model:
                              f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or rewrite "
                              f"the constraint so that `{c.state}` has one solution")
                   for c in model.constraints]
+    diags += _delay_diagnostics(model)
     for what, span, expr in _statements(model):
-        if expr.atoms(Delay):
-            diags.append(Diagnostic(span, f"{what} uses `delay(...)`: delays are parsed and checked, but {NOT_YET}",
-                                    "remove the delay for now"))
         if expr.atoms(DerValue):
             names = ", ".join(sorted(str(a) for a in expr.atoms(DerValue)))
             diags.append(Diagnostic(span, f"{what} uses {names}, the rate of change of a state determined by a "
@@ -73,6 +76,43 @@ def require_solver_support(model: Model) -> Model:
         raise NotYetSolvable(sorted(diags, key=lambda d: (d.span.line, d.span.col)),
                              source=model.source or None)
     return model
+
+
+def _events_combined_with(model: Model) -> str:
+    """What an event model also has that the loop does not combine with events yet:
+    ``delay(...)`` or constraints solved numerically ("" if neither)."""
+    if not model.events:
+        return ""
+    if any(expr.atoms(Delay) for _, _, expr in _statements(model)):
+        return "`delay(...)`"
+    if model.constraints:
+        return "constraints solved numerically"
+    return ""
+
+
+def _delay_diagnostics(model: Model) -> list[Diagnostic]:
+    """The uses of ``delay(...)`` the solvers do not run: outside a scalar ODE model,
+    in an observable (directly or through a let), or nested in another delay."""
+    diags = []
+    flat = inline_lets(model)
+    scalar = not (model.fields or model.externals or model.has_arrays)
+    for what, span, expr in _statements(model):
+        if not expr.atoms(Delay):
+            continue
+        if not scalar:
+            diags.append(Diagnostic(span, f"{what} uses `delay(...)`: delays run in scalar ODE "
+                                    f"models only; in field, array or external models {NOT_YET}",
+                                    "remove the delay, or write the model with scalar states"))
+        elif any(a.args[0].atoms(Delay) or a.args[1].atoms(Delay) for a in expr.atoms(Delay)):
+            diags.append(Diagnostic(span, f"{what} nests `delay(...)` inside a delay: {NOT_YET}",
+                                    "write delay(delay(x, a), b) as delay(x, a + b) when a is constant"))
+    for o, inlined in zip(model.observes, flat.observes):
+        if scalar and inlined.expr.atoms(Delay):
+            diags.append(Diagnostic(o.span, f"observable `{o.name}` uses `delay(...)` (directly or "
+                                    f"through a let): delays in observables are checked, but {NOT_YET}",
+                                    "add a state for the delayed quantity, e.g. `der(lagged) = ...`, "
+                                    "or read the solution at t - tau after the solve"))
+    return diags
 
 
 def _statements(model: Model):

@@ -211,6 +211,11 @@ def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
     (inputs,), (tin,) = primals, tangents
     ty0, tts = tin.y0, tin.ts
     at = _args_tangent(inputs.args, tin.args)
+    if spec.delays is not None:  # delays: forward sensitivities only (the adjoints replay steps)
+        if adjoint is not None and not isinstance(adjoint, ForwardAdjoint):
+            raise ValueError(f"{type(adjoint).__name__} does not differentiate models with "
+                             "delay(...); use adjoint=ForwardAdjoint() (the default for them)")
+        adjoint = ForwardAdjoint()
     if spec.events is not None:  # event models: forward sensitivities (exact through events)
         adjoint = _event_adjoint(adjoint)
     if adjoint is None:

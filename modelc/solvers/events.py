@@ -197,7 +197,7 @@ class EventSpec:
         """The first carry with the events' state and the status of the events at t0."""
         ic = carry.counters
         st = jnp.where(status != 0, status, ic[Counter.STATUS]).astype(jnp.int32)
-        return Carry(carry.scalars, carry.rows, _put(ic, Counter.STATUS, st), state)
+        return carry._replace(counters=_put(ic, Counter.STATUS, st), events=state)
 
     def after_step(self, loop: Loop, args, grid, carry: Carry, acc, record) -> Carry:
         """Detect, locate and run the events of the step just settled (see module docstring)."""
@@ -283,7 +283,8 @@ class EventSpec:
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
-        return Carry(sc, rows, _put(ic, Counter.STATUS, st.astype(jnp.int32)), ev)
+        return carry._replace(scalars=sc, rows=rows,
+                              counters=_put(ic, Counter.STATUS, st.astype(jnp.int32)), events=ev)
 
     def rounds(self, loop: Loop, args, t, y, ev: EventState):
         """Run the events at time ``t`` from state ``y``: rounds of firing (conditions that

@@ -24,6 +24,7 @@ from jax import lax
 from . import coefficients
 from .adjoint import differentiable
 from .controllers import ConstantStepController, PIController
+from .history import initial_history_rhs
 from .loop import LoopInputs, LoopSpec, RawSolution, run_loop, run_loop_jit
 from .methods import METHODS, AutoStepper, resolve_method
 from .stepper import AdaptiveStepper, DenseOutputStepper, SplitStepper
@@ -50,6 +51,8 @@ class IntegrateOptions:
     ``split``: the :class:`~.expint.Split` ``f = L y + N`` of split exponential
     steppers (ignored by the others); ``prepare``: maps ``args`` to what
     ``rhs``, ``jac`` and ``split`` take, inside the differentiated solve;
+    ``delays``: a :class:`~.history.DelaySpec` for a delay model, whose rhs is then
+    ``rhs(t, y, args, history)`` (:mod:`.history`; increasing time only).
     ``events``: an :class:`~.events.EventSpec` (its functions take ``(t, y, args)``
     like ``rhs``).
     """
@@ -65,6 +68,7 @@ class IntegrateOptions:
     split: Any = None
     prepare: Callable | None = None
     progress: Callable | None = None
+    delays: Any = None
     events: Any = None  # a modelc.solvers.events.EventSpec (None: no events)
 
 
@@ -173,6 +177,8 @@ def integrate_stepper(problem: Problem, stepper, options: IntegrateOptions, jit:
     if controller is None:
         controller = default_controller(stepper)
     _check_pair(stepper, controller, options.dt0)
+    if options.delays is not None:
+        _check_delays(stepper, problem.ts)
     y0 = jnp.asarray(problem.y0)
     if not jnp.issubdtype(y0.dtype, jnp.floating):
         y0 = y0.astype(jnp.result_type(float))
@@ -185,11 +191,22 @@ def integrate_stepper(problem: Problem, stepper, options: IntegrateOptions, jit:
         return raw._replace(ys=ys_map(raw.ys).astype(y0.dtype).at[0].set(y0))
     spec = LoopSpec(problem.rhs, stepper, controller, int(options.max_steps),
                     static_direction(problem.ts), options.dt0 is None, options.dtmin is None,
-                    options.jac, split, options.progress, options.events)
+                    options.jac, split, options.progress, options.delays,
+                    options.events)
     inputs = LoopInputs(y0, problem.ts, problem.args, options.rtol, options.atol, options.dt0,
                         options.dtmin)
     return differentiable(run_loop_jit if jit else run_loop, spec, options.adjoint, inputs,
                           prepare=options.prepare)
+
+
+def _check_delays(stepper, ts) -> None:
+    """ValueError for a delay model with a stepper or a time direction the history
+    does not serve (split exponential steppers; decreasing time)."""
+    if isinstance(stepper, SplitStepper):
+        raise ValueError(f"{type(stepper).__name__} (an exponential integrator) does not run "
+                         "models with delay(...); use an explicit, Rosenbrock or ESDIRK method")
+    if static_direction(ts) == -1:
+        raise ValueError("a model with delay(...) is integrated forward in time only (t1 > t0)")
 
 
 def _is_traced(tree) -> bool:
@@ -202,11 +219,15 @@ def integrate_auto(auto: AutoStepper, problem: Problem, options: IntegrateOption
     under ``jit`` every candidate loop is compiled and ``lax.switch`` runs one."""
     rhs, y0, ts, args = problem
     split, rtol = options.split, options.rtol
+    if options.delays is not None:  # delays: the probes see the history before t0 (exact at t0)
+        solve_rhs, rhs = rhs, initial_history_rhs(rhs, y0, options.delays.columns)
     if not _is_traced((y0, ts, args, rtol, options.atol, options.dt0, options.dtmin)):
         ts_np = np.asarray(ts)
         name, reason = choose_method(rhs, options.jac, (ts_np[0], ts_np[-1]), y0, args, rtol,
                                      auto, split=split)
         logger.info("method='auto': %s", reason)
+        if options.delays is not None:
+            rhs = solve_rhs
         return integrate(rhs, y0, ts, args, method=name,
                          options=dataclasses.replace(options, controller=None))
     ts = jnp.asarray(ts)
@@ -216,6 +237,9 @@ def integrate_auto(auto: AutoStepper, problem: Problem, options: IntegrateOption
     code = classify(rho, rho_n, jnp.abs(ts[-1] - ts[0]), rtol_a, split, n)
     codes = candidates(split, n)
     plain = dataclasses.replace(options, controller=None)
+
+    if options.delays is not None:
+        rhs = solve_rhs
 
     def run(name):
         return lambda: integrate_stepper(Problem(rhs, y0, ts, args), METHODS[name], plain,

@@ -50,10 +50,12 @@ from jax import lax
 from .controllers import (AbstractController, ConstantStepController, StepAttempt, StepStart,
                           Tolerance)
 from .expint import SplitRHS
+from .history import DelayArgs, DelayLoop
 from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 from .ops import select
 from .phi import CommonStep, SplitKind
-from .stepper import AbstractStepper, ExtraDenseStagesStepper, MultistepState, SplitStepper
+from .stepper import (AbstractStepper, ExtraDenseStagesStepper, FSALStepper, MultistepState,
+                      SplitStepper)
 
 __all__ = ["Status", "OK_STATUSES", "RawSolution", "LoopSpec", "LoopInputs", "Carry", "Layout", "Slot",
            "Counter", "StepRecord", "Loop", "run_loop", "run_loop_jit", "Grid"]
@@ -66,6 +68,7 @@ class Status(enum.IntEnum):
     MAX_STEPS_REACHED = 1
     STEP_SIZE_UNDERFLOW = 2
     NONFINITE_STATE = 3
+    HISTORY_OVERFLOW = 4  # delays: the history ring no longer holds a lag's time
     # DAE engineer (issue 17, constraints): the consistent initialisation of a DAE failed
     # (`modelc.solvers.dae`); a value apart from the others' new codes.
     INCONSISTENT_INITIAL = 8
@@ -95,6 +98,10 @@ _MESSAGES = {
         "the state or its derivative became non-finite (NaN or inf); the "
         "right-hand side produced NaN/inf (check the model equations, parameters, "
         "and the initial state)"),
+    Status.HISTORY_OVERFLOW: (
+        "a delay reaches further back than the stored history (more steps within the "
+        "largest lag than history_capacity step ends); raise history_capacity, or loosen "
+        "the tolerances so that fewer steps fit in one lag"),
     Status.INCONSISTENT_INITIAL: (  # DAE engineer (issue 17): see modelc.solvers.dae
         "no consistent initial values: Newton's method on the constraints at t0 did not "
         "converge from the given starting guesses of the constrained states; give better "
@@ -167,6 +174,7 @@ class LoopSpec(NamedTuple):
     jac: Callable | None = None
     split: Any = None
     progress: Callable | None = None
+    delays: Any = None  # delays: a history.DelaySpec (rhs(t, y, args, history)), else None
     events: Any = None  # a modelc.solvers.events.EventSpec, or None: no event hooks at all
 
 
@@ -193,6 +201,7 @@ class Carry(NamedTuple):
     scalars: jax.Array
     rows: jax.Array
     counters: jax.Array
+    history: Any = None  # delays: the history.Buffer of past step ends, else None
     events: Any = None  # the events' state (modelc.solvers.events.EventState), if any
 
 
@@ -300,6 +309,12 @@ class Loop:
         self.finfo = jnp.finfo(dtype)
         rhs = spec.rhs
         self.f = f = lambda t, y, a: jnp.asarray(rhs(t, y, a), dtype)  # noqa: E731
+        # --- delays (history.py): the steppers' args become DelayArgs(args, buffer) ---
+        self.delays = None
+        if spec.delays is not None:
+            self.delays = DelayLoop(spec.delays, rhs, stepper.order,
+                                    isinstance(stepper, FSALStepper), dtype)
+            self.f = f = lambda t, y, a: jnp.asarray(self.delays.f(t, y, a), dtype)  # noqa: E731
         self.t0, self.t1 = ts[0], ts[-1]
         # Signed time; step magnitudes are positive, hs = d * h is the signed step.
         if spec.direction is None:
@@ -308,8 +323,10 @@ class Loop:
             self.d = d = float(spec.direction)
         self.fwd = (lambda x: x) if spec.direction == 1 else (lambda x: d * x)  # noqa: E731
         self.implicit = isinstance(stepper, ImplicitStepper)
-        # issue 16 (network): steppers that take a sparse Jacobian get it (solvers.sparse)
-        self.fn = (StiffRHS(f, make_jacobian(f, spec.jac, dtype,
+        # delays: jacfwd through the history; issue 16 (network): steppers that take a
+        # sparse Jacobian get it (solvers.sparse)
+        jac = None if self.delays is not None else spec.jac
+        self.fn = (StiffRHS(f, make_jacobian(f, jac, dtype,
                                              getattr(stepper, "sparse_jacobian", False)), *self.tol)
                    if self.implicit else f)
         if spec.split is not None:
@@ -333,7 +350,12 @@ class Loop:
         """``(carry, nfe, layout)``: the initial :class:`Carry`, the rhs evaluations it
         took and the :class:`Layout` it fixes."""
         stepper, dtype, d, fwd = self.stepper, self.dtype, self.d, self.fwd
+        buffer, nfe_hist = None, 0
+        if self.delays is not None:  # delays: the history holds t0; the rhs reads it
+            buffer, nfe_hist = self.delays.start(self.t0, y0, args)
+            args = DelayArgs(args, buffer)
         fstate, nfe_init = stepper.init(self.fn, self.t0, y0, args)
+        nfe_init = nfe_init + nfe_hist
         # A multistep stepper's history: rows next to y, scalars next to the step size.
         hist = fstate if isinstance(fstate, MultistepState) else None
         fstate = None if hist is not None else fstate
@@ -368,7 +390,7 @@ class Loop:
             rows0.append(jnp.asarray(hist.rows, dtype))
         if not self.land:
             rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
-        return Carry(sc0, jnp.concatenate(rows0), ic0), nfe_init + nfe_dt, layout
+        return Carry(sc0, jnp.concatenate(rows0), ic0, buffer), nfe_init + nfe_dt, layout
 
     def step_cond(self, c):
         """Keep stepping: no failure, output ``target`` not reached, budget left."""
@@ -383,11 +405,49 @@ class Loop:
         :meth:`settle` (controller and carry update)."""
         carry, target = c
         grid = self.grid(carry.scalars, target)
+        if self.delays is not None:
+            return self._delay_step(args, grid, carry), target
         new, record = self.advance(args, grid, carry.rows)
         carry, acc = self.settle(grid, carry, new, record)
         if self.events is not None:  # detect, locate and run events (modelc.solvers.events)
             carry = self.events.after_step(self, args, grid, carry, acc, record)
         return carry, target
+
+
+    def _delay_step(self, args, grid: Grid, carry: Carry) -> Carry:
+        """Delays (history.py): :meth:`step_body` with the step bounded by the lags and
+        landing on discontinuity stops, the rhs reading the history, the history's
+        interpolation error joined to the step's error estimate, the accepted step end
+        recorded and a history too short for the step ending the solve."""
+        delays, lay, b = self.delays, self.layout, carry.history
+        h, hit, goal, at_stop = delays.limit(grid.t, grid.h, grid.hit, grid.goal, b, self.land)
+        grid = grid._replace(h=h, hs=self.fwd(h), hit=hit, goal=goal)
+        hargs = self.call_args(args, carry)
+        new, record = self.advance(hargs, grid, carry.rows)
+        t_new = select(hit, goal, grid.t + grid.hs)
+        f_row = (new[1] if delays.fsal_row and lay.fsal and lay.nrow == 2 and not lay.hist_rows
+                 else None)
+        f1 = delays.end_slope(args, b, t_new, record.y1, f_row, at_stop)
+        if f_row is not None:  # on a stop: the next step starts from the right-hand f
+            new = new.at[1].set(f1)
+        if record.err is not None and not self.land and not self.lazy:
+            p = self.stepper.dense_from_carry(self.f, hargs, grid.t, None, new[lay.nrow:])[0]
+            mid = self.stepper.eval_dense_poly(p, jnp.asarray(0.5, self.dtype))
+            record = record._replace(err=delays.with_history_error(record.err, b, h, record.y1,
+                                                                   f1, mid))
+        carry1, acc = self.settle(grid, carry, new, record)
+        stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
+        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals))
+        # The ring no longer holds what this step reads: end here, the step not taken.
+        short = delays.short_of(grid.t, carry.rows[0], h, args, b)
+        ic = carry.counters.at[Counter.STATUS].set(jnp.int32(Status.HISTORY_OVERFLOW))
+        return jax.tree_util.tree_map(lambda x, y: select(short, x, y),
+                                      carry._replace(counters=ic), carry1)
+
+    def call_args(self, args, carry: Carry):
+        """The ``args`` the steppers' rhs takes: ``args`` itself, or with delays
+        ``DelayArgs(args, carry.history)``."""
+        return args if self.delays is None else DelayArgs(args, carry.history)
 
     def restart(self, args, sc, rows, t, y):
         """``(scalars, rows, nfe)`` restarted at ``(t, y)`` after events: ``T = t``, the
@@ -513,7 +573,7 @@ class Loop:
         hist_sc = [] if hist is None else list(select(acc, record.hist.astype(self.dtype), hist))
         sc = _pack([select(acc, t_new, t), dt_next, t, inv_hs,
                     *jax.tree_util.tree_leaves(cs1), *hist_sc], self.dtype)
-        return Carry(sc, select(acc, new, yz), ic, carry.events), acc
+        return Carry(sc, select(acc, new, yz), ic, carry.history, carry.events), acc
 
     def dense(self, args, sc, yz, hoisted=False):
         """``value(ti)``: the state at a time ``ti`` in the last step ``(t_prev, t]``
@@ -589,7 +649,7 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         carry, _ = lax.while_loop(loop.step_cond, step_body, (carry, s_at(idx)))
         # Everything is sliced/evaluated inside the write loop so XLA fuses it there
         # (no extra kernels in this body).
-        value = loop.dense(args, carry.scalars, carry.rows)
+        value = loop.dense(loop.call_args(args, carry), carry.scalars, carry.rows)
 
         def wcond(w):
             i, _ = w
@@ -606,6 +666,8 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
 
     init = (carry0, jnp.asarray(1, jnp.int32), ys, jnp.asarray(0, jnp.int32))
     carry, idx, ys, nd = lax.while_loop(out_cond, out_body, init)
+    if carry.history is not None:  # delays: the right-hand f evaluated on stops
+        nfe_start = nfe_start + carry.history.evals
     raw = _finish(loop, carry.counters, (idx, ys, nd), nfe_start)
     return raw if spec.events is None else spec.events.finish(carry, raw)
 
@@ -624,6 +686,8 @@ def _finish(loop: Loop, ic, outputs, nfe_start):
     if not (isinstance(startup, int) and startup == 0):
         step_nfe = step_nfe + startup
     nfe = nfe_start + step_nfe + loop.counts["dense"] * nd
+    if loop.delays is not None:  # delays: f at each attempted step's end (not FSAL)
+        nfe = nfe + loop.delays.extra_nfe * steps
     njev, nlu = (ic[Counter.NJEV], ic[Counter.NLU]) if loop.implicit else (zero, zero)
     return RawSolution(ts=loop.ts, ys=ys, status=status, nfe=jnp.asarray(nfe, jnp.int32),
                        steps=steps, accepted=nacc, rejected=nrej, njev=njev, nlu=nlu)

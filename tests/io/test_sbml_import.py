@@ -184,10 +184,24 @@ def test_algebraic_rule_refused(tmp_path):
     assert "algebraic rule: algebraic rules are not supported" in refusal(doc, tmp_path)
 
 
-def test_delay_refused_with_the_element(tmp_path):
+def test_delay_csymbol_becomes_delay(tmp_path):
+    """SBML's delay csymbol is the language's delay(expr, tau) (docs/delays.md)."""
     doc = _base()
     doc.reaction("R9", [("A", 1)], [], "k*delay(A, 1)")
-    assert "reaction 'R9': its kinetic law: it uses the delay csymbol" in refusal(doc, tmp_path)
+    assert "let v_R9 = k*delay(A, 1)" in lines(imported(doc, tmp_path).text)
+
+
+@pytest.mark.slow
+def test_delay_csymbol_solves_the_linear_delay_equation(tmp_path):
+    """A' = -k A(t - 1), A = 1 before 0 (C = 1, k = 1): A = 1 - t on [0, 1], then
+    1 - t + (t - 1)^2/2 on [1, 2]."""
+    doc = _base()
+    doc.reaction("R9", [("A", 1)], [], "k*delay(A, 1)")
+    m = modelc.parse(imported(doc, tmp_path).text)
+    sol = m.solve(t=(0, 2), points=5, rtol=1e-10, atol=1e-12)
+    t = np.asarray(sol.t)
+    np.testing.assert_allclose(np.asarray(sol["A"]), 1 - t + np.where(t > 1, (t - 1) ** 2 / 2, 0),
+                               atol=1e-9)
 
 
 def test_non_constant_compartment_refused(tmp_path):

@@ -108,12 +108,15 @@ def test_coupled_constraints_are_solved_together():
     ("domain x = [0, 1], points = 8\nfield u = x\nstate s = 0\nder(u) = diff(u, x, 2)\n"
      "boundary u = 0 at x = 0\nboundary u = 0 at x = 1\nevent kick when t > 1: s = 1\n", 7,
      "event `kick`: events in models with fields or external functions are parsed and checked"),
-    ("parameter tau = 1\nstate x = 1\nder(x) = -delay(x, tau)\n", 3,
-     "der(x) uses `delay(...)`: delays are parsed and checked, but the solver does not run them yet"),
     ("external g(x)\nstate x = 4, y = 1\nder(x) = -g(x)\nconstraint y^2 = x\n", 4,
      "constraint for `y`: SymPy could not solve it for `y` uniquely, and in a model with array states"),
     ("state x = 4, y = 1\nder(x) = -x\nconstraint y^2 = x\nevent e when x < 1: x = 4\n", 4,
      "event `e`: events in a model with constraints solved numerically are parsed and checked"),
+    ("parameter tau = 1\nstate x = 1\nder(x) = -x\nobserve lagged = delay(x, tau)\n", 4,
+     "observable `lagged` uses `delay(...)` (directly or through a let): delays in observables are"),
+    ("state h = 1, v = 0\nparameter tau = 1\nder(h) = v\nder(v) = -delay(h, tau)\n"
+     "event bounce when h < 0: v = -v\n", 5,
+     "event `bounce`: events in a model with `delay(...)` are parsed and checked"),
 ])
 def test_what_the_solvers_cannot_run_is_refused_with_its_line(text, line, words):
     with pytest.raises(ModelError) as info:

@@ -29,15 +29,18 @@ def _assert_same_rhs(plain, simplified, seed=0):
     rng = np.random.default_rng(seed)
     p = plain.module.parameter_vector({})
     y0 = np.asarray(plain.module.initial_state(p, {}))
+    past = ()  # a model with delay(...): its rhs reads a history (here constant: the initial values)
+    if hasattr(plain.module, "DELAY_COLUMNS"):
+        past = (lambda q: jnp.asarray(y0)[jnp.asarray(plain.module.DELAY_COLUMNS, int)],)
     for _ in range(5):
         y = jnp.asarray(np.abs(y0) * rng.uniform(0.5, 1.5, y0.shape) + rng.uniform(0.1, 1, y0.shape))
         t = float(rng.uniform(0, 1))
-        want = np.asarray(plain.module.rhs(t, y, p))
+        want = np.asarray(plain.module.rhs(t, y, p, *past))
         tol = {"rtol": 1e-10, "atol": 1e-12 * (1 + np.abs(want).max(initial=0))}
-        np.testing.assert_allclose(np.asarray(simplified.module.rhs(t, y, p)), want, **tol)
+        np.testing.assert_allclose(np.asarray(simplified.module.rhs(t, y, p, *past)), want, **tol)
         # the hoisted constants appended, as a solve passes them (field modules hoist nothing)
         extended = getattr(simplified.module, "with_constants", lambda q: q)(p)
-        np.testing.assert_allclose(np.asarray(simplified.module.rhs(t, y, extended)), want, **tol)
+        np.testing.assert_allclose(np.asarray(simplified.module.rhs(t, y, extended, *past)), want, **tol)
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
