@@ -226,7 +226,10 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     def spectra(params, y0, t0, t1):
         p = module.parameter_vector(params).astype(dtype)
         prob = problem(module, p, y0, externals, split)
-        return solvers.probe_spectra(prob.rhs, jacobian, prob.split, t0, t1, prob.y0, prob.args)
+        rhs, delays = prob.rhs, delay_spec(module)
+        if delays is not None:  # delays: probed with the history before t0 (exact at t0)
+            rhs = initial_history_rhs(rhs, prob.y0, delays.columns)
+        return solvers.probe_spectra(rhs, jacobian, prob.split, t0, t1, prob.y0, prob.args)
 
     key = ("auto-probe", str(jnp.dtype(dtype)))
     probe = model.runs.get(key, externals, lambda: _exported_or_jit(
@@ -236,3 +239,12 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     found = probe(params, y0, ts[0], ts[-1])
     return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
                                        int(jnp.size(prob.y0)))
+
+
+def delay_spec(module, capacity: int | None = None):
+    """The `modelc.solvers.history.DelaySpec` of a generated module with delays
+    (``DELAY_COLUMNS``, ``DELAY_CONSTANT``, ``delay_lags``), else None."""
+    if not hasattr(module, "DELAY_COLUMNS"):
+        return None
+    return DelaySpec(module.delay_lags, tuple(module.DELAY_CONSTANT), tuple(module.DELAY_COLUMNS),
+                     capacity or DEFAULT_CAPACITY)

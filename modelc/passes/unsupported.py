@@ -106,6 +106,11 @@ def _delay_diagnostics(model: Model) -> list[Diagnostic]:
         elif any(a.args[0].atoms(Delay) or a.args[1].atoms(Delay) for a in expr.atoms(Delay)):
             diags.append(Diagnostic(span, f"{what} nests `delay(...)` inside a delay: {NOT_YET}",
                                     "write delay(delay(x, a), b) as delay(x, a + b) when a is constant"))
+    if scalar and model.constraints and any(expr.atoms(Delay) for _, _, expr in _statements(model)):
+        diags += [Diagnostic(c.span, f"constraint for `{c.state}` is solved numerically, and in a model "
+                             f"with `delay(...)` {NOT_YET} together",
+                             f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or remove "
+                             "the delay") for c in model.constraints]
     for o, inlined in zip(model.observes, flat.observes):
         if scalar and inlined.expr.atoms(Delay):
             diags.append(Diagnostic(o.span, f"observable `{o.name}` uses `delay(...)` (directly or "

@@ -117,6 +117,8 @@ def test_coupled_constraints_are_solved_together():
     ("state h = 1, v = 0\nparameter tau = 1\nder(h) = v\nder(v) = -delay(h, tau)\n"
      "event bounce when h < 0: v = -v\n", 5,
      "event `bounce`: events in a model with `delay(...)` are parsed and checked"),
+    ("parameter tau = 1\nstate x = 4, y = 1\nder(x) = -delay(x, tau)\nconstraint y^2 = x\n", 4,
+     "constraint for `y` is solved numerically, and in a model with `delay(...)`"),
 ])
 def test_what_the_solvers_cannot_run_is_refused_with_its_line(text, line, words):
     with pytest.raises(ModelError) as info:
