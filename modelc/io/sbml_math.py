@@ -22,6 +22,7 @@ import math
 from typing import Callable
 
 __all__ = ["INFINITY", "NAN", "Refused", "MathTranslator", "to_text", "format_number", "num", "symbols_of",
+           "children", "calls_of", "expanded_size", "MAX_INLINED", "AVOGADRO",
            "substitute", "uses_time"]
 
 
@@ -61,26 +62,37 @@ def _nary(tag, items):
     return flat[0] if len(flat) == 1 else (tag, flat)
 
 
+def _distinct(node):
+    """Each distinct subtree of ``node`` once (trees share subtrees: a function called
+    twice with the same arguments is one object), iteratively, as trees may be deep."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        yield n
+        stack.extend(children(n))
+
+
 def symbols_of(node) -> set[str]:
     """The SBML identifiers a tree refers to."""
-    found: set[str] = set()
-
-    def walk(n):
-        if n[0] == "sym":
-            found.add(n[1])
-        for child in _children(n):
-            walk(child)
-
-    walk(node)
-    return found
+    return {n[1] for n in _distinct(node) if n[0] == "sym"}
 
 
 def uses_time(node) -> bool:
     """True when the tree refers to time."""
-    return node[0] == "time" or any(uses_time(c) for c in _children(node))
+    return any(n[0] == "time" for n in _distinct(node))
 
 
-def _children(node):
+def calls_of(node, name: str) -> list:
+    """The ``call`` nodes of function ``name`` in the tree (each distinct one once)."""
+    return [n for n in _distinct(node) if n[0] == "call" and n[1] == name]
+
+
+def children(node):
+    """The direct subtrees of a tree node."""
     tag = node[0]
     if tag in ("add", "mul", "and", "or"):
         return node[1]
@@ -97,24 +109,37 @@ def _children(node):
     return []
 
 
-def substitute(node, replace: Callable):
-    """A copy of the tree with each ``sym``/``time`` node ``n`` replaced by ``replace(n)``."""
+def substitute(node, replace: Callable, memo: dict | None = None, calls=()):
+    """A copy of the tree with each ``sym``/``time`` node ``n`` replaced by ``replace(n)``
+    (a shared subtree is copied once and stays shared); so is each ``call`` node of a
+    function named in ``calls``."""
+    memo = {} if memo is None else memo
+    key = id(node)
+    if key in memo:
+        return memo[key][0]
     tag = node[0]
-    if tag in ("sym", "time"):
-        return replace(node)
-    if tag in ("add", "mul", "and", "or"):
-        return (tag, [substitute(c, replace) for c in node[1]])
-    if tag == "call":
-        return ("call", node[1], [substitute(c, replace) for c in node[2]])
-    if tag in ("neg", "not"):
-        return (tag, substitute(node[1], replace))
-    if tag in ("pow", "div", "sub"):
-        return (tag, substitute(node[1], replace), substitute(node[2], replace))
-    if tag == "cmp":
-        return ("cmp", node[1], substitute(node[2], replace), substitute(node[3], replace))
-    if tag == "if":
-        return ("if",) + tuple(substitute(c, replace) for c in node[1:])
-    return node
+
+    def sub(child):
+        return substitute(child, replace, memo, calls)
+
+    if tag in ("sym", "time") or (tag == "call" and node[1] in calls):
+        out = replace(node)
+    elif tag in ("add", "mul", "and", "or"):
+        out = (tag, [sub(c) for c in node[1]])
+    elif tag == "call":
+        out = ("call", node[1], [sub(c) for c in node[2]])
+    elif tag in ("neg", "not"):
+        out = (tag, sub(node[1]))
+    elif tag in ("pow", "div", "sub"):
+        out = (tag, sub(node[1]), sub(node[2]))
+    elif tag == "cmp":
+        out = ("cmp", node[1], sub(node[2]), sub(node[3]))
+    elif tag == "if":
+        out = ("if",) + tuple(sub(c) for c in node[1:])
+    else:
+        out = node
+    memo[key] = (out, node)   # keep ``node`` alive so that its id stays its own
+    return out
 
 
 # ---------------------------------------------------------------- printing
@@ -123,16 +148,22 @@ _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "add": 5, "sub": 5, "mul": 6, "d
          "neg": 7, "pow": 8}
 
 
-def to_text(node, name_of: Callable[[str], str]) -> str:
-    """Print a tree as modelc expression text; ``name_of`` maps SBML ids to model names."""
-    return _Printer(name_of).show(node, 0)
+def to_text(node, name_of: Callable[[str], str], shared: dict | None = None) -> str:
+    """Print a tree as modelc expression text; ``name_of`` maps SBML ids to model names.
+
+    ``shared`` maps ``id(subtree)`` to the name of a let that holds it: such a
+    subtree (other than ``node`` itself) is printed as that name.
+    """
+    return _Printer(name_of, shared or {}, node).show(node, 0)
 
 
 class _Printer:
-    def __init__(self, name_of):
-        self.name_of = name_of
+    def __init__(self, name_of, shared, root):
+        self.name_of, self.shared, self.root = name_of, shared, root
 
     def show(self, node, min_prec: int) -> str:
+        if id(node) in self.shared and node is not self.root:
+            return self.shared[id(node)]
         text = getattr(self, "_" + node[0])(node)
         if _PREC.get(node[0], 9) < min_prec:
             return f"({text})"
@@ -230,22 +261,23 @@ class MathTranslator:
         # translated once and its tree shared, not rebuilt (f(x) = g(x) + g(x) nested
         # n deep would otherwise take 2^n translations).
         self._calls: dict = {}
+        #: id of each inlined call's tree -> (function name, the tree): candidates for
+        #: a shared let (see `modelc.io.sbml_share`).
+        self.call_results: dict[int, tuple[str, object]] = {}
 
-    def translate(self, ast, env: dict | None = None):
+    def translate(self, ast, env: dict | None = None, condition: bool = False):
         """The numeric tree of an AST; ``env`` maps names to trees (locals, bound variables).
+        With ``condition``, the tree of a condition (an event trigger) instead.
+
+        Function calls are inlined, but a call repeated with the same arguments is
+        one shared subtree, so the tree's size stays linear in the input.
 
         Raises:
-            Refused: for unsupported math, and when inlining the function
-                definitions would write out more than `MAX_INLINED` nodes.
+            Refused: for unsupported math.
         """
         if ast is None:
             raise Refused("it has no math")
-        tree = _as_num(self._node(ast, env or {}))
-        size = expanded_size(tree)
-        if size > MAX_INLINED:
-            raise Refused(f"its function calls, written out, have {size:,} terms (the limit is "
-                          f"{MAX_INLINED:,}): function definitions are inlined")
-        return tree
+        return (_as_bool if condition else _as_num)(self._node(ast, env or {}))
 
     def _node(self, ast, env):
         import libsbml as L
@@ -283,30 +315,33 @@ class MathTranslator:
         finally:
             self._depth -= 1
         self._calls[key] = (out, args)
+        self.call_results[id(out)] = (name, out)
         return out
 
 
-# Inlined function definitions are written out in the model text: at most this many
-# tree nodes per expression (the translation shares repeated calls; the text cannot).
+# Where a formula cannot use lets (parameter defaults and initial values), inlined
+# function definitions are written out: at most this many tree nodes per expression.
 MAX_INLINED = 20_000
 
 
-def expanded_size(node, memo: dict | None = None) -> int:
+def expanded_size(node, memo: dict | None = None, stop=frozenset()) -> int:
     """The number of nodes of ``node`` written out as text (shared subtrees counted
-    each time they occur), in time linear in the number of distinct subtrees."""
+    each time they occur, a subtree whose id is in ``stop`` as one node), in time
+    linear in the number of distinct subtrees."""
     memo = {} if memo is None else memo
+    memo.update({key: 1 for key in stop if key != id(node)})
     stack = [node]
     while stack:   # iterative post-order: trees may be deep
         n = stack[-1]
         if id(n) in memo:
             stack.pop()
             continue
-        todo = [c for c in _children(n) if id(c) not in memo]
+        todo = [c for c in children(n) if id(c) not in memo]
         if todo:
             stack.extend(todo)
             continue
         stack.pop()
-        memo[id(n)] = 1 + sum(memo[id(c)] for c in _children(n))
+        memo[id(n)] = 1 + sum(memo[id(c)] for c in children(n))
     return memo[id(node)]
 
 
@@ -504,6 +539,22 @@ def _h_implies(tr, ast, env, L):
     return ("or", [("not", a), b]), "bool"
 
 
+#: The value of the avogadro csymbol fixed by SBML Level 3 (2006 CODATA).
+AVOGADRO = 6.02214179e23
+
+
+def _h_delay(tr, ast, env, L):
+    x, tau = _exactly(tr.nums(ast, env), 2, "delay")
+    return ("call", "delay", [x, tau]), "num"
+
+
+def _h_rate_of(tr, ast, env, L):
+    (x,) = _exactly(tr.nums(ast, env), 1, "rateOf")
+    if x[0] != "sym":
+        raise Refused("rateOf of an expression (SBML allows only an identifier)")
+    return ("call", "der", [x]), "num"
+
+
 def _const(tree, kind="num"):
     def handler(tr, ast, env, L):
         return tree, kind
@@ -557,9 +608,9 @@ def _build_handlers():
         L.AST_LOGICAL_NOT: _h_not, L.AST_LOGICAL_XOR: _h_xor,
         L.AST_LOGICAL_IMPLIES: _h_implies,
         L.AST_FUNCTION: lambda tr, ast, env, L: tr.call_user(ast, env, L),
-        L.AST_FUNCTION_DELAY: _refuse("the delay csymbol (delay differential equations)"),
-        L.AST_NAME_AVOGADRO: _refuse("the avogadro csymbol"),
-        L.AST_FUNCTION_RATE_OF: _refuse("the rateOf csymbol"),
+        L.AST_FUNCTION_DELAY: _h_delay,
+        L.AST_NAME_AVOGADRO: _const(num(AVOGADRO)),
+        L.AST_FUNCTION_RATE_OF: _h_rate_of,
         L.AST_CSYMBOL_FUNCTION: _refuse("an unknown csymbol function"),
     }
     return table
