@@ -73,7 +73,7 @@ def _parameters(imp, out) -> None:
             out.append(f"\n# {label}")
             group = label
         note = _note(imp, sym)
-        out.append(f"parameter {sym.name} = {imp.text(defaults[sym.sbml_id])}" + note)
+        out.append(f"parameter {sym.name} = {imp.text(defaults[sym.sbml_id], shared=False)}" + note)
 
 
 def _group(sym) -> str:

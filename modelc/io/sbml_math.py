@@ -315,7 +315,7 @@ class MathTranslator:
         finally:
             self._depth -= 1
         self._calls[key] = (out, args)
-        self.call_results[id(out)] = (name, out)
+        self.call_results[id(out[0])] = (name, out[0])   # out: (tree, kind)
         return out
 
 
