@@ -12,11 +12,12 @@ Needs the optional dependency python-libsbml (``pip install modelc[sbml]``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Diagnostic, ModelError, Span
 from .names import Namer
+from .sbml_symbols import ImportedSymbol
 from .sbml_math import (INFINITY, MAX_INLINED, NAN, ONE, ZERO, MathTranslator, Refused, expanded_size, num,
                         substitute, symbols_of, to_text, uses_time)
 
@@ -130,23 +131,6 @@ def translate_sbml(path) -> SbmlTranslation:
 def _diagnostic(path, line, col, message, hint=""):
     span = Span(str(path), line, max(col, 1)) if line and line > 0 else None
     return Diagnostic(span, message, hint)
-
-
-@dataclass
-class ImportedSymbol:
-    """One SBML id in the model: its role and trees."""
-
-    sbml_id: str
-    kind: str           # compartment | species | parameter | local | reaction
-    element: object
-    role: str = "parameter"   # parameter | state | let | absent
-    name: str = ""            # model name of its value in equations
-    value: object = None      # default / initial tree (None: not given)
-    rule: object = None       # assignment-rule tree (role let) or kinetic law
-    rate: object = None       # rate-rule tree
-    unit: str | None = None   # species: amount | concentration
-    comment: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 class _Importer:

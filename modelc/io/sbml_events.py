@@ -184,7 +184,7 @@ def _candidates(imp, tree) -> list[str]:
 
 def translate_fast_reactions(imp) -> None:
     """Fast reactions in equilibrium: conserved totals as states, constraints for the rest."""
-    from .sbml import ImportedSymbol
+    from .sbml_symbols import ImportedSymbol
 
     fast = [(r, coefs) for r, coefs, _ in imp.reactions if r.isSetFast() and r.getFast()]
     if not fast:

@@ -84,6 +84,7 @@ def test_delay_and_rate_of(tmp_path):
     assert "observe r = der(q)" in lines
 
 
+@pytest.mark.slow
 def test_rate_of_without_delay_is_solved(tmp_path):
     doc = _network()
     doc.parameter("q", 0.0, constant=False)
