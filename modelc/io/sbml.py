@@ -170,6 +170,7 @@ class _Importer:
         self.hold_amounts()
         translate_events(self)
         self.check_references()
+        self.check_rule_cycles()
         self.name_rule_lets()
         if not self.problems:
             text = self.emit()
@@ -346,7 +347,7 @@ class _Importer:
             sym = self.symbols.get(ia.getSymbol())
             if sym is not None and ia.getMath() is not None:
                 sym.value = self.math(ia, ia.getMath())
-                sym.extra["from_ia"] = True
+                sym.extra.update(from_ia=True, ia=ia)
         for sym in self.symbols.values():
             if sym.value is None and sym.kind in ("compartment", "parameter", "species"):
                 sym.value = self.declared_value(sym)
@@ -440,9 +441,11 @@ class _Importer:
         """``(symbol, tree)`` for every formula of the model (values, rules, rates, events,
         constraints, stoichiometries), the symbol being the one whose element to blame."""
         for sym in list(self.symbols.values()):
-            for tree in (sym.value, sym.rule, sym.rate):
+            blame = (sym.extra.get("ia", sym.element), sym.extra.get("rule", sym.element),
+                     sym.extra.get("rule", sym.element))
+            for element, tree in zip(blame, (sym.value, sym.rule, sym.rate)):
                 if tree is not None:
-                    yield sym.element, tree
+                    yield element, tree
         for reaction, coefs, _ in self.reactions:
             for tree in coefs.values():
                 yield reaction, tree
@@ -457,9 +460,35 @@ class _Importer:
             for ident in symbols_of(tree):
                 ref = self.symbols.get(ident)
                 if ref is None:
-                    self.refuse(element, f"its math uses {ident!r}, which is not defined in the model")
+                    self.refuse(element, f"its math uses {ident!r}, which is not defined in the model",
+                                f"declare {ident!r} (a parameter, species or compartment), or correct "
+                                "the id")
                 elif ref.role == "absent":
                     self.refuse(element, f"its math uses compartment {ident!r}, which has no size")
+
+    def check_rule_cycles(self) -> None:
+        """Assignment rules (and kinetic laws, read by them) that depend on themselves."""
+        lets = {k: s for k, s in self.symbols.items() if s.role == "let" and s.rule is not None}
+        state: dict[str, int] = {}      # 1: on the path, 2: done
+
+        def visit(key, path):
+            state[key] = 1
+            for dep in sorted(symbols_of(lets[key].rule)):
+                if dep not in lets:
+                    continue
+                if state.get(dep) == 1:
+                    cycle = path[path.index(dep):] + [dep]
+                    sym = lets[dep]
+                    element = sym.extra.get("rule", sym.element)
+                    self.refuse(element, "its value depends on itself: " + " -> ".join(cycle),
+                                "assignment rules must not be circular; break the cycle")
+                elif dep not in state:
+                    visit(dep, path + [dep])
+            state[key] = 2
+
+        for key in lets:
+            if key not in state:
+                visit(key, [key])
 
     def name_rule_lets(self) -> None:
         used = set()

@@ -108,3 +108,67 @@ def test_file_name_cannot_inject_statements(tmp_path, name):
     assert [o.name for o in model.observes] == []
     assert [s.name for s in model.states + model.species] == ["A"]
     assert not any(line.startswith(("observe", "state z", "let q")) for line in text.split("\n"))
+
+
+def _xml(doc: Doc) -> str:
+    return libsbml.writeSBMLToString(doc.doc)
+
+
+def _check_refused(tmp_path, xml: str, *words) -> ModelError:
+    path = tmp_path / "bad.xml"
+    path.write_text(xml, encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        translate_sbml(path)
+    rendered = info.value.render()
+    for word in words:
+        assert word in rendered
+    assert all(d.span is not None and d.span.line > 0 for d in info.value.diagnostics)
+    return info.value
+
+
+def test_malformed_xml_names_the_line(tmp_path):
+    doc = _base()
+    doc.reaction("R1", [("A", 1)], [], "k*A")
+    xml = _xml(doc)
+    _check_refused(tmp_path, xml[: len(xml) // 2], "bad.xml:", "invalid SBML")
+
+
+def test_dangling_id_names_the_rule_and_its_line(tmp_path):
+    doc = _base()
+    doc.parameter("y", None, constant=False)
+    doc.assignment("y", "nothere*k")
+    err = _check_refused(tmp_path, _xml(doc), "assignment rule for 'y'", "'nothere'", "<assignmentRule")
+    assert "declare 'nothere'" in err.diagnostics[0].hint
+
+
+def test_circular_assignment_rules_are_named(tmp_path):
+    doc = _base()
+    for pid in ("c1", "c2"):
+        doc.parameter(pid, None, constant=False)
+    doc.assignment("c1", "c2 + 1")
+    doc.assignment("c2", "2*c1")
+    _check_refused(tmp_path, _xml(doc), "depends on itself", "c1 -> c2 -> c1")
+
+
+def test_unsupported_package_is_refused(tmp_path):
+    doc = _base()
+    xml = _xml(doc).replace(
+        'level="3" version="2">',
+        'xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1" level="3" version="2" '
+        'comp:required="true">', 1)
+    _check_refused(tmp_path, xml, "the SBML package 'comp' is not supported")
+
+
+def test_external_entities_are_not_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    doc = _base()
+    xml = _xml(doc).split("\n", 1)[1].replace('<parameter id="k"', '<parameter name="&xxe;" id="k"')
+    xml = f'<?xml version="1.0"?>\n<!DOCTYPE sbml [<!ENTITY xxe SYSTEM "file://{secret}">]>\n' + xml
+    path = tmp_path / "xxe.xml"
+    path.write_text(xml, encoding="utf-8")
+    try:
+        text = translate_sbml(path).text
+    except ModelError as err:
+        text = err.render()
+    assert "TOP-SECRET" not in text
