@@ -47,10 +47,18 @@ def run_suite(cases_dir: Path, workers: int = 2, only: set[str] | None = None):
         cases = [p for p in cases if p.name in only]
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            outcomes = list(pool.map(_run_one, [str(p) for p in cases], chunksize=4))
+            outcomes = [_report(o) for o in pool.map(_run_one, [str(p) for p in cases], chunksize=4)]
     else:
-        outcomes = [_run_one(str(p)) for p in cases]
+        outcomes = [_report(_run_one(str(p))) for p in cases]
     return [result for result, _ in outcomes], sum(seconds for _, seconds in outcomes)
+
+
+def _report(outcome):
+    """Print a case that did not pass as soon as it is known (long runs show progress)."""
+    result, seconds = outcome
+    if not result.passed:
+        print(f"{result.case}  {result.status:16s} {result.reason}", flush=True)
+    return outcome
 
 
 def main(argv=None) -> int:
@@ -69,8 +77,6 @@ def main(argv=None) -> int:
     counts = {"passed": 0, "failed": 0, "refused": 0, "not-yet-solvable": 0, "error": 0}
     for r in results:
         counts[r.status] = counts.get(r.status, 0) + 1
-        if not r.passed:
-            print(f"{r.case}  {r.status:16s} {r.reason}")
     total = len(results)
     rate = 100.0 * counts["passed"] / total if total else 0.0
     print(f"\n{total} cases: {counts['passed']} passed, {counts['failed']} failed, "
