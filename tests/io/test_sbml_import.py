@@ -225,3 +225,13 @@ def test_level2_local_parameters_and_units(tmp_path):
     assert "parameter R_k = 0.25" in body
     assert "let v_R = R_k*A*C" in body
     assert "der(A) = -v_R/C" in body and "der(B) = 3*v_R" in body   # A/C and B: two scales
+
+
+def test_import_command_writes_models_with_events(tmp_path, capsys):
+    doc = _base()
+    doc.reaction("R", [("A", 1)], [], "k*A*C")
+    doc.event("E1", "A < 0.5", {"A": "1"})
+    out = tmp_path / "ev.model"
+    assert import_sbml.run(SimpleNamespace(file=str(doc.write(tmp_path)), out=str(out))) == 0
+    assert "cannot be solved yet" in capsys.readouterr().err
+    assert "event E1 when A < 0.5: A = 1" in out.read_text(encoding="utf-8")
