@@ -9,7 +9,7 @@ copied n times, and functions that each call the previous one twice grow as 2^n.
 
 from __future__ import annotations
 
-from .sbml_math import children
+from .sbml_tree import children
 
 __all__ = ["share_calls"]
 
