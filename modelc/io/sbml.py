@@ -12,12 +12,11 @@ Needs the optional dependency python-libsbml (``pip install modelc[sbml]``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import Diagnostic, ModelError, Span
 from .names import Namer
-from .sbml_symbols import ImportedSymbol
+from .sbml_symbols import ImportedSymbol, Quantity, SbmlTranslation
 from .sbml_math import (INFINITY, MAX_INLINED, NAN, ONE, ZERO, MathTranslator, Refused, expanded_size, num,
                         substitute, symbols_of, to_text, uses_time)
 
@@ -41,48 +40,6 @@ def require_libsbml():
             f"installed; install it with: {INSTALL_HINT}"
         ) from err
     return libsbml
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """Where the value of one SBML compartment, species or parameter lives in the model.
-
-    Attributes:
-        sbml_id: the SBML identifier.
-        kind: ``compartment``, ``species`` or ``parameter``.
-        name: the model name that holds its value.
-        role: ``state``, ``observe`` (an assignment rule) or ``parameter``.
-        unit: for species, ``amount`` or ``concentration`` (what ``name`` holds).
-        compartment: for species, the model name of its compartment's size
-            (None when the compartment has no size, e.g. 0-dimensional).
-    """
-
-    sbml_id: str
-    kind: str
-    name: str
-    role: str
-    unit: str | None = None
-    compartment: str | None = None
-
-
-@dataclass
-class SbmlTranslation:
-    """The result of importing an SBML file.
-
-    Attributes:
-        text: the model file text.
-        names: SBML id -> model name (local parameters as ``"reaction.param"``,
-            reactions -> the let holding their rate).
-        quantities: SBML id -> `Quantity`, for every compartment, species and
-            global parameter that has a value.
-        level, version: of the SBML document.
-    """
-
-    text: str
-    names: dict[str, str]
-    quantities: dict[str, Quantity]
-    level: int
-    version: int
 
 
 def sbml_to_model_text(path) -> tuple[str, dict[str, str]]:
