@@ -228,23 +228,37 @@ def translate_fast_reactions(imp) -> None:
 
 
 def constant_value(tree, imp):
-    """The exact value of a stoichiometry tree that cannot change, or None."""
+    """The exact value of a stoichiometry tree that cannot change, or None: numbers and
+    arithmetic on them, and species references whose value (or initial assignment) is one."""
     from fractions import Fraction
 
-    if tree[0] == "num":
+    tag = tree[0]
+    if tag == "num":
         return sympy_rational(Fraction(tree[1]))
-    if tree[0] == "neg":
-        inner = constant_value(tree[1], imp)
-        return None if inner is None else -inner
-    if tree[0] == "add":
-        parts = [constant_value(t, imp) for t in tree[1]]
-        return None if any(p is None for p in parts) else sum(parts)
-    if tree[0] == "sym":
+    if tag == "sym":
         sym = imp.symbols.get(tree[1])
-        if sym is not None and sym.kind == "stoich" and sym.role == "parameter" \
-                and sym.value is not None and not sym.extra.get("from_ia"):
+        if sym is not None and sym.kind == "stoich" and sym.role == "parameter" and sym.value is not None:
             return constant_value(sym.value, imp)
-    return None
+        return None
+    if tag not in ("neg", "add", "sub", "mul", "div", "pow"):
+        return None
+    parts = [constant_value(t, imp) for t in (tree[1] if tag in ("add", "mul") else tree[1:])]
+    if any(p is None for p in parts):
+        return None
+    if tag == "neg":
+        return -parts[0]
+    if tag == "add":
+        return sum(parts)
+    if tag == "mul":
+        out = parts[0]
+        for p in parts[1:]:
+            out *= p
+        return out
+    if tag == "sub":
+        return parts[0] - parts[1]
+    if tag == "div":
+        return parts[0] / parts[1] if parts[1] != 0 else None
+    return parts[0] ** parts[1] if parts[1].is_Integer and abs(parts[1]) <= 64 and parts[0] != 0 else None
 
 
 def sympy_rational(value):
