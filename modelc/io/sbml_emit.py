@@ -145,6 +145,8 @@ def _what_changes(imp, sym, network) -> str:
         how = "determined by an algebraic rule"
     elif sym.extra.get("no_der"):
         how = "changed only by events"
+    elif sym.kind == "total":
+        how = "changed by the slow reactions"
     elif sym.rate is not None:
         how = "changed by a rate rule"
     else:

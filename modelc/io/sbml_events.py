@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .sbml_math import ONE, ZERO, num, symbols_of
+from .sbml_tree import nary
 
 __all__ = ["Event", "collect_event_targets", "translate_events", "match_algebraic_rules",
            "translate_fast_reactions"]
@@ -214,10 +215,14 @@ def translate_fast_reactions(imp) -> None:
         for coef, sid in zip(law, species):
             if coef == 0:
                 continue
-            c = num(float(coef))
-            scale = _amount_scale(imp, imp.symbols[sid])
-            terms.append(("mul", [c, ("sym", sid)] + scale))
-            rates.append(("mul", [c, _slow_rate(imp, sid)]))
+            # n_i/cf_i (amount over conversion factor) changes by the stoichiometry
+            # times the rates, so the fast laws conserve sum(l_i*n_i/cf_i)
+            c = [] if coef == 1 else [num(float(coef))]
+            sym = imp.symbols[sid]
+            term = nary("mul", c + [("sym", sid)] + _amount_scale(imp, sym))
+            factor = conversion_factor(imp, sym)
+            terms.append(("div", term, factor) if factor is not None else term)
+            rates.append(nary("mul", c + [_slow_rate(imp, sid)]))
         total.value = ("add", terms)
         total.rate = ("add", rates)
         total.extra["value_name"] = total.name
@@ -276,15 +281,14 @@ def _amount_scale(imp, sym) -> list:
 
 
 def _slow_rate(imp, sid):
-    """The rate of change of a species' amount by the reactions that are not fast."""
+    """The rate of change of a species' amount over its conversion factor by the reactions
+    that are not fast."""
     terms = []
     for reaction, coefs, _ in imp.reactions:
         if reaction.getId() in imp.fast_reactions or sid not in coefs:
             continue
         terms.append(("mul", [coefs[sid], ("sym", reaction.getId())]))
-    total = ("add", terms) if terms else ZERO
-    factor = conversion_factor(imp, imp.symbols[sid])
-    return ("mul", [factor, total]) if factor is not None else total
+    return ("add", terms) if terms else ZERO
 
 
 def conversion_factor(imp, sym):
