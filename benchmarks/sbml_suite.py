@@ -22,13 +22,32 @@ from pathlib import Path
 DEFAULT_CASES = Path(__file__).resolve().parents[2] / "shared" / "sbml-test-suite" / "cases"
 
 
+CASE_SECONDS = 600
+"""A case still running after this long is stopped and counted as an error (where
+Python gets control back: a hang inside one XLA call ends with that call)."""
+
+
+class _CaseTimeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise _CaseTimeout(f"timed out after {CASE_SECONDS} s")
+
+
 def _run_one(case_dir: str):
+    import signal
+
     from modelc.cache import enable_compilation_cache
     from modelc.io.sbml_cases import simulate_case
 
     enable_compilation_cache()  # a second run of the suite skips XLA compilation
 
     started = time.perf_counter()
+    timer = hasattr(signal, "SIGALRM")
+    if timer:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.alarm(CASE_SECONDS)
     try:
         _, result = simulate_case(case_dir)
     except BaseException as err:  # noqa: BLE001 - one case's failure never stops the suite
@@ -37,6 +56,9 @@ def _run_one(case_dir: str):
         from modelc.io.sbml_cases import CaseResult
 
         result = CaseResult(Path(case_dir).name, "error", f"{type(err).__name__}: {err}"[:200])
+    finally:
+        if timer:
+            signal.alarm(0)
     return result, time.perf_counter() - started
 
 
