@@ -123,7 +123,7 @@ def describe_options(imp, event: Event) -> str:
         parts.append("persistent = false")
     if not event.initial:
         parts.append("initial = false")
-    if not event.trigger_values and event.delay is not None:
+    if not event.trigger_values:    # (also without delay: simultaneous events see earlier ones)
         parts.append("values = execution")
     return "".join(", " + p for p in parts)
 
