@@ -265,7 +265,9 @@ def _check_text(text, file) -> None:
 
 def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: bool = False,
          simplify: bool = True, assume_positive=(), split=True, constraints="auto") -> CompiledModel:
-    """Compile a ``.model`` file (or an SBML ``.xml`` file) into a `CompiledModel`.
+    """Compile a ``.model`` file (or an SBML ``.xml`` file) into a `CompiledModel`
+    (for SBML, a `modelc.io.sbml_model.SbmlModel` wrapping one, whose solutions
+    answer to every SBML id).
 
     Args:
         path: the model file.
@@ -284,15 +286,17 @@ def load(path: str | Path, *, cache_modules: bool = True, reduce_conservation: b
         ModelError: for any problem in the file, naming ``path:line:col``.
     """
     path = Path(path)
+    options = {"cache_modules": cache_modules, "reduce_conservation": reduce_conservation,
+               "simplify": simplify, "assume_positive": assume_positive, "split": split,
+               "constraints": constraints}
     if path.suffix.lower() in SBML_SUFFIXES:
-        from .io.sbml import sbml_to_model_text
+        # (io/: its solutions also answer to every SBML id, e.g. constant species)
+        from .io.sbml import translate_sbml
+        from .io.sbml_model import SbmlModel
 
-        text, _ = sbml_to_model_text(path)
-    else:
-        text = path.read_text(encoding="utf-8")
-    return parse(text, str(path), cache_modules=cache_modules,
-                 reduce_conservation=reduce_conservation, simplify=simplify,
-                 assume_positive=assume_positive, split=split, constraints=constraints)
+        translation = translate_sbml(path)
+        return SbmlModel(parse(translation.text, str(path), **options), translation)
+    return parse(path.read_text(encoding="utf-8"), str(path), **options)
 
 
 def compile_to_file(path: str | Path, out: str | Path, *, simplify: bool = True,

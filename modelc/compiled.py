@@ -137,6 +137,14 @@ class CompiledModel:
         p = self.module.parameter_vector(dict(params or {}))
         return {k: np.asarray(v) for k, v in self.module.grid(p).items()}
 
+    def to_sbml(self, path=None) -> str:
+        """The model as SBML Level 3 Version 2 text (written to ``path`` when given);
+        see `modelc.io.sbml_export` (needs python-libsbml). Raises `ModelError` for
+        constructs SBML cannot express (fields, externals, ``stop`` events)."""
+        from .io.sbml_export import model_to_sbml   # (owned by io/: SBML export)
+
+        return model_to_sbml(self.ir.source, self.ir.file, path)
+
     @property
     def ir(self):
         """The model IR (parsed on demand when the module came from the cache)."""

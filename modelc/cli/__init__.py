@@ -20,12 +20,12 @@ import sys
 import warnings
 
 from ..errors import ModelError, SolveError
-from . import check, fit, import_sbml, rl, sample_search, show, simulate
+from . import check, export_sbml, fit, import_sbml, rl, sample_search, show, simulate
 from . import compile as compile_
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = (check, show, compile_, import_sbml, rl, fit, simulate, sample_search)
+COMMANDS = (check, show, compile_, import_sbml, export_sbml, rl, fit, simulate, sample_search)
 """The subcommands in the order ``modelc --help`` lists them."""
 
 

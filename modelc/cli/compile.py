@@ -17,10 +17,15 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    """Write the module; 0."""
-    from ..api import compile_to_file
+    """Write the module (of a model file, or of an SBML file translated); 0."""
+    from pathlib import Path
 
-    out = compile_to_file(args.file, args.out, simplify=args.simplify,
-                          assume_positive=args.assume_positive)
+    from ..api import compile_source
+    from .options import read_source
+
+    _, source = compile_source(read_source(args.file), args.file, simplify=args.simplify,
+                               assume_positive=args.assume_positive)
+    out = Path(args.out)
+    out.write_text(source, encoding="utf-8")
     print(f"wrote {out}")
     return 0

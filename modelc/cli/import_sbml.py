@@ -31,8 +31,14 @@ def run(args) -> int:
     except SbmlSupportMissing as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    from ..passes.unsupported import NotYetSolvable
+
     out = getattr(args, "out", None)
-    compile_source(result.text, out or f"{Path(args.file).stem}.model")
+    try:
+        compile_source(result.text, out or f"{Path(args.file).stem}.model", simplify=False)
+    except NotYetSolvable as err:   # valid: written, with a note of what cannot be solved yet
+        print(f"note: the model is valid, but {len(err.diagnostics)} construct(s) cannot be "
+              "solved yet (events, delays or numerical constraints)", file=sys.stderr)
     if out:
         Path(out).write_text(result.text, encoding="utf-8")
         renamed = {k: v for k, v in result.names.items() if k != v and "." not in k

@@ -53,7 +53,19 @@ def add_model_inputs(command) -> None:
 
 
 def read_source(name: str) -> str:
-    """The text of the model file ``name``; a `UsageError` naming it when it cannot be read."""
+    """The text of the model file ``name``; a `UsageError` naming it when it cannot be read.
+
+    An SBML file (``.xml``, ``.sbml``) is translated to model text first
+    (`modelc.io.sbml`); its errors are `ModelError`s naming the XML line."""
+    if Path(name).suffix.lower() in (".xml", ".sbml"):
+        from ..io.sbml import SbmlSupportMissing, sbml_to_model_text
+
+        try:
+            return sbml_to_model_text(name)[0]
+        except SbmlSupportMissing as err:
+            raise UsageError(str(err)) from None
+        except OSError as err:
+            raise UsageError(f"{name}: {err.strerror or err}") from None
     try:
         return Path(name).read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -12,13 +12,13 @@ Needs the optional dependency python-libsbml (``pip install modelc[sbml]``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import Diagnostic, ModelError, Span
 from .names import Namer
-from .sbml_math import (INFINITY, NAN, ZERO, MathTranslator, Refused, num, substitute, symbols_of, to_text,
-                        uses_time)
+from .sbml_symbols import ImportedSymbol, Quantity, SbmlTranslation
+from .sbml_math import (INFINITY, MAX_INLINED, NAN, ONE, ZERO, MathTranslator, Refused, expanded_size, num,
+                        substitute, symbols_of, to_text, uses_time)
 
 __all__ = ["sbml_to_model_text", "translate_sbml", "SbmlTranslation", "Quantity",
            "SbmlSupportMissing", "require_libsbml"]
@@ -40,48 +40,6 @@ def require_libsbml():
             f"installed; install it with: {INSTALL_HINT}"
         ) from err
     return libsbml
-
-
-@dataclass(frozen=True)
-class Quantity:
-    """Where the value of one SBML compartment, species or parameter lives in the model.
-
-    Attributes:
-        sbml_id: the SBML identifier.
-        kind: ``compartment``, ``species`` or ``parameter``.
-        name: the model name that holds its value.
-        role: ``state``, ``observe`` (an assignment rule) or ``parameter``.
-        unit: for species, ``amount`` or ``concentration`` (what ``name`` holds).
-        compartment: for species, the model name of its compartment's size
-            (None when the compartment has no size, e.g. 0-dimensional).
-    """
-
-    sbml_id: str
-    kind: str
-    name: str
-    role: str
-    unit: str | None = None
-    compartment: str | None = None
-
-
-@dataclass
-class SbmlTranslation:
-    """The result of importing an SBML file.
-
-    Attributes:
-        text: the model file text.
-        names: SBML id -> model name (local parameters as ``"reaction.param"``,
-            reactions -> the let holding their rate).
-        quantities: SBML id -> `Quantity`, for every compartment, species and
-            global parameter that has a value.
-        level, version: of the SBML document.
-    """
-
-    text: str
-    names: dict[str, str]
-    quantities: dict[str, Quantity]
-    level: int
-    version: int
 
 
 def sbml_to_model_text(path) -> tuple[str, dict[str, str]]:
@@ -132,23 +90,6 @@ def _diagnostic(path, line, col, message, hint=""):
     return Diagnostic(span, message, hint)
 
 
-@dataclass
-class _Symbol:
-    """One SBML id in the model: its role and trees."""
-
-    sbml_id: str
-    kind: str           # compartment | species | parameter | local | reaction
-    element: object
-    role: str = "parameter"   # parameter | state | let | absent
-    name: str = ""            # model name of its value in equations
-    value: object = None      # default / initial tree (None: not given)
-    rule: object = None       # assignment-rule tree (role let) or kinetic law
-    rate: object = None       # rate-rule tree
-    unit: str | None = None   # species: amount | concentration
-    comment: str = ""
-    extra: dict = field(default_factory=dict)
-
-
 class _Importer:
     def __init__(self, doc, path: Path, xml: str):
         import libsbml
@@ -156,19 +97,38 @@ class _Importer:
         self.L = libsbml
         self.doc, self.model, self.path, self.xml = doc, doc.getModel(), path, xml
         self.problems: list[Diagnostic] = []
-        self.symbols: dict[str, _Symbol] = {}
+        self.symbols: dict[str, ImportedSymbol] = {}
         self.namer = Namer()
-        self.reactions: list[tuple[object, dict[str, float]]] = []
+        # (reaction, species id -> net stoichiometry tree, [(species id, stoichiometry
+        # tree, sign)] per species reference in document order)
+        self.reactions: list[tuple[object, dict, list]] = []
+        self.events: list = []          # `modelc.io.sbml_events.Event`s
+        self.constraints: list = []     # (element, tree that must be 0)
+        self.shared: dict = {}          # id(subtree) -> let name (see sbml_share)
+        self.shared_lets: list = []     # (name, tree)
+        self.fast_reactions: set[str] = set()
         self.translator = MathTranslator({
             fd.getId(): fd.getMath() for fd in self.model.getListOfFunctionDefinitions()
         })
 
     # ------------------------------------------------------------ driver
     def run(self) -> SbmlTranslation:
+        from .sbml_events import (collect_event_targets, match_algebraic_rules, translate_events,
+                                  translate_fast_reactions)
+
         self.check_unsupported()
         self.collect_symbols()
+        collect_event_targets(self)
         self.assign_names()
         self.translate_math()
+        self.resolve_compartments()
+        translate_fast_reactions(self)
+        match_algebraic_rules(self)
+        self.hold_amounts()
+        translate_events(self)
+        self.check_references()
+        self.check_rule_cycles()
+        self.name_rule_lets()
         if not self.problems:
             text = self.emit()
         if self.problems:
@@ -180,8 +140,8 @@ class _Importer:
         what = _describe(element)
         self.problems.append(_diagnostic(
             self.path, element.getLine(), element.getColumn(), f"{what}: {message}",
-            hint or "this importer translates reactions, rules, initial assignments and "
-                    "function definitions; remove or rewrite the element (see docs/sbml.md)"))
+            hint or "this importer translates reactions, rules, events, initial assignments "
+                    "and function definitions; remove or rewrite the element (see docs/sbml.md)"))
 
     # ------------------------------------------------------------ refusals
     def check_unsupported(self) -> None:
@@ -193,109 +153,85 @@ class _Importer:
             package = doc.getPlugin(i).getPackageName()
             if doc.isPackageEnabled(package) and package not in ("layout", "render", "l3v2extendedmath"):
                 self.refuse(model, f"the SBML package {package!r} is not supported")
-        for event in model.getListOfEvents():
-            self.refuse(event, "events are not supported (the language has no discontinuous jumps)")
-        for c in model.getListOfConstraints():
-            self.refuse(c, "constraints are not supported")
-        if model.isSetConversionFactor():
-            self.refuse(model, f"conversion factors are not supported "
-                               f"(conversionFactor={model.getConversionFactor()!r})")
-        for s in model.getListOfSpecies():
-            if s.isSetConversionFactor():
-                self.refuse(s, "conversion factors are not supported "
-                               f"(conversionFactor={s.getConversionFactor()!r})")
         for r in model.getListOfReactions():
-            if r.isSetFast() and r.getFast():
-                self.refuse(r, "fast reactions are not supported")
             if not r.isSetKineticLaw() or r.getKineticLaw().getMath() is None:
                 self.refuse(r, "the reaction has no kinetic law (its rate is undefined)")
-        for rule in model.getListOfRules():
-            if rule.isAlgebraic():
-                self.refuse(rule, "algebraic rules are not supported (they need a DAE solver)")
 
     # ------------------------------------------------------------ symbols and roles
     def collect_symbols(self) -> None:
         model = self.model
         for c in model.getListOfCompartments():
-            self.add(_Symbol(c.getId(), "compartment", c))
+            self.add(ImportedSymbol(c.getId(), "compartment", c))
         for p in model.getListOfParameters():
-            self.add(_Symbol(p.getId(), "parameter", p))
+            self.add(ImportedSymbol(p.getId(), "parameter", p))
         for s in model.getListOfSpecies():
-            self.add(_Symbol(s.getId(), "species", s))
+            self.add(ImportedSymbol(s.getId(), "species", s))
         for r in model.getListOfReactions():
-            self.add(_Symbol(r.getId(), "reaction", r, role="let"))
-        self.stoich_ids = self.collect_species_references()
+            self.add(ImportedSymbol(r.getId(), "reaction", r, role="let"))
+        self.collect_species_references()
         self.collect_rules()
-        changed = {sid for _, coefs in self.reactions for sid in coefs}
-        for sym in self.symbols.values():
-            if sym.kind == "species":
-                self.species_role(sym, sym.sbml_id in changed)
-            elif sym.kind == "compartment" and sym.role not in ("let", "state"):
-                el = sym.element
-                has_size = (el.isSetSize() or "fixed_rule" in sym.extra
-                            or self.model.getInitialAssignmentBySymbol(sym.sbml_id))
-                sym.role = "parameter" if has_size else "absent"
 
-    def add(self, sym: _Symbol) -> None:
+    def add(self, sym: ImportedSymbol) -> None:
         self.symbols[sym.sbml_id] = sym
 
-    def collect_species_references(self) -> set[str]:
-        ids = set()
+    def collect_species_references(self) -> None:
         for r in self.model.getListOfReactions():
-            coefs: dict[str, float] = {}
-            for refs, sign in ((r.getListOfReactants(), -1.0), (r.getListOfProducts(), 1.0)):
+            coefs: dict[str, list] = {}
+            refs_out = []
+            for refs, sign in ((r.getListOfReactants(), -1), (r.getListOfProducts(), 1)):
                 for ref in refs:
-                    if ref.isSetId():
-                        ids.add(ref.getId())
-                    coefs[ref.getSpecies()] = coefs.get(ref.getSpecies(), 0.0) + sign * self.stoichiometry(ref)
-            self.reactions.append((r, coefs))
-        return ids
+                    tree = self.stoichiometry(ref)
+                    refs_out.append((ref.getSpecies(), tree, sign))
+                    coefs.setdefault(ref.getSpecies(), []).append(tree if sign > 0 else ("neg", tree))
+            net = {sid: (terms[0] if len(terms) == 1 else ("add", terms)) for sid, terms in coefs.items()}
+            self.reactions.append((r, net, refs_out))
 
-    def stoichiometry(self, ref) -> float:
+    def stoichiometry(self, ref):
+        """A species reference's stoichiometry as a tree (a number, or the reference's id
+        when rules, initial assignments or events may set it, or its stoichiometryMath)."""
         if ref.isSetStoichiometryMath():
-            self.refuse(ref, "stoichiometryMath is not supported")
-            return 1.0
+            return self.math(ref, ref.getStoichiometryMath().getMath(), what="its stoichiometryMath")
+        if ref.isSetId() and ref.getId():
+            sym = ImportedSymbol(ref.getId(), "stoich", ref)
+            if ref.isSetStoichiometry():
+                value = ref.getStoichiometry()
+                sym.value = _number(value)
+            self.add(sym)
+            return ("sym", ref.getId())
         if self.doc.getLevel() >= 3 and not ref.isSetStoichiometry():
             self.refuse(ref, "the stoichiometry is not set")
-            return 1.0
+            return ONE
         value = ref.getStoichiometry()
         if not math.isfinite(value):
             self.refuse(ref, f"the stoichiometry {value!r} is not a finite number")
-            return 1.0
-        return value
+            return ONE
+        return num(value)
 
     def collect_rules(self) -> None:
         for rule in self.model.getListOfRules():
-            if rule.isAlgebraic():
-                continue
+            if rule.isAlgebraic() or rule.getMath() is None:
+                continue   # (SBML L3v2: a rule without math has no effect)
             sym = self.target(rule, rule.getVariable())
             if sym is None:
                 continue
-            if sym.kind == "compartment" and rule.isRate():
-                self.refuse(rule, f"compartment {sym.sbml_id!r} changes in time (non-constant "
-                                  "compartments are not supported)")
-            elif sym.kind == "compartment":
-                sym.extra["fixed_rule"] = rule     # accepted if its value cannot change
-            elif sym.role in ("let", "state"):
+            if sym.role in ("let", "state"):
                 self.refuse(rule, f"{sym.sbml_id!r} has more than one rule")
             else:
                 sym.role = "let" if rule.isAssignment() else "state"
                 sym.extra["rule"] = rule
         for ia in self.model.getListOfInitialAssignments():
-            self.target(ia, ia.getSymbol())
+            if ia.getMath() is not None:
+                self.target(ia, ia.getSymbol())
 
     def target(self, element, ident):
-        if ident in self.stoich_ids:
-            self.refuse(element, f"it assigns the stoichiometry {ident!r} (assigned stoichiometry "
-                                 "is not supported)")
-            return None
         sym = self.symbols.get(ident)
         if sym is None or sym.kind == "reaction":
-            self.refuse(element, f"{ident!r} is not a compartment, species or parameter")
+            self.refuse(element, f"{ident!r} is not a compartment, species, parameter or "
+                                 "species reference")
             return None
         return sym
 
-    def species_role(self, sym: _Symbol, in_reactions: bool) -> None:
+    def species_role(self, sym: ImportedSymbol, in_reactions: bool) -> None:
         s = sym.element
         comp = self.symbols.get(s.getCompartment())
         dims = comp.element.getSpatialDimensionsAsDouble() if comp else 3.0
@@ -307,10 +243,30 @@ class _Importer:
                                "set boundaryCondition=\"true\" or remove one of them")
             return
         fixed = s.getBoundaryCondition() or s.getConstant() or not in_reactions
-        sym.role = "parameter" if fixed else "state"
+        if not fixed:
+            sym.role = "state"
+        elif sym.extra.get("event_target") or sym.extra.get("algebraic"):
+            sym.role, sym.extra["no_der"] = "state", True
+        else:
+            sym.role = "parameter"
+
+    def settle_roles(self) -> None:
+        """Roles of species and of quantities that only events set (states without der)."""
+        changed = {sid for _, coefs, _ in self.reactions for sid in coefs}
+        for sym in self.symbols.values():
+            if sym.kind == "species":
+                self.species_role(sym, sym.sbml_id in changed)
+            elif sym.role == "parameter" and sym.extra.get("event_target"):
+                sym.role, sym.extra["no_der"] = "state", True
+            elif sym.kind == "compartment" and sym.role == "parameter":
+                el = sym.element
+                has_size = (el.isSetSize() or self.model.getInitialAssignmentBySymbol(sym.sbml_id)
+                            or not el.getConstant())   # (an algebraic rule may determine it)
+                sym.role = "parameter" if has_size else "absent"
 
     # ------------------------------------------------------------ names
     def assign_names(self) -> None:
+        self.settle_roles()
         order = [s for s in self.symbols.values() if s.kind != "reaction"]
         renamed = [s for s in order if not self.namer.keep(s.sbml_id)]
         for sym in renamed:
@@ -323,9 +279,9 @@ class _Importer:
                 sym.name = self.namer.fresh(f"v_{sym.sbml_id}")
 
     # ------------------------------------------------------------ math
-    def math(self, element, ast, env=None, what="its math"):
+    def math(self, element, ast, env=None, what="its math", condition=False):
         try:
-            return self.translator.translate(ast, env)
+            return self.translator.translate(ast, env, condition)
         except Refused as why:
             self.refuse(element, f"{what}: {why}")
         except RecursionError:
@@ -346,32 +302,50 @@ class _Importer:
                     sym.rate = tree
         for ia in self.model.getListOfInitialAssignments():
             sym = self.symbols.get(ia.getSymbol())
-            if sym is not None:
+            if sym is not None and ia.getMath() is not None:
                 sym.value = self.math(ia, ia.getMath())
-                sym.extra["from_ia"] = True
-        for sym in self.symbols.values():
-            if "fixed_rule" in sym.extra:
-                sym.value = self.fixed_rule(sym, sym.extra["fixed_rule"])
+                sym.extra.update(from_ia=True, ia=ia)
         for sym in self.symbols.values():
             if sym.value is None and sym.kind in ("compartment", "parameter", "species"):
                 sym.value = self.declared_value(sym)
-        self.check_references()
-        self.name_rule_lets()
 
-    def fixed_rule(self, sym: _Symbol, rule):
-        """A compartment's assignment rule, accepted when it uses only constants."""
-        tree = self.math(rule, rule.getMath())
-        varying = sorted(ident for ident in symbols_of(tree)
-                         if self.symbols.get(ident) is not None
-                         and self.symbols[ident].role not in ("parameter", "absent"))
-        if varying or uses_time(tree):
-            what = ", ".join(repr(v) for v in varying) or "time"
-            self.refuse(rule, f"compartment {sym.sbml_id!r} changes in time (it depends on "
-                              f"{what}; non-constant compartments are not supported)")
-        sym.extra["from_rule"] = True
-        return tree
+    def resolve_compartments(self) -> None:
+        """A compartment whose assignment rule uses only constants is a parameter (its
+        default is the rule); the others keep their rule (a let) or rate rule (a state)."""
+        changed = True
+        while changed:
+            changed = False
+            for sym in self.symbols.values():
+                if sym.kind != "compartment" or sym.role != "let" or sym.rule is None:
+                    continue
+                roles = {self.symbols[i].role for i in symbols_of(sym.rule) if i in self.symbols}
+                if roles <= {"parameter"} and not uses_time(sym.rule) \
+                        and all(i in self.symbols for i in symbols_of(sym.rule)):
+                    sym.role, sym.value, sym.rule = "parameter", sym.rule, None
+                    sym.extra["from_rule"] = True
+                    changed = True
 
-    def kinetic_law(self, sym: _Symbol) -> None:
+    def hold_amounts(self) -> None:
+        """Species in concentration whose compartment changes are held as amounts (their
+        amount is what reactions and a compartment's change conserve); the species id
+        becomes the concentration, ``amount/size``."""
+        for sym in list(self.symbols.values()):
+            comp = sym.extra.get("compartment")
+            if (sym.kind != "species" or sym.unit != "concentration" or comp is None
+                    or comp.role == "parameter" or sym.role == "let" or sym.rate is not None):
+                continue
+            key = f"{sym.sbml_id}#amount"
+            amount = ImportedSymbol(key, "amount", sym.element, role=sym.role,
+                             name=self.namer.fresh(f"{sym.extra['value_name']}_amount"),
+                             unit="amount")
+            amount.value = ("mul", [sym.value, ("sym", comp.sbml_id)]) if sym.value is not None else None
+            amount.extra.update(value_name=amount.name, compartment=comp, species=sym,
+                                no_der=sym.extra.get("no_der", False))
+            self.add(amount)
+            sym.extra["amount"] = amount
+            sym.role, sym.rule, sym.value = "let", ("div", ("sym", key), ("sym", comp.sbml_id)), None
+
+    def kinetic_law(self, sym: ImportedSymbol) -> None:
         reaction = sym.element
         law = reaction.getKineticLaw()
         if law is None:
@@ -385,15 +359,15 @@ class _Importer:
         for p in locals_:
             key = f"{reaction.getId()}.{p.getId()}"
             name = self.namer.fresh(f"{reaction.getId()}_{p.getId()}")
-            local = _Symbol(key, "local", p, name=name)
-            local.value = num(p.getValue()) if p.isSetValue() else None
+            local = ImportedSymbol(key, "local", p, name=name)
+            local.value = _number(p.getValue()) if p.isSetValue() else None
             if local.value is None:
                 self.refuse(p, "the local parameter has no value")
             self.add(local)
             env[p.getId()] = (("sym", key), "num")
         sym.rule = self.math(reaction, law.getMath(), env, "its kinetic law")
 
-    def declared_value(self, sym: _Symbol):
+    def declared_value(self, sym: ImportedSymbol):
         el = sym.element
         if sym.kind == "compartment":
             return _number(el.getSize()) if el.isSetSize() else None
@@ -411,36 +385,72 @@ class _Importer:
             return ("mul", [value, self.size_of(sym)])
         return None
 
-    def size_of(self, sym: _Symbol):
+    def size_of(self, sym: ImportedSymbol):
         """The size of a species' compartment, refusing when it has none."""
         comp = sym.extra["compartment"]
-        if comp is None or comp.role != "parameter":
+        if comp is None or comp.role == "absent":
             self.refuse(sym.element, f"its compartment {sym.element.getCompartment()!r} has no "
                                      "size, so its amount and concentration cannot be converted")
             return NAN
         return ("sym", comp.sbml_id)
 
-    def check_references(self) -> None:
+    def trees(self):
+        """``(symbol, tree)`` for every formula of the model (values, rules, rates, events,
+        constraints, stoichiometries), the symbol being the one whose element to blame."""
         for sym in list(self.symbols.values()):
-            for tree in (sym.value, sym.rule, sym.rate):
-                if tree is None:
+            blame = (sym.extra.get("ia", sym.element), sym.extra.get("rule", sym.element),
+                     sym.extra.get("rule", sym.element))
+            for element, tree in zip(blame, (sym.value, sym.rule, sym.rate)):
+                if tree is not None:
+                    yield element, tree
+        for reaction, coefs, _ in self.reactions:
+            for tree in coefs.values():
+                yield reaction, tree
+        for event in self.events:
+            for tree in event.trees():
+                yield event.element, tree
+        for element, tree in self.constraints:
+            yield element, tree
+
+    def check_references(self) -> None:
+        for element, tree in self.trees():
+            for ident in symbols_of(tree):
+                ref = self.symbols.get(ident)
+                if ref is None:
+                    self.refuse(element, f"its math uses {ident!r}, which is not defined in the model",
+                                f"declare {ident!r} (a parameter, species or compartment), or correct "
+                                "the id")
+                elif ref.role == "absent":
+                    self.refuse(element, f"its math uses compartment {ident!r}, which has no size")
+
+    def check_rule_cycles(self) -> None:
+        """Assignment rules (and kinetic laws, read by them) that depend on themselves."""
+        lets = {k: s for k, s in self.symbols.items() if s.role == "let" and s.rule is not None}
+        state: dict[str, int] = {}      # 1: on the path, 2: done
+
+        def visit(key, path):
+            state[key] = 1
+            for dep in sorted(symbols_of(lets[key].rule)):
+                if dep not in lets:
                     continue
-                for ident in symbols_of(tree):
-                    ref = self.symbols.get(ident)
-                    if ref is None:
-                        what = "a species reference (stoichiometry used as a value)" \
-                            if ident in self.stoich_ids else "not defined in the model"
-                        self.refuse(sym.element, f"its math uses {ident!r}, which is {what}")
-                    elif ref.role == "absent":
-                        self.refuse(sym.element, f"its math uses compartment {ident!r}, "
-                                                 "which has no size")
+                if state.get(dep) == 1:
+                    cycle = path[path.index(dep):] + [dep]
+                    sym = lets[dep]
+                    element = sym.extra.get("rule", sym.element)
+                    self.refuse(element, "its value depends on itself: " + " -> ".join(cycle),
+                                "assignment rules must not be circular; break the cycle")
+                elif dep not in state:
+                    visit(dep, path + [dep])
+            state[key] = 2
+
+        for key in lets:
+            if key not in state:
+                visit(key, [key])
 
     def name_rule_lets(self) -> None:
         used = set()
-        for sym in self.symbols.values():
-            for tree in (sym.rule, sym.rate):
-                if tree is not None:
-                    used |= symbols_of(tree)
+        for _, tree in self.trees():
+            used |= symbols_of(tree)
         for sym in self.symbols.values():
             if sym.role == "let" and sym.kind != "reaction":
                 sym.extra["referenced"] = sym.sbml_id in used
@@ -453,6 +463,8 @@ class _Importer:
         def replace(node):
             if node[0] == "time":
                 return ZERO
+            if node[0] == "call":     # der(x): rateOf at the start
+                return self.initial(self.initial_rate(node[2][0]), seen)
             sym = self.symbols[node[1]]
             if sym.role in ("parameter", "absent"):
                 return node
@@ -462,9 +474,23 @@ class _Importer:
             if inner is None:
                 raise Refused(f"{sym.kind} {sym.sbml_id!r} has no initial value")
             return self.initial(inner, seen + (sym.sbml_id,))
-        return substitute(tree, replace)
+        return substitute(tree, replace, calls=("der",))
 
-    def initial_of(self, sym: _Symbol):
+    def initial_rate(self, node):
+        """The tree of ``der(node)`` that `initial` can evaluate at the start."""
+        sym = self.symbols.get(node[1]) if node[0] == "sym" else None
+        if sym is None or sym.role in ("parameter", "absent") or sym.extra.get("no_der"):
+            return ZERO
+        if sym.rate is not None:
+            return sym.rate
+        if sym.role == "state" and "amount" not in sym.extra:
+            from .sbml_emit import reaction_sum
+
+            return reaction_sum(self, sym)
+        raise Refused(f"the rate of change of {sym.sbml_id!r} at the start (rateOf in an initial "
+                      "value) is only translated for quantities with a rate rule")
+
+    def initial_of(self, sym: ImportedSymbol):
         if sym.value is None:
             self.refuse(sym.element, "it has no value (give one, or an initial assignment)")
             return NAN
@@ -475,18 +501,29 @@ class _Importer:
             return NAN
 
     # ------------------------------------------------------------ emit
-    def text(self, tree) -> str:
-        return to_text(tree, lambda ident: self.symbols[ident].name)
+    def text(self, tree, shared: bool = True) -> str:
+        """Model text of a tree; with ``shared`` False (parameter defaults, initial values,
+        where lets cannot be used) inlined function calls are written out in full."""
+        if not shared:
+            size = expanded_size(tree)
+            if size > MAX_INLINED:
+                raise Refused(f"a value whose function calls, written out, have {size:,} terms "
+                              f"(the limit is {MAX_INLINED:,} where lets cannot be used)")
+        return to_text(tree, lambda ident: self.symbols[ident].name, self.shared if shared else None)
 
     def emit(self) -> str:
         from .sbml_emit import emit_model
 
-        return emit_model(self)
+        try:
+            return emit_model(self)
+        except Refused as why:
+            self.refuse(self.model, str(why))
+            return ""
 
     def names(self) -> dict[str, str]:
         out = {}
         for sym in self.symbols.values():
-            if sym.role == "absent":
+            if sym.role == "absent" or sym.kind == "amount":
                 continue
             out[sym.sbml_id] = sym.name if sym.kind in ("reaction", "local") else sym.extra["value_name"]
         return out
@@ -494,13 +531,13 @@ class _Importer:
     def quantities(self) -> dict[str, Quantity]:
         out = {}
         for sym in self.symbols.values():
-            if sym.kind not in ("compartment", "species", "parameter") or sym.role == "absent":
+            if sym.kind not in ("compartment", "species", "parameter", "stoich") or sym.role == "absent":
                 continue
             role = {"let": "observe"}.get(sym.role, sym.role)
             comp = sym.extra.get("compartment")
             out[sym.sbml_id] = Quantity(
                 sym.sbml_id, sym.kind, sym.extra["value_name"], role, sym.unit,
-                comp.name if comp is not None and comp.role == "parameter" else None)
+                comp.extra["value_name"] if comp is not None and comp.role != "absent" else None)
         return out
 
 

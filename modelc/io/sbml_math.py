@@ -1,199 +1,21 @@
-"""SBML MathML (libsbml ASTs) to modelc expression text.
+"""SBML MathML (libsbml ASTs) to the importer's expression trees (`modelc.io.sbml_tree`).
 
-The translation goes through a tiny expression tree of tuples, so that the
-importer can substitute names (initial values, function arguments) and find
-dependencies before printing. Nothing here evaluates or parses text: the
-tree is built node by node from libsbml's AST API and printed with explicit
-precedence rules, so every output is valid modelc syntax.
-
-Tree nodes (tuples, first entry the tag):
-
-    ("num", "2.5")          a non-negative number literal (already formatted)
-    ("sym", "k1")           an SBML identifier (resolved to a model name when printed)
-    ("time",)  ("pi",)  ("bool", True)
-    ("neg", a)  ("pow", a, b)  ("div", a, b)  ("sub", a, b)
-    ("add", [a, ...])  ("mul", [a, ...])  ("and", [a, ...])  ("or", [a, ...])
-    ("not", a)  ("cmp", op, a, b)  ("if", cond, a, b)  ("call", fname, [args])
+Nothing here evaluates or parses text: the tree is built node by node from
+libsbml's AST API. Function definitions are inlined, a call repeated with the
+same arguments translated once (its tree shared). The tree helpers are
+re-exported here for the importer's convenience.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Callable
 
-__all__ = ["INFINITY", "NAN", "Refused", "MathTranslator", "to_text", "format_number", "num", "symbols_of",
+from .sbml_tree import (INFINITY, MAX_INLINED, NAN, ONE, ZERO, Refused, calls_of, children, expanded_size,
+                        format_number, nary, num, substitute, symbols_of, to_text, uses_time)
+
+__all__ = ["INFINITY", "NAN", "ONE", "ZERO", "Refused", "MathTranslator", "to_text", "format_number", "num",
+           "symbols_of", "children", "calls_of", "expanded_size", "MAX_INLINED", "AVOGADRO",
            "substitute", "uses_time"]
-
-
-class Refused(Exception):
-    """An SBML construct that the importer does not translate (message says which)."""
-
-
-# ---------------------------------------------------------------- tree helpers
-
-
-def format_number(value: float) -> str:
-    """Repr-exact text of a finite float; integral values print as integers."""
-    if math.isnan(value) or math.isinf(value):
-        raise Refused(f"the number {value!r} has no literal in the modelc language")
-    if value == int(value) and abs(value) < 1e15:
-        return str(int(abs(value)))
-    return repr(abs(value))
-
-
-def num(value: float):
-    """A number node (a negative value becomes a negation)."""
-    node = ("num", format_number(value))
-    return ("neg", node) if value < 0 else node
-
-
-NAN = ("div", ("num", "0"), ("num", "0"))
-# The language has no infinity literal; 10^400 is exact at compile time and
-# overflows to inf in floating point.
-INFINITY = ("pow", ("num", "10"), ("num", "400"))
-ONE, ZERO = ("num", "1"), ("num", "0")
-
-
-def _nary(tag, items):
-    flat = []
-    for item in items:
-        flat.extend(item[1] if item[0] == tag else [item])
-    return flat[0] if len(flat) == 1 else (tag, flat)
-
-
-def symbols_of(node) -> set[str]:
-    """The SBML identifiers a tree refers to."""
-    found: set[str] = set()
-
-    def walk(n):
-        if n[0] == "sym":
-            found.add(n[1])
-        for child in _children(n):
-            walk(child)
-
-    walk(node)
-    return found
-
-
-def uses_time(node) -> bool:
-    """True when the tree refers to time."""
-    return node[0] == "time" or any(uses_time(c) for c in _children(node))
-
-
-def _children(node):
-    tag = node[0]
-    if tag in ("add", "mul", "and", "or"):
-        return node[1]
-    if tag == "call":
-        return node[2]
-    if tag in ("neg", "not"):
-        return [node[1]]
-    if tag in ("pow", "div", "sub"):
-        return [node[1], node[2]]
-    if tag == "cmp":
-        return [node[2], node[3]]
-    if tag == "if":
-        return [node[1], node[2], node[3]]
-    return []
-
-
-def substitute(node, replace: Callable):
-    """A copy of the tree with each ``sym``/``time`` node ``n`` replaced by ``replace(n)``."""
-    tag = node[0]
-    if tag in ("sym", "time"):
-        return replace(node)
-    if tag in ("add", "mul", "and", "or"):
-        return (tag, [substitute(c, replace) for c in node[1]])
-    if tag == "call":
-        return ("call", node[1], [substitute(c, replace) for c in node[2]])
-    if tag in ("neg", "not"):
-        return (tag, substitute(node[1], replace))
-    if tag in ("pow", "div", "sub"):
-        return (tag, substitute(node[1], replace), substitute(node[2], replace))
-    if tag == "cmp":
-        return ("cmp", node[1], substitute(node[2], replace), substitute(node[3], replace))
-    if tag == "if":
-        return ("if",) + tuple(substitute(c, replace) for c in node[1:])
-    return node
-
-
-# ---------------------------------------------------------------- printing
-
-_PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "add": 5, "sub": 5, "mul": 6, "div": 6,
-         "neg": 7, "pow": 8}
-
-
-def to_text(node, name_of: Callable[[str], str]) -> str:
-    """Print a tree as modelc expression text; ``name_of`` maps SBML ids to model names."""
-    return _Printer(name_of).show(node, 0)
-
-
-class _Printer:
-    def __init__(self, name_of):
-        self.name_of = name_of
-
-    def show(self, node, min_prec: int) -> str:
-        text = getattr(self, "_" + node[0])(node)
-        if _PREC.get(node[0], 9) < min_prec:
-            return f"({text})"
-        return text
-
-    def _num(self, n):
-        return n[1]
-
-    def _sym(self, n):
-        return self.name_of(n[1])
-
-    def _time(self, n):
-        return "t"
-
-    def _pi(self, n):
-        return "pi"
-
-    def _bool(self, n):
-        return "(0 == 0)" if n[1] else "(0 != 0)"
-
-    def _neg(self, n):
-        return "-" + self.show(n[1], 8)
-
-    def _pow(self, n):
-        return f"{self.show(n[1], 9)}^{self.show(n[2], 8)}"
-
-    def _div(self, n):
-        return f"{self.show(n[1], 6)}/{self.show(n[2], 7)}"
-
-    def _sub(self, n):
-        return f"{self.show(n[1], 5)} - {self.show(n[2], 6)}"
-
-    def _add(self, n):
-        parts = [self.show(n[1][0], 5)]
-        for child in n[1][1:]:
-            if child[0] == "neg":
-                parts.append(" - " + self.show(child[1], 6))
-            else:
-                parts.append(" + " + self.show(child, 6))
-        return "".join(parts)
-
-    def _mul(self, n):
-        return "*".join([self.show(n[1][0], 6)] + [self.show(c, 7) for c in n[1][1:]])
-
-    def _cmp(self, n):
-        return f"{self.show(n[2], 5)} {n[1]} {self.show(n[3], 5)}"
-
-    def _not(self, n):
-        return "not " + self.show(n[1], 3)
-
-    def _and(self, n):
-        return " and ".join(self.show(c, 3) for c in n[1])
-
-    def _or(self, n):
-        return " or ".join(self.show(c, 2) for c in n[1])
-
-    def _if(self, n):
-        return "if(" + ", ".join(self.show(c, 0) for c in n[1:]) + ")"
-
-    def _call(self, n):
-        return n[1] + "(" + ", ".join(self.show(c, 0) for c in n[2]) + ")"
 
 
 # ---------------------------------------------------------------- MathML -> tree
@@ -230,22 +52,23 @@ class MathTranslator:
         # translated once and its tree shared, not rebuilt (f(x) = g(x) + g(x) nested
         # n deep would otherwise take 2^n translations).
         self._calls: dict = {}
+        #: id of each inlined call's tree -> (function name, the tree): candidates for
+        #: a shared let (see `modelc.io.sbml_share`).
+        self.call_results: dict[int, tuple[str, object]] = {}
 
-    def translate(self, ast, env: dict | None = None):
+    def translate(self, ast, env: dict | None = None, condition: bool = False):
         """The numeric tree of an AST; ``env`` maps names to trees (locals, bound variables).
+        With ``condition``, the tree of a condition (an event trigger) instead.
+
+        Function calls are inlined, but a call repeated with the same arguments is
+        one shared subtree, so the tree's size stays linear in the input.
 
         Raises:
-            Refused: for unsupported math, and when inlining the function
-                definitions would write out more than `MAX_INLINED` nodes.
+            Refused: for unsupported math.
         """
         if ast is None:
             raise Refused("it has no math")
-        tree = _as_num(self._node(ast, env or {}))
-        size = expanded_size(tree)
-        if size > MAX_INLINED:
-            raise Refused(f"its function calls, written out, have {size:,} terms (the limit is "
-                          f"{MAX_INLINED:,}): function definitions are inlined")
-        return tree
+        return (_as_bool if condition else _as_num)(self._node(ast, env or {}))
 
     def _node(self, ast, env):
         import libsbml as L
@@ -283,31 +106,8 @@ class MathTranslator:
         finally:
             self._depth -= 1
         self._calls[key] = (out, args)
+        self.call_results[id(out[0])] = (name, out[0])   # out: (tree, kind)
         return out
-
-
-# Inlined function definitions are written out in the model text: at most this many
-# tree nodes per expression (the translation shares repeated calls; the text cannot).
-MAX_INLINED = 20_000
-
-
-def expanded_size(node, memo: dict | None = None) -> int:
-    """The number of nodes of ``node`` written out as text (shared subtrees counted
-    each time they occur), in time linear in the number of distinct subtrees."""
-    memo = {} if memo is None else memo
-    stack = [node]
-    while stack:   # iterative post-order: trees may be deep
-        n = stack[-1]
-        if id(n) in memo:
-            stack.pop()
-            continue
-        todo = [c for c in _children(n) if id(c) not in memo]
-        if todo:
-            stack.extend(todo)
-            continue
-        stack.pop()
-        memo[id(n)] = 1 + sum(memo[id(c)] for c in _children(n))
-    return memo[id(node)]
 
 
 def _element_name(ast) -> str:
@@ -344,12 +144,12 @@ def _h_name(tr, ast, env, L):
 
 def _h_plus(tr, ast, env, L):
     items = tr.nums(ast, env)
-    return (_nary("add", items) if items else ZERO), "num"
+    return (nary("add", items) if items else ZERO), "num"
 
 
 def _h_times(tr, ast, env, L):
     items = tr.nums(ast, env)
-    return (_nary("mul", items) if items else ONE), "num"
+    return (nary("mul", items) if items else ONE), "num"
 
 
 def _h_minus(tr, ast, env, L):
@@ -471,7 +271,7 @@ def _relational(op):
         if len(items) < 2:
             raise Refused(f"a relational operator {op!r} with {len(items)} arguments")
         tests = [("cmp", op, a, b) for a, b in zip(items, items[1:])]
-        return _nary("and", tests), "bool"
+        return nary("and", tests), "bool"
     return handler
 
 
@@ -485,7 +285,7 @@ def _logical(tag):
         items = [_as_bool(a) for a in tr.args(ast, env)]
         if not items:
             return ("bool", tag == "and"), "bool"
-        return _nary(tag, items), "bool"
+        return nary(tag, items), "bool"
     return handler
 
 
@@ -507,6 +307,22 @@ def _h_xor(tr, ast, env, L):
 def _h_implies(tr, ast, env, L):
     a, b = _exactly([_as_bool(a) for a in tr.args(ast, env)], 2, "implies")
     return ("or", [("not", a), b]), "bool"
+
+
+#: The value of the avogadro csymbol fixed by SBML Level 3 (2006 CODATA).
+AVOGADRO = 6.02214179e23
+
+
+def _h_delay(tr, ast, env, L):
+    x, tau = _exactly(tr.nums(ast, env), 2, "delay")
+    return ("call", "delay", [x, tau]), "num"
+
+
+def _h_rate_of(tr, ast, env, L):
+    (x,) = _exactly(tr.nums(ast, env), 1, "rateOf")
+    if x[0] != "sym":
+        raise Refused("rateOf of an expression (SBML allows only an identifier)")
+    return ("call", "der", [x]), "num"
 
 
 def _const(tree, kind="num"):
@@ -563,8 +379,8 @@ def _build_handlers():
         L.AST_LOGICAL_IMPLIES: _h_implies,
         L.AST_FUNCTION: lambda tr, ast, env, L: tr.call_user(ast, env, L),
         L.AST_FUNCTION_DELAY: _h_delay,
-        L.AST_NAME_AVOGADRO: _refuse("the avogadro csymbol"),
-        L.AST_FUNCTION_RATE_OF: _refuse("the rateOf csymbol"),
+        L.AST_NAME_AVOGADRO: _const(num(AVOGADRO)),
+        L.AST_FUNCTION_RATE_OF: _h_rate_of,
         L.AST_CSYMBOL_FUNCTION: _refuse("an unknown csymbol function"),
     }
     return table

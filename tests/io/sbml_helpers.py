@@ -104,6 +104,32 @@ class Doc:
         ia.setMath(formula(text))
         return ia
 
+    def algebraic(self, text):
+        rule = self.model.createAlgebraicRule()
+        rule.setMath(formula(text))
+        return rule
+
+    def event(self, eid, trigger, assignments, delay=None, priority=None, persistent=True,
+              initial=True, trigger_values=True):
+        """An event; ``assignments`` maps variable -> formula."""
+        event = self.model.createEvent()
+        if eid:
+            event.setId(eid)
+        event.setUseValuesFromTriggerTime(trigger_values)
+        trig = event.createTrigger()
+        trig.setInitialValue(initial)
+        trig.setPersistent(persistent)
+        trig.setMath(formula(trigger))
+        if delay is not None:
+            event.createDelay().setMath(formula(delay))
+        if priority is not None:
+            event.createPriority().setMath(formula(priority))
+        for var, text in assignments.items():
+            ea = event.createEventAssignment()
+            ea.setVariable(var)
+            ea.setMath(formula(text))
+        return event
+
     def write(self, folder: Path, name: str = "model.xml") -> Path:
         path = Path(folder) / name
         path.write_text(libsbml.writeSBMLToString(self.doc), encoding="utf-8")

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from sbml_helpers import Doc, libsbml
 
+import modelc
 from modelc.errors import ModelError
 from modelc.frontend.parser import parse_source
 from modelc.io.sbml import translate_sbml
@@ -70,23 +72,30 @@ def _nested_functions(doc: Doc, n: int) -> None:
         doc.function(f"f{i}", f"lambda(x, f{i - 1}(x) * f{i - 1}(x))")
 
 
-def test_exponentially_inlined_functions_are_refused_quickly(tmp_path):
-    # 16 nested functions, each calling the previous twice: 2^16 copies written out
+def test_exponentially_nested_functions_share_lets(tmp_path):
+    # 16 nested functions, each calling the previous twice: written out, 2^16 copies of
+    # the leaf; with a let per repeated call the text grows linearly with the nesting.
+    doc = _base()
+    doc.function("f0", "lambda(x, x + 1)")
+    for i in range(1, 17):
+        doc.function(f"f{i}", f"lambda(x, f{i - 1}(x)/2 + f{i - 1}(x)/2)")   # = x + 1
+    doc.reaction("R1", [("A", 1)], [], "k*A*f16(A)/(A + 1)")
+    text = translate_sbml(doc.write(tmp_path)).text
+    assert len(text) < 2000
+    assert "let f15_value = f14_value/2 + f14_value/2" in text
+    model = modelc.parse(text, cache_modules=False)
+    sol = model.solve(t=(0, 2), saveat=[0.0, 1.0, 2.0], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sol["A"], np.exp(-0.5 * sol.t), rtol=1e-8)
+
+
+def test_functions_in_initial_values_are_written_out_within_a_limit(tmp_path):
     doc = _base()
     _nested_functions(doc, 16)
-    doc.reaction("R1", [("A", 1)], [], "k*A*f16(A)")
+    doc.parameter("p", None)
+    doc.initial("p", "f16(k)")        # a default cannot use lets: 2^16 copies, refused
+    doc.reaction("R1", [("A", 1)], [], "k*A")
     err = _refusal(doc, tmp_path)
-    (diag,) = err.diagnostics
-    assert "reaction 'R1'" in diag.message and f"{MAX_INLINED:,}" in diag.message
-
-
-def test_moderately_nested_functions_are_inlined(tmp_path):
-    doc = _base()
-    _nested_functions(doc, 3)
-    doc.reaction("R1", [("A", 1)], [], "k*f3(A)")
-    text = translate_sbml(doc.write(tmp_path)).text
-    model = parse_source(text, "m.model")
-    assert model.derivatives   # (A+1)^8 written out, 8 copies of the leaf
+    assert f"{MAX_INLINED:,}" in "\n".join(d.message for d in err.diagnostics)
 
 
 @pytest.mark.parametrize("name", ["evil\nobserve injected = 42\n#.xml",
@@ -97,5 +106,69 @@ def test_file_name_cannot_inject_statements(tmp_path, name):
     text = translate_sbml(doc.write(tmp_path, name)).text
     model = parse_source(text, "m.model")
     assert [o.name for o in model.observes] == []
-    assert [s.name for s in model.states] == ["A"]
+    assert [s.name for s in model.states + model.species] == ["A"]
     assert not any(line.startswith(("observe", "state z", "let q")) for line in text.split("\n"))
+
+
+def _xml(doc: Doc) -> str:
+    return libsbml.writeSBMLToString(doc.doc)
+
+
+def _check_refused(tmp_path, xml: str, *words) -> ModelError:
+    path = tmp_path / "bad.xml"
+    path.write_text(xml, encoding="utf-8")
+    with pytest.raises(ModelError) as info:
+        translate_sbml(path)
+    rendered = info.value.render()
+    for word in words:
+        assert word in rendered
+    assert all(d.span is not None and d.span.line > 0 for d in info.value.diagnostics)
+    return info.value
+
+
+def test_malformed_xml_names_the_line(tmp_path):
+    doc = _base()
+    doc.reaction("R1", [("A", 1)], [], "k*A")
+    xml = _xml(doc)
+    _check_refused(tmp_path, xml[: len(xml) // 2], "bad.xml:", "invalid SBML")
+
+
+def test_dangling_id_names_the_rule_and_its_line(tmp_path):
+    doc = _base()
+    doc.parameter("y", None, constant=False)
+    doc.assignment("y", "nothere*k")
+    err = _check_refused(tmp_path, _xml(doc), "assignment rule for 'y'", "'nothere'", "<assignmentRule")
+    assert "declare 'nothere'" in err.diagnostics[0].hint
+
+
+def test_circular_assignment_rules_are_named(tmp_path):
+    doc = _base()
+    for pid in ("c1", "c2"):
+        doc.parameter(pid, None, constant=False)
+    doc.assignment("c1", "c2 + 1")
+    doc.assignment("c2", "2*c1")
+    _check_refused(tmp_path, _xml(doc), "depends on itself", "c1 -> c2 -> c1")
+
+
+def test_unsupported_package_is_refused(tmp_path):
+    doc = _base()
+    xml = _xml(doc).replace(
+        'level="3" version="2">',
+        'xmlns:comp="http://www.sbml.org/sbml/level3/version1/comp/version1" level="3" version="2" '
+        'comp:required="true">', 1)
+    _check_refused(tmp_path, xml, "the SBML package 'comp' is not supported")
+
+
+def test_external_entities_are_not_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    doc = _base()
+    xml = _xml(doc).split("\n", 1)[1].replace('<parameter id="k"', '<parameter name="&xxe;" id="k"')
+    xml = f'<?xml version="1.0"?>\n<!DOCTYPE sbml [<!ENTITY xxe SYSTEM "file://{secret}">]>\n' + xml
+    path = tmp_path / "xxe.xml"
+    path.write_text(xml, encoding="utf-8")
+    try:
+        text = translate_sbml(path).text
+    except ModelError as err:
+        text = err.render()
+    assert "TOP-SECRET" not in text

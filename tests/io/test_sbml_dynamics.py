@@ -1,0 +1,195 @@
+"""SBML constructs translated to events, delays, constraints and der(x) values
+(modelc.io.sbml): the text produced, the model it parses to, and, where the
+solvers already run the construct, the solution against the analytic one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sbml_helpers import Doc, libsbml
+
+import modelc
+from modelc.frontend.parser import parse_source
+from modelc.io.sbml import translate_sbml
+from modelc.io.sbml_math import AVOGADRO
+
+OPTIONS = {"method": "dopri8", "rtol": 1e-11, "atol": 1e-13}
+
+
+def body(text: str) -> list[str]:
+    return [ln.split("#")[0].strip() for ln in text.splitlines() if ln.split("#")[0].strip()]
+
+
+def translated(doc: Doc, tmp_path):
+    result = translate_sbml(doc.write(tmp_path))
+    return result, parse_source(result.text, "imported.model")
+
+
+def _network() -> Doc:
+    doc = Doc()
+    doc.compartment("C", 2.0)
+    doc.species("A", conc=1.0)
+    doc.species("B", conc=0.0)
+    doc.parameter("k", 0.5)
+    return doc
+
+
+def test_event_with_every_option(tmp_path):
+    doc = _network()
+    doc.parameter("p", 0.0, constant=False)          # set only by the event: a state without der
+    doc.reaction("R", [("A", 1)], [("B", 1)], "k*A*C")
+    doc.event("E1", "time >= 1 && A < 0.9", {"A": "A + 1", "p": "p + 1"}, delay="k*2",
+              priority="3", persistent=False, initial=False, trigger_values=False)
+    doc.event("", "B > 0.5", {"B": "0"})
+    result, model = translated(doc, tmp_path)
+    lines = body(result.text)
+    assert ("event E1 when t >= 1 and A < 0.9, delay = k*2, priority = 3, persistent = false, "
+            "initial = false, values = execution: A = A + 1, p = p + 1") in lines
+    assert "event event when B > 0.5: B = 0" in lines
+    assert "state p = 0" in lines and not any(ln.startswith("der(p)") for ln in lines)
+    (e1, e2) = model.events
+    options = e1.options
+    assert (e1.name, options.persistent, options.initial, options.values) == ("E1", False, False, "execution")
+    assert str(options.delay) == "2*k" and e2.options.delay == 0 and e2.name == "event"
+    assert result.quantities["p"].role == "state"
+
+
+def test_event_on_compartment_keeps_amounts(tmp_path):
+    doc = _network()
+    doc.model.getCompartment("C").setConstant(False)
+    doc.reaction("R", [("A", 1)], [("B", 1)], "k*A*C")
+    doc.event("grow", "time > 1", {"C": "2*C"})
+    result, model = translated(doc, tmp_path)
+    lines = body(result.text)
+    # the amounts are the states; the concentrations (the SBML ids) are A_amount/C
+    assert "species A_amount = 1*2" in lines     # [A](0)*C(0) and "let A_rule = A_amount/C" in lines
+    assert "observe A = A_rule" in lines
+    assert "reaction R: A_amount -> B_amount, rate = v_R" in lines
+    assert "event grow when t > 1: C = 2*C" in lines
+    assert result.quantities["A"].role == "observe" and result.quantities["A"].compartment == "C"
+
+
+def test_delay_and_rate_of(tmp_path):
+    doc = _network()
+    doc.parameter("tau", 0.5)
+    doc.parameter("q", 0.0, constant=False)
+    doc.parameter("r", 0.0, constant=False)
+    doc.reaction("R", [("A", 1)], [("B", 1)], "k*delay(A, tau)*C")
+    doc.rate_rule("q", "rateOf(B) + rateOf(k)")       # rateOf a constant is 0
+    doc.assignment("r", "rateOf(q)")
+    result, model = translated(doc, tmp_path)
+    lines = body(result.text)
+    assert "let v_R = k*delay(A, tau)*C" in lines
+    assert "der(q) = der(B) + 0" in lines
+    assert "observe r = der(q)" in lines
+
+
+@pytest.mark.slow
+def test_rate_of_without_delay_is_solved(tmp_path):
+    doc = _network()
+    doc.parameter("q", 0.0, constant=False)
+    doc.reaction("R", [("A", 1)], [("B", 1)], "k*A*C")
+    doc.rate_rule("q", "-rateOf(A)")                 # q = A(0) - A(t)
+    result, _ = translated(doc, tmp_path)
+    sol = modelc.parse(result.text, cache_modules=False).solve(t=(0, 2), saveat=[0, 1, 2], **OPTIONS)
+    np.testing.assert_allclose(sol["q"], 1 - np.exp(-0.5 * sol.t), rtol=1e-9, atol=1e-12)
+
+
+def test_algebraic_rule_is_a_constraint_and_solved(tmp_path):
+    doc = _network()
+    doc.parameter("total", 3.0)
+    doc.parameter("x", None, constant=False)          # determined by the algebraic rule
+    doc.reaction("R", [("A", 1)], [("B", 1)], "k*A*C")
+    doc.algebraic("x + A - total")
+    result, model = translated(doc, tmp_path)
+    lines = body(result.text)
+    assert "constraint x + A - total = 0" in lines and "state x = 1" in lines
+    assert [c.state for c in model.constraints] == ["x"]
+    sol = modelc.parse(result.text, cache_modules=False).solve(t=(0, 2), saveat=[0, 1, 2], **OPTIONS)
+    np.testing.assert_allclose(sol["x"], 3 - np.exp(-0.5 * sol.t), rtol=1e-9)
+
+
+def test_fast_reaction_is_an_equilibrium(tmp_path):
+    # A <-> B fast (kf*A - kr*B = 0), 0 -> A slowly at rate s: T = A + B grows as s*t/C
+    doc = Doc(3, 1)                 # (L3v2 dropped the fast attribute)
+    doc.compartment("C", 2.0)
+    doc.species("A", conc=0.2)
+    doc.species("B", conc=0.0)
+    doc.parameter("k", 0.5)
+    doc.model.getSpecies("B").setInitialConcentration(0.8)
+    doc.parameter("kf", 4.0)
+    doc.parameter("kr", 1.0)
+    doc.parameter("s", 0.3)
+    doc.reaction("fast", [("A", 1)], [("B", 1)], "C*(kf*A - kr*B)").setFast(True)
+    doc.reaction("slow", [], [("A", 1)], "s")
+    result, model = translated(doc, tmp_path)
+    lines = body(result.text)
+    assert "constraint v_fast = 0" in lines
+    assert any(ln.startswith("state fast_total_1 = ") for ln in lines)
+    sol = modelc.parse(result.text, cache_modules=False).solve(t=(0, 2), saveat=[0, 1, 2], **OPTIONS)
+    total = 1.0 + 0.3 * sol.t / 2.0
+    np.testing.assert_allclose(sol["A"], total / 5, rtol=1e-9)
+    np.testing.assert_allclose(sol["B"], 4 * total / 5, rtol=1e-9)
+
+
+def test_conversion_factors_and_assigned_stoichiometry(tmp_path):
+    doc = Doc()
+    doc.compartment("C", 1.0)
+    doc.species("A", amount=1.0, hosu=True)
+    doc.species("B", amount=0.0, hosu=True).setConversionFactor("cf")
+    doc.parameter("cf", 3.0)
+    doc.parameter("k", 0.5)
+    reaction = doc.reaction("R", [("A", 1)], [("B", 1)], "k*A")
+    product = reaction.getProduct(0)
+    product.setId("nB")
+    product.setConstant(False)
+    doc.assignment("nB", "1 + time")                 # stoichiometry 1 + t
+    result, _ = translated(doc, tmp_path)
+    lines = body(result.text)
+    assert "der(B) = cf*(nB_rule*v_R)" in lines
+    sol = modelc.parse(result.text, cache_modules=False).solve(t=(0, 2), saveat=[0, 1, 2], **OPTIONS)
+    t = sol.t
+    # B' = 3*(1 + t)*0.5*exp(-t/2): B = 3*(3 - (3 + t)*exp(-t/2))
+    np.testing.assert_allclose(sol["B"], 3 * (3 - (3 + t) * np.exp(-t / 2)), rtol=1e-9, atol=1e-12)
+    assert result.quantities["nB"].role == "observe"
+
+
+def test_variable_compartment_holds_amounts(tmp_path):
+    # C grows as 1 + t; A is not in a reaction, so its amount stays 2: [A] = 2/(1 + t)
+    doc = Doc()
+    doc.compartment("C", 1.0, constant=False)
+    doc.species("A", amount=2.0)
+    doc.rate_rule("C", "1")
+    result, _ = translated(doc, tmp_path)
+    assert "observe A = A_amount/C" in body(result.text)
+    sol = modelc.parse(result.text, cache_modules=False).solve(t=(0, 2), saveat=[0, 1, 2], **OPTIONS)
+    np.testing.assert_allclose(sol["A"], 2 / (1 + sol.t), rtol=1e-10)
+
+
+def test_avogadro_and_built_in_names(tmp_path):
+    doc = Doc()
+    doc.compartment("C", 1.0)
+    for pid in ("pi", "time", "inf", "nan", "false", "true", "delay", "avogadro_"):
+        doc.parameter(pid, 1.0)
+    doc.parameter("N", None)
+    ids = "".join(f"<ci>{n}</ci>" for n in ("pi", "time", "inf", "nan", "false", "true", "delay"))
+    avogadro = '<csymbol definitionURL="http://www.sbml.org/sbml/symbols/avogadro">N_A</csymbol>'
+    doc.initial("N", "1").setMath(libsbml.readMathMLFromString(
+        f'<math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/>{avogadro}{ids}</apply></math>'))
+    result, model = translated(doc, tmp_path)
+    assert "parameter N = 6.02214179e+23*pi_*time*inf*nan*false*true*delay" in body(result.text)
+    (n,) = [p for p in model.parameters if p.name == "N"]
+    values = {p.name: p.default for p in model.parameters}
+    value = n.default.subs({s: values[s.name] for s in n.default.free_symbols})
+    assert float(value) == pytest.approx(AVOGADRO)     # every other factor is 1
+    assert result.names["pi"] == "pi_" and result.names["time"] == "time"
+
+
+def test_reactions_are_reaction_statements(tmp_path):
+    doc = _network()
+    doc.species("D", conc=0.0)
+    doc.reaction("R1", [("A", 2)], [("B", 1), ("D", 0.5)], "k*A^2*C", reversible=True)
+    result, model = translated(doc, tmp_path)
+    assert "reaction R1: 2 A <-> B + 0.5 D, rate = v_R1/C" in body(result.text)
+    (reaction,) = model.reactions
+    assert reaction.label == "R1" and [s.name for s in model.species] == ["A", "B", "D"]
