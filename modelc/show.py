@@ -84,7 +84,7 @@ def describe_fields(model: Model) -> list[str]:
     for d in model.domains:
         kind = "periodic" if d.periodic else "bounded"
         method = d.method + (f" order {d.order}" if d.method == "fd" else "")
-        method += ", dealias" if d.method == "spectral" and d.dealias else ""
+        method += f", dealias {d.dealias}" if d.method == "spectral" else ""
         lines.append(f"  {d.name} in [{model_text(d.lower)}, {model_text(d.upper)}], {kind}, "
                      f"{d.points} points, {method}")
     lines.append("\nfields (initial values):")
