@@ -19,7 +19,8 @@ from . import solvers
 from .array_model import SAMPLERS, check_externals, is_array_module
 from .diagnose import nonfinite_report
 from .errors import SolveError
-from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_METHOD, DEFAULT_POINTS,
+from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_POINTS,
+                      SOLVER_DEFAULT_METHOD,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
                       prepare_solve)
 from .runs import RunCache, choose_method, run_function, solver_function
@@ -296,7 +297,7 @@ class CompiledModel:
             return {}
         return check_externals(self.module, self.name, externals)
 
-    def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
+    def solver(self, method: str = SOLVER_DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = DEFAULT_MAX_STEPS,
                full_output: bool = False, controller=None, adjoint=None, externals=None,
                steps=None, schedule=None, phi="auto"):
