@@ -93,6 +93,8 @@ def plot_solution(sol: Solution, path: str | Path, title: str = "", names=None,
 def _finish_axis(ax, logy: bool, ncol: int = 1) -> None:
     if logy:
         ax.set_yscale("log")
+    else:  # a conserved total drawn as "1e-12 + 1" offset ticks is noise, not information
+        ax.ticklabel_format(axis="y", useOffset=False)
     ax.legend(loc="best", fontsize="small", ncol=ncol)
 
 
@@ -109,7 +111,7 @@ def plot_family(sol: Solution, path: str | Path, parameter: str, values, title: 
     norm = colors.Normalize(vmin=float(values.min()), vmax=float(values.max()))
     cmap = plt.get_cmap("viridis")
     fig, axes = plt.subplots(len(names), 1, figsize=(9, 2.6 * len(names) + 0.8), sharex=True,
-                             squeeze=False)
+                             squeeze=False, layout="constrained")
     for ax, name in zip(axes[:, 0], names):
         curves = np.asarray(sol[name])
         for member, value in enumerate(values):
@@ -117,6 +119,8 @@ def plot_family(sol: Solution, path: str | Path, parameter: str, values, title: 
         ax.set_ylabel(name)
         if logy:
             ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False)
     fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=list(axes[:, 0]), label=parameter)
     axes[-1, 0].set_xlabel("t")
     fig.suptitle(title)

@@ -59,6 +59,8 @@ def plot_fields(sol: Solution, path: str | Path, title: str = "", names=None,
             ax.plot(sol.t, sol[name], label=name, linewidth=1.0)
         if logy:
             ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False)
         ax.set_xlabel("t")
         ax.legend(loc="best", fontsize="small", ncol=min(4, len(group)))
     fig.suptitle(title)

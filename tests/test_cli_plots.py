@@ -84,6 +84,8 @@ def test_sweep_writes_one_npz_one_csv_and_a_family_plot(examples_dir, tmp_path, 
     (fig,) = figures
     lines = fig.axes[0].get_lines()
     assert len(lines) == 4 and fig.axes[0].get_ylabel() == "x"
+    # no "1e-12 + 1" offset ticks on a near-constant series (a walkthrough rough edge)
+    assert fig.axes[0].yaxis.get_major_formatter().get_useOffset() is False
     np.testing.assert_allclose(lines[-1].get_ydata(), np.exp(-2.0 * data["t"]), rtol=1e-5)
     assert main(["simulate", str(model), "--sweep", "k=0.5:2:4", "--out", str(csv)]) == 0
     table = np.genfromtxt(csv, delimiter=",", names=True)
@@ -106,3 +108,14 @@ def test_sweep_of_an_unknown_name_is_refused(tmp_path, capsys):
     assert main(["simulate", str(model), "--sweep", "kk=1:2:3"]) != 0
     err = capsys.readouterr().err
     assert "not a parameter or state" in err and "Traceback" not in err
+
+
+def test_show_prints_the_linear_part_in_the_model_language(tmp_path, capsys):
+    """A rough edge of the walkthrough: `show` printed `(D)*d^(2,) + (r)*d^(0,)`."""
+    model = tmp_path / "fisher.model"
+    model.write_text("parameter D = 1, r = 1\ndomain x = [0, 60], points = 31\nfield u = exp(-x^2)\n"
+                     "boundary diff(u, x) = 0 at x = 0\nboundary diff(u, x) = 0 at x = 60\n"
+                     "der(u) = D*diff(u, x, 2) + r*u*(1 - u)\n")
+    assert main(["show", str(model)]) == 0
+    out = capsys.readouterr().out
+    assert "u: D*diff(u, x, 2) + r*u" in out and "d^(" not in out
