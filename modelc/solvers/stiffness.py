@@ -36,8 +36,9 @@ the probe points are exponential-Euler steps (stable in ``L``); ``rho = rho_L +
 rho_N`` bounds the full spectral radius.
 
 ``integrate(method="auto")`` (:func:`~modelc.solvers.integrate.integrate_auto`)
-with concrete inputs calls :func:`choose_method` before tracing and runs the
-chosen method only (the choice and its reason go to the ``modelc.solvers``
+with concrete inputs calls :func:`choose_method` before tracing (up to
+``EAGER_LIMIT`` states the probe runs eagerly, :func:`probe_eager`: no program
+to compile) and runs the chosen method only (the choice and its reason go to the ``modelc.solvers``
 logger).  Under ``jit`` (traced inputs) every candidate loop is compiled and
 ``lax.switch`` picks one at run time by the same predicted work (the work per
 evaluation depends only on shapes, so it is known at trace time): compile time
@@ -46,6 +47,8 @@ decision, all run).
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
@@ -263,6 +266,53 @@ def classify(rho, rho_n, span, rtol, split, n: int, work: cost.Work | None = Non
 
 _probe_jit = jax.jit(probe_spectra, static_argnums=(0, 1, 2))
 
+EAGER_LIMIT = 64
+"""Up to this many states :func:`choose_method` probes eagerly (:func:`probe_eager`)."""
+
+
+def probe_eager(rhs, jac, split, t0, t1, y0, args):
+    """:func:`probe_spectra` without compiling a program: the same probe points, with
+    ``f``, its Jacobian and ``L`` evaluated op by op (JAX compiles each primitive once
+    per process, not each model's probe) and the spectral radii and linear solves in
+    NumPy (exact eigenvalues).  For small systems, where compiling the probe cost more
+    than the solve it decides (about 1 s of CPU for Lorenz)."""
+    y = jnp.asarray(y0)
+    dtype = y.dtype if jnp.issubdtype(y.dtype, jnp.floating) else jnp.result_type(float)
+    n = int(y.shape[0])
+    f = lambda t, u, a: jnp.asarray(rhs(t, u, a), dtype)  # noqa: E731
+    jacf = make_jacobian(f, jac, dtype)
+    eye = np.eye(n)
+
+    def at(t):
+        return jnp.asarray(t, dtype)
+
+    def radius(matrix):
+        if not np.all(np.isfinite(matrix)):
+            return math.nan
+        return float(np.max(np.abs(np.linalg.eigvals(matrix)))) if n else 0.0
+
+    y = np.asarray(y, dtype=float)
+    t0, t1 = float(t0), float(t1)
+    t, rho = t0, 0.0
+    rho_n = 0.0 if split is not None else math.inf
+    for frac in PROBE_FRACTIONS + (None,):
+        jm = np.asarray(jacf(at(t), jnp.asarray(y, dtype), args), dtype=float)
+        rho = np.fmax(rho, radius(jm))  # fmax: a NaN probe point is ignored
+        if split is not None:
+            linear = _dense_linear(split, at(t), args, jnp.eye(n, dtype=dtype))
+            rho_n = np.fmax(rho_n, radius(jm - np.asarray(linear, dtype=float)))
+        if frac is None:
+            break
+        t_next = t0 + frac * (t1 - t0)
+        h = t_next - t
+        slope = np.asarray(f(at(t), jnp.asarray(y, dtype), args), dtype=float)
+        try:
+            y = y + h * np.linalg.solve(eye - h * jm, slope)
+        except (np.linalg.LinAlgError, ValueError):
+            y = np.full_like(y, math.nan)
+        t = t_next
+    return float(rho), float(rho_n)
+
 
 def choose_method(rhs, jac, span, y0, args, rtol, auto: AutoStepper | None = None,
                   split=None):
@@ -276,9 +326,10 @@ def choose_method(rhs, jac, span, y0, args, rtol, auto: AutoStepper | None = Non
     """
     auto = auto or AutoStepper()
     t0, t1 = span
-    rho, rho_n = (float(v) for v in _probe_jit(rhs, jac, split, t0, t1, y0, args))
-    span = abs(float(t1) - float(t0))
     n = int(np.shape(y0)[0])
+    probe = probe_eager if n <= EAGER_LIMIT else _probe_jit
+    rho, rho_n = (float(v) for v in probe(rhs, jac, split, t0, t1, y0, args))
+    span = abs(float(t1) - float(t0))
     work = cost.measure_work(rhs, jac, split, jnp.asarray(t0, jnp.result_type(y0)), y0, args)
     code = int(classify(rho, rho_n, span, float(rtol), split, n, work))
     name = auto.names[code]

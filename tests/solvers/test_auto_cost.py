@@ -136,3 +136,20 @@ def test_auto_is_within_twice_the_best_candidate(examples_dir, name, monkeypatch
         works[method] = cost.counted_work(method, sol.stats, work) if sol.ok else math.inf
     best = min(works.values())
     assert auto.ok and works[auto.stats["method"]] <= 2 * best, (works, auto.stats["auto"])
+
+
+def test_the_eager_probe_agrees_with_the_compiled_one():
+    """Small systems are probed op by op (no program to compile): the same radii as the
+    compiled probe, within the Gelfand estimate's overestimate n^(1/32)."""
+    k = jnp.asarray([0.04, 3e7, 1e4])
+
+    def robertson(t, y, k):
+        a, b, c = y
+        return jnp.stack([-k[0] * a + k[2] * b * c, k[0] * a - k[1] * b * b - k[2] * b * c,
+                          k[1] * b * b])
+
+    y0 = jnp.asarray([1.0, 0.0, 0.0])
+    eager = stiffness.probe_eager(robertson, None, None, 0.0, 1e5, y0, k)
+    compiled = [float(v) for v in stiffness.probe_spectra(robertson, None, None, 0.0, 1e5, y0, k)]
+    assert math.isinf(eager[1]) and math.isinf(compiled[1])
+    assert eager[0] <= compiled[0] <= eager[0] * 3 ** (1 / 32) * (1 + 1e-9)
