@@ -125,6 +125,7 @@ def _option_value(opt: DomainOption, diags: list[Diagnostic]):
         if isinstance(value, sympy.Symbol) and value.name in words:
             if opt.key == "dealias":  # `on` (the old spelling) is the default, zero-padding
                 return "pad" if value.name == "on" else value.name
+            return value.name
         diags.append(Diagnostic(opt.value_span, f"`{opt.key}` is one of {' | '.join(words)}",
                                 f"write e.g. `{opt.key} = {words[0]}`"))
         return None

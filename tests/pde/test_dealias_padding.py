@@ -104,3 +104,19 @@ def test_padding_follows_the_degree_of_the_nonlinear_terms(text, degree, points)
     expr = sympy.sympify(text, locals={"u": u, "x": x, "diff": lambda e, ax: Diff(e, ax, 1)})
     assert nonlinear_degree(expr, {"u"}) == degree
     assert padded_points(256, degree) == points
+
+
+def test_dealias_option_words():
+    """`on` (the old spelling) means pad; `method = spectral` beside it still parses; an
+    unknown word names the choices."""
+    from modelc.api import compile_source
+    from modelc.errors import ModelError
+
+    text = ("domain x = [0, 2*pi], periodic, points = 16, method = spectral, dealias = {}\n"
+            "field u = sin(x)\nder(u) = -u*diff(u, x)\n")
+    model, _ = compile_source(text.format("on"))
+    assert model.discretization.padded_shape == (24,)
+    model, _ = compile_source(text.format("truncate"))
+    assert model.discretization.padded_shape == () and model.discretization.dealias == ("u",)
+    with pytest.raises(ModelError, match="pad | truncate | off"):
+        compile_source(text.format("maybe"))

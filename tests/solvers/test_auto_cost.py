@@ -118,6 +118,7 @@ def _comparison_cases():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # runs every candidate: rodas5 and etdrk43 on FHN's 402 states
 @pytest.mark.parametrize("name", _comparison_cases())
 def test_auto_is_within_twice_the_best_candidate(examples_dir, name, monkeypatch):
     """Auto's counted work (evaluations weighted by their measured cost) is at most 2x
