@@ -19,7 +19,8 @@ from . import solvers
 from .array_model import SAMPLERS, check_externals, is_array_module, with_constants
 from .diagnose import nonfinite_report
 from .errors import SolveError
-from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_METHOD, DEFAULT_POINTS,
+from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_POINTS,
+                      SOLVER_DEFAULT_METHOD,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
                       prepare_solve)
 from .runs import (DEFAULT_MAX_EVENTS, RunCache, choose_method, constraint_stats, run_function,
@@ -328,7 +329,7 @@ class CompiledModel:
             return {}
         return check_externals(self.module, self.name, externals)
 
-    def solver(self, method: str = DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
+    def solver(self, method: str = SOLVER_DEFAULT_METHOD, rtol: float = DEFAULT_RTOL,
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = DEFAULT_MAX_STEPS,
                full_output: bool = False, controller=None, adjoint=None, externals=None,
                steps=None, schedule=None, phi="auto", max_events=DEFAULT_MAX_EVENTS,

@@ -32,6 +32,10 @@ __all__ = [
     "from_fourier",
     "to_fourier",
     "dealias_mask",
+    "prolong",
+    "restrict",
+    "prolong_state",
+    "restrict_state",
     "set_boundary",
     "zero_boundary",
     "boundary_slice",
@@ -277,6 +281,81 @@ def dealias(values, axes: tuple[int, ...]):
         else:
             values = jnp.fft.ifft(jnp.fft.fft(values, axis=axis) * keep, axis=axis)
     return values
+
+
+def _resample_axis(values, axis: int, m: int):
+    """Band-limited resampling of periodic ``values`` from ``n`` to ``m`` points along
+    ``axis``: the ``n`` (or ``m``) lowest Fourier modes kept, the rest zero (``m > n``)
+    or cut (``m < n``).  An even grid's Nyquist mode is split evenly between
+    ``+-n/2`` when padding and the two summed back when cutting, so that cutting
+    undoes padding and real values stay real."""
+    n = values.shape[axis]
+    if m == n:
+        return values
+    spectrum = jnp.moveaxis(jnp.fft.fft(values, axis=axis), axis, -1)
+    small, large = min(n, m), max(n, m)
+    half = small // 2
+    lead = spectrum.shape[:-1]
+    if m > n:  # pad
+        pos, neg = spectrum[..., :(n + 1) // 2], spectrum[..., (n + 1) // 2:]
+        zeros = jnp.zeros(lead + (m - n,), spectrum.dtype)
+        if n % 2 == 0:  # neg starts at the Nyquist bin -n/2
+            nyquist = neg[..., :1] / 2
+            out = jnp.concatenate([pos, nyquist, zeros[..., 1:], nyquist, neg[..., 1:]], axis=-1)
+        else:
+            out = jnp.concatenate([pos, zeros, neg], axis=-1)
+    else:  # cut
+        pos = spectrum[..., :(small + 1) // 2]
+        neg = spectrum[..., large - small // 2:]
+        if small % 2 == 0:
+            nyquist = spectrum[..., half:half + 1] + neg[..., :1]
+            neg = jnp.concatenate([nyquist, neg[..., 1:]], axis=-1)
+        out = jnp.concatenate([pos, neg], axis=-1)
+    out = jnp.fft.ifft(jnp.moveaxis(out, -1, axis) * (m / n), axis=axis)
+    return out if jnp.iscomplexobj(values) else jnp.real(out).astype(values.dtype)
+
+
+def prolong(values, shape: tuple):
+    """Periodic grid ``values`` interpolated spectrally onto the finer grid ``shape`` (zero-padded spectrum)."""
+    for axis, m in enumerate(shape):
+        values = _resample_axis(values, axis, m)
+    return values
+
+
+def restrict(values, shape: tuple):
+    """Periodic grid ``values`` cut back to the coarser grid ``shape``: the Fourier modes
+    that grid resolves, the others dropped (so a product evaluated on a grid padded by
+    the 3/2 or 2x rule arrives without aliasing)."""
+    for axis, m in enumerate(shape):
+        values = _resample_axis(values, axis, m)
+    return values
+
+
+def _map_fields(state, layout: dict, target: dict, resample):
+    """A packed state (``STATE_LAYOUT``) -> the packed state of ``target``'s layout, every
+    field resampled by ``resample(values, shape)``, scalar states copied."""
+    parts = []
+    for name, (offset, shape, is_complex) in layout.items():
+        if not shape:
+            parts.append(state[offset:offset + 1])
+            continue
+        size = int(np.prod(shape))
+        values = jnp.reshape(state[offset:offset + size], shape)
+        if is_complex:
+            values = values + 1j * jnp.reshape(state[offset + size:offset + 2 * size], shape)
+        values = resample(values, target[name][1])
+        parts += [jnp.ravel(values.real), jnp.ravel(values.imag)] if is_complex else [jnp.ravel(values)]
+    return jnp.concatenate([p.astype(state.dtype) for p in parts])
+
+
+def prolong_state(state, layout: dict, fine: dict):
+    """The packed state on layout ``layout`` -> the packed state on the padded layout ``fine``."""
+    return _map_fields(state, layout, fine, prolong)
+
+
+def restrict_state(state, fine: dict, layout: dict):
+    """Inverse direction of `prolong_state`: a packed state (or rhs) on ``fine`` -> on ``layout``."""
+    return _map_fields(state, fine, layout, restrict)
 
 
 def boundary_slice(ndim: int, axis: int, index) -> tuple:

@@ -270,8 +270,10 @@ class Domain:
     """``domain x = [lower, upper], ...``: one axis of the tensor-product grid.
 
     ``method`` is ``"spectral"`` (periodic axes only) or ``"fd"``; ``order`` is
-    the finite-difference order (2 or 4); ``dealias`` turns the 2/3-rule filter
-    of nonlinear right-hand sides on spectral axes on or off; ``upwind`` makes
+    the finite-difference order (2 or 4); ``dealias`` is how nonlinear
+    right-hand sides on spectral axes are dealiased: ``"pad"`` (evaluated on a
+    zero-padded grid, 3/2 rule for quadratic terms, 2x for cubic and beyond),
+    ``"truncate"`` (the 2/3-rule filter) or ``"off"``; ``upwind`` makes
     first derivatives of fields along an fd axis first-order upwind differences.
     """
 
@@ -282,7 +284,7 @@ class Domain:
     points: int
     method: str
     order: int
-    dealias: bool
+    dealias: str
     span: Span
     upwind: bool = False
 
@@ -338,7 +340,10 @@ class Discretization:
     `modelc.spatial`, lets inlined. ``pads`` lists the ghost-padded copies used by
     finite differences: ``(symbol name, field or axis name, axis, ghosts)``.
     ``initial`` maps each field to its initial value on the grid;
-    ``dealias`` names the fields whose right-hand side is filtered by the 2/3 rule.
+    ``dealias`` names the fields whose right-hand side is filtered by the 2/3 rule;
+    ``padded_shape``, when not empty, the zero-padded grid on which the rhs of an
+    all-periodic spectral grid is evaluated before its spectrum is cut back to
+    the grid's modes (``dealias = pad``; the fields then need no filter).
     ``nonlinear_rhs`` maps the fields of an all-periodic spectral grid that have
     a linear part to their discretised nonlinear part ``N`` (``rhs = L u + N``):
     code generation applies ``L`` as one diagonal in Fourier space
@@ -358,6 +363,7 @@ class Discretization:
     dealias: tuple[str, ...]
     nonlinear_rhs: tuple[tuple[str, sympy.Expr], ...] = ()
     linear_rhs: tuple[tuple[str, sympy.Expr], ...] = ()
+    padded_shape: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

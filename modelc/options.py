@@ -30,10 +30,15 @@ from .methods import ALL_METHOD_NAMES, METHOD_INFO, SAMPLER_NAMES
 __all__ = ["SolveOptions", "PreparedSolve", "TimeGrid", "prepare_solve", "output_times",
            "check_output_times", "check_output_size", "time_span", "named_values", "model_values", "whole_number",
            "fixed_step_request", "resolve_dtype", "rtol_floor", "check_method",
-           "check_method_fits", "cast", "DEFAULT_METHOD", "DEFAULT_RTOL", "DEFAULT_ATOL",
+           "check_method_fits", "cast", "DEFAULT_METHOD", "SOLVER_DEFAULT_METHOD", "DEFAULT_RTOL", "DEFAULT_ATOL",
            "DEFAULT_POINTS", "DEFAULT_MAX_STEPS", "DEFAULT_FIXED_STEPS", "MAX_STEPS_LIMIT"]
 
-DEFAULT_METHOD = "tsit5"
+DEFAULT_METHOD = "auto"
+"""``solve``, ``ensemble`` and ``modelc simulate`` without a method (nor one on the file's
+``simulate`` line): tsit5, rodas5 or etdrk43 by predicted cost (`modelc.solvers.stiffness`)."""
+SOLVER_DEFAULT_METHOD = "tsit5"
+"""``CompiledModel.solver`` without a method: a pure function for ``jit``, where ``auto``
+would compile every candidate (``lax.switch``); pass ``method="auto"`` for that."""
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-8
 DEFAULT_POINTS = 1001

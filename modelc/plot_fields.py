@@ -1,4 +1,6 @@
-"""Plots of field solutions: a space-time image (1-D) or snapshots (2-D)."""
+"""Plots of field solutions: a space-time image (1-D) or snapshots (2-D) per field, and
+the scalar states and observables against time below them (grouped by scale as in
+`modelc.plot`)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .plot import group_by_scale
 from .solution import Solution
 
 __all__ = ["plot_fields"]
@@ -13,8 +16,11 @@ __all__ = ["plot_fields"]
 _SNAPSHOTS = 4
 
 
-def plot_fields(sol: Solution, path: str | Path, title: str = "") -> Path:
-    """Write a PNG with one row per field: x-t image for 1-D grids, snapshots for 2-D ones.
+def plot_fields(sol: Solution, path: str | Path, title: str = "", names=None,
+                logy: bool = False) -> Path:
+    """Write a PNG with one row per field: x-t image for 1-D grids, snapshots for 2-D ones;
+    then the observables and scalar states against time, one row per group of similar
+    scale (log axes with ``logy``). ``names`` picks fields and scalars (default all).
 
     Complex fields are shown by their modulus; a 3-D field by its middle slice.
     """
@@ -23,20 +29,40 @@ def plot_fields(sol: Solution, path: str | Path, title: str = "") -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(sol.fields)
+    scalars = list(sol.state_names) + list(sol.observable_names)
+    if names is None:
+        fields = list(sol.fields)
+    else:
+        for name in names:
+            sol[name]  # noqa: B018 -- a KeyError names an unknown one
+        fields = [n for n in names if n in sol.fields]
+        scalars = [n for n in names if n not in sol.fields]
+    groups = group_by_scale({n: sol[n] for n in scalars}) if scalars else []
     axes_names = list(sol.grid)
     one_d = len(axes_names) == 1
     cols = 1 if one_d else _SNAPSHOTS
-    fig, axes = plt.subplots(len(names), cols, figsize=(3.2 * cols + 3 * one_d, 3.0 * len(names) + 0.6),
-                             squeeze=False)
-    for row, name in enumerate(names):
+    rows = len(fields) + len(groups)
+    fig = plt.figure(figsize=(3.2 * cols + 3 * one_d, 3.0 * len(fields) + 2.4 * len(groups) + 0.6))
+    grid = fig.add_gridspec(rows, cols)
+    for row, name in enumerate(fields):
         values = sol.fields[name]
         label = f"|{name}|" if np.iscomplexobj(values) else name
         values = np.abs(values) if np.iscomplexobj(values) else values
         if one_d:
-            _space_time(fig, axes[row, 0], sol, values, axes_names[0], label)
+            _space_time(fig, fig.add_subplot(grid[row, 0]), sol, values, axes_names[0], label)
         else:
-            _snapshots(fig, axes[row], sol, values, axes_names, label)
+            row_axes = [fig.add_subplot(grid[row, c]) for c in range(cols)]
+            _snapshots(fig, row_axes, sol, values, axes_names, label)
+    for row, group in enumerate(groups, start=len(fields)):
+        ax = fig.add_subplot(grid[row, :])
+        for name in group:
+            ax.plot(sol.t, sol[name], label=name, linewidth=1.0)
+        if logy:
+            ax.set_yscale("log")
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False)
+        ax.set_xlabel("t")
+        ax.legend(loc="best", fontsize="small", ncol=min(4, len(group)))
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

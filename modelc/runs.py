@@ -22,6 +22,7 @@ from .errors import SolveError
 from .options import SolveOptions, cast, check_output_times, model_values
 from .progress import time_progress
 from .solution import COUNTERS
+from .solvers import cost
 from .solvers.adjoint import BacksolveAdjoint
 
 from .solvers.history import DEFAULT_CAPACITY, DelaySpec, initial_history_rhs
@@ -237,8 +238,14 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     params, y0 = cast(params, dtype), cast(y0, dtype)
     prob = problem(module, module.parameter_vector(params).astype(dtype), y0, externals, split)
     found = probe(params, y0, ts[0], ts[-1])
+    rhs, delays = prob.rhs, delay_spec(module)
+    if delays is not None:
+        rhs = initial_history_rhs(rhs, prob.y0, delays.columns)
+    # the predicted work per step (XLA's cost analysis of the model's functions; shapes only)
+    work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals, lambda: cost.measure_work(
+        rhs, jacobian, prob.split, jnp.asarray(ts[0], dtype), prob.y0, prob.args))
     return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
-                                       int(jnp.size(prob.y0)))
+                                       int(jnp.size(prob.y0)), work=work)
 
 
 def delay_spec(module, capacity: int | None = None):

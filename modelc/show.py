@@ -87,7 +87,7 @@ def describe_fields(model: Model) -> list[str]:
     for d in model.domains:
         kind = "periodic" if d.periodic else "bounded"
         method = d.method + (f" order {d.order}" if d.method == "fd" else "")
-        method += ", dealias" if d.method == "spectral" and d.dealias else ""
+        method += f", dealias {d.dealias}" if d.method == "spectral" else ""
         lines.append(f"  {d.name} in [{model_text(d.lower)}, {model_text(d.upper)}], {kind}, "
                      f"{d.points} points, {method}")
     lines.append("\nfields (initial values):")
@@ -104,9 +104,22 @@ def describe_fields(model: Model) -> list[str]:
         lines.append("\nlinear part L u (constant coefficients; Fourier symbol where all axes are spectral):")
         for op in model.discretization.linear:
             symbol = f"   symbol {model_text(op.symbol)}" if op.symbol is not None else ""
-            terms = " + ".join(f"({model_text(c)})*d^{o}" for c, o in op.terms) or "0"
+            axes = [d.name for d in model.domains]
+            terms = " + ".join(_linear_term(c, op.field, o, axes) for c, o in op.terms) or "0"
             lines.append(f"  {op.field}: {terms}{symbol}")
     return lines
+
+
+def _linear_term(coefficient, field: str, orders, axes) -> str:
+    """``c * d^orders field`` in the model language: ``D*diff(u, x, 2)``, ``r*u``."""
+    term = field
+    for axis, order in zip(axes, orders):
+        if order:
+            term = f"diff({term}, {axis}, {order})" if order > 1 else f"diff({term}, {axis})"
+    c = model_text(coefficient)
+    if c in ("1", "-1"):
+        return term if c == "1" else f"-{term}"
+    return f"({c})*{term}" if isinstance(coefficient, sympy.Add) else f"{c}*{term}"
 
 
 def describe_split(model: Model) -> list[str]:

@@ -23,6 +23,7 @@ stencils). ``STATE_NAMES`` lists the scalar states, then the fields.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from math import prod
 
 import sympy
@@ -93,8 +94,15 @@ class FieldPrinter(JaxPrinter):
 
 
 def generate_field_module(model: Model, source_hash: str = "") -> str:
-    """Return the source text of the generated module of a discretised field model."""
+    """Return the source text of the generated module of a discretised field model.
+
+    With ``discretization.padded_shape`` (``dealias = pad``) the right-hand side
+    and the split's nonlinear part are those of the same model on the padded
+    grid (``padded_rhs``, ``padded_nonlinear``), entered through
+    `fieldops.prolong_state` and left through `fieldops.restrict_state`."""
     gen = _Generator(model)
+    if model.discretization.padded_shape:
+        return _padded_module(model, gen, source_hash)
     parts = [
         header(model, source_hash, imports=("fieldops", "runtime"),
                state_names=model.state_names + model.field_names),
@@ -107,6 +115,41 @@ def generate_field_module(model: Model, source_hash: str = "") -> str:
         gen.observables(),
         gen.split(),
     ]
+    return "\n\n".join(parts) + "\n"
+
+
+def _padded_module(model: Model, gen: _Generator, source_hash: str) -> str:
+    """The module of a model dealiased by padding (`generate_field_module`)."""
+    shape = model.discretization.padded_shape
+    fine = _Generator(replace(model, domains=tuple(replace(d, points=m)
+                                                   for d, m in zip(model.domains, shape))))
+    enter = "fieldops.prolong_state(state, STATE_LAYOUT, PADDED_LAYOUT)"
+
+    def wrapper(name: str, doc: str) -> str:
+        return function(name, ["t", "state", "parameter"], doc, [
+            f"return fieldops.restrict_state(padded_{name}(t, {enter}, parameter), PADDED_LAYOUT, "
+            "STATE_LAYOUT)"])
+
+    parts = [
+        header(model, source_hash, imports=("fieldops", "runtime"),
+               state_names=model.state_names + model.field_names),
+        gen.metadata(),
+        f"PADDED_LAYOUT = {fine.layout!r}",
+        gen.expressions.parameter_vector(),
+        gen.grid_function(),
+        gen.initial_state(),
+        gen.unpack(),
+        fine.rhs(function_name="padded_rhs"),
+        wrapper("rhs", f"The time derivative of the flat state vector, evaluated on the padded "
+                       f"grid {shape!r} (dealias = pad)."),
+        gen.observables(),
+    ]
+    info = model.split
+    if info is not None and info.kind == "fourier":
+        parts += [gen.split(nonlinear=False), fine.rhs(linear=False, function_name="padded_nonlinear"),
+                  wrapper("nonlinear", "N = rhs - L*state, evaluated on the padded grid, flat.")]
+    else:
+        parts.append(gen.split())
     return "\n\n".join(parts) + "\n"
 
 
@@ -290,9 +333,10 @@ class _Generator:
         return function("unpack", ["t", "state", "parameter"],
                         "Every state and field by name; fields on the grid with their Dirichlet values.", body)
 
-    def rhs(self, linear: bool = True) -> str:
+    def rhs(self, linear: bool = True, function_name: str | None = None) -> str:
         """``rhs(t, state, parameter)``: FFTs and stencils, no matrices; without
-        ``linear``, ``nonlinear(t, state, parameter)``: the same with ``L u`` left out."""
+        ``linear``, ``nonlinear(t, state, parameter)``: the same with ``L u`` left out
+        (``function_name``: another name for the function)."""
         disc = self.disc
         with_linear = dict(disc.nonlinear_rhs) if linear else {}
         nonlinear = dict(disc.nonlinear_rhs)
@@ -320,12 +364,15 @@ class _Generator:
                     body.append(f"{target} = fieldops.zero_boundary({target}, {self.axes[b.axis][0]}, {index})")
         body.append("return " + self._pack(values, "state"))
         if not linear:
-            return function("nonlinear", ["t", "state", "parameter"],
+            return function(function_name or "nonlinear", ["t", "state", "parameter"],
                             "N = rhs - L*state (L: linear_operator in the basis of forward), flat.", body)
-        return function("rhs", ["t", "state", "parameter"], "The time derivative of the flat state vector.", body)
+        return function(function_name or "rhs", ["t", "state", "parameter"],
+                        "The time derivative of the flat state vector.", body)
 
-    def split(self) -> str:
-        """The split of a field model's ``model.split`` (module docstring)."""
+    def split(self, nonlinear: bool = True) -> str:
+        """The split of a field model's ``model.split`` (module docstring); without
+        ``nonlinear`` a Fourier split leaves out ``nonlinear`` and ``nonlinear_hat``
+        (the padded module defines its own ``nonlinear``)."""
         info = self.model.split
         if info is not None and info.kind in ("banded", "operator"):
             return self._matrix_free_split(info)
@@ -352,8 +399,8 @@ class _Generator:
         inverse = function("inverse", ["coefficients"], "Concatenated Fourier coefficients -> the flat state.",
                            ["return fieldops.fourier_inverse(coefficients, STATE_LAYOUT)"])
         declarations = "LINEAR_KIND = 'fourier'\nLINEAR_CONSTANT = True"
-        parts = [declarations, linear, self.rhs(linear=False), forward, inverse]
-        if not self.model.states:
+        parts = [declarations, linear] + ([self.rhs(linear=False)] if nonlinear else []) + [forward, inverse]
+        if nonlinear and not self.model.states:
             parts.append(self.nonlinear_hat())
         return "\n\n".join(parts)
 

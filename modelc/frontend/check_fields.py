@@ -26,6 +26,9 @@ __all__ = ["check_fields", "build_fields"]
 
 _FLAGS = {"periodic", "upwind"}
 _VALUES = {"points", "method", "order", "dealias"}
+DEALIAS_WORDS = ("pad", "truncate", "off", "on")
+"""``dealias = pad`` (default; ``on`` means the same): nonlinear terms evaluated on a
+zero-padded grid; ``truncate``: the 2/3 rule; ``off``: neither."""
 _METHODS = ("spectral", "fd")
 
 
@@ -68,7 +71,7 @@ def _complex_in_real_fields(program: Program) -> list[Diagnostic]:
 
 def _domain_settings(domain: DomainStmt, diags: list[Diagnostic]) -> dict:
     """The domain's options as a dict (periodic, points, method, order, dealias)."""
-    settings = {"periodic": False, "points": None, "method": None, "order": 2, "dealias": True,
+    settings = {"periodic": False, "points": None, "method": None, "order": 2, "dealias": "pad",
                 "upwind": False}
     for opt in domain.options:
         if opt.key in _FLAGS and opt.value is None:
@@ -80,7 +83,7 @@ def _domain_settings(domain: DomainStmt, diags: list[Diagnostic]) -> dict:
         else:
             diags.append(Diagnostic(opt.key_span, f"unknown domain option `{opt.key}`",
                                     "the options are periodic, points = N, method = spectral | fd, "
-                                    "order = 2 | 4, dealias = on | off, upwind"))
+                                    "order = 2 | 4, dealias = pad | truncate | off, upwind"))
     if settings["method"] is None:
         settings["method"] = "spectral" if settings["periodic"] else "fd"
     if settings["upwind"] and settings["method"] != "fd":
@@ -118,9 +121,11 @@ def _span_of(domain: DomainStmt, key: str):
 def _option_value(opt: DomainOption, diags: list[Diagnostic]):
     value = opt.value
     if opt.key in ("method", "dealias"):
-        words = _METHODS if opt.key == "method" else ("on", "off")
+        words = _METHODS if opt.key == "method" else DEALIAS_WORDS
         if isinstance(value, sympy.Symbol) and value.name in words:
-            return value.name if opt.key == "method" else value.name == "on"
+            if opt.key == "dealias":  # `on` (the old spelling) is the default, zero-padding
+                return "pad" if value.name == "on" else value.name
+            return value.name
         diags.append(Diagnostic(opt.value_span, f"`{opt.key}` is one of {' | '.join(words)}",
                                 f"write e.g. `{opt.key} = {words[0]}`"))
         return None

@@ -28,6 +28,7 @@ from .history import initial_history_rhs
 from .loop import LoopInputs, LoopSpec, RawSolution, run_loop, run_loop_jit
 from .methods import METHODS, AutoStepper, resolve_method
 from .stepper import AdaptiveStepper, DenseOutputStepper, SplitStepper
+from .cost import measure_work
 from .stiffness import candidates, choose_method, classify, probe_spectra
 
 __all__ = ["integrate", "IntegrateOptions", "integrate_options", "Problem", "check_tolerance", "integrate_stepper",
@@ -103,8 +104,8 @@ def integrate(rhs: Callable, y0, ts, args: Any = None, *, method="tsit5",
     ``atol``, ``dt0``, ``max_steps``, ``controller``, ``dtmin``, ``jac``,
     ``adjoint``, ``split``, ``prepare``; an unknown name is a TypeError),
     applied over ``options``.  ``method="auto"`` chooses ``tsit5``, ``rodas5``
-    or (with ``split``) the adaptive exponential ``etdrk43`` from a stiffness
-    estimate (:func:`~modelc.solvers.stiffness.choose_method`).  Returns a
+    or (with ``split``) the adaptive exponential ``etdrk43``, whichever has the least
+    predicted work (:func:`~modelc.solvers.stiffness.choose_method`).  Returns a
     :class:`~.loop.RawSolution`; on failure (see :class:`~.loop.Status`) the
     loop stops and outputs after the failure time are NaN.
     jit/vmap/jacfwd/grad compatible (:mod:`.adjoint`).
@@ -234,7 +235,8 @@ def integrate_auto(auto: AutoStepper, problem: Problem, options: IntegrateOption
     rtol_a = jnp.asarray(rtol, jnp.result_type(float))
     n = int(jnp.shape(y0)[0])
     rho, rho_n = probe_spectra(rhs, options.jac, split, ts[0], ts[-1], y0, args)
-    code = classify(rho, rho_n, jnp.abs(ts[-1] - ts[0]), rtol_a, split, n)
+    work = measure_work(rhs, options.jac, split, ts[0], y0, args)  # from shapes: static
+    code = classify(rho, rho_n, jnp.abs(ts[-1] - ts[0]), rtol_a, split, n, work)
     codes = candidates(split, n)
     plain = dataclasses.replace(options, controller=None)
 

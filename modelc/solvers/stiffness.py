@@ -1,7 +1,7 @@
-"""Stiffness detection and ``method="auto"``.
+"""Stiffness probe and ``method="auto"``: the candidate of least predicted work.
 
 The decision is taken once, at the start, from the Jacobian's spectrum along
-a short probe of the solution:
+a short probe of the solution and the work of one evaluation of each part:
 
 * probe points: ``y0`` and linearly implicit Euler steps (stable on stiff
   problems, one linear solve each) to ``t0 + f (t1 - t0)`` for
@@ -11,70 +11,65 @@ a short probe of the solution:
 * spectral radius ``rho`` of each Jacobian by Gelfand's formula
   ``||J^32||^(1/32)`` (5 rescaled squarings, no eigenvalue routine, so it runs
   inside ``jit`` on any backend; it overestimates by at most ``n^(1/32)``);
-* stiffness index ``S = max rho * |t1 - t0|``.  An explicit method of
-  stability interval about 3.3 (tsit5) needs at least ``S / 3.3`` steps for
-  stability alone; the problem is called stiff when that exceeds a budget of
-  ``1000 (1e-6 / rtol)^(1/5)`` steps (what tsit5 would plausibly spend for
-  accuracy; the budget grows like a 5th order method's step count).
+  with a semilinear split ``f = L y + N`` (``split=``) also ``rho_N``, the
+  spectral radius of ``dN/dy = df/dy - L``;
+* stiffness indices ``S = rho |t1 - t0|`` and ``S_N = rho_N |t1 - t0|``;
+* predicted work of each candidate (:mod:`.cost`): steps (the larger of the
+  accuracy-limited count of a method of its order at ``rtol`` and the
+  stability-limited ``S / 3.3`` of tsit5 or ``S_N / 2.8`` of etdrk43; none for
+  the L-stable rodas5) times the work of one step, from XLA's cost analysis of
+  ``f``, its Jacobian, ``N`` and ``L v`` and the dense LU's ``2 n^3 / 3``.  The
+  candidate of least predicted work runs (:func:`classify`).  So a stiff
+  linear part on a 1-D grid, which etdrk43 integrates exactly but through a
+  Krylov space of 30 applications of ``L`` per phi-function, does not win
+  against tsit5 when tsit5's stability-limited steps are few (FitzHugh--Nagumo
+  on 201 points: tsit5 in 961 steps, where etdrk43 took 3,009 steps at several
+  hundred times the work each).
 
-With a semilinear split ``f = L y + N`` (``split=``) the same probe also
-measures ``rho_N``, the spectral radius of ``dN/dy = df/dy - L``, and an
-exponential method becomes a third choice (:func:`classify`):
-
-* ``S > threshold`` but ``S_N = rho_N |t1 - t0| <= threshold``: the
-  stiffness is all in ``L``, which an exponential method integrates exactly,
-  and its explicit treatment of ``N`` is not stability-limited: the adaptive
-  exponential method (etdrk43; for a dense matrix ``L`` only up to
-  ``MATRIX_EXP_LIMIT`` states, where its matrix exponentials stay cheap).
-  With a diagonal, Fourier or scalar ``L`` an exponential step costs about as
-  much as an explicit one, so etdrk43 is chosen already for ``S >
-  CHEAP_EXP_FRACTION threshold`` when ``L`` dominates (``rho >= L_DOMINANCE
-  rho_N``): the explicit method would be stability-limited well before;
-* ``S <= threshold`` otherwise: non-stiff, the explicit method (tsit5);
-* otherwise ``N`` itself is stiff: the stiff implicit method (rodas5), unless
-  the state is too large for a dense Jacobian (``DENSE_LIMIT``), where the
-  exponential method is the one that can run.
-
-Above ``DENSE_LIMIT`` states no Jacobian is formed: ``rho_L`` comes from the
-operator's data (``max |d|`` of a diagonal), ``rho_N`` from 20 power
-iterations with Jacobian-vector products of ``N``, and the probe points are
-exponential-Euler steps (stable in ``L``); ``rho = rho_L + rho_N`` bounds
-the full spectral radius.
+The candidates (:func:`candidates`): tsit5 always; rodas5 up to
+``DENSE_LIMIT`` states (a dense Jacobian), or above it when no exponential
+method applies; etdrk43 with a split, for a dense-matrix ``L`` only up to
+``MATRIX_EXP_LIMIT`` states.  Above ``DENSE_LIMIT`` states no Jacobian is
+formed: ``rho_L`` comes from the operator's data (``max |d|`` of a diagonal),
+``rho_N`` from 20 power iterations with Jacobian-vector products of ``N``, and
+the probe points are exponential-Euler steps (stable in ``L``); ``rho = rho_L +
+rho_N`` bounds the full spectral radius.
 
 ``integrate(method="auto")`` (:func:`~modelc.solvers.integrate.integrate_auto`)
-with concrete inputs calls :func:`choose_method`
-before tracing and runs the chosen method only (the choice and its reason go
-to the ``modelc.solvers`` logger).  Under ``jit`` (traced inputs) both loops
-are compiled and ``lax.switch`` picks one at run time: compile time is about the
-sum of the candidates' (and under ``vmap`` with a batched decision, all run).
+with concrete inputs calls :func:`choose_method` before tracing (up to
+``EAGER_LIMIT`` states the probe runs eagerly, :func:`probe_eager`: no program
+to compile) and runs the chosen method only (the choice and its reason go to the ``modelc.solvers``
+logger).  Under ``jit`` (traced inputs) every candidate loop is compiled and
+``lax.switch`` picks one at run time by the same predicted work (the work per
+evaluation depends only on shapes, so it is known at trace time): compile time
+is about the sum of the candidates' (and under ``vmap`` with a batched
+decision, all run).
 """
 
 from __future__ import annotations
+
+import math
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
+from . import cost
 from .implicit import make_jacobian
 from .methods import AutoStepper
 from .phi import SplitKind, make_operator
 
 PROBE_FRACTIONS = (1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
-STABILITY_INTERVAL = 3.3
-STEP_BUDGET = 1000.0
+STABILITY_INTERVAL = cost.STABILITY["tsit5"]
 DENSE_LIMIT = 2048
 """States above which ``auto`` forms no dense Jacobian (and never picks the stiff method)."""
 MATRIX_EXP_LIMIT = 64
 """States up to which a dense-matrix ``L`` is worth an exponential method."""
 POWER_ITERATIONS = 20
-CHEAP_EXP_FRACTION = 0.1
-"""With a diagonal, Fourier or scalar ``L`` an exponential step costs about an
-explicit one: it is chosen already above this fraction of the stiffness
-threshold (a stability-bound explicit run of over ~100 steps) ..."""
-L_DOMINANCE = 4.0
-"""... when ``L`` carries the stiffness: ``rho >= L_DOMINANCE rho_N``, so the
-exponential method's steps may be several times the explicit stability limit."""
+SQUARING_LIMIT = 64
+"""Matrices up to this size get Gelfand's squarings; larger ones an Arnoldi process."""
+ARNOLDI_DIM = 24
 
 
 def spectral_radius(jacobian, squarings: int = 5):
@@ -87,6 +82,44 @@ def spectral_radius(jacobian, squarings: int = 5):
         a = a / s
         a = a @ a
     return jnp.exp(log_rho)
+
+
+def matrix_radius(matrix):
+    """Spectral radius of a dense matrix: :func:`spectral_radius` up to
+    ``SQUARING_LIMIT`` rows, above it that of the Hessenberg matrix of an
+    ``ARNOLDI_DIM``-step Arnoldi process (its Ritz values approximate the outer
+    eigenvalues first; ``O(m n^2)`` instead of the squarings' ``O(n^3)``, which
+    made the probe of a 402-state grid take seconds)."""
+    n = matrix.shape[0]
+    if n <= SQUARING_LIMIT:
+        return spectral_radius(matrix)
+    v0 = jax.random.normal(jax.random.PRNGKey(0), (n,), matrix.dtype)
+    return spectral_radius(arnoldi_hessenberg(lambda v: matrix @ v, v0, ARNOLDI_DIM))
+
+
+def arnoldi_hessenberg(apply, v0, m: int):
+    """The ``m x m`` Hessenberg matrix of Arnoldi (modified Gram--Schmidt) on ``apply``
+    from ``v0``; after a breakdown (an invariant subspace) the rest stays zero."""
+    n = v0.shape[0]
+    basis = jnp.zeros((m + 1, n), v0.dtype).at[0].set(v0 / jnp.linalg.norm(v0))
+    tiny = jnp.finfo(v0.dtype).tiny
+
+    def column(j, carry):
+        basis, h = carry
+        w = apply(basis[j])
+        mask = (jnp.arange(m + 1) <= j).astype(v0.dtype)
+        for _ in range(2):  # Gram--Schmidt twice: orthogonal to rounding
+            coef = (basis @ w) * mask
+            w = w - coef @ basis
+            h = h.at[:, j].add(coef[:m])
+        norm = jnp.linalg.norm(w)
+        alive = norm > 1e-12 * jnp.maximum(jnp.max(jnp.abs(h[:, j])), tiny)
+        h = h.at[j + 1, j].set(jnp.where(alive & (j + 1 < m), norm, 0.0), mode="drop")
+        basis = basis.at[j + 1].set(jnp.where(alive, w / jnp.where(alive, norm, 1.0), 0.0))
+        return basis, h
+
+    _, h = lax.fori_loop(0, m, column, (basis, jnp.zeros((m, m), v0.dtype)))
+    return h
 
 
 def stiffness_index(rhs, jac, t0, t1, y0, args):
@@ -111,9 +144,9 @@ def probe_spectra(rhs, jac, split, t0, t1, y0, args):
 
     def measure(t, y, rho, rho_n):
         jm = jacf(t, y, args)
-        rho = jnp.fmax(rho, spectral_radius(jm))  # fmax: a NaN probe point is ignored
+        rho = jnp.fmax(rho, matrix_radius(jm))  # fmax: a NaN probe point is ignored
         if split is not None:
-            rho_n = jnp.fmax(rho_n, spectral_radius(jm - _dense_linear(split, t, args, eye)))
+            rho_n = jnp.fmax(rho_n, matrix_radius(jm - _dense_linear(split, t, args, eye)))
         return jm, rho, rho_n
 
     def probe_step(carry, frac):  # one linearly implicit Euler step to the next fraction
@@ -183,8 +216,10 @@ def _power_radius(apply, v0, iterations: int = POWER_ITERATIONS):
 
 
 def stiff_threshold(rtol):
-    """Stiffness index above which the stiff method is chosen."""
-    return STABILITY_INTERVAL * STEP_BUDGET * (1e-6 / rtol) ** 0.2
+    """Stiffness index at which tsit5's stability-limited steps reach its
+    accuracy-limited ones (:func:`~.cost.accuracy_steps`): above it an explicit
+    method is bound by stability (the reason sentence quotes it)."""
+    return STABILITY_INTERVAL * cost.ACCURACY_SCALE * (1.0 / rtol) ** (1.0 / (cost.ORDER["tsit5"] + 1))
 
 
 def candidates(split, n: int) -> tuple[int, ...]:
@@ -198,58 +233,125 @@ def _exponential_ok(split, n: int) -> bool:
     return split is not None and (split.kind != SplitKind.MATRIX or n <= MATRIX_EXP_LIMIT)
 
 
-def classify(rho, rho_n, span, rtol, split, n: int):
-    """0 (non-stiff), 1 (stiff implicit) or 2 (exponential) from the probe's
-    spectral radii (module docstring); traceable in ``rho``, ``rho_n``, ``span``, ``rtol``."""
-    threshold = stiff_threshold(rtol)
-    codes = candidates(split, n)
-    stiff_code = 1 if 1 in codes else 2
+ROLES = ("tsit5", "rodas5", "etdrk43")
+"""The cost model of each code (:mod:`.cost`): explicit, stiff implicit, exponential."""
+
+
+def _indices(rho, rho_n, span):
+    """Stiffness indices ``rho span``, ``rho_N span``; a NaN probe counts as infinitely stiff."""
     index, index_n = rho * span, rho_n * span
-    code = jnp.where(index <= threshold, 0, stiff_code)
-    if 2 in codes:
-        mild_n = index_n <= threshold
-        exponential = mild_n & (index > threshold)
-        if split.kind != SplitKind.MATRIX:  # an exponential step costs about an explicit one
-            exponential |= (mild_n & (index > CHEAP_EXP_FRACTION * threshold)
-                            & (L_DOMINANCE * rho_n <= rho))
-        code = jnp.where(exponential, 2, code)
-    return code
+    return (jnp.where(jnp.isnan(index), jnp.inf, index),
+            jnp.where(jnp.isnan(index_n), jnp.inf, index_n))
+
+
+def predicted(rho, rho_n, span, rtol, split, n: int, work: cost.Work | None = None):
+    """``(codes, costs, steps)``: the candidates' codes and their predicted work and
+    steps (:mod:`.cost`); traceable in ``rho``, ``rho_n``, ``span``, ``rtol``."""
+    work = work or cost.heuristic_work(n, split)
+    codes = candidates(split, n)
+    index, index_n = _indices(rho, rho_n, span)
+    names = [ROLES[c] for c in codes]
+    steps = jnp.stack([cost.predicted_steps(name, index, index_n, rtol) for name in names])
+    return codes, cost.predicted_costs(names, index, index_n, rtol, work), steps
+
+
+def classify(rho, rho_n, span, rtol, split, n: int, work: cost.Work | None = None):
+    """0 (tsit5), 1 (rodas5) or 2 (etdrk43): the candidate of least predicted work
+    (:func:`predicted`; ties go to the lower code); traceable in ``rho``, ``rho_n``,
+    ``span``, ``rtol`` (arrays of them classify elementwise)."""
+    codes, costs, _ = predicted(rho, rho_n, span, rtol, split, n, work)
+    costs = jnp.where(jnp.isnan(costs), jnp.inf, costs)
+    return jnp.asarray(codes)[jnp.argmin(costs, axis=0)]
 
 
 _probe_jit = jax.jit(probe_spectra, static_argnums=(0, 1, 2))
+
+EAGER_LIMIT = 64
+"""Up to this many states :func:`choose_method` probes eagerly (:func:`probe_eager`)."""
+
+
+def probe_eager(rhs, jac, split, t0, t1, y0, args):
+    """:func:`probe_spectra` without compiling a program: the same probe points, with
+    ``f``, its Jacobian and ``L`` evaluated op by op (JAX compiles each primitive once
+    per process, not each model's probe) and the spectral radii and linear solves in
+    NumPy (exact eigenvalues).  For small systems, where compiling the probe cost more
+    than the solve it decides (about 1 s of CPU for Lorenz)."""
+    y = jnp.asarray(y0)
+    dtype = y.dtype if jnp.issubdtype(y.dtype, jnp.floating) else jnp.result_type(float)
+    n = int(y.shape[0])
+    f = lambda t, u, a: jnp.asarray(rhs(t, u, a), dtype)  # noqa: E731
+    jacf = make_jacobian(f, jac, dtype)
+    eye = np.eye(n)
+
+    def at(t):
+        return jnp.asarray(t, dtype)
+
+    def radius(matrix):
+        if not np.all(np.isfinite(matrix)):
+            return math.nan
+        return float(np.max(np.abs(np.linalg.eigvals(matrix)))) if n else 0.0
+
+    y = np.asarray(y, dtype=float)
+    t0, t1 = float(t0), float(t1)
+    t, rho = t0, 0.0
+    rho_n = 0.0 if split is not None else math.inf
+    for frac in PROBE_FRACTIONS + (None,):
+        jm = np.asarray(jacf(at(t), jnp.asarray(y, dtype), args), dtype=float)
+        rho = np.fmax(rho, radius(jm))  # fmax: a NaN probe point is ignored
+        if split is not None:
+            linear = _dense_linear(split, at(t), args, jnp.eye(n, dtype=dtype))
+            rho_n = np.fmax(rho_n, radius(jm - np.asarray(linear, dtype=float)))
+        if frac is None:
+            break
+        t_next = t0 + frac * (t1 - t0)
+        h = t_next - t
+        slope = np.asarray(f(at(t), jnp.asarray(y, dtype), args), dtype=float)
+        try:
+            y = y + h * np.linalg.solve(eye - h * jm, slope)
+        except (np.linalg.LinAlgError, ValueError):
+            y = np.full_like(y, math.nan)
+        t = t_next
+    return float(rho), float(rho_n)
 
 
 def choose_method(rhs, jac, span, y0, args, rtol, auto: AutoStepper | None = None,
                   split=None):
     """Choose the explicit, the stiff or (with ``split``) the exponential method
-    for ``rhs`` on ``span = (t0, t1)`` from ``y0``.
+    for ``rhs`` on ``span = (t0, t1)`` from ``y0``: the one of least predicted work.
 
     Runs before ``jit`` on concrete values (``jac`` may be None: ``jax.jacfwd``
     is used).  Returns ``(name, reason)`` where ``reason`` states the measured
-    spectral radii, the stiffness indices and the threshold they were compared to.
+    spectral radii, the stiffness indices, and each candidate's predicted steps
+    and work.
     """
     t0, t1 = span
-    spectra = _probe_jit(rhs, jac, split, t0, t1, y0, args)
-    return choose_from_spectra(spectra, span, rtol, split, int(np.shape(y0)[0]), auto)
+    n = int(np.shape(y0)[0])
+    probe = probe_eager if n <= EAGER_LIMIT else _probe_jit
+    spectra = probe(rhs, jac, split, t0, t1, y0, args)
+    work = cost.measure_work(rhs, jac, split, jnp.asarray(t0, jnp.result_type(y0)), y0, args)
+    return choose_from_spectra(spectra, span, rtol, split, n, auto, work)
 
 
-def choose_from_spectra(spectra, span, rtol, split, n: int, auto: AutoStepper | None = None):
+def choose_from_spectra(spectra, span, rtol, split, n: int, auto: AutoStepper | None = None,
+                        work: cost.Work | None = None):
     """:func:`choose_method`'s ``(name, reason)`` from :func:`probe_spectra`'s concrete
-    ``spectra = (rho, rho_n)`` on ``span = (t0, t1)`` for ``n`` states (a caller that
-    computes the probe itself, e.g. from a stored executable, decides the same way)."""
+    ``spectra = (rho, rho_n)`` on ``span = (t0, t1)`` for ``n`` states and the problem's
+    measured ``work`` (`cost.measure_work`; None: `cost.heuristic_work`). A caller that
+    computes the probe itself, e.g. from a stored executable, decides the same way."""
     auto = auto or AutoStepper()
     rho, rho_n = (float(v) for v in spectra)
     t0, t1 = span
     span = abs(float(t1) - float(t0))
-    code = int(classify(rho, rho_n, span, float(rtol), split, n))
+    work = cost.heuristic_work(n, split) if work is None else work
+    code = int(classify(rho, rho_n, span, float(rtol), split, n, work))
     name = auto.names[code]
-    return name, _reason(code, name, rho, rho_n, span, float(rtol), split, n)
+    return name, _reason(code, name, rho, rho_n, span, float(rtol), split, work)
 
 
-def choose_for_members(rho, rho_n, t0, t1, rtol, split, n: int,
-                       auto: AutoStepper | None = None):
+def choose_for_members(rho, rho_n, t0, t1, rtol, split, size, auto: AutoStepper | None = None):
     """One method for an ensemble from every member's probe (``rho``, ``rho_n``: arrays
-    of :func:`probe_spectra`'s radii, one per member).
+    of :func:`probe_spectra`'s radii, one per member; ``size``: the number of states,
+    or the problem's :class:`~.cost.Work`, else estimated by :func:`~.cost.heuristic_work`).
 
     Each member is classified as by :func:`choose_method`; the ensemble takes the
     most robust method any member needs -- the stiff implicit method if one member
@@ -259,10 +361,12 @@ def choose_for_members(rho, rho_n, t0, t1, rtol, split, n: int,
     and gives the full reason of the member that decided (the stiffest of its kind).
     """
     auto = auto or AutoStepper()
+    work = size if isinstance(size, cost.Work) else cost.heuristic_work(int(size), split)
+    n = work.n
     rho = np.asarray(rho, dtype=float).ravel()
     rho_n = np.broadcast_to(np.asarray(rho_n, dtype=float).ravel(), rho.shape)
     span = abs(float(t1) - float(t0))
-    codes = np.asarray(classify(rho, rho_n, span, float(rtol), split, n)).ravel()
+    codes = np.asarray(classify(rho, rho_n, span, float(rtol), split, n, work)).ravel()
     code = 1 if (codes == 1).any() else 2 if (codes == 2).any() else 0
     name = auto.names[code]
     mine = np.flatnonzero(codes == code)
@@ -270,38 +374,32 @@ def choose_for_members(rho, rho_n, t0, t1, rtol, split, n: int,
     counts = ", ".join(f"{int((codes == c).sum())} {label}" for c, label in (
         (0, "non-stiff"), (2, "stiff in L only"), (1, "stiff")) if (codes == c).any())
     single = _reason(code, name, float(rho[member]), float(rho_n[member]), span,
-                     float(rtol), split, n)
+                     float(rtol), split, work)
     return name, (f"ensemble of {rho.size} members, each probed ({counts}); one method for "
                   f"all, the most robust any member needs; deciding member {member}: {single}")
 
 
-def _reason(code, name, rho, rho_n, span, rtol, split, n):
+def _reason(code, name, rho, rho_n, span, rtol, split, work):
     """The sentence recorded in ``sol.stats["auto"]``."""
+    n = work.n
     threshold = float(stiff_threshold(rtol))
     index = rho * span
-    head = (f"spectral radius of df/dy up to {rho:.3g} over |t1 - t0| = {span:.3g} gives "
+    head = (f"spectral radius of df/dy up to {rho:.3g} over |t1 - t0| = {span:.3g}: "
             f"stiffness index {index:.3g} {'>' if index > threshold else '<='} {threshold:.3g} "
-            f"(an explicit method would need at least {index / STABILITY_INTERVAL:.3g} steps "
+            f"(an explicit method needs at least {index / STABILITY_INTERVAL:.3g} steps "
             f"for stability alone at rtol {rtol:.3g})")
-    if code == 0:
-        return f"non-stiff: {head}; using {name}"
-    if split is None:
-        return f"stiff: {head}; no linear part to integrate exactly; using {name}"
-    index_n = rho_n * span
-    n_part = (f"the nonlinear part N alone has spectral radius {rho_n:.3g}, index "
-              f"{index_n:.3g} {'>' if index_n > threshold else '<='} {threshold:.3g}")
-    if code == 2 and index <= threshold:
-        return (f"stiff in L only: {head}; {n_part} and rho >= {L_DOMINANCE:g} rho_N: the "
-                f"linear part L ({split.kind}) bounds an explicit method's step, an "
-                f"exponential method integrates it exactly at about the same cost per step; "
-                f"using {name}")
-    if code == 2 and index_n <= threshold:
-        return (f"stiff in L only: {head}; {n_part}, so the stiffness is in the linear part "
-                f"L ({split.kind}), which an exponential method integrates exactly; using {name}")
-    if code == 2:
-        return (f"stiff, also in N: {head}; {n_part}, but {n} states are too many for a dense "
-                f"Jacobian (limit {DENSE_LIMIT}); using {name} (exponential in L)")
-    why = (f"{n_part}" if index_n > threshold
-           else f"{n_part}, but L is a dense {n} x {n} matrix (exponential methods only up to "
-                f"{MATRIX_EXP_LIMIT} states)")
-    return f"stiff: {head}; {why}; using {name}"
+    if split is not None:
+        head += (f"; the nonlinear part N alone has spectral radius {rho_n:.3g}, index "
+                 f"{rho_n * span:.3g} (L, {split.kind}, is integrated exactly by etdrk43)")
+    codes, costs, steps = predicted(rho, rho_n, span, rtol, split, n, work)
+    table = cost.describe([ROLES[c] for c in codes], costs, steps)
+    excluded = ""
+    if 1 not in codes:
+        excluded = f"; no dense Jacobian for {n} states (limit {DENSE_LIMIT})"
+    elif split is not None and 2 not in codes:
+        excluded = (f"; L is a dense {n} x {n} matrix (exponential methods only up to "
+                    f"{MATRIX_EXP_LIMIT} states)")
+    verdict = ("stiff" if code == 1 else "stiff in L only" if code == 2
+               else "non-stiff" if index <= threshold else "mildly stiff")
+    return (f"{verdict}: {head}; predicted {table} (work in flops from the cost analysis of "
+            f"f, its Jacobian and the split){excluded}; least work: using {name}")

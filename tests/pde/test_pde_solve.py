@@ -60,7 +60,12 @@ def test_linear_operator_is_recorded_as_a_fourier_symbol(examples_dir):
     assert op.field == "u"
     assert sympy.expand(op.symbol - (k**2 - k**4)) == 0
     assert set(op.terms) == {(-1, (2,)), (-1, (4,))}
-    assert op.nonlinear != 0 and model.discretization.dealias == ("u",)
+    # u u_x is quadratic: the default dealias = pad evaluates the rhs on 3/2 x 128 points
+    assert op.nonlinear != 0 and model.discretization.padded_shape == (192,)
+    assert model.discretization.dealias == ()
+    text = (examples_dir / "kuramoto_sivashinsky.model").read_text()
+    truncated, _ = compile_source(text.replace("points = 128", "points = 128, dealias = truncate"))
+    assert truncated.discretization.dealias == ("u",) and truncated.discretization.padded_shape == ()
 
 
 def test_linear_operator_of_a_2d_laplacian_with_parameters():

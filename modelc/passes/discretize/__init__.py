@@ -22,6 +22,7 @@ from ... import spatial
 from ...graphorder import topological_order
 from ...ir import Discretization, Model
 from .context import Grid, fail
+from .dealias import nonlinear_degree, padded_points
 from .linear import linear_operator, wavenumber
 from .lower import lower_expr
 
@@ -50,15 +51,35 @@ def discretize(model: Model) -> Model:
                       for d in model.derivatives)
     observes = tuple((o.name, _scalar(o.expr.xreplace(values), grid, o.span, f"observable `{o.name}`"))
                      for o in model.observes)
-    dealias = tuple(op.field for op in linear if op.nonlinear != 0 and _dealiased(grid))
+    padded = _padded_shape(model, grid, linear)
+    dealias = () if padded else tuple(op.field for op in linear
+                                      if op.nonlinear != 0 and _dealiased(grid))
     return replace(model, discretization=Discretization(
         rhs=tuple(rhs), state_rhs=state_rhs, observes=observes, pads=tuple(grid.pads),
         linear=tuple(linear), dealias=dealias, nonlinear_rhs=tuple(nonlinear_rhs),
-        linear_rhs=tuple(linear_rhs)))
+        linear_rhs=tuple(linear_rhs), padded_shape=padded))
 
 
 def _dealiased(grid: Grid) -> bool:
-    return any(d.method == "spectral" and d.dealias for d in grid.domains.values())
+    """The 2/3-rule filter: ``dealias = truncate``, or ``pad`` where padding does not
+    apply (a spectral axis beside finite-difference ones)."""
+    return any(d.method == "spectral" and d.dealias != "off" for d in grid.domains.values())
+
+
+def _padded_shape(model: Model, grid: Grid, linear) -> tuple[int, ...]:
+    """The zero-padded grid of ``dealias = pad`` on an all-periodic spectral grid
+    (`dealias` module), or ``()``: no padding (another setting, another grid, a
+    right-hand side linear in the fields)."""
+    domains = model.domains
+    if not grid.all_spectral or any(d.dealias != "pad" for d in domains):
+        return ()
+    names = set(model.field_names)
+    degrees = [nonlinear_degree(op.nonlinear, names) for op in linear if op.nonlinear != 0]
+    if not degrees:
+        return ()
+    degree = None if None in degrees else max(degrees)
+    shape = tuple(padded_points(d.points, degree) for d in domains)
+    return shape if shape != tuple(d.points for d in domains) else ()
 
 
 def _let_values(model: Model) -> dict:
