@@ -6,7 +6,7 @@ jobs of a shared machine). The growth column is the time ratio to the previous
 size, which is ~2 for a linear compiler when the sizes double.
 
     python benchmarks/codegen_scaling.py --sizes 500 1000 2000 4000
-    python benchmarks/codegen_scaling.py --root /path/to/other/checkout   # the same, another version
+    python benchmarks/codegen_scaling.py --root /path/to/old . --sizes 1000 2000  # interleaved
 
 The models (issue 20 item 4): ``der(x) = -(k0*exp(-x/1)*y + k1*exp(-x/2)*y + ...)*1e-6``
 (n distinct terms over 10 parameters; nothing to collect) and
@@ -66,21 +66,30 @@ def main(argv=None) -> int:
     """Print the table; 0."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 1000, 2000, 4000])
-    ap.add_argument("--root", type=Path, default=ROOT, help="the checkout to time (default: this one)")
+    ap.add_argument("--root", type=Path, nargs="+", default=[ROOT],
+                    help="the checkouts to time, interleaved size by size (default: this one)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per compile")
     ap.add_argument("--kinds", nargs="+", default=["sum", "parameters"], choices=["sum", "parameters"])
     args = ap.parse_args(argv)
     build = {"sum": long_sum, "parameters": many_parameters}
-    base = compile_seconds("model tiny\nstate x = 1\nder(x) = -x\n", args.root, args.timeout)
-    print(f"root {args.root}; a 1-line model compiles in {base:.2f} s CPU (imports included)")
-    print(f"{'model':>11} {'n':>6} {'CPU s':>8} {'growth':>7}")
+    for i, root in enumerate(args.root):
+        base = compile_seconds("model tiny\nstate x = 1\nder(x) = -x\n", root, args.timeout)
+        print(f"[{i}] {root}: a 1-line model compiles in {base:.2f} s CPU (imports included)")
+    heads = " ".join(f"{f'[{i}] CPU s':>10} {'growth':>7}" for i in range(len(args.root)))
+    ratio = f" {'[0]/[1]':>8}" if len(args.root) == 2 else ""
+    print(f"{'model':>11} {'n':>6} {heads}{ratio}")
     for kind in args.kinds:
-        previous = None
+        previous = [None] * len(args.root)
         for n in args.sizes:
-            seconds = compile_seconds(build[kind](n), args.root, args.timeout)
-            growth = f"{seconds / previous:7.2f}" if previous else f"{'':>7}"
-            print(f"{kind:>11} {n:>6} {seconds:8.2f} {growth}", flush=True)
-            previous = seconds
+            cells, now = [], []
+            for i, root in enumerate(args.root):
+                seconds = compile_seconds(build[kind](n), root, args.timeout)
+                growth = f"{seconds / previous[i]:7.2f}" if previous[i] else f"{'':>7}"
+                cells.append(f"{seconds:10.2f} {growth}")
+                previous[i] = seconds
+                now.append(seconds)
+            extra = f" {now[0] / now[1]:8.2f}" if len(now) == 2 else ""
+            print(f"{kind:>11} {n:>6} {' '.join(cells)}{extra}", flush=True)
     return 0
 
 
