@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import cache
+from .symcache import unbounded_cache
 
 if TYPE_CHECKING:   # imported in parse() when needed: checking a model needs no JAX
     from .compiled import CompiledModel
@@ -167,6 +168,8 @@ def _options_key(reduce_conservation: bool, simplify: bool, assume_positive, spl
     return ";".join(parts)
 
 
+# SymPy's 1,000-entry caches thrash on models of thousands of terms (modelc.symcache).
+@unbounded_cache
 def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bool = False,
                    simplify: bool = True, assume_positive=(), split=True,
                    constraints="auto") -> tuple[object, str]:

@@ -25,6 +25,7 @@ import numpy as np
 
 from .array_model import check_array_y0
 from .errors import SolveError
+from .memory import available_memory
 from .methods import ALL_METHOD_NAMES, METHOD_INFO, SAMPLER_NAMES
 
 __all__ = ["SolveOptions", "PreparedSolve", "TimeGrid", "prepare_solve", "output_times",
@@ -338,18 +339,6 @@ class TimeGrid(NamedTuple):
     start: int
 
 
-def _available_memory() -> int | None:
-    """Bytes of memory available now (Linux ``MemAvailable``), else None."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
 OUTPUT_COPIES = 2
 """Copies of the output array a solve holds at once, at least (the loop's buffer and its
 host copy); counting only these refuses only what certainly cannot fit."""
@@ -360,7 +349,7 @@ def check_output_size(times: int, width: int, name: str = "points") -> None:
     values, `OUTPUT_COPIES` times, against the memory available (`SolveError` with the
     estimate; nothing is allocated before)."""
     need = times * (width + 1) * 8 * OUTPUT_COPIES
-    have = _available_memory()
+    have = available_memory()
     if have is not None and need > have:
         raise SolveError(f"{name} = {times} outputs of {width} values each need about "
                          f"{need / 1e9:.3g} GB, more than the {have / 1e9:.3g} GB of memory "

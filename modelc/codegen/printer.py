@@ -23,6 +23,9 @@ __all__ = ["JaxPrinter", "UnsupportedExpression"]
 # 1e300); beyond, as the double they round to (Python would overflow dividing them).
 _EXACT_BITS = 996
 
+# Sums of more terms than this print in `default_sort_key` order (see `_as_ordered_terms`).
+_ORDERED_TERMS = 64
+
 
 class UnsupportedExpression(ModelcError, ValueError):
     """An expression that has no JAX form (the printer cannot print it)."""
@@ -186,6 +189,15 @@ class JaxPrinter(_SympyJaxPrinter):
 
     def _print_Pi(self, expr):
         return "jnp.pi"
+
+    def _as_ordered_terms(self, expr, order=None):
+        """The terms of a sum in SymPy's printing order; for a sum of more than `_ORDERED_TERMS`
+        terms, sorted by `sympy.default_sort_key` instead (SymPy's order builds each term's
+        monomial over every symbol of the sum: O(terms x symbols), quadratic for a sum over
+        thousands of parameters)."""
+        if isinstance(expr, sympy.Add) and len(expr.args) > _ORDERED_TERMS:
+            return sorted(expr.args, key=sympy.default_sort_key)
+        return super()._as_ordered_terms(expr, order)
 
     def _fold(self, fn, args):
         out = self._print(args[0])

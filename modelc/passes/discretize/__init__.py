@@ -9,7 +9,8 @@ the spatial operators by discrete ones (`lower.lower_expr`) and checks that
 scalar states and observables are scalars (fields enter them through
 ``integral``). The operators stay structured — FFTs and stencils — and the
 code generator (`modelc.codegen.fields`) emits them as calls of
-`modelc.fieldops`; no matrix is ever built.
+`modelc.fieldops`; no matrix is ever built. A grid whose solve cannot fit in
+memory is refused first (`memory.check_grid_memory`), before anything is allocated.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from ...ir import Discretization, Model
 from .context import Grid, fail
 from .dealias import nonlinear_degree, padded_points
 from .linear import linear_operator, wavenumber
+from .memory import check_grid_memory
 from .lower import lower_expr
 
-__all__ = ["discretize", "wavenumber"]
+__all__ = ["discretize", "wavenumber", "check_grid_memory"]
 
 
 def discretize(model: Model) -> Model:
@@ -34,6 +36,7 @@ def discretize(model: Model) -> Model:
     if not model.fields or model.discretization is not None:
         return model
     grid = Grid.of(model)
+    check_grid_memory(model)
     values = _let_values(model)
     parameters = set(model.parameter_names)
     linear, rhs, nonlinear_rhs, linear_rhs = [], [], [], []

@@ -136,10 +136,28 @@ class Bridge:
             out = sympy.Float(get_literal_value(args[0]))
         elif fn == Term.ipow:
             out = sympy.Pow(self._back_to(args[0], memo), int(get_literal_value(args[1])))
+        elif fn == Term.__add__:
+            # A chain of n binary sums is built as one n-term Add: adding one term at a time
+            # re-sorts the growing sum each time (quadratic; 2,000 terms took minutes) and
+            # recurses once per term.
+            out = sympy.Add(*(self._back_to(a, memo) for a in _summands(term)))
         else:
             out = self._back[fn](*(self._back_to(a, memo) for a in args))
         memo[key] = out
         return out
+
+
+def _summands(term) -> list:
+    """The operands of a tree of binary ``+`` rooted at ``term``, left to right (iterative:
+    a chain of thousands of terms would exceed Python's recursion limit)."""
+    out, stack = [], [term]
+    while stack:
+        node = stack.pop()
+        if get_callable_fn(node) == Term.__add__:
+            stack.extend(reversed(get_callable_args(node)))
+        else:
+            out.append(node)
+    return out
 
 
 def _fraction(value) -> Fraction:
@@ -157,7 +175,17 @@ def _div(a, b):
     return _mul(a, sympy.Pow(b, -1))
 
 
+# Sums and products of up to this many operands enter as a left-to-right chain; longer ones
+# as a balanced tree, whose depth grows as log n: egglog hashes a term's whole subtree when it
+# converts it, so a chain of n terms cost O(n^2) there (and its pop), and recursed n deep.
+_CHAIN = 16
+
+
 def _fold(op, items):
+    """``items`` joined by the binary ``op`` (a chain when short, else a balanced tree)."""
+    if len(items) > _CHAIN:
+        half = len(items) // 2
+        return op(_fold(op, items[:half]), _fold(op, items[half:]))
     out = items[0]
     for item in items[1:]:
         out = op(out, item)
