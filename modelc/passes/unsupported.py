@@ -3,8 +3,7 @@
 Events run in scalar models (`modelc.solvers.events`) and constraints either
 eliminated symbolically or solved as a DAE (`modelc.passes.constraints`,
 docs/dae.md). What the solvers do not run yet is refused here: events in models
-with fields or external functions, events together with numerically solved
-constraints, ``delay(expr, tau)``, numerically solved constraints in models with
+with fields or external functions, ``delay(expr, tau)``, numerically solved constraints in models with
 array states, externals or fields, and ``der(z)`` of a numerically solved state
 where the constraints pass could not differentiate the constraints.
 `require_solver_support` (the last of these passes in `modelc.api.PASSES`) raises
@@ -37,18 +36,13 @@ def require_solver_support(model: Model) -> Model:
             or a leftover ``der(y)`` value, and per constraint kept for the
             numerical path in a model of array states, externals or fields.
     """
-    # Events run in every solver (modelc.solvers.events) in scalar models; in models with
-    # fields or external functions, or together with numerically solved constraints (the
-    # loop does not combine those paths yet), they are refused here.
+    # Events run in every solver (modelc.solvers.events) in scalar models, DAEs included
+    # (the constraints are solved again after each event, modelc.solvers.dae); in models
+    # with fields or external functions they are refused here.
     diags = [Diagnostic(e.span, f"event `{e.name}`: events in models with fields or external "
                         f"functions are parsed and checked, but {NOT_YET}",
                         "remove the event, or write the model without fields/externals")
              for e in model.events if model.fields or model.has_arrays]
-    if model.constraints and not (model.fields or model.has_arrays):
-        diags += [Diagnostic(e.span, f"event `{e.name}`: events in a model with constraints solved "
-                             f"numerically are parsed and checked, but {NOT_YET}",
-                             "solve piecewise (stop at the event time and restart), or write the "
-                             "model without the event") for e in model.events]
     # Constraints (DAE engineer, issue 17): only models of scalar states run them numerically.
     if model.has_arrays or model.fields:
         diags += [Diagnostic(c.span, f"constraint for `{c.state}`: SymPy could not solve it for "

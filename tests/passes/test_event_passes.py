@@ -112,8 +112,6 @@ def test_coupled_constraints_are_solved_together():
      "der(x) uses `delay(...)`: delays are parsed and checked, but the solver does not run them yet"),
     ("external g(x)\nstate x = 4, y = 1\nder(x) = -g(x)\nconstraint y^2 = x\n", 4,
      "constraint for `y`: SymPy could not solve it for `y` uniquely, and in a model with array states"),
-    ("state x = 4, y = 1\nder(x) = -x\nconstraint y^2 = x\nevent e when x < 1: x = 4\n", 4,
-     "event `e`: events in a model with constraints solved numerically are parsed and checked"),
 ])
 def test_what_the_solvers_cannot_run_is_refused_with_its_line(text, line, words):
     with pytest.raises(ModelError) as info:
