@@ -89,3 +89,15 @@ def _reference_end(dose, t_end=2.0):
     second = solve_ivp(rhs, (T_DOSE, t_end), [first.y[0, -1] + dose], method="Radau",
                        rtol=1e-13, atol=1e-14)
     return _y_of(second.y[0, -1])
+
+
+@pytest.mark.slow  # compiles a vmapped rodas5 with events
+def test_vmapped_doses_match_the_piecewise_reference():
+    import jax
+    import jax.numpy as jnp
+
+    m = modelc.parse(MODEL, "dae_dose.model", cache_modules=False)
+    f = m.solver(method="rodas5", rtol=1e-10, atol=1e-12)
+    doses = jnp.array([0.5, 2.0, 4.0])
+    y_end = jax.jit(jax.vmap(lambda d: f({}, {"dose": d}, jnp.array([0.0, 2.0]))["y"][-1]))(doses)
+    np.testing.assert_allclose(y_end, [_reference_end(float(d)) for d in doses], rtol=1e-7)
