@@ -60,25 +60,34 @@ def describe(model: Model) -> str:
 
 
 def describe_events(model: Model) -> list[str]:
-    """The events, the constraints still to solve and how each constraint was handled."""
+    """The events and the constraints as model-language lines (they parse back to the same
+    events and constraints), each constraint with how it was solved as a comment."""
     lines = []
     if model.events:
         lines.append("\nevents:")
-        for e in model.events:
-            actions = "stop" if e.stop else ", ".join(f"{a.target} = {model_text(a.expr)}" for a in e.assignments)
-            defaults = type(e.options)()
-            options = "".join(f", {k} = {str(v).lower() if isinstance(v, bool) else model_text(v)}"
-                              for k, v in vars(e.options).items()
-                              if v != getattr(defaults, k))
-            lines.append(f"  {e.name} when {model_text(e.condition)}{options}: {actions}")
+        lines += [f"  {event_text(e)}" for e in model.events]
     if model.constraint_paths:
-        lines.append("\nconstraints (state: how it is solved):")
+        lines.append("\nconstraints (how each is solved):")
         kept = {c.state: c for c in model.constraints}
         for state, path in model.constraint_paths:
-            how = ("eliminated symbolically, now an observable" if path == "symbolic" else
-                   f"numerically: {model_text(kept[state].lhs)} = {model_text(kept[state].rhs)}")
-            lines.append(f"  {state}: {how}")
+            if path == "symbolic":
+                lines.append(f"  # {state}: eliminated symbolically, now an observable")
+            else:
+                c = kept[state]
+                lines.append(f"  constraint {model_text(c.lhs)} = {model_text(c.rhs)}"
+                             f"   # {state}: solved numerically (a DAE, docs/dae.md)")
     return lines
+
+
+def event_text(event) -> str:
+    """``event`` as its ``event NAME when CONDITION[, options]: ASSIGNMENTS`` line (the
+    options that differ from the language's defaults)."""
+    actions = "stop" if event.stop else ", ".join(
+        f"{a.target} = {model_text(a.expr)}" for a in event.assignments)
+    defaults = type(event.options)()
+    options = "".join(f", {k} = {str(v).lower() if isinstance(v, bool) else model_text(v)}"
+                      for k, v in vars(event.options).items() if v != getattr(defaults, k))
+    return f"event {event.name} when {model_text(event.condition)}{options}: {actions}"
 
 
 def describe_fields(model: Model) -> list[str]:

@@ -4,16 +4,16 @@ Events run in scalar models (`modelc.solvers.events`), ``delay(expr, tau)`` in
 the derivatives of scalar ODE models (`modelc.solvers.history`), and constraints
 either eliminated symbolically or solved as a DAE (`modelc.passes.constraints`,
 docs/dae.md). What the solvers do not run yet is refused here: events in models
-with fields or external functions, events together with delays or with
-numerically solved constraints, delays in observables (directly or through a
-let), nested delays and delays in field, array or external models, numerically
-solved constraints in models with array states, externals or fields, and
-``der(z)`` of a numerically solved state where the constraints pass could not
-differentiate the constraints. `require_solver_support` (the last of these
-passes in `modelc.api.PASSES`) raises a `ModelError` that names each such
-construct and its line, so that such a model is never solved silently wrong.
-When the solvers support them, delete this module and its entry in
-`modelc.api.PASSES`.
+with fields or external functions, events together with delays (events in DAEs
+run: the constraints are solved again after each event), delays in observables
+(directly or through a let), nested delays and delays in field, array or
+external models, numerically solved constraints in models with array states,
+externals or fields or with delays, and ``der(z)`` of a numerically solved state
+where the constraints pass could not differentiate the constraints.
+`require_solver_support` (the last of these passes in `modelc.api.PASSES`) raises
+a `ModelError` that names each such construct and its line, so that such a model
+is never solved silently wrong. When the solvers support them, delete this
+module and its entry in `modelc.api.PASSES`.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def require_solver_support(model: Model) -> Model:
             or a leftover ``der(y)`` value, and per constraint kept for the
             numerical path in a model of array states, externals or fields.
     """
-    # Events run in every solver (modelc.solvers.events) in scalar models; in models with
-    # fields or external functions, or together with delays or numerically solved
-    # constraints (the loop does not combine those paths yet), they are refused here.
+    # Events run in every solver (modelc.solvers.events) in scalar models, DAEs included
+    # (the constraints are solved again after each event, modelc.solvers.dae); in models
+    # with fields or external functions, or together with delays (the loop does not
+    # combine those paths yet), they are refused here.
     diags = [Diagnostic(e.span, f"event `{e.name}`: events in models with fields or external "
                         f"functions are parsed and checked, but {NOT_YET}",
                         "remove the event, or write the model without fields/externals")
@@ -80,13 +81,11 @@ def require_solver_support(model: Model) -> Model:
 
 def _events_combined_with(model: Model) -> str:
     """What an event model also has that the loop does not combine with events yet:
-    ``delay(...)`` or constraints solved numerically ("" if neither)."""
+    ``delay(...)`` ("" if nothing)."""
     if not model.events:
         return ""
     if any(expr.atoms(Delay) for _, _, expr in _statements(model)):
         return "`delay(...)`"
-    if model.constraints:
-        return "constraints solved numerically"
     return ""
 
 

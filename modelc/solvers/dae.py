@@ -32,7 +32,7 @@ need the constraint solved at every stage.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import jax
 import jax.numpy as jnp
@@ -47,7 +47,7 @@ from .ops import rms
 from .rosenbrock import Rodas5
 
 __all__ = ["MassRodas5", "DAE_METHODS", "dae_stepper", "consistent_initial", "integrate_dae",
-           "NEWTON_MAX_ITERATIONS"]
+           "NEWTON_MAX_ITERATIONS", "ConsistentAfterEvents"]
 
 DAE_METHODS = ("rodas5", "auto")
 """The methods that solve a DAE (``auto`` chooses rodas5 with the mass matrix)."""
@@ -139,13 +139,31 @@ def consistent_initial(rhs, jac, t0, y0, args, algebraic, tol):
     return y0.at[idx].set(z1), converged
 
 
+@dataclass(frozen=True)
+class ConsistentAfterEvents:
+    """The events' hook of a DAE (``EventSpec.consistent``, `modelc.solvers.events`): after
+    the events at a time ``t``, the algebraic states at indices ``algebraic`` are solved
+    again by :func:`consistent_initial` (Newton on the constraint rows, the differential
+    states as the events left them, an event's value for an algebraic state only the
+    starting guess), in the loop's tolerances and with its Jacobian; MassRodas5 then
+    restarts from consistent values. Static and hashable (part of the loop's spec)."""
+
+    algebraic: tuple[int, ...]
+
+    def __call__(self, loop, t, y, args):
+        """``(y with consistent algebraic components, converged)`` at ``t``."""
+        return consistent_initial(loop.f, loop.fn.jac, t, y, args, self.algebraic, loop.tol)
+
+
 def integrate_dae(rhs, y0, ts, args=None, *, algebraic, method="auto",
                   options: IntegrateOptions | None = None, **settings) -> RawSolution:
     """Integrate ``M y' = rhs(t, y, args)`` (``M`` zero on the rows ``algebraic``) like
     :func:`~.integrate.integrate`: consistent initial values, then :class:`MassRodas5`.
 
     ``rhs``'s rows at ``algebraic`` are the constraint residuals. ``settings`` are
-    :class:`~.integrate.IntegrateOptions` fields (``split`` is ignored). jit, vmap,
+    :class:`~.integrate.IntegrateOptions` fields (``split`` is ignored). With ``events``,
+    the algebraic states are solved again after the events at each time
+    (:class:`ConsistentAfterEvents`) before the stepper restarts. jit, vmap,
     jacfwd and grad compatible.
 
     Raises:
@@ -155,6 +173,9 @@ def integrate_dae(rhs, y0, ts, args=None, *, algebraic, method="auto",
     """
     options = integrate_options(options, {**settings, "split": None})
     stepper = dae_stepper(method, algebraic)
+    if options.events is not None:  # after each event, the constraints are solved again
+        options = replace(options, events=replace(
+            options.events, consistent=ConsistentAfterEvents(stepper.algebraic)))
     if isinstance(options.adjoint, BacksolveAdjoint):
         raise ValueError("BacksolveAdjoint integrates the adjoint ODE backwards, which a DAE "
                          "(algebraic constraints) does not have; use CheckpointAdjoint (the "

@@ -123,7 +123,10 @@ class EventSpec:
     whether its comparison is strict (the "after" side is ``g > 0``; else ``g >= 0``;
     default strict); ``capacity``: fired events
     recorded (more is :attr:`~.loop.Status.EVENT_LIMIT`); ``queue``: pending
-    delayed executions held at once.
+    delayed executions held at once; ``consistent``: for a DAE, the re-solution of the
+    algebraic states after the events at a time (:class:`~.dae.ConsistentAfterEvents`:
+    Newton on the constraints, the differential states as the events left them; not
+    converged is :attr:`~.loop.Status.EVENT_INCONSISTENT`).
     """
 
     crossings: Callable
@@ -143,6 +146,7 @@ class EventSpec:
     queue: int = 0
     max_cascade: int = 10
     zeno_limit: int = 100
+    consistent: Any = None  # DAE: ``(loop, t, y, args) -> (y, converged)`` after the rounds
 
     @property
     def n_events(self) -> int:
@@ -190,6 +194,7 @@ class EventSpec:
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
             return y0, state._replace(cond=cond0), jnp.asarray(0, jnp.int32)
         y1, state, status, _ = self.rounds(loop, args, t0, y0, state)
+        y1, status = self._consistent(loop, args, t0, y1, status)
         state = state._replace(g=jnp.asarray(self.crossings(t0, y1, args), dtype))
         return y1, state, status
 
@@ -228,6 +233,17 @@ class EventSpec:
                             event_count=ev.count, t_end=carry.scalars[Slot.T], y_end=carry.rows[0])
 
     # -- pieces ------------------------------------------------------------------------
+    def _consistent(self, loop: Loop, args, t, y, status):
+        """``(y, status)`` with a DAE's algebraic states solved again at ``t`` (no-op for an ODE).
+
+        Run after every round, fired or not: from consistent values Newton stops after
+        one update (cheaper to compile than a ``lax.cond``)."""
+        if self.consistent is None:
+            return y, status
+        y, ok = self.consistent(loop, t, y, args)
+        status = jnp.where((status == 0) & ~ok, Status.EVENT_INCONSISTENT, status)
+        return y, status.astype(jnp.int32)
+
     def _cancelled(self, q_event, cond):
         """Queued executions of non-persistent events whose condition is false."""
         persistent = self._flags("persistent")[q_event]
@@ -269,6 +285,7 @@ class EventSpec:
         t_star = t_loc + shift
         y_star = y_loc + f_loc * shift
         y_new, ev, status, fired = self.rounds(loop, args, t_star, y_star, ev)
+        y_new, status = self._consistent(loop, args, t_star, y_new, status)
         # Zeno: firings in a row without the time moving.
         # (within a thousand ulps of the time or ten location tolerances of the step)
         near = jnp.abs(_sg(t_star) - ev.last_t) <= (

@@ -77,6 +77,8 @@ class Status(enum.IntEnum):
     EVENT_CASCADE = 11
     EVENT_ZENO = 12
     EVENT_LIMIT = 13
+    # events engineer 2 (issue 17): the constraints of a DAE not solvable after an event
+    EVENT_INCONSISTENT = 14
 
     @property
     def message(self) -> str:
@@ -117,6 +119,10 @@ _MESSAGES = {
         "add a condition that stops the accumulation (e.g. stop a ball whose speed is tiny)"),
     Status.EVENT_LIMIT: (
         "more events fired (or were pending) than the solve can record; raise max_events"),
+    Status.EVENT_INCONSISTENT: (  # events engineer 2 (issue 17): see modelc.solvers.dae
+        "after an event, Newton's method on the constraints did not converge for the "
+        "constrained states (the event's new values leave them no consistent solution "
+        "near the old one); check the event's assignments against the constraints"),
 }
 
 #: Statuses that end a solve normally (`Solution.ok`).
