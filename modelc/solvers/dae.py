@@ -66,6 +66,8 @@ class MassRodas5(Rodas5):
     (module docstring). ``algebraic`` is a static tuple of state indices."""
 
     algebraic: tuple[int, ...] = ()
+    # The sparse W of `modelc.solvers.sparse` is I/(h gamma) - J, without M: dense LU here.
+    sparse_jacobian = False
 
     def mass_diagonal(self, y):
         """``M``'s diagonal in ``y``'s dtype (a constant)."""
