@@ -241,9 +241,12 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     rhs, delays = prob.rhs, delay_spec(module)
     if delays is not None:
         rhs = initial_history_rhs(rhs, prob.y0, delays.columns)
-    # the predicted work per step (XLA's cost analysis of the model's functions; shapes only)
-    work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals, lambda: cost.measure_work(
-        rhs, jacobian, prob.split, jnp.asarray(ts[0], dtype), prob.y0, prob.args))
+    def measure():  # the work per step: XLA's cost analysis of the model's functions (shapes only)
+        return cost.measure_work(rhs, jacobian, prob.split, jnp.asarray(ts[0], dtype), prob.y0,
+                                 prob.args)
+
+    work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals,
+                          lambda: _remembered_work(model, dtype, externals, measure))
     return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
                                        int(jnp.size(prob.y0)), work=work)
 
@@ -255,3 +258,19 @@ def delay_spec(module, capacity: int | None = None):
         return None
     return DelaySpec(module.delay_lags, tuple(module.DELAY_CONSTANT), tuple(module.DELAY_COLUMNS),
                      capacity or DEFAULT_CAPACITY)
+
+
+def _remembered_work(model, dtype, externals, measure):
+    """``measure()``, or with the persistent cache on (and no externals) the same numbers
+    stored by an earlier process (`modelc.exported.remembered_numbers`), so that a warm
+    process does not trace the model to predict auto's work."""
+    from . import xla_cache
+
+    source_hash = getattr(model.module, "SOURCE_HASH", None)
+    if externals or not xla_cache.active() or source_hash is None:
+        return measure()
+    from .exported import remembered_numbers
+
+    numbers = remembered_numbers(f"{source_hash};auto-work;{jnp.dtype(dtype)}",
+                                 lambda: list(measure()))
+    return cost.Work(*numbers[:-1], int(numbers[-1]))

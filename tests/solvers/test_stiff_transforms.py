@@ -34,15 +34,21 @@ def test_vmap_jacfwd(method):
 
 
 def test_auto_inside_jit_uses_lax_cond():
-    """Traced inputs: both loops are compiled, the stiff one is taken for Robertson."""
+    """Traced inputs: every candidate loop is compiled and ``lax.switch`` runs the one of
+    least predicted work; whichever it is, it solves Robertson, step for step as that
+    method called directly."""
     k = jnp.asarray(ROBERTSON_K)
     f = jax.jit(lambda k: integrate(robertson, Y0, TS, k, method="auto", rtol=1e-9,
                                     atol=1e-14, jac=robertson_jac))
     auto = f(k)
     ros = integrate(robertson, Y0, TS, k, method="rodas5", rtol=1e-9, atol=1e-14,
                     jac=robertson_jac)
-    np.testing.assert_allclose(auto.ys, ros.ys, rtol=1e-12, atol=1e-18)
-    assert int(auto.njev) == int(ros.njev) > 0
+    assert int(auto.status) == 0
+    np.testing.assert_allclose(auto.ys, ros.ys, rtol=1e-6, atol=1e-12)
+    chosen = "rodas5" if int(auto.njev) > 0 else "tsit5"
+    same = integrate(robertson, Y0, TS, k, method=chosen, rtol=1e-9, atol=1e-14,
+                     jac=robertson_jac)
+    assert int(auto.steps) == int(same.steps) and int(auto.njev) == int(same.njev)
     # the same jitted function takes the explicit branch for a non-stiff parameter set
     mild = f(jnp.array([0.04, 0.3, 0.1]))
     assert int(mild.njev) == 0 and int(mild.status) == 0

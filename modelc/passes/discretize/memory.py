@@ -29,7 +29,8 @@ def grid_bytes(model: Model) -> int:
     float64 copies of its discrete state (a complex field counts twice; a dealiased
     spectral axis adds its 3/2 padding)."""
     points = math.prod(d.points for d in model.domains)
-    padding = math.prod(1.5 if d.method == "spectral" and d.dealias else 1.0 for d in model.domains)
+    padding = math.prod(1.5 if d.method == "spectral" and d.dealias == "pad" else 1.0
+                        for d in model.domains)
     values = sum(2 if f.complex else 1 for f in model.fields) * points * padding + len(model.states)
     return int(values * 8 * WORK_COPIES)
 
