@@ -96,7 +96,10 @@ def _apply(fn, value):
         if fn in (mpmath.log, mpmath.log10) and value == 0:
             return None
         if fn in (mpmath.sin, mpmath.cos) and abs(value) > 1e30:
-            return UNKNOWN   # mpmath would reduce the argument with millions of digits
+            # mpmath would reduce the argument with millions of digits; libm reduces a double exactly
+            if isinstance(value, mpmath.mpc) or abs(value) > _DOUBLE_MAX:
+                return UNKNOWN
+            return mpmath.mpf((math.sin if fn is mpmath.sin else math.cos)(float(value)))
         return fn(value)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
