@@ -95,6 +95,11 @@ def _apply(fn, value):
             return None
         if fn in (mpmath.log, mpmath.log10) and value == 0:
             return None
+        if fn in (mpmath.sin, mpmath.cos) and abs(value) > 1e30:
+            # mpmath would reduce the argument with millions of digits; libm reduces a double exactly
+            if isinstance(value, mpmath.mpc) or abs(value) > _DOUBLE_MAX:
+                return UNKNOWN
+            return mpmath.mpf((math.sin if fn is mpmath.sin else math.cos)(float(value)))
         return fn(value)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
@@ -118,8 +123,12 @@ def _binary(op, a, b):
             return None if b == 0 else a / b
         if a == 0 and (b.real if isinstance(b, mpmath.mpc) else b) < 0:
             return None
-        if abs(b) > 1e6 and abs(a) > 2:
-            return None if abs(b * mpmath.log(abs(a))) > 1e6 else mpmath.power(a, b)
+        if abs(b) > 1e6 and a != 0 and abs(a) != 1:   # beyond any double: settle without the power
+            size = (b.real if isinstance(b, mpmath.mpc) else b) * mpmath.log(abs(a))
+            if size > 1e6:
+                return None
+            if size < -1e6:
+                return mpmath.mpf(0)
         return mpmath.power(a, b)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
