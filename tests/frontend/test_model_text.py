@@ -1,7 +1,7 @@
 """`modelc.printing.model_text`: what `show` prints parses back to the same expression."""
 
 import sympy
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from frontend_helpers import expr
@@ -45,6 +45,8 @@ LEAVES = st.sampled_from([a, b, c, x, t, sympy.Integer(2), sympy.Rational(1, 3),
 @settings(max_examples=60, deadline=None)
 @given(expressions(LEAVES, [sympy.exp, sympy.sin, sympy.Abs, sympy.sqrt, sympy.log], max_leaves=8))
 def test_random_expressions_round_trip(e):
+    # SymPy folds e.g. sqrt(-log(3)) to I*sqrt(log(3)); `I` is refused in a real model
+    assume(not e.has(sympy.I))
     back = round_trip(e)
     point = {a: 0.7, b: 1.3, c: 2.1, x: 0.4, t: 1.7}
     want, got = complex(e.evalf(30, subs=point)), complex(back.evalf(30, subs=point))
