@@ -23,7 +23,7 @@ from ..ir import Delay, DerValue, Model
 from .constraints import MAX_RATE_SYSTEM
 from .inline import inline_lets
 
-__all__ = ["require_solver_support", "NOT_YET", "NotYetSolvable"]
+__all__ = ["require_solver_support", "NOT_YET", "NotYetSolvable", "in_events_of"]
 
 NOT_YET = "the solver does not run them yet"
 
@@ -84,9 +84,16 @@ def _events_combined_with(model: Model) -> str:
     ``delay(...)`` ("" if nothing)."""
     if not model.events:
         return ""
-    if any(expr.atoms(Delay) for _, _, expr in _statements(model)):
+    if any(expr.atoms(Delay) for _, _, expr in _statements(model)) or any(
+            x.atoms(Delay) for e in model.events for x in in_events_of(e)):
         return "`delay(...)`"
     return ""
+
+
+def in_events_of(event) -> list:
+    """The expressions of an event: its condition, delay, priority and assignments."""
+    return [event.condition, event.options.delay, event.options.priority,
+            *(a.expr for a in event.assignments)]
 
 
 def _delay_diagnostics(model: Model) -> list[Diagnostic]:

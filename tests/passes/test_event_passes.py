@@ -217,3 +217,10 @@ def test_der_values_in_field_equations_are_replaced():
         "der(u) = D*diff(u, x, 2) + der(s)\n"))
     assert not model.field_derivatives[0].expr.atoms(ir.DerValue)
     assert model.field_derivatives[0].expr.has(-S("s"))
+
+
+def test_a_delay_inside_an_event_is_refused_with_its_line():
+    text = "state x = 1, on = 0\nder(x) = -x\nevent e when delay(x, 0.5) < 0.5: on = 1\n"
+    with pytest.raises(ModelError) as info:
+        modelc.parse(text, "m.model", cache_modules=False)
+    assert "events in a model with `delay(...)`" in str(info.value) and "m.model:3:" in str(info.value)
