@@ -177,6 +177,10 @@ def _run(case_dir: Path, case: str, translation, options) -> CaseResult:
         # Nothing to integrate (only parameters and assignment rules): an adaptive
         # step on an empty state never passes its error test, so take fixed steps.
         options = {**options, "method": "rk4", "dt0": float(ts[-1]) or 1.0}
+    if model.event_names:
+        # SBML cases fire events on every crossing of a fast oscillation: record more of them
+        # than the API's default (max_events, a fixed-capacity array per solve)
+        options = {**options, "max_events": 20_000}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # the status is reported below
         sol = model.solve(t=(0.0, float(ts[-1])), saveat=ts, **options)

@@ -350,11 +350,17 @@ class EventSpec:
             rows = jnp.concatenate([rows_now, ev.q_rows])
             order = _order(active, pri[which], which) if n_e + q_n > 1 else jnp.zeros((1,), jnp.int32)
 
+            persistent_f = self._flags("persistent")
+
             def execute(p, c):
                 y, ev, status, stopped = c
                 i = order[p]
                 k = which[i]
                 go = active[i] & (status == 0)
+                if not all(self.persistent):
+                    # SBML: a non-persistent event whose condition an earlier execution at this
+                    # time made false is cancelled (its condition is checked on the current state)
+                    go = go & (persistent_f[k] | self.conditions(t, y, args)[k])
                 row = rows[i]
                 if not all(self.trigger_values):  # values = execution: from the current state
                     row = jnp.where(trig_f[k], row, self.assignments(t, y, args)[k])
