@@ -252,6 +252,15 @@ def chain(n: int, dosing: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def time_against(run_m, run, pairs: int):
+    """``(modelc time / run's time, run's median seconds per solve)``: alternating pairs
+    against modelc's ``run_m`` (1.0 and modelc's own median for ``run_m`` itself)."""
+    if run is run_m:
+        return 1.0, statistics.median(timed(repeated(run)) for _ in range(pairs)) / REPEAT
+    ratio, _, t_med = run_pairs(repeated(run_m), repeated(run), pairs)
+    return ratio, t_med / REPEAT
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=20)
@@ -279,12 +288,7 @@ def main(argv=None):
           f"{'modelc/this':>11s}")
     for name, run, times, nfe, _ in rows:
         err = np.max(np.abs(times - exact)) if times.shape == exact.shape else float("nan")
-        if run is run_m:
-            t_med = statistics.median(timed(repeated(run)) for _ in range(args.pairs)) / REPEAT
-            ratio = 1.0
-        else:
-            ratio, _, t_med = run_pairs(repeated(run_m), repeated(run), args.pairs)
-            t_med /= REPEAT
+        ratio, t_med = time_against(run_m, run, args.pairs)
         print(f"{name:26s} {len(times):7d} {nfe:9d} {err:18.2e} {t_med * 1e3:9.3f} {ratio:11.3f}")
 
     # dosing
@@ -304,12 +308,7 @@ def main(argv=None):
              ("scipy RK45 + restarts", s_run, 8, s_nfe, abs(s_c - exact_c)),
              ("diffrax Tsit5 + restarts", d_run, 8, 6 * d_steps + 8, abs(d_c - exact_c))]
     for name, run, doses, nfe, err in drows:
-        if run is run_m:
-            t_med = statistics.median(timed(repeated(run)) for _ in range(args.pairs)) / REPEAT
-            ratio = 1.0
-        else:
-            ratio, _, t_med = run_pairs(repeated(run_m), repeated(run), args.pairs)
-            t_med /= REPEAT
+        ratio, t_med = time_against(run_m, run, args.pairs)
         print(f"{name:26s} {doses:7d} {nfe:9d} {err:18.2e} {t_med * 1e3:9.3f} {ratio:11.3f}")
     print("(diffrax rhs evaluations estimated as 6 per step plus 1 per segment)")
 
