@@ -1,7 +1,5 @@
 """``python -m modelc.cli``: the ``modelc`` command."""
 
-import sys
+from . import entry
 
-from . import main
-
-sys.exit(main())
+entry()
