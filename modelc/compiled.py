@@ -378,9 +378,15 @@ class CompiledModel:
     def jacobian(self):
         """The generated symbolic Jacobian ``jacobian(t, state, parameter)``, if the module has one
         (with its sparse form, `modelc.solvers.sparse.SparseJacobianFunction`, when the module
-        gives its nonzeros: a structured network, issue 16)."""
+        gives its nonzeros: a structured network, issue 16); for a finite-difference grid
+        model, which has none, a `modelc.solvers.colouring.StencilJacobian` (its nonzeros
+        by compressed differentiation)."""
         dense = getattr(self.module, "jacobian", None)
-        if dense is None or not hasattr(self.module, "jacobian_values"):
+        if dense is None:   # a finite-difference grid model: its stencil's sparse Jacobian
+            from .solvers.colouring import stencil_jacobian
+
+            return stencil_jacobian(self.module)
+        if not hasattr(self.module, "jacobian_values"):
             return dense
         return solvers.SparseJacobianFunction(dense, self.module.jacobian_values, self.module.JACOBIAN_ROWS,
                                               self.module.JACOBIAN_COLS, len(self.module.STATE_NAMES))

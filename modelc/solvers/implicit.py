@@ -26,6 +26,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .erk import ExplicitRK
+from .colouring import StencilJacobian
 from .sparse import (SPARSE_MIN_N, SparseJacobianFunction, SparseMatrix, SparseW, factor_sparse,
                      solve_sparse)
 from .stepper import AdaptiveStepper, DenseOutputStepper
@@ -48,7 +49,11 @@ def make_jacobian(f: Callable, jac: Callable | None, dtype, sparse: bool = False
 
     With ``sparse`` (a stepper whose ``factor_w``/``solve_w`` take it), a
     `SparseJacobianFunction` on ``SPARSE_MIN_N`` or more unknowns gives its
-    `SparseMatrix` instead of the dense matrix (issue 16: no dense ``n x n``)."""
+    `SparseMatrix` instead of the dense matrix (issue 16: no dense ``n x n``); a
+    `StencilJacobian` (finite-difference grid models) is first resolved to one, or to
+    None when its coupling is not local."""
+    if isinstance(jac, StencilJacobian):
+        jac = jac.resolve()
     if jac is None:
         return jax.jacfwd(f, argnums=1)
     # --- issue 16 (network): sparse Jacobians of large networks ---
