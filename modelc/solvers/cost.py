@@ -46,6 +46,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .colouring import StencilJacobian
 from .krylov import DENSE_LIMIT as PHI_DENSE_LIMIT
 from .krylov import KRYLOV_DIM, KrylovOperator
 from .phi import SplitKind
@@ -150,7 +151,8 @@ def measure_work(rhs, jac, split, t0, y0, args) -> Work:
     guess = heuristic_work(n, split)
     f_flops = flops(rhs, t0, y0, args)
     f = guess.f if f_flops is None else f_flops + n + OVERHEAD
-    jac_flops = flops(jac, t0, y0, args) if jac is not None else None
+    # a grid model's stencil Jacobian is searched only by the stiff steppers that use it
+    jac_flops = None if jac is None or isinstance(jac, StencilJacobian) else flops(jac, t0, y0, args)
     jac_work = n * f if jac_flops is None else jac_flops + n * n + OVERHEAD
     lu, solve = _dense_costs(n)
     if split is None:

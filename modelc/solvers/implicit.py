@@ -50,10 +50,11 @@ def make_jacobian(f: Callable, jac: Callable | None, dtype, sparse: bool = False
     With ``sparse`` (a stepper whose ``factor_w``/``solve_w`` take it), a
     `SparseJacobianFunction` on ``SPARSE_MIN_N`` or more unknowns gives its
     `SparseMatrix` instead of the dense matrix (issue 16: no dense ``n x n``); a
-    `StencilJacobian` (finite-difference grid models) is first resolved to one, or to
-    None when its coupling is not local."""
+    `StencilJacobian` (finite-difference grid models) is resolved to one for such a
+    stepper (None when its coupling is not local) and is ``jax.jacfwd`` for others (the
+    stiffness probe), which then do not pay for its search."""
     if isinstance(jac, StencilJacobian):
-        jac = jac.resolve()
+        jac = jac.resolve() if sparse else None
     if jac is None:
         return jax.jacfwd(f, argnums=1)
     # --- issue 16 (network): sparse Jacobians of large networks ---
