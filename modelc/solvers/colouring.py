@@ -40,8 +40,8 @@ import numpy as np
 
 from .sparse import SparseJacobianFunction
 
-__all__ = ["StencilJacobian", "stencil_jacobian", "axis_colours", "stencil_pattern", "RADII",
-           "MAX_COLOURS"]
+__all__ = ["StencilJacobian", "StencilJacobianFunction", "StencilPattern", "stencil_jacobian",
+           "axis_colours", "RADII", "MAX_COLOURS"]
 
 RADII = (1, 2, 3, 4)
 """Coupling radii tried, in order: centred stencils of order 2 need 1 (periodic axes),
@@ -72,52 +72,100 @@ def axis_colours(points: int, radius: int) -> tuple[np.ndarray, int]:
     return colours, span + points - main
 
 
-def stencil_pattern(shape: tuple[int, ...], fields: int, radius: int):
-    """``(rows, cols, column colours, colour count)`` for ``fields`` fields on a grid of
-    ``shape`` (the state is field after field, each raveled in C order) coupled within
-    ``radius`` along every axis (cyclically; each pair listed once)."""
-    axes = [axis_colours(points, radius) for points in shape]
-    counts = tuple(count for _, count in axes)
-    grid_colour = np.ravel_multi_index(np.meshgrid(*[c for c, _ in axes], indexing="ij"),
-                                       counts).ravel()
-    size = int(np.prod(shape))
-    points = np.stack(np.unravel_index(np.arange(size), shape), axis=1)          # (size, d)
-    offsets = np.array(list(itertools.product(range(-radius, radius + 1), repeat=len(shape))))
-    near = np.ravel_multi_index(((points[:, None, :] + offsets[None]) % np.array(shape)).T,
-                                shape).T                                         # (size, offsets)
-    near = np.sort(near, axis=1)
-    keep = np.concatenate([np.ones((size, 1), bool), near[:, 1:] != near[:, :-1]], axis=1)
-    row_point = np.broadcast_to(np.arange(size)[:, None], near.shape)[keep]
-    col_point = near[keep]
-    blocks = [(f * size + row_point, g * size + col_point)
-              for f in range(fields) for g in range(fields)]
-    rows = np.concatenate([r for r, _ in blocks])
-    cols = np.concatenate([c for _, c in blocks])
-    n_grid = int(np.prod(counts))
-    colour = np.concatenate([g * n_grid + grid_colour for g in range(fields)])
-    return rows, cols, colour, fields * n_grid
+class StencilPattern:
+    """The pattern of a stencil Jacobian in ELL form: every one of the ``n`` rows holds
+    ``width`` entries, one per (field, offset) with ``offset`` in ``[-radius, radius]^d``,
+    the column of (field g, point p + offset) (cyclically). Column indices and colours
+    are built inside the traced program from an iota (as constants they made the
+    program of a 128^2 grid 20 MB of text and its XLA compile twice as long).
+    Compared and hashed by identity (static data of traced functions). Every axis needs
+    at least ``2 radius + 1`` points (no column twice in a row)."""
+
+    def __init__(self, shape: tuple[int, ...], fields: int, radius: int):
+        self.shape, self.fields, self.radius = tuple(shape), int(fields), int(radius)
+        self.size = int(np.prod(self.shape))
+        self.n = self.fields * self.size
+        self.offsets = np.array(list(itertools.product(range(-radius, radius + 1),
+                                                       repeat=len(self.shape))), dtype=np.int32)
+        self.width = self.fields * len(self.offsets)
+        self.centre = len(self.offsets) // 2             # the zero offset
+        axes = [axis_colours(points, radius) for points in self.shape]
+        self.axis_colours = [c.astype(np.int32) for c, _ in axes]
+        self.grid_colours = int(np.prod([count for _, count in axes]))
+        self.count = self.fields * self.grid_colours    # seed vectors
+
+    def _neighbours(self):
+        """``(size, offsets)`` grid indices of each point's neighbours, and their colours."""
+        coords = jnp.unravel_index(jnp.arange(self.size, dtype=jnp.int32), self.shape)
+        index = jnp.zeros((self.size, len(self.offsets)), jnp.int32)
+        colour = jnp.zeros_like(index)
+        for axis, points in enumerate(self.shape):
+            q = (coords[axis][:, None] + jnp.asarray(self.offsets[:, axis])[None]) % points
+            index = index * points + q
+            count = int(self.axis_colours[axis].max()) + 1 if points else 1
+            colour = colour * count + jnp.asarray(self.axis_colours[axis])[q]
+        return index, colour
+
+    def columns(self):
+        """``(cols, colours)``, each ``(n, width)``: the column of every entry and its colour."""
+        index, colour = self._neighbours()
+        cols = jnp.concatenate([g * self.size + index for g in range(self.fields)], axis=1)
+        colours = jnp.concatenate([g * self.grid_colours + colour for g in range(self.fields)], axis=1)
+        return jnp.tile(cols, (self.fields, 1)), jnp.tile(colours, (self.fields, 1))
+
+    def column_colours(self):
+        """The colour of each of the ``n`` columns (its entry at offset zero)."""
+        _, colours = self.columns()
+        rows = jnp.arange(self.n)
+        return colours[rows, (rows // self.size) * len(self.offsets) + self.centre]
+
+    def matvec(self, values, x):
+        """``A x`` for the matrix with ``values`` (``(n, width)``) at this pattern."""
+        cols, _ = self.columns()
+        return jnp.sum(values * x[cols], axis=1)
+
+    def diag(self, values):
+        """The diagonal of the matrix with ``values`` at this pattern."""
+        rows = jnp.arange(self.n)
+        return values[rows, (rows // self.size) * len(self.offsets) + self.centre]
+
+    def dense(self, values):
+        """The dense matrix (small systems, tests)."""
+        cols, _ = self.columns()
+        rows = jnp.broadcast_to(jnp.arange(self.n)[:, None], cols.shape)
+        return jnp.zeros((self.n, self.n), values.dtype).at[rows, cols].add(values)
 
 
-def compressed_values(f: Callable, rows, cols, colour, count: int) -> Callable:
-    """``values(t, y, args)``: the Jacobian of ``f`` in ``y`` at ``(rows, cols)``, from one
-    ``jvp`` per colour (valid when no row couples two columns of one colour)."""
-    rows, cols, colour = (jnp.asarray(a, jnp.int32) for a in (rows, cols, colour))
+def compressed_values(f: Callable, pattern: StencilPattern) -> Callable:
+    """``values(t, y, args) -> (n, width)``: the Jacobian of ``f`` in ``y`` at ``pattern``,
+    from one ``jvp`` per colour (valid when no row couples two columns of one colour)."""
 
     def values(t, y, args):
-        seeds = (colour[None, :] == jnp.arange(count)[:, None]).astype(y.dtype)
+        seeds = (pattern.column_colours()[None, :]
+                 == jnp.arange(pattern.count)[:, None]).astype(y.dtype)
 
         def product(seed):
             return jax.jvp(lambda u: f(t, u, args), (y,), (seed,))[1]
 
         compressed = jax.vmap(product)(seeds)                      # (count, n)
-        return compressed[colour[cols], rows]
+        _, colours = pattern.columns()
+        return compressed[colours, jnp.arange(pattern.n)[:, None]]
 
     return values
 
 
+class StencilJacobianFunction(SparseJacobianFunction):
+    """A `SparseJacobianFunction` at a `StencilPattern` (the nonzeros as ``(n, width)``)."""
+
+    def __init__(self, values: Callable, pattern: StencilPattern):
+        self.values = values
+        self.pattern = pattern
+        self.dense = lambda t, y, args: pattern.dense(values(t, y, args))  # noqa: E731
+
+
 class StencilJacobian:
     """The Jacobian of a finite-difference grid model's ``rhs``: called, the dense matrix;
-    `resolve` gives the `SparseJacobianFunction` of the smallest radius in `RADII` that
+    `resolve` gives the `StencilJacobianFunction` of the smallest radius in `RADII` that
     holds (None: keep ``jax.jacfwd``). ``probe()`` gives concrete ``(t, y, args)``."""
 
     def __init__(self, rhs: Callable, shape: tuple[int, ...], fields: int, probe: Callable):
@@ -134,49 +182,37 @@ class StencilJacobian:
             return jax.jacfwd(self.rhs, argnums=1)(t, y, args)
         return found(t, y, args)
 
-    def resolve(self) -> SparseJacobianFunction | None:
+    def resolve(self) -> StencilJacobianFunction | None:
         """The sparse Jacobian function (searched once, on concrete values), or None."""
         if self._resolved is None:
             with jax.ensure_compile_time_eval():
                 self._resolved = (self._search(),)
         return self._resolved[0]
 
-    def _search(self) -> SparseJacobianFunction | None:
+    def _search(self) -> StencilJacobianFunction | None:
         t, y, args = self.probe()
         rng = np.random.default_rng(16)
         n = int(np.size(y))
         y = np.asarray(y, dtype=float)
-        y = y + 0.1 * (np.abs(y) + 0.1) * rng.uniform(-1.0, 1.0, n)   # away from symmetric data
+        y = jnp.asarray(y + 0.1 * (np.abs(y) + 0.1) * rng.uniform(-1.0, 1.0, n))  # off symmetry
         v = rng.standard_normal(n)
-        exact = np.asarray(jax.jvp(lambda u: self.rhs(t, u, args), (jnp.asarray(y),),
-                                   (jnp.asarray(v),))[1])
+        exact = np.asarray(jax.jvp(lambda u: self.rhs(t, u, args), (y,), (jnp.asarray(v),))[1])
         if not np.all(np.isfinite(exact)):
             return None
         for radius in RADII:
-            rows, cols, colour, count = stencil_pattern(self.shape, self.fields, radius)
-            if count > MAX_COLOURS:
+            if min(self.shape) < 2 * radius + 1:
                 return None
-            values = compressed_values(self.rhs, rows, cols, colour, count)
-            found = np.asarray(jax.jit(values)(t, jnp.asarray(y), args))
-            terms = found * v[cols]
-            product = np.bincount(rows, terms, minlength=n)
-            bound = np.bincount(rows, np.abs(terms), minlength=n) + np.abs(exact)
-            if np.all(np.abs(product - exact) <= PROBE_RTOL * bound + 1e-300):
+            pattern = StencilPattern(self.shape, self.fields, radius)
+            if pattern.count > MAX_COLOURS:
+                return None
+            values = compressed_values(self.rhs, pattern)
+            found, cols = jax.jit(lambda t, y, a: (values(t, y, a), pattern.columns()[0]))(t, y, args)
+            terms = np.asarray(found) * v[np.asarray(cols)]
+            bound = np.abs(terms).sum(axis=1) + np.abs(exact)
+            if np.all(np.abs(terms.sum(axis=1) - exact) <= PROBE_RTOL * bound + 1e-300):
                 self.radius = radius
-                dense = _dense_from(values, rows, cols, n)
-                return SparseJacobianFunction(dense, values, rows, cols, n)
+                return StencilJacobianFunction(values, pattern)
         return None
-
-
-def _dense_from(values: Callable, rows, cols, n: int) -> Callable:
-    """``jac(t, y, args) -> (n, n)`` from the nonzeros ``values`` at ``(rows, cols)``."""
-    rows, cols = jnp.asarray(rows), jnp.asarray(cols)
-
-    def dense(t, y, args):
-        vals = values(t, y, args)
-        return jnp.zeros((n, n), vals.dtype).at[rows, cols].add(vals)
-
-    return dense
 
 
 def stencil_jacobian(module) -> StencilJacobian | None:

@@ -13,7 +13,7 @@ import pytest
 
 import modelc
 from modelc.solvers import implicit
-from modelc.solvers.colouring import StencilJacobian, axis_colours, stencil_pattern
+from modelc.solvers.colouring import StencilJacobian, StencilPattern, axis_colours
 
 GRAY_SCOTT = """
 parameter Du = 2e-5, Dv = 1e-5, F = 0.04, k = 0.06
@@ -53,12 +53,16 @@ def test_axis_colours_separate_every_pair_within_twice_the_radius(points, radius
             assert colours[i] != colours[j], (i, j)
 
 
-def test_pattern_rows_never_meet_one_colour_twice():
-    rows, cols, colour, count = stencil_pattern((5, 7), 2, 1)
-    pairs = set(zip(rows.tolist(), colour[cols].tolist()))
-    assert len(pairs) == len(rows)                       # each (row, colour) once
-    assert len(set(zip(rows.tolist(), cols.tolist()))) == len(rows)
-    assert count <= 2 * 5 * 7
+@pytest.mark.parametrize("shape,radius", [((5, 7), 1), ((9,), 4), ((6, 5, 5), 2)])
+def test_pattern_rows_never_meet_one_colour_twice(shape, radius):
+    pattern = StencilPattern(shape, 2, radius)
+    cols, colours = (np.asarray(a) for a in pattern.columns())
+    assert cols.shape == colours.shape == (pattern.n, pattern.width)
+    for row_cols, row_colours in zip(cols, colours):
+        assert len(set(row_cols.tolist())) == pattern.width     # no column twice
+        assert len(set(row_colours.tolist())) == pattern.width  # no colour twice
+    np.testing.assert_array_equal(np.asarray(pattern.column_colours())[cols], colours)
+    assert colours.max() < pattern.count
 
 
 def _probe(model):
