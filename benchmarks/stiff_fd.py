@@ -6,8 +6,9 @@ rodas5 (or ``--method``) from t = 0 to ``--t1``. Each grid size and Jacobian pat
 in a fresh process (empty caches, `MODELC_XLA_CACHE=0`), which reports:
 
 - ``first``: parse + the first ``solve`` (trace, XLA compile, the stencil search of
-  `modelc.solvers.colouring` and the run), wall seconds;
-- ``run``: a second ``solve`` of the same model (the run alone);
+  `modelc.solvers.colouring` and the run), wall and CPU seconds (CPU counts every
+  thread; on a shared machine it varies less than wall time);
+- ``run``: a second ``solve`` of the same model (the run alone), wall and CPU;
 - steps, rhs evaluations and Jacobians (these do not vary with the machine's load);
 - ``peak RSS``: the process' largest resident memory (``ru_maxrss``);
 - ``|u - ref|``: the largest difference of u at t1 from tsit5 at rtol 1e-10 in the
@@ -45,14 +46,19 @@ if path == "dense":
     implicit.SPARSE_MIN_N = 10**9
 text = open(sys.argv[6]).read().replace("points = 128", f"points = {size}").replace(
     "periodic,", "periodic, method = fd,")
-start = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+start, cpu0 = time.perf_counter(), cpu()
 m = modelc.parse(text, f"gray_scott_fd_{size}.model")
 sol = m.solve(t=(0.0, t1), method=method, points=3)
-first = time.perf_counter() - start
-start = time.perf_counter()
+first, first_cpu = time.perf_counter() - start, cpu() - cpu0
+start, cpu0 = time.perf_counter(), cpu()
 sol = m.solve(t=(0.0, t1), method=method, points=3)
-run = time.perf_counter() - start
-out = {"first": first, "run": run, "status": int(sol.status),
+run, run_cpu = time.perf_counter() - start, cpu() - cpu0
+out = {"first": first, "run": run, "first_cpu": first_cpu, "run_cpu": run_cpu, "status": int(sol.status),
        "steps": int(sol.stats["steps"]), "nfe": int(sol.stats["nfe"]),
        "njev": int(sol.stats.get("njev", 0)),
        "radius": getattr(m.jacobian, "radius", None),
@@ -85,8 +91,8 @@ def main() -> None:
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args()
     print(f"Gray-Scott fd, {args.method}, t = 0..{args.t1:g}, rtol 1e-5 (the model's)")
-    print("| grid | unknowns | Jacobian | first (s) | run (s) | steps | nfe | njev | radius "
-          "| peak RSS (MB) | max abs u - ref |")
+    print("| grid | unknowns | Jacobian | first wall / CPU (s) | run wall / CPU (s) | steps | nfe "
+          "| njev | radius | peak RSS (MB) | max abs u - ref |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in args.sizes:
         paths = ["sparse"] + (["dense"] if size in args.dense_sizes else [])
@@ -96,7 +102,8 @@ def main() -> None:
                 print(f"| {size}^2 | {2 * size * size} | {path} | failed: {r['failed']} |")
                 continue
             error = f"{r['error']:.1e}" if "error" in r else "-"
-            print(f"| {size}^2 | {2 * size * size} | {path} | {r['first']:.1f} | {r['run']:.2f} "
+            print(f"| {size}^2 | {2 * size * size} | {path} | {r['first']:.1f} / {r['first_cpu']:.1f} "
+                  f"| {r['run']:.2f} / {r['run_cpu']:.2f} "
                   f"| {r['steps']} | {r['nfe']} | {r['njev']} | {r['radius']} | {r['rss_mb']:.0f} "
                   f"| {error} |", flush=True)
 

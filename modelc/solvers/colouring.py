@@ -7,12 +7,14 @@ would build the dense ``n x n`` matrix by ``jax.jacfwd`` (``n`` Jacobian-vector
 products; for Gray–Scott on 128^2 points, 32,768 unknowns, an 8.6 GB matrix).
 
 `StencilJacobian` finds the coupling radius ``r`` instead and gives the Jacobian
-as its nonzeros at a static pattern (a `modelc.solvers.sparse.SparseJacobianFunction`),
-so the sparse Krylov path of `modelc.solvers.sparse` solves ``W x = b``:
+as its nonzeros at a static pattern (a `StencilJacobianFunction`, which is a
+`modelc.solvers.sparse.SparseJacobianFunction`), so the sparse Krylov path of
+`modelc.solvers.sparse` solves ``W x = b``:
 
-* **pattern**: every pair (field, point) x (field, point') with ``point'`` within
-  ``r`` of ``point`` along every axis (cyclically: a superset of the stencil on
-  periodic and bounded axes alike);
+* **pattern** (`StencilPattern`, ELL form: the same number of entries in every
+  row, column indices computed in the program): every pair (field, point) x
+  (field, point') with ``point'`` within ``r`` of ``point`` along every axis
+  (cyclically: a superset of the stencil on periodic and bounded axes alike);
 * **colouring**: two columns whose points are more than ``2 r`` apart along some
   axis never meet in one row, so they may share a seed vector (`axis_colours`);
   ``(2 r + 1)^d`` colours per field instead of ``n`` columns;
@@ -22,8 +24,9 @@ so the sparse Krylov path of `modelc.solvers.sparse` solves ``W x = b``:
 * **radius**: the smallest ``r`` in `RADII` for which the sparse matrix times a
   random vector equals the exact Jacobian-vector product at a perturbed initial
   state (a coupling outside the pattern makes them differ). A model that fits
-  none (``integral`` in an equation, spectral axes, scalar states, more than
-  `MAX_COLOURS` colours) keeps the dense ``jax.jacfwd``.
+  none (``integral`` in an equation, an axis shorter than ``2 r + 1``, more than
+  `MAX_COLOURS` colours) keeps the dense ``jax.jacfwd``; `stencil_jacobian` offers
+  none to spectral, complex, scalar-state or external models.
 
 The search runs once per model, at the first trace of a stiff method (the
 explicit methods never ask for a Jacobian), on concrete values.
