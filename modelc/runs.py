@@ -22,6 +22,7 @@ from .errors import SolveError
 from .options import SolveOptions, cast, check_output_times, model_values
 from .progress import time_progress
 from .solution import COUNTERS
+from .state_map import states_dict
 from .solvers import cost
 from .solvers.adjoint import BacksolveAdjoint
 
@@ -77,12 +78,13 @@ class RunCache:
 def states_of(module, prob, ts, ys, p) -> dict:
     """Every state by name from the loop's flat states ``ys`` (traced): array states
     through the problem's unpacking, fields on their grid through the generated
-    ``unpack``, scalar states as columns."""
+    ``unpack``, scalar states as columns (one `modelc.state_map.StateMap` output for many
+    states, so the traced program's outputs do not grow with the model)."""
     if prob.unpack is not None:
         return prob.unpack(ys)
     if hasattr(module, "STATE_LAYOUT"):
         return jax.vmap(module.unpack, in_axes=(0, 0, None))(ts, ys, p)
-    return {name: ys[:, i] for i, name in enumerate(module.STATE_NAMES)}
+    return states_dict(ys, tuple(module.STATE_NAMES))
 
 
 def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | None = None,
