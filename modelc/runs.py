@@ -223,6 +223,43 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
+    key = _choice_key(model, ts, params, y0, rtol, dtype, externals)
+    if key is not None:   # the same inputs in a later process: the stored choice, no probe
+        from .exported import remembered_value
+
+        method, reason = remembered_value(key, lambda: list(
+            _probe_and_choose(model, ts, params, y0, rtol, dtype, externals)))
+        return method, reason
+    return _probe_and_choose(model, ts, params, y0, rtol, dtype, externals)
+
+
+def _choice_key(model, ts, params, y0, rtol, dtype, externals) -> str | None:
+    """The key of ``auto``'s choice for these concrete inputs (model, span, values, rtol,
+    dtype), or None when it is not stored: the persistent cache off, externals, traced
+    values."""
+    from . import xla_cache
+
+    source_hash = getattr(model.module, "SOURCE_HASH", None)
+    if externals or not xla_cache.active() or source_hash is None:
+        return None
+    leaves = jax.tree_util.tree_leaves((ts[0], ts[-1], params, y0, rtol))
+    if any(isinstance(x, jax.core.Tracer) for x in leaves):
+        return None
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256(f"{source_hash};auto-choice;{jnp.dtype(dtype)}".encode())
+    for group in ((ts[0], ts[-1], rtol), params, y0):
+        items = sorted(group.items()) if isinstance(group, dict) else enumerate(group)
+        for name, value in items:
+            value = np.asarray(value)
+            digest.update(f"|{name}:{value.dtype}:{value.shape}:".encode() + value.tobytes())
+    return digest.hexdigest()
+
+
+def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals):
+    """`choose_method` without the stored choice: probe the spectra, predict the work."""
     externals = dict(externals or {})
     module, jacobian, split = model.module, model.jacobian, model.split
 
