@@ -1,6 +1,7 @@
 """Time from model file to solution as reaction networks grow, against libRoadRunner.
 
-Run with ``python benchmarks/network_scaling.py [--sizes 50 200 800 3200] [--methods tsit5 rodas5]``.
+Run with ``python benchmarks/network_scaling.py [--sizes 50 200 800 3200] [--methods tsit5 rodas5]
+[--check] [--no-roadrunner]``.
 
 For each size N a random mass-action network (the recipe of issue 16: N species
 with initial values uniform in [0.1, 2]; 2N reactions cycling through A -> B,
@@ -218,6 +219,8 @@ def main():
                         help="also compare modelc and RoadRunner at rtol 1e-10 (untimed)")
     parser.add_argument("--scalar-max", type=int, default=50,
                         help="with --check: sizes up to this also run the scalar code at rtol 1e-10")
+    parser.add_argument("--no-roadrunner", action="store_true",
+                        help="leave RoadRunner out (at 3,200 species it takes about 15 minutes)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -230,12 +233,15 @@ def main():
             result = roadrunner_worker(int(n), tight=bool(rest and rest[0] == "tight"))
         print(json.dumps(result))
         return
-    try:
-        import roadrunner  # noqa: F401
-        have_rr = True
-    except ImportError:
-        have_rr = False
-        print("libroadrunner is not installed: RoadRunner columns left out (pip install libroadrunner)")
+    have_rr = False
+    if args.no_roadrunner:
+        print("--no-roadrunner: RoadRunner columns left out")
+    else:
+        try:
+            import roadrunner  # noqa: F401
+            have_rr = True
+        except ImportError:
+            print("libroadrunner is not installed: RoadRunner columns left out (pip install libroadrunner)")
     head = (f"{'species':>8} {'method':>7} {'parse+lower':>12} {'codegen':>8} {'compile':>8} "
             f"{'1st solve':>9} {'warm':>8} {'cold total':>10} {'growth':>7} {'RR load':>8} "
             f"{'RR 1st':>7} {'ratio':>6} {'max rel diff':>12}")
