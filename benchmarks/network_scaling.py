@@ -15,7 +15,10 @@ column from the previous size. When ``roadrunner`` imports, its load
 (``RoadRunner(sbml)``) and first ``simulate`` of the same network (CVODE,
 rtol 1e-6) are timed in their own fresh process, and the last column is the
 ratio of modelc's cold total to RoadRunner's. The final states are compared
-(largest relative difference over species above 1e-9).
+(largest relative difference over species above 1e-9). ``CPU`` and ``RR CPU`` are
+the processes' CPU time (every thread) from parse to the first solution and for
+RoadRunner's load + first simulate: on a shared, loaded machine they vary less
+than the wall-clock columns.
 
 Agreement to 1e-6 (issue 16's acceptance) needs both sides tighter than the
 timed rtol 1e-6: with ``--check`` every size also runs modelc's structured code
@@ -122,13 +125,15 @@ def modelc_worker(n: int, method: str) -> dict:
     from modelc.frontend.parser import parse_source
 
     text = model_text(n)
+    cpu = time.process_time()
     start = time.perf_counter()
     model = parse_source(text, f"net{n}.model")
     for run_pass in api.PASSES:
         model = run_pass(model)
     lowered = time.perf_counter()
     _, source = api.compile_source(text, f"net{n}.model")   # memoized passes: mostly codegen
-    codegen = time.perf_counter() - lowered - _repeat_passes(text, n)
+    repeat_wall, repeat_cpu = _repeat_passes(text, n)
+    codegen = time.perf_counter() - lowered - repeat_wall
     cache.store_module(cache.module_key(text, file=f"net{n}.model"), source)
     m = api.parse(text, f"net{n}.model")
     f = jax.jit(m.solver(method=method, rtol=RTOL, atol=ATOL))
@@ -139,6 +144,7 @@ def modelc_worker(n: int, method: str) -> dict:
     first = compiled({}, {}, ts)
     jax.block_until_ready(first)
     t2 = time.perf_counter()
+    cpu = time.process_time() - cpu - repeat_cpu   # every thread of the process (XLA's too)
     warm = []
     for _ in range(3):
         s = time.perf_counter()
@@ -146,7 +152,7 @@ def modelc_worker(n: int, method: str) -> dict:
         warm.append(time.perf_counter() - s)
     final = np.array([float(first[f"S{i}"][-1]) for i in range(n)])
     return {"parse_lower": lowered - start, "codegen": max(codegen, 0.0), "compile": t1 - t0,
-            "first": t2 - t1, "warm": float(np.median(warm)), "final": final.tolist(),
+            "first": t2 - t1, "warm": float(np.median(warm)), "cpu": cpu, "final": final.tolist(),
             "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
 
 
@@ -163,16 +169,16 @@ def reference_worker(n: int, code: str) -> dict:
             "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
 
 
-def _repeat_passes(text: str, n: int) -> float:
-    """Time of the (memoized) passes alone, to subtract from compile_source's time."""
+def _repeat_passes(text: str, n: int) -> tuple[float, float]:
+    """Wall and CPU time of the (memoized) passes alone, to subtract from compile_source's."""
     from modelc import api
     from modelc.frontend.parser import parse_source
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     model = parse_source(text, f"net{n}.model")
     for run_pass in api.PASSES:
         model = run_pass(model)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def roadrunner_worker(n: int, tight: bool = False) -> dict:
@@ -180,6 +186,7 @@ def roadrunner_worker(n: int, tight: bool = False) -> dict:
     import roadrunner
 
     sbml = sbml_text(n)
+    cpu = time.process_time()
     start = time.perf_counter()
     rr = roadrunner.RoadRunner(sbml)
     loaded = time.perf_counter()
@@ -187,9 +194,10 @@ def roadrunner_worker(n: int, tight: bool = False) -> dict:
     rr.integrator.absolute_tolerance = TIGHT_ATOL if tight else ATOL
     result = rr.simulate(0.0, T_END, POINTS)
     done = time.perf_counter()
+    cpu = time.process_time() - cpu
     names = result.colnames[1:]
     last = {name.strip("[]"): float(v) for name, v in zip(names, result[-1, 1:])}
-    return {"load": loaded - start, "first": done - loaded,
+    return {"load": loaded - start, "first": done - loaded, "cpu": cpu,
             "final": [last[f"S{i}"] for i in range(n)]}
 
 
@@ -244,7 +252,7 @@ def main():
             print("libroadrunner is not installed: RoadRunner columns left out (pip install libroadrunner)")
     head = (f"{'species':>8} {'method':>7} {'parse+lower':>12} {'codegen':>8} {'compile':>8} "
             f"{'1st solve':>9} {'warm':>8} {'cold total':>10} {'growth':>7} {'RR load':>8} "
-            f"{'RR 1st':>7} {'ratio':>6} {'max rel diff':>12}")
+            f"{'RR 1st':>7} {'ratio':>6} {'max rel diff':>12} {'CPU':>7} {'RR CPU':>7}")
     print(head)
     previous: dict = {}
     for n in args.sizes:
@@ -263,7 +271,10 @@ def main():
             if rr and "error" not in rr:
                 row += (f" {rr['load']:>8.2f} {rr['first']:>7.3f} "
                         f"{total / (rr['load'] + rr['first']):>6.2f} "
-                        f"{_max_rel_diff(res['final'], rr['final']):>12.2e}")
+                        f"{_max_rel_diff(res['final'], rr['final']):>12.2e} {res['cpu']:>7.2f} "
+                        f"{rr['cpu']:>7.2f}")
+            else:
+                row += f" {'':>8} {'':>7} {'':>6} {'':>12} {res['cpu']:>7.2f}"
             print(row + ("" if res.get("structured") else "  (scalar code)"), flush=True)
         if args.check:
             _check(n, have_rr, args.scalar_max)
