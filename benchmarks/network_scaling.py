@@ -8,7 +8,7 @@ with initial values uniform in [0.1, 2]; 2N reactions cycling through A -> B,
 A + B -> C, A <-> B and A -> B + C with distinct random species; rate constants
 10^U(-2, 1)) is written as a model file and as SBML. Every measurement runs in a
 fresh process with empty caches (cold), and prints, per size and method:
-parse + lowering (with simplification), code generation, trace + XLA compile
+parse + lowering (the passes), code generation (`generate_module`), trace + XLA compile
 (``jax.jit(m.solver(...)).lower(...).compile()``), the first solve and a warm
 solve (median of 3), to t = 10 at rtol 1e-6; and the growth factor of each
 column from the previous size. When ``roadrunner`` imports, its load
@@ -122,6 +122,7 @@ def modelc_worker(n: int, method: str) -> dict:
     import jax.numpy as jnp
 
     from modelc import api, cache
+    from modelc.codegen import generate_module
     from modelc.frontend.parser import parse_source
 
     text = model_text(n)
@@ -131,10 +132,10 @@ def modelc_worker(n: int, method: str) -> dict:
     for run_pass in api.PASSES:
         model = run_pass(model)
     lowered = time.perf_counter()
-    _, source = api.compile_source(text, f"net{n}.model")   # memoized passes: mostly codegen
-    repeat_wall, repeat_cpu = _repeat_passes(text, n)
-    codegen = time.perf_counter() - lowered - repeat_wall
-    cache.store_module(cache.module_key(text, file=f"net{n}.model"), source)
+    key = cache.module_key(text, file=f"net{n}.model")
+    source = generate_module(model, source_hash=key)
+    codegen = time.perf_counter() - lowered
+    cache.store_module(key, source)
     m = api.parse(text, f"net{n}.model")
     f = jax.jit(m.solver(method=method, rtol=RTOL, atol=ATOL))
     ts = jnp.linspace(0.0, T_END, POINTS)
@@ -144,7 +145,7 @@ def modelc_worker(n: int, method: str) -> dict:
     first = compiled({}, {}, ts)
     jax.block_until_ready(first)
     t2 = time.perf_counter()
-    cpu = time.process_time() - cpu - repeat_cpu   # every thread of the process (XLA's too)
+    cpu = time.process_time() - cpu   # every thread of the process (XLA's too)
     warm = []
     for _ in range(3):
         s = time.perf_counter()
@@ -167,18 +168,6 @@ def reference_worker(n: int, code: str) -> dict:
     sol = m.solve(t=(0.0, T_END), method="rodas5", rtol=TIGHT_RTOL, atol=TIGHT_ATOL, points=2)
     return {"final": [float(sol[f"S{i}"][-1]) for i in range(n)],
             "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
-
-
-def _repeat_passes(text: str, n: int) -> tuple[float, float]:
-    """Wall and CPU time of the (memoized) passes alone, to subtract from compile_source's."""
-    from modelc import api
-    from modelc.frontend.parser import parse_source
-
-    start, cpu = time.perf_counter(), time.process_time()
-    model = parse_source(text, f"net{n}.model")
-    for run_pass in api.PASSES:
-        model = run_pass(model)
-    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def roadrunner_worker(n: int, tight: bool = False) -> dict:
