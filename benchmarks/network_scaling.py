@@ -1,20 +1,24 @@
 """Time from model file to solution as reaction networks grow, against libRoadRunner.
 
-Run with ``python benchmarks/network_scaling.py [--sizes 50 200 800 3200] [--methods tsit5 rodas5]``.
+Run with ``python benchmarks/network_scaling.py [--sizes 50 200 800 3200] [--methods tsit5 rodas5]
+[--check] [--no-roadrunner]``.
 
 For each size N a random mass-action network (the recipe of issue 16: N species
 with initial values uniform in [0.1, 2]; 2N reactions cycling through A -> B,
 A + B -> C, A <-> B and A -> B + C with distinct random species; rate constants
 10^U(-2, 1)) is written as a model file and as SBML. Every measurement runs in a
 fresh process with empty caches (cold), and prints, per size and method:
-parse + lowering (with simplification), code generation, trace + XLA compile
+parse + lowering (the passes), code generation (`generate_module`), trace + XLA compile
 (``jax.jit(m.solver(...)).lower(...).compile()``), the first solve and a warm
 solve (median of 3), to t = 10 at rtol 1e-6; and the growth factor of each
 column from the previous size. When ``roadrunner`` imports, its load
 (``RoadRunner(sbml)``) and first ``simulate`` of the same network (CVODE,
 rtol 1e-6) are timed in their own fresh process, and the last column is the
 ratio of modelc's cold total to RoadRunner's. The final states are compared
-(largest relative difference over species above 1e-9).
+(largest relative difference over species above 1e-9). ``CPU`` and ``RR CPU`` are
+the processes' CPU time (every thread) from parse to the first solution and for
+RoadRunner's load + first simulate: on a shared, loaded machine they vary less
+than the wall-clock columns.
 
 Agreement to 1e-6 (issue 16's acceptance) needs both sides tighter than the
 timed rtol 1e-6: with ``--check`` every size also runs modelc's structured code
@@ -118,17 +122,20 @@ def modelc_worker(n: int, method: str) -> dict:
     import jax.numpy as jnp
 
     from modelc import api, cache
+    from modelc.codegen import generate_module
     from modelc.frontend.parser import parse_source
 
     text = model_text(n)
+    cpu = time.process_time()
     start = time.perf_counter()
     model = parse_source(text, f"net{n}.model")
     for run_pass in api.PASSES:
         model = run_pass(model)
     lowered = time.perf_counter()
-    _, source = api.compile_source(text, f"net{n}.model")   # memoized passes: mostly codegen
-    codegen = time.perf_counter() - lowered - _repeat_passes(text, n)
-    cache.store_module(cache.module_key(text, file=f"net{n}.model"), source)
+    key = cache.module_key(text, file=f"net{n}.model")
+    source = generate_module(model, source_hash=key)
+    codegen = time.perf_counter() - lowered
+    cache.store_module(key, source)
     m = api.parse(text, f"net{n}.model")
     f = jax.jit(m.solver(method=method, rtol=RTOL, atol=ATOL))
     ts = jnp.linspace(0.0, T_END, POINTS)
@@ -138,6 +145,7 @@ def modelc_worker(n: int, method: str) -> dict:
     first = compiled({}, {}, ts)
     jax.block_until_ready(first)
     t2 = time.perf_counter()
+    cpu = time.process_time() - cpu   # every thread of the process (XLA's too)
     warm = []
     for _ in range(3):
         s = time.perf_counter()
@@ -145,7 +153,7 @@ def modelc_worker(n: int, method: str) -> dict:
         warm.append(time.perf_counter() - s)
     final = np.array([float(first[f"S{i}"][-1]) for i in range(n)])
     return {"parse_lower": lowered - start, "codegen": max(codegen, 0.0), "compile": t1 - t0,
-            "first": t2 - t1, "warm": float(np.median(warm)), "final": final.tolist(),
+            "first": t2 - t1, "warm": float(np.median(warm)), "cpu": cpu, "final": final.tolist(),
             "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
 
 
@@ -162,23 +170,12 @@ def reference_worker(n: int, code: str) -> dict:
             "structured": hasattr(m.module, "NETWORK_STRUCTURED")}
 
 
-def _repeat_passes(text: str, n: int) -> float:
-    """Time of the (memoized) passes alone, to subtract from compile_source's time."""
-    from modelc import api
-    from modelc.frontend.parser import parse_source
-
-    start = time.perf_counter()
-    model = parse_source(text, f"net{n}.model")
-    for run_pass in api.PASSES:
-        model = run_pass(model)
-    return time.perf_counter() - start
-
-
 def roadrunner_worker(n: int, tight: bool = False) -> dict:
     """Cold timings of libRoadRunner in this (fresh) process (``tight``: rtol 1e-10)."""
     import roadrunner
 
     sbml = sbml_text(n)
+    cpu = time.process_time()
     start = time.perf_counter()
     rr = roadrunner.RoadRunner(sbml)
     loaded = time.perf_counter()
@@ -186,9 +183,10 @@ def roadrunner_worker(n: int, tight: bool = False) -> dict:
     rr.integrator.absolute_tolerance = TIGHT_ATOL if tight else ATOL
     result = rr.simulate(0.0, T_END, POINTS)
     done = time.perf_counter()
+    cpu = time.process_time() - cpu
     names = result.colnames[1:]
     last = {name.strip("[]"): float(v) for name, v in zip(names, result[-1, 1:])}
-    return {"load": loaded - start, "first": done - loaded,
+    return {"load": loaded - start, "first": done - loaded, "cpu": cpu,
             "final": [last[f"S{i}"] for i in range(n)]}
 
 
@@ -218,6 +216,8 @@ def main():
                         help="also compare modelc and RoadRunner at rtol 1e-10 (untimed)")
     parser.add_argument("--scalar-max", type=int, default=50,
                         help="with --check: sizes up to this also run the scalar code at rtol 1e-10")
+    parser.add_argument("--no-roadrunner", action="store_true",
+                        help="leave RoadRunner out (at 3,200 species it takes about 15 minutes)")
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -230,15 +230,18 @@ def main():
             result = roadrunner_worker(int(n), tight=bool(rest and rest[0] == "tight"))
         print(json.dumps(result))
         return
-    try:
-        import roadrunner  # noqa: F401
-        have_rr = True
-    except ImportError:
-        have_rr = False
-        print("libroadrunner is not installed: RoadRunner columns left out (pip install libroadrunner)")
+    have_rr = False
+    if args.no_roadrunner:
+        print("--no-roadrunner: RoadRunner columns left out")
+    else:
+        try:
+            import roadrunner  # noqa: F401
+            have_rr = True
+        except ImportError:
+            print("libroadrunner is not installed: RoadRunner columns left out (pip install libroadrunner)")
     head = (f"{'species':>8} {'method':>7} {'parse+lower':>12} {'codegen':>8} {'compile':>8} "
             f"{'1st solve':>9} {'warm':>8} {'cold total':>10} {'growth':>7} {'RR load':>8} "
-            f"{'RR 1st':>7} {'ratio':>6} {'max rel diff':>12}")
+            f"{'RR 1st':>7} {'ratio':>6} {'max rel diff':>12} {'CPU':>7} {'RR CPU':>7}")
     print(head)
     previous: dict = {}
     for n in args.sizes:
@@ -257,7 +260,10 @@ def main():
             if rr and "error" not in rr:
                 row += (f" {rr['load']:>8.2f} {rr['first']:>7.3f} "
                         f"{total / (rr['load'] + rr['first']):>6.2f} "
-                        f"{_max_rel_diff(res['final'], rr['final']):>12.2e}")
+                        f"{_max_rel_diff(res['final'], rr['final']):>12.2e} {res['cpu']:>7.2f} "
+                        f"{rr['cpu']:>7.2f}")
+            else:
+                row += f" {'':>8} {'':>7} {'':>6} {'':>12} {res['cpu']:>7.2f}"
             print(row + ("" if res.get("structured") else "  (scalar code)"), flush=True)
         if args.check:
             _check(n, have_rr, args.scalar_max)

@@ -40,7 +40,7 @@ import jax
 
 from .cache import cache_dir
 
-__all__ = ["ExportedRun", "runtime_fingerprint", "remembered_numbers"]
+__all__ = ["ExportedRun", "runtime_fingerprint", "remembered_numbers", "remembered_value"]
 
 logger = logging.getLogger("modelc.exported")
 _PACKAGE = Path(__file__).resolve().parent
@@ -153,6 +153,22 @@ def remembered_numbers(key: str, build) -> list:
         numbers = [float(x) for x in build()]
         _store(path, json.dumps(numbers).encode())
         return numbers
+
+
+def remembered_value(key: str, build):
+    """The JSON-able value ``build()`` returns, stored beside the exported solves under
+    ``key`` (plus the runtime fingerprint), so that a later process reads it instead of
+    computing it again (`modelc.runs.choose_method`'s choice for the same inputs)."""
+    import json
+
+    digest = hashlib.sha256("\0".join((key, runtime_fingerprint())).encode())
+    path = cache_dir() / "exported" / f"v_{digest.hexdigest()[:40]}.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        value = build()
+        _store(path, json.dumps(value).encode())
+        return value
 
 
 def _prepare_lapack() -> None:

@@ -22,6 +22,7 @@ from .errors import SolveError
 from .options import SolveOptions, cast, check_output_times, model_values
 from .progress import time_progress
 from .solution import COUNTERS
+from .state_map import states_dict
 from .solvers import cost
 from .solvers.adjoint import BacksolveAdjoint
 
@@ -77,12 +78,13 @@ class RunCache:
 def states_of(module, prob, ts, ys, p) -> dict:
     """Every state by name from the loop's flat states ``ys`` (traced): array states
     through the problem's unpacking, fields on their grid through the generated
-    ``unpack``, scalar states as columns."""
+    ``unpack``, scalar states as columns (one `modelc.state_map.StateMap` output for many
+    states, so the traced program's outputs do not grow with the model)."""
     if prob.unpack is not None:
         return prob.unpack(ys)
     if hasattr(module, "STATE_LAYOUT"):
         return jax.vmap(module.unpack, in_axes=(0, 0, None))(ts, ys, p)
-    return {name: ys[:, i] for i, name in enumerate(module.STATE_NAMES)}
+    return states_dict(ys, tuple(module.STATE_NAMES))
 
 
 def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | None = None,
@@ -221,6 +223,43 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
     trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
+    key = _choice_key(model, ts, params, y0, rtol, dtype, externals)
+    if key is not None:   # the same inputs in a later process: the stored choice, no probe
+        from .exported import remembered_value
+
+        method, reason = remembered_value(key, lambda: list(
+            _probe_and_choose(model, ts, params, y0, rtol, dtype, externals)))
+        return method, reason
+    return _probe_and_choose(model, ts, params, y0, rtol, dtype, externals)
+
+
+def _choice_key(model, ts, params, y0, rtol, dtype, externals) -> str | None:
+    """The key of ``auto``'s choice for these concrete inputs (model, span, values, rtol,
+    dtype), or None when it is not stored: the persistent cache off, externals, traced
+    values."""
+    from . import xla_cache
+
+    source_hash = getattr(model.module, "SOURCE_HASH", None)
+    if externals or not xla_cache.active() or source_hash is None:
+        return None
+    leaves = jax.tree_util.tree_leaves((ts[0], ts[-1], params, y0, rtol))
+    if any(isinstance(x, jax.core.Tracer) for x in leaves):
+        return None
+    import hashlib
+
+    import numpy as np
+
+    digest = hashlib.sha256(f"{source_hash};auto-choice;{jnp.dtype(dtype)}".encode())
+    for group in ((ts[0], ts[-1], rtol), params, y0):
+        items = sorted(group.items()) if isinstance(group, dict) else enumerate(group)
+        for name, value in items:
+            value = np.asarray(value)
+            digest.update(f"|{name}:{value.dtype}:{value.shape}:".encode() + value.tobytes())
+    return digest.hexdigest()
+
+
+def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals):
+    """`choose_method` without the stored choice: probe the spectra, predict the work."""
     externals = dict(externals or {})
     module, jacobian, split = model.module, model.jacobian, model.split
 

@@ -27,8 +27,12 @@ SOLVE = textwrap.dedent(f"""
     traced = []
     rhs = m.module.rhs
     m.module.rhs = lambda *a: traced.append(1) or rhs(*a)   # counts the traces of the rhs
+    import modelc.runs
+    probes, probe = [], modelc.runs._probe_and_choose   # counts auto's probes
+    modelc.runs._probe_and_choose = lambda *a: probes.append(1) or probe(*a)
     sol = m.solve(t=(0.0, 1.0), points=5, method="auto")   # the stiffness probe, then tsit5
     print(json.dumps({{"ok": bool(sol.ok), "x": float(sol["x"][-1]), "traced": len(traced),
+                       "probes": len(probes), "auto": sol.stats["auto"],
                        "hits": events.get("/jax/compilation_cache/cache_hits", 0),
                        "misses": events.get("/jax/compilation_cache/cache_misses", 0)}}))
 """)
@@ -55,6 +59,9 @@ def test_a_second_process_loads_the_compiled_solve_from_the_cache(tmp_path):
     # the compiled solve was stored by the first process and not traced by the second
     assert len(list((tmp_path / "exported").glob("*.executable"))) == 2   # the probe and the solve
     assert first["traced"] > 0 and second["traced"] == 0
+    # auto's choice for the same inputs was stored too: the second process does not probe
+    assert len(list((tmp_path / "exported").glob("v_*.json"))) == 1
+    assert first["probes"] == 1 and second["probes"] == 0 and second["auto"] == first["auto"]
 
 
 def test_the_environment_variable_leaves_jax_untouched(monkeypatch):

@@ -46,7 +46,7 @@ from ..passes.jacobian import jacobian_entries
 from .delays import delay_functions, has_delays
 from .emit import INDENT, function, header, scatter, stack
 from .events import event_functions
-from .expressions import Expressions, scalar
+from .expressions import VECTOR_DEFAULTS_MIN, Expressions, scalar
 from .names import Namespace
 from .printer import JaxPrinter, UnsupportedExpression
 
@@ -143,6 +143,9 @@ def _rhs_doc(model: Model) -> str:
 
 def _initial_state(ex: Expressions) -> str:
     model, names = ex.model, ex.names.map
+    if len(model.states) >= VECTOR_DEFAULTS_MIN and all(
+            s.initial.is_Number and s.initial.is_finite for s in model.states):
+        return _vector_initial_state(tuple(float(s.initial) for s in model.states))
     body = ex.unpack_parameters([s.initial for s in model.states])
     for s in model.states:
         initial = ex.printer.doprint(s.initial)
@@ -152,6 +155,21 @@ def _initial_state(ex: Expressions) -> str:
     return function("initial_state", ["parameter", "given"],
                     "Initial state in the order of STATE_NAMES; states missing from `given` take "
                     "their initial values.", body)
+
+
+def _vector_initial_state(initial: tuple[float, ...]) -> str:
+    """``INITIAL_VALUES`` and an ``initial_state`` that overwrites the given entries (one
+    array constant instead of one per state: `VECTOR_DEFAULTS_MIN`)."""
+    body = ["values = jnp.asarray(INITIAL_VALUES, dtype=parameter.dtype)",
+            "keys = [i for i, name in enumerate(STATE_NAMES) if name in given]",
+            "if not keys:",
+            "    return values",
+            "new = jnp.stack([jnp.asarray(given[STATE_NAMES[i]]) for i in keys]).astype(parameter.dtype)",
+            "return values.at[jnp.asarray(keys)].set(new)"]
+    return (f"INITIAL_VALUES = {initial!r}\n\n"
+            + function("initial_state", ["parameter", "given"],
+                       "Initial state in the order of STATE_NAMES; states missing from `given` take "
+                       "their initial values.", body))
 
 
 def _jacobian(ex: Expressions) -> str:

@@ -9,7 +9,7 @@ reactions, and the *deficiency* is ``complexes - linkage classes - rank(N)``.
 
 from __future__ import annotations
 
-from functools import reduce
+from functools import partial, reduce
 from math import gcd
 from typing import TYPE_CHECKING
 
@@ -43,23 +43,25 @@ def analyze(species: tuple[str, ...], reactions: tuple[Reaction, ...]) -> Reacti
 
     Sparse throughout (the stoichiometry is kept as its nonzeros), so that a network
     of thousands of reactions is analysed in time about linear in its size; the
-    search for non-negative conservation laws has a work budget (`_MAX_WORK`).
+    search for non-negative conservation laws has a work budget (`_MAX_WORK`), and
+    it, the SymPy matrix and the graph are left to first use (`ReactionNetwork`).
     """
     entries = _stoichiometry_entries(species, reactions)
     integer_entries = _integer_columns(entries)  # same left null space: columns scaled by positive integers
     left_null = _left_null_space(integer_entries, len(species), len(reactions))
     found = complexes(reactions)
     classes = linkage_classes(reactions, found)
+    ordered = sorted(entries.items(), key=lambda item: item[0][::-1])   # by reaction, then species
     return ReactionNetwork(
         species=tuple(species),
         reactions=tuple(reactions),
-        stoichiometry=_matrix(entries, len(species), len(reactions)),
+        stoichiometry_entries=tuple((i, j, sympy.sympify(c)) for (i, j), c in ordered),
         rates=tuple(r.rate for r in reactions),
-        conservation_laws=_laws(species, integer_entries, len(reactions), left_null),
         complexes=found,
         linkage_classes=classes,
         deficiency=len(found) - len(classes) - (len(species) - len(left_null)),
-        graph=bipartite_graph(species, reactions),
+        laws_of=partial(_laws, tuple(species), integer_entries, len(reactions), left_null),
+        graph_of=partial(bipartite_graph, tuple(species), tuple(reactions)),
     )
 
 

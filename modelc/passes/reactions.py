@@ -40,7 +40,7 @@ def lower_reactions(model: Model) -> Model:
     network = analyze(names, model.reactions)
     terms: dict[str, list] = {name: [] for name in names}
     # the nonzeros, by reaction then species (the stoichiometry is sparse; issue 16)
-    for (i, j), c in sorted(network.stoichiometry.todok().items(), key=lambda item: item[0][::-1]):
+    for i, j, c in network.stoichiometry_entries:
         terms[names[i]].append(c * network.rates[j])
     derivatives = {d.state: d for d in model.derivatives}
     for s in model.species:
