@@ -56,6 +56,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .event_adjoint import fold_time, linearized_rounds
 from .event_location import hermite, locate
 from .loop import Carry, Counter, Loop, RawSolution, Slot, Status
 
@@ -193,7 +194,7 @@ class EventSpec:
             zeno=jnp.asarray(0, jnp.int32), nfe=jnp.asarray(0, jnp.int32))
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
             return y0, state._replace(cond=cond0), jnp.asarray(0, jnp.int32)
-        y1, state, status, _ = self.rounds(loop, args, t0, y0, state)
+        y1, state, status, _ = self._rounds(loop, args, t0, y0, state)
         y1, status = self._consistent(loop, args, t0, y1, status)
         state = state._replace(g=jnp.asarray(self.crossings(t0, y1, args), dtype))
         return y1, state, status
@@ -262,7 +263,7 @@ class EventSpec:
             extra += 2
         else:
             value = loop.dense(args, sc, rows, hoisted=True)
-        theta, located, idx = locate((self.crossings, self._side), loop, args, value, (t0, t1),
+        theta, located, idx = locate((self.crossings, self._side), loop, _sg(args), value, (t0, t1),
                                      (ev.g, g1), changed)
         hs = _sg(t1 - t0)
         t_root = _sg(t0) + theta * hs
@@ -284,7 +285,7 @@ class EventSpec:
         shift = jnp.where(from_root, delta - _sg(delta), due_shift)
         t_star = t_loc + shift
         y_star = y_loc + f_loc * shift
-        y_new, ev, status, fired = self.rounds(loop, args, t_star, y_star, ev)
+        y_new, ev, status, fired = self._rounds(loop, args, t_star, y_star, ev)
         y_new, status = self._consistent(loop, args, t_star, y_new, status)
         # Zeno: firings in a row without the time moving.
         # (within a thousand ulps of the time or ten location tolerances of the step)
@@ -296,12 +297,20 @@ class EventSpec:
         ev = ev._replace(g=jnp.asarray(self.crossings(t_star, y_new, args), loop.dtype),
                          last_t=jnp.where(fired, _sg(t_star), ev.last_t), zeno=zeno,
                          nfe=ev.nfe + extra)
-        sc, rows, nfe = loop.restart(args, sc, rows, t_star, y_new)
+        t_go, y_go = fold_time(loop, args, t_star, y_new) if loop.differentiable else (t_star, y_new)
+        sc, rows, nfe = loop.restart(args, sc, rows, t_go, y_go)
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
         return carry._replace(scalars=sc, rows=rows,
                               counters=_put(ic, Counter.STATUS, st.astype(jnp.int32)), events=ev)
+
+    def _rounds(self, loop: Loop, args, t, y, ev: EventState):
+        """:meth:`rounds`, reverse-differentiable in the discrete adjoint's replay
+        (:func:`~.event_adjoint.linearized_rounds`)."""
+        if loop.differentiable:
+            return linearized_rounds(self.rounds, loop, args, t, y, ev)
+        return self.rounds(loop, args, t, y, ev)
 
     def rounds(self, loop: Loop, args, t, y, ev: EventState):
         """Run the events at time ``t`` from state ``y``: rounds of firing (conditions that

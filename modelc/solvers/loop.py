@@ -305,7 +305,9 @@ class Loop:
 
     def __init__(self, spec: LoopSpec, inputs: LoopInputs, dtype, differentiable=False):
         stepper = spec.stepper
-        # Steppers with inner loops (Newton) offer a reverse-differentiable step.
+        # Steppers with inner loops (Newton) offer a reverse-differentiable step; events
+        # swap their loops for reverse-differentiable forms (solvers.event_adjoint).
+        self.differentiable = differentiable
         self.step_fn = stepper.differentiable_step if differentiable else stepper.step
         self.stepper, self.controller, self.max_steps = stepper, spec.controller, spec.max_steps
         self.dtype, self.direction = dtype, spec.direction
