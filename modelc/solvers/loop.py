@@ -591,6 +591,9 @@ class Loop:
             return lambda ti: yz[0]
         stepper, nrow = self.stepper, self.layout.nrow
         rhs = self.fn if isinstance(stepper, SplitStepper) else self.f  # split: N and L
+        if hoisted and hasattr(stepper, "restep_value"):  # exprb: event location by a re-step
+            restep = stepper.restep_value(self.fn, args, sc[Slot.T_PREV], yz[nrow:])
+            return lambda ti: select(ti == sc[Slot.T], yz[0], restep(ti))
         if hoisted and not self.lazy:
             poly = stepper.dense_from_carry(rhs, args, sc[Slot.T_PREV], None, yz[nrow:])[0]
             return lambda ti: select(ti == sc[Slot.T], yz[0], stepper.eval_dense_poly(
