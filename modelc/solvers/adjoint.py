@@ -46,6 +46,12 @@ differentiated runs exactly as before).  Its tangent map
 input scalars (:func:`choose_adjoint`): forward sensitivities for ``k <=``
 :data:`FORWARD_MAX_PERTURBED`, else the discrete adjoint.
 
+Events: forward sensitivities are exact through them by construction (the
+event time's implicit-function correction, :mod:`.events`); the discrete
+adjoint replays each step with its events and transposes the jump
+(:mod:`.event_adjoint`), except delayed events and events in a DAE (forward
+sensitivities only); the continuous adjoint is refused.
+
 Derivatives are taken with respect to the initial state and every
 floating-point leaf of ``args``; ``ts``, the tolerances and ``dt0`` are
 treated as constants.
@@ -216,7 +222,7 @@ def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
             raise ValueError(f"{type(adjoint).__name__} does not differentiate models with "
                              "delay(...); use adjoint=ForwardAdjoint() (the default for them)")
         adjoint = ForwardAdjoint()
-    if spec.events is not None:  # event models: forward sensitivities unless asked otherwise
+    if spec.events is not None:  # events: the discrete adjoint replays them (not all kinds)
         adjoint = _event_adjoint(adjoint, spec.events)
     if adjoint is None:
         perturbed = (0 if _is_zero(ty0) else jnp.size(inputs.y0)) + sum(
@@ -297,23 +303,27 @@ def _adjoint_jvp(run, spec, adjoint, inputs, ty0, at: ArgsTangent):
 
 
 def _event_adjoint(adjoint, events):
-    """The adjoint of a model with events: :class:`ForwardAdjoint` by default (exact
-    through the events by construction); :class:`CheckpointAdjoint` replays the events
-    (:mod:`.event_adjoint`) except delayed ones and a DAE's re-solution after events;
-    :class:`BacksolveAdjoint` is refused."""
-    if adjoint is None or isinstance(adjoint, ForwardAdjoint):
-        return ForwardAdjoint()
-    use = "use adjoint=None or ForwardAdjoint() (forward sensitivities, exact through the events)"
-    if isinstance(adjoint, CheckpointAdjoint):
-        if any(events.delayed):
-            raise ValueError("CheckpointAdjoint does not support delayed events (their queued "
-                             f"times and values are not replayed); {use}")
-        if events.consistent is not None:
-            raise ValueError("CheckpointAdjoint does not support events in a DAE (the "
-                             f"constraints re-solved after an event); {use}")
+    """The adjoint of a model with events: ``adjoint=None`` chooses by the number of
+    perturbed scalars as for any model (:func:`choose_adjoint`), except for delayed events
+    and a DAE's re-solution after events, which only :class:`ForwardAdjoint` differentiates
+    (the replay of :class:`CheckpointAdjoint`, :mod:`.event_adjoint`, does not carry the
+    queue of delayed executions or the Newton re-solution); :class:`BacksolveAdjoint`
+    is refused."""
+    if isinstance(adjoint, ForwardAdjoint):
         return adjoint
-    raise ValueError(f"{type(adjoint).__name__} does not support models with events; "
-                     f"use CheckpointAdjoint() (the discrete adjoint through the events), or {use[4:]}")
+    if adjoint is not None and not isinstance(adjoint, CheckpointAdjoint):
+        raise ValueError(f"{type(adjoint).__name__} does not support models with events; use "
+                         "CheckpointAdjoint() (the discrete adjoint through the events), "
+                         "ForwardAdjoint() or adjoint=None")
+    why = ("delayed events (their queued times and values are not replayed)" if any(events.delayed)
+           else "events in a DAE (the constraints re-solved after an event)"
+           if events.consistent is not None else None)
+    if why is None:
+        return adjoint
+    if adjoint is None:
+        return ForwardAdjoint()
+    raise ValueError(f"CheckpointAdjoint does not support {why}; use adjoint=None or "
+                     "ForwardAdjoint() (forward sensitivities, exact through the events)")
 
 
 # --- forward sensitivities ------------------------------------------------------------
