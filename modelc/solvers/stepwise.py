@@ -59,8 +59,10 @@ def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
         if events is None:
             return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32))
         carry = events.attach(carry, ev0, status0)
-        return ((carry.scalars, carry.rows),
-                (carry.counters, jnp.asarray(1, jnp.int32), carry.events))
+        # The replay needs the count of fired events, not their record: one slot each
+        # (writes past it are clamped there), so checkpoints do not hold max_events rows.
+        ev = carry.events._replace(rec_t=carry.events.rec_t[:1], rec_k=carry.events.rec_k[:1])
+        return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32), ev)
 
     def step(dl, f, i, linear=False):
         """One step attempt; ``i = (counters, idx[, events])``, idx = number of outputs
