@@ -3,8 +3,9 @@
 The checkpointed discrete adjoint (:mod:`.adjoint`, ``CheckpointAdjoint``) replays
 every step attempt under ``jax.vjp`` (:mod:`.stepwise`), events included
 (:meth:`~.events.EventSpec.after_step`). Three pieces of the event handling are not
-reverse-differentiable as the forward loop writes them, and a
-:class:`~.loop.Loop` built with ``differentiable=True`` (the replay's) swaps them:
+reverse-differentiable as the forward loop writes them; a :class:`~.loop.Loop`
+built with ``differentiable=True`` (the replay's) swaps the first two, and the third
+is written once for both:
 
 * the **rounds** of firing (:meth:`~.events.EventSpec.rounds`, a ``while_loop``
   whose carry is the state): :func:`linearized_rounds` runs them on
@@ -18,9 +19,12 @@ reverse-differentiable as the forward loop writes them, and a
   through the zero-valued Newton correction of the event time);
 * the **restart time** ``t*`` carries ``dt*/dp``, but the replay treats the step
   times as constants: :func:`fold_time` restarts at ``stop_gradient(t*)`` from
-  ``y+ - f(t*, y+) (t* - stop_gradient(t*))``, whose value is ``y+`` and whose
-  derivative is the saltation term ``dy+/dp - f+ dt*/dp`` (the state at a fixed
-  time of the trajectory that restarts at ``t*``).
+  ``y+`` plus a zero-valued term whose derivative is ``-f(t*, y+) dt*/dp``, giving
+  the saltation term ``dy+/dp - f+ dt*/dp`` (the state at a fixed time of the
+  trajectory that restarts at ``t*``). The forward loop restarts the same way (for
+  ODEs), so both modes differentiate one computation, and an output at exactly
+  ``t*`` gets its fixed-time derivative (with ``t*`` itself carrying ``dt*/dp``,
+  forward mode gave that output ``dy+/dp`` alone).
 
 Together with the event time's implicit-function correction in
 :meth:`~.events.EventSpec._handle` (``dt*/dp = -(dg/dp + dg/dy dy/dp)/(dg/dt)``,
@@ -83,9 +87,26 @@ def linearized_rounds(rounds, loop, args, t, y, ev):
 
 
 def fold_time(loop, args, t_star, y):
-    """``(stop_gradient(t*), y - f(t*, y) (t* - stop_gradient(t*)))``: the restart
-    point with the event time's derivative moved into the state (value ``y``)."""
-    t0 = _sg(t_star)
-    f = _sg(loop.f(t0, y, args))
-    f = jnp.where(jnp.isfinite(f), f, 0.0)
-    return t0, y - f * (t_star - t0)
+    """``(stop_gradient(t*), y + c)``: the restart point with the event time's derivative
+    moved into the state. ``c`` is zero in value (no rhs evaluation when nothing is
+    differentiated) and ``-f(t*, y) dt*`` in derivative: the state at a fixed time of
+    the trajectory that restarts at ``t*``, so an output at ``t*`` and every later step
+    see ``dy+/dp - f+ dt*/dp`` and the step times carry no derivative."""
+    return _sg(t_star), y + _moved(loop.f)(t_star, y, args)
+
+
+def _moved(f):
+    """A function of ``(t, y, args)`` that is zero, with derivative ``-f(t, y, args) dt``."""
+
+    @jax.custom_jvp
+    def moved(t, y, args):
+        return jnp.zeros_like(y)
+
+    @moved.defjvp
+    def moved_jvp(primals, tangents):
+        t, y, args = primals
+        slope = f(t, y, args)
+        slope = jnp.where(jnp.isfinite(slope), slope, 0.0)
+        return jnp.zeros_like(y), (-slope * tangents[0]).astype(y.dtype)
+
+    return moved

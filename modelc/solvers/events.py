@@ -297,7 +297,9 @@ class EventSpec:
         ev = ev._replace(g=jnp.asarray(self.crossings(t_star, y_new, args), loop.dtype),
                          last_t=jnp.where(fired, _sg(t_star), ev.last_t), zeno=zeno,
                          nfe=ev.nfe + extra)
-        t_go, y_go = fold_time(loop, args, t_star, y_new) if loop.differentiable else (t_star, y_new)
+        # t*'s derivative moved into the state (outputs at t* then have the fixed-time one);
+        # a DAE keeps it in the time (its algebraic states' slope is not the rhs row)
+        t_go, y_go = (t_star, y_new) if self.consistent is not None else fold_time(loop, args, t_star, y_new)
         sc, rows, nfe = loop.restart(args, sc, rows, t_go, y_go)
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
