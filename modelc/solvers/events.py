@@ -43,8 +43,10 @@ Gradients: the located time is found under ``stop_gradient`` and then
 corrected by one Newton step whose value is zero and whose derivative is
 the implicit-function-theorem one, ``dt*/dp = -(dg/dp + dg/dy dy/dp)/(dg/dt)``;
 the state at ``t*`` gains ``f dt*/dp`` the same way, and the assignments act
-on these differentiable values. Forward mode through the loop is therefore
-exact (the adjoint layer uses forward sensitivities for event models).
+on these differentiable values; the restart moves ``t*``'s derivative into the
+state (:func:`~.event_adjoint.fold_time`). Forward mode through the loop is therefore
+exact; the discrete adjoint replays the same hooks with the rounds linearized
+(:mod:`.event_adjoint`).
 """
 
 from __future__ import annotations
