@@ -104,15 +104,12 @@ def test_checkpoint_adjoint_refuses_delayed_events_with_a_clear_message():
         jax.grad(lambda k: f({}, {"k": k}, jnp.array([0.0, 2.0]))["x"][-1])(1.0)
 
 
-def test_the_default_adjoint_of_an_event_model_chooses_by_count_unless_events_are_delayed():
+def test_the_default_adjoint_of_an_event_model_is_forward_and_checkpoint_is_checked():
     class Spec:  # the two facts _event_adjoint reads from an EventSpec
         def __init__(self, delayed, consistent=None):
             self.delayed, self.consistent = delayed, consistent
 
-    assert _event_adjoint(None, Spec((False, False))) is None  # then choose_adjoint(k)
-    assert isinstance(_event_adjoint(None, Spec((False, True))), modelc.ForwardAdjoint)
-    assert isinstance(_event_adjoint(None, Spec((False,), consistent=object())),
-                      modelc.ForwardAdjoint)
+    assert isinstance(_event_adjoint(None, Spec((False, False))), modelc.ForwardAdjoint)
     assert _event_adjoint(CHECKPOINT, Spec((False,))) is CHECKPOINT
     with pytest.raises(ValueError, match="does not support events in a DAE"):
         _event_adjoint(CHECKPOINT, Spec((False,), consistent=object()))
