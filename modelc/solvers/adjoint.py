@@ -46,6 +46,12 @@ differentiated runs exactly as before).  Its tangent map
 input scalars (:func:`choose_adjoint`): forward sensitivities for ``k <=``
 :data:`FORWARD_MAX_PERTURBED`, else the discrete adjoint.
 
+Events: forward sensitivities are exact through them by construction (the
+event time's implicit-function correction, :mod:`.events`) and are the default
+for event models; the discrete adjoint, on request, replays each step with its
+events and transposes the jump (:mod:`.event_adjoint`), except delayed events
+and events in a DAE; the continuous adjoint is refused.
+
 Derivatives are taken with respect to the initial state and every
 floating-point leaf of ``args``; ``ts``, the tolerances and ``dt0`` are
 treated as constants.
@@ -216,8 +222,8 @@ def _solve_jvp(run, spec, adjoint, prepare, primals, tangents):
             raise ValueError(f"{type(adjoint).__name__} does not differentiate models with "
                              "delay(...); use adjoint=ForwardAdjoint() (the default for them)")
         adjoint = ForwardAdjoint()
-    if spec.events is not None:  # event models: forward sensitivities (exact through events)
-        adjoint = _event_adjoint(adjoint)
+    if spec.events is not None:  # events: forward by default; the discrete adjoint on request
+        adjoint = _event_adjoint(adjoint, spec.events)
     if adjoint is None:
         perturbed = (0 if _is_zero(ty0) else jnp.size(inputs.y0)) + sum(
             jnp.size(x) for x, t, d in zip(at.leaves, at.tangents, at.is_diff)
@@ -296,14 +302,26 @@ def _adjoint_jvp(run, spec, adjoint, inputs, ty0, at: ArgsTangent):
     return out, tys
 
 
-def _event_adjoint(adjoint):
-    """The adjoint of a model with events: :class:`ForwardAdjoint` (the default); the
-    discrete and backsolve adjoints do not replay events and are refused."""
+def _event_adjoint(adjoint, events):
+    """The adjoint of a model with events: :class:`ForwardAdjoint` for ``adjoint=None``
+    (``benchmarks/event_adjoint.py``: faster than the discrete adjoint up to at least 26
+    perturbed scalars, where the replay's event steps each take the rounds' forward
+    Jacobian); :class:`CheckpointAdjoint` on request, except for delayed events and a
+    DAE's re-solution after events (not replayed, :mod:`.event_adjoint`);
+    :class:`BacksolveAdjoint` is refused."""
     if adjoint is None or isinstance(adjoint, ForwardAdjoint):
         return ForwardAdjoint()
-    raise ValueError(f"{type(adjoint).__name__} does not support models with events; use "
-                     "adjoint=None or ForwardAdjoint() (forward sensitivities, exact through "
-                     "the events)")
+    if not isinstance(adjoint, CheckpointAdjoint):
+        raise ValueError(f"{type(adjoint).__name__} does not support models with events; use "
+                         "CheckpointAdjoint() (the discrete adjoint through the events), "
+                         "ForwardAdjoint() or adjoint=None")
+    why = ("delayed events (their queued times and values are not replayed)" if any(events.delayed)
+           else "events in a DAE (the constraints re-solved after an event)"
+           if events.consistent is not None else None)
+    if why is None:
+        return adjoint
+    raise ValueError(f"CheckpointAdjoint does not support {why}; use adjoint=None or "
+                     "ForwardAdjoint() (forward sensitivities, exact through the events)")
 
 
 # --- forward sensitivities ------------------------------------------------------------
@@ -388,7 +406,7 @@ def discrete_vjp(spec, adjoint, inputs, rebuild, dl, ct_ys, axis_name=None):
     nts = sw.loop.nts
 
     def running(i, n):
-        ic, idx = i
+        ic, idx = i[0], i[1]
         return (ic[2] == 0) & (idx < nts) & (n < max_steps)
 
     # Forward: segments of K steps; each segment's first carry is a checkpoint,
@@ -479,9 +497,10 @@ def discrete_vjp(spec, adjoint, inputs, rebuild, dl, ct_ys, axis_name=None):
     zeros = (jnp.zeros_like(f0[1]), jax.tree_util.tree_map(jnp.zeros_like, dl))
     most = lax.pmax(nseg, axis_name) if batched else nseg
     ct_z0, ct_dl = lax.fori_loop(0, most, seg_body, zeros)
+    # ys[0] is the start's row 0 (y0, or with events the state after those of t0)
     _, svjp = jax.vjp(lambda y, d: sw.start(y, d)[0][1], y0, dl)
-    ct_y0, ct_dl0 = svjp(ct_z0)
-    return ct_y0 + ct_ys[0], _add(ct_dl, ct_dl0)
+    ct_y0, ct_dl0 = svjp(ct_z0.at[0].add(ct_ys[0]))
+    return ct_y0, _add(ct_dl, ct_dl0)
 
 
 # --- continuous adjoint ---------------------------------------------------------------

@@ -43,8 +43,10 @@ Gradients: the located time is found under ``stop_gradient`` and then
 corrected by one Newton step whose value is zero and whose derivative is
 the implicit-function-theorem one, ``dt*/dp = -(dg/dp + dg/dy dy/dp)/(dg/dt)``;
 the state at ``t*`` gains ``f dt*/dp`` the same way, and the assignments act
-on these differentiable values. Forward mode through the loop is therefore
-exact (the adjoint layer uses forward sensitivities for event models).
+on these differentiable values; the restart moves ``t*``'s derivative into the
+state (:func:`~.event_adjoint.fold_time`). Forward mode through the loop is therefore
+exact; the discrete adjoint replays the same hooks with the rounds linearized
+(:mod:`.event_adjoint`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from .event_adjoint import fold_time, linearized_rounds
 from .event_location import hermite, locate
 from .loop import Carry, Counter, Loop, RawSolution, Slot, Status
 
@@ -193,7 +196,7 @@ class EventSpec:
             zeno=jnp.asarray(0, jnp.int32), nfe=jnp.asarray(0, jnp.int32))
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
             return y0, state._replace(cond=cond0), jnp.asarray(0, jnp.int32)
-        y1, state, status, _ = self.rounds(loop, args, t0, y0, state)
+        y1, state, status, _ = self._rounds(loop, args, t0, y0, state)
         y1, status = self._consistent(loop, args, t0, y1, status)
         state = state._replace(g=jnp.asarray(self.crossings(t0, y1, args), dtype))
         return y1, state, status
@@ -262,7 +265,7 @@ class EventSpec:
             extra += 2
         else:
             value = loop.dense(args, sc, rows, hoisted=True)
-        theta, located, idx = locate((self.crossings, self._side), loop, args, value, (t0, t1),
+        theta, located, idx = locate((self.crossings, self._side), loop, _sg(args), value, (t0, t1),
                                      (ev.g, g1), changed)
         hs = _sg(t1 - t0)
         t_root = _sg(t0) + theta * hs
@@ -284,7 +287,7 @@ class EventSpec:
         shift = jnp.where(from_root, delta - _sg(delta), due_shift)
         t_star = t_loc + shift
         y_star = y_loc + f_loc * shift
-        y_new, ev, status, fired = self.rounds(loop, args, t_star, y_star, ev)
+        y_new, ev, status, fired = self._rounds(loop, args, t_star, y_star, ev)
         y_new, status = self._consistent(loop, args, t_star, y_new, status)
         # Zeno: firings in a row without the time moving.
         # (within a thousand ulps of the time or ten location tolerances of the step)
@@ -296,12 +299,22 @@ class EventSpec:
         ev = ev._replace(g=jnp.asarray(self.crossings(t_star, y_new, args), loop.dtype),
                          last_t=jnp.where(fired, _sg(t_star), ev.last_t), zeno=zeno,
                          nfe=ev.nfe + extra)
-        sc, rows, nfe = loop.restart(args, sc, rows, t_star, y_new)
+        # t*'s derivative moved into the state (outputs at t* then have the fixed-time one);
+        # a DAE keeps it in the time (its algebraic states' slope is not the rhs row)
+        t_go, y_go = (t_star, y_new) if self.consistent is not None else fold_time(loop, args, t_star, y_new)
+        sc, rows, nfe = loop.restart(args, sc, rows, t_go, y_go)
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
         return carry._replace(scalars=sc, rows=rows,
                               counters=_put(ic, Counter.STATUS, st.astype(jnp.int32)), events=ev)
+
+    def _rounds(self, loop: Loop, args, t, y, ev: EventState):
+        """:meth:`rounds`, reverse-differentiable in the discrete adjoint's replay
+        (:func:`~.event_adjoint.linearized_rounds`)."""
+        if loop.differentiable:
+            return linearized_rounds(self.rounds, loop, args, t, y, ev)
+        return self.rounds(loop, args, t, y, ev)
 
     def rounds(self, loop: Loop, args, t, y, ev: EventState):
         """Run the events at time ``t`` from state ``y``: rounds of firing (conditions that

@@ -305,7 +305,9 @@ class Loop:
 
     def __init__(self, spec: LoopSpec, inputs: LoopInputs, dtype, differentiable=False):
         stepper = spec.stepper
-        # Steppers with inner loops (Newton) offer a reverse-differentiable step.
+        # Steppers with inner loops (Newton) offer a reverse-differentiable step; events
+        # swap their loops for reverse-differentiable forms (solvers.event_adjoint).
+        self.differentiable = differentiable
         self.step_fn = stepper.differentiable_step if differentiable else stepper.step
         self.stepper, self.controller, self.max_steps = stepper, spec.controller, spec.max_steps
         self.dtype, self.direction = dtype, spec.direction
@@ -589,6 +591,9 @@ class Loop:
             return lambda ti: yz[0]
         stepper, nrow = self.stepper, self.layout.nrow
         rhs = self.fn if isinstance(stepper, SplitStepper) else self.f  # split: N and L
+        if hoisted and hasattr(stepper, "restep_value"):  # exprb: event location by a re-step
+            restep = stepper.restep_value(self.fn, args, sc[Slot.T_PREV], yz[nrow:])
+            return lambda ti: select(ti == sc[Slot.T], yz[0], restep(ti))
         if hoisted and not self.lazy:
             poly = stepper.dense_from_carry(rhs, args, sc[Slot.T_PREV], None, yz[nrow:])[0]
             return lambda ti: select(ti == sc[Slot.T], yz[0], stepper.eval_dense_poly(

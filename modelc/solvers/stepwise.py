@@ -33,9 +33,11 @@ def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
     """The loop one step per iteration, for the discrete adjoint and :mod:`.internals`.
 
     ``start(y0, dl) -> (f, i)``, ``f = (scalars, rows)``, ``i = (counters, number of
-    outputs passed)``; ``step(dl, f, i) -> (f, i, StepRecord)``, or with
+    outputs passed)`` and, for a model with events, their state (the events of t0 have
+    run: ``rows[0]`` is the state after them); ``step(dl, f, i) -> (f, i, StepRecord)``, or with
     ``linear=True`` ``(f, i, pullback, accepted)``: the pullback (``jax.vjp``) of
-    the accepted-step map ``(dl, rows) -> new rows``; ``output(dl, f, i)``: the
+    the accepted-step map ``(dl, rows) -> new rows`` (with events: the rows after the
+    step's events, :mod:`.event_adjoint`); ``output(dl, f, i)``: the
     state at ``ts[i]`` from the last step's dense output.  ``rebuild(dl)`` gives
     the rhs's ``args`` (``inputs.args`` is unused).
     """
@@ -43,31 +45,55 @@ def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
     proto = Loop(spec, inputs, dtype, differentiable=True)
     dt0 = None if spec.auto_dt0 else inputs.dt0
     layouts = []  # set by start (called first, in the same trace)
+    events = spec.events
 
     def laid_out():
         return proto.laid_out(layouts[0])
 
     def start(y, dl):
-        carry, _, layout = proto.start(y, rebuild(dl), dt0)
+        args = rebuild(dl)
+        if events is not None:  # events at t0 (initial = false) act before the first step
+            y, ev0, status0 = events.start(proto, y, args)
+        carry, _, layout = proto.start(y, args, dt0)
         layouts[:] = [layout]
-        return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32))
+        if events is None:
+            return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32))
+        carry = events.attach(carry, ev0, status0)
+        # The replay needs the count of fired events, not their record: one slot each
+        # (writes past it are clamped there), so checkpoints do not hold max_events rows.
+        ev = carry.events._replace(rec_t=carry.events.rec_t[:1], rec_k=carry.events.rec_k[:1])
+        return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32), ev)
 
     def step(dl, f, i, linear=False):
-        """One step attempt; ``i = (counters, idx)``, idx = number of outputs passed."""
+        """One step attempt; ``i = (counters, idx[, events])``, idx = number of outputs
+        passed; with events the differentiated map runs through the events of the step."""
         loop = laid_out()
-        (sc, yz), (ic, idx) = f, i
+        (sc, yz), ic, idx = f, i[0], i[1]
         grid = loop.grid(sc, loop.s_at(idx))
+
+        def adv(d, z):
+            new, record = loop.advance(rebuild(d), grid, z)
+            if events is None:
+                return new, record
+            carry, acc = loop.settle(grid, Carry(sc, z, ic, None, i[2]), new, record)
+            carry = events.after_step(loop, rebuild(d), grid, carry, acc, record)
+            return carry.rows, (record, carry, acc)
+
         if linear:
             # Keep only the step's inputs: the pullback re-runs the stages fused
             # with their transposes (storing every intermediate costs more kernels).
-            adv = jax.checkpoint(lambda d, z: loop.advance(rebuild(d), grid, z),
-                                 policy=jax.checkpoint_policies.nothing_saveable)
-            new, pull, record = jax.vjp(adv, dl, yz, has_aux=True)
+            adv_c = jax.checkpoint(adv, policy=jax.checkpoint_policies.nothing_saveable)
+            new, pull, aux = jax.vjp(adv_c, dl, yz, has_aux=True)
         else:
-            new, record = loop.advance(rebuild(dl), grid, yz)
-        carry, acc = loop.settle(grid, Carry(sc, yz, ic), new, record)
+            new, aux = adv(dl, yz)
+        if events is None:
+            record = aux
+            carry, acc = loop.settle(grid, Carry(sc, yz, ic), new, record)
+        else:
+            record, carry, acc = aux
         idx = jnp.sum(loop.fwd(loop.ts - carry.scalars[Slot.T]) <= 0).astype(jnp.int32)
-        f, i = (carry.scalars, carry.rows), (carry.counters, jnp.maximum(idx, i[1]))
+        f = (carry.scalars, carry.rows)
+        i = (carry.counters, jnp.maximum(idx, i[1])) + (() if events is None else (carry.events,))
         return (f, i, pull, acc) if linear else (f, i, record)
 
     def output(dl, f, i):
