@@ -95,20 +95,16 @@ def _put(x, i, value):
     return lax.dynamic_update_index_in_dim(x, jnp.asarray(value, x.dtype), i, 0)
 
 
-def _order(active, priority, which):
-    """Positions of the candidates in execution order: active ones first, by priority
-    (larger first), then event index, then position (a rank by pairwise comparison:
-    a handful of candidates, no sort)."""
-    n = active.shape[0]
-    pos = jnp.arange(n)
-    key = (~active[:, None] & active[None, :]) | (
-        (active[:, None] == active[None, :]) & (
-            (priority[:, None] < priority[None, :])
-            | ((priority[:, None] == priority[None, :])
-               & ((which[:, None] > which[None, :])
-                  | ((which[:, None] == which[None, :]) & (pos[:, None] > pos[None, :]))))))
-    rank = jnp.sum(key, axis=1)  # how many go before each candidate
-    return jnp.argmax(rank[None, :] == pos[:, None], axis=1)
+def _next(pending, priority, which):
+    """The candidate that runs next among the ``pending`` ones: the largest priority, then
+    the smallest event index, then the smallest position (SBML: the priorities are those of
+    the current state, evaluated again after every execution; NaN priorities: file order)."""
+    n = pending.shape[0]
+    top = jnp.max(jnp.where(pending, priority, -jnp.inf))
+    best = pending & (priority >= top)
+    score = jnp.where(jnp.where(jnp.any(best), best, pending), which * n + jnp.arange(n),
+                      jnp.iinfo(jnp.int32).max)
+    return jnp.argmin(score)
 
 
 @dataclass(frozen=True)
@@ -323,7 +319,6 @@ class EventSpec:
         def body(c):
             y, cprev, cnow, ev, status, depth, fired = c
             trig = ~cprev & cnow
-            pri = jnp.asarray(self.priorities(t, y, args), loop.dtype)
             dly = jnp.asarray(self.delays(t, y, args), loop.dtype) if q_n else None
             rows_now = self.assignments(t, y, args)
             later = trig & delayed_f & (dly > 0) if q_n else jnp.zeros_like(trig)
@@ -348,15 +343,18 @@ class EventSpec:
             active = jnp.concatenate([now, due])
             which = jnp.concatenate([jnp.arange(n_e, dtype=jnp.int32), ev.q_event])
             rows = jnp.concatenate([rows_now, ev.q_rows])
-            order = _order(active, pri[which], which) if n_e + q_n > 1 else jnp.zeros((1,), jnp.int32)
-
             persistent_f = self._flags("persistent")
 
             def execute(p, c):
-                y, ev, status, stopped = c
-                i = order[p]
+                y, ev, status, stopped, left = c
+                if n_e + q_n > 1:  # SBML: priorities of the current state pick the next one
+                    pri = jnp.asarray(self.priorities(t, y, args), loop.dtype)
+                    i = _next(left, pri[which], which)
+                else:
+                    i = 0
                 k = which[i]
-                go = active[i] & (status == 0)
+                go = left[i] & (status == 0)
+                left = left & (jnp.arange(n_e + q_n) != i)
                 if not all(self.persistent):
                     # SBML: a non-persistent event whose condition an earlier execution at this
                     # time made false is cancelled (its condition is checked on the current state)
@@ -372,15 +370,15 @@ class EventSpec:
                                  rec_k=_put(ev.rec_k, slot, jnp.where(rec, k, ev.rec_k[slot])),
                                  count=ev.count + rec.astype(jnp.int32))
                 status = jnp.where(full, Status.EVENT_LIMIT, status)
-                return y, ev, status, stopped | (go & stop_f[k])
+                return y, ev, status, stopped | (go & stop_f[k]), left
 
-            c = (y, ev, status, jnp.asarray(False))
+            c = (y, ev, status, jnp.asarray(False), active)
             if n_e + q_n <= _UNROLL:  # a few candidates: unrolled (cheaper to compile)
                 for p in range(n_e + q_n):
                     c = execute(p, c)
             else:
                 c = lax.fori_loop(0, n_e + q_n, execute, c)
-            y, ev, status, stopped = c
+            y, ev, status, stopped, _ = c
             ev = ev._replace(q_live=ev.q_live & ~due)
             cprev, cnow = cnow, self.conditions(t, y, args)
             ev = ev._replace(q_live=ev.q_live & ~self._cancelled(ev.q_event, cnow))
