@@ -66,13 +66,14 @@ _UNROLL = 4  # candidates executed in an unrolled Python loop (more: a fori_loop
 
 
 class EventState(NamedTuple):
-    """The events' part of the loop carry.
+    """The events' state, unpacked (what the event code reads and writes; the loop carries it
+    packed, :class:`PackedEvents`).
 
     ``g``/``cond``: the crossing values and conditions at the current time;
     ``q_time``, ``q_event``, ``q_rows``, ``q_live``: the queue of delayed
-    executions (time, event, trigger-time state row, occupied); ``rec_t``,
-    ``rec_k``, ``count``: the fired events; ``last_t``/``zeno``: the last
-    firing time and how many firings in a row happened there; ``nfe``: rhs
+    executions (time, event, trigger-time state row, occupied); ``rec``: the fired
+    events, rows ``(time, event index)``; ``count``: how many; ``last_t``/``zeno``: the
+    last firing time and how many firings in a row happened there; ``nfe``: rhs
     evaluations spent by events.
     """
 
@@ -82,12 +83,42 @@ class EventState(NamedTuple):
     q_event: Any
     q_rows: Any
     q_live: Any
-    rec_t: Any
-    rec_k: Any
+    rec: Any
     count: Any
     last_t: Any
     zeno: Any
     nfe: Any
+
+
+class PackedEvents(NamedTuple):
+    """:class:`EventState` as the loop carries it: ``vec`` = ``[count, last_t, zeno, nfe, g,
+    cond, q_time, q_event, q_live]`` in the float dtype, ``q_rows`` and ``rec``. Few buffers
+    keep the compiled program small: XLA emits about one kernel per carried array that a
+    loop body or branch writes, and each kernel costs compile time."""
+
+    vec: Any
+    q_rows: Any
+    rec: Any
+
+
+def _pack(ev: EventState, dtype) -> PackedEvents:
+    head = jnp.stack([ev.count, ev.last_t, ev.zeno, ev.nfe]).astype(dtype)
+    vec = jnp.concatenate([head, ev.g.astype(dtype), ev.cond.astype(dtype),
+                           ev.q_time.astype(dtype), ev.q_event.astype(dtype),
+                           ev.q_live.astype(dtype)])
+    return PackedEvents(vec, ev.q_rows, ev.rec)
+
+
+def _unpack(p: PackedEvents, n_events: int, queue: int) -> EventState:
+    v = p.vec
+    m = v.shape[0] - 4 - n_events - 3 * queue
+    cut = [4, 4 + m, 4 + m + n_events, 4 + m + n_events + queue, 4 + m + n_events + 2 * queue]
+    i32 = jnp.int32
+    return EventState(g=v[cut[0]:cut[1]], cond=v[cut[1]:cut[2]] != 0,
+                      q_time=v[cut[2]:cut[3]], q_event=v[cut[3]:cut[4]].astype(i32),
+                      q_live=v[cut[4]:] != 0, q_rows=p.q_rows, rec=p.rec,
+                      count=v[0].astype(i32), last_t=v[1], zeno=v[2].astype(i32),
+                      nfe=v[3].astype(i32))
 
 
 def _put(x, i, value):
@@ -183,52 +214,68 @@ class EventSpec:
             cond=cond0 & self._flags("initial"),
             q_time=jnp.zeros((q,), dtype), q_event=jnp.zeros((q,), jnp.int32),
             q_rows=jnp.zeros((q, n), dtype), q_live=jnp.zeros((q,), bool),
-            rec_t=jnp.full((self.capacity,), jnp.nan, dtype),
-            rec_k=jnp.full((self.capacity,), -1, jnp.int32),
+            rec=jnp.tile(jnp.asarray([jnp.nan, -1], dtype), (self.capacity, 1)),
             count=jnp.asarray(0, jnp.int32), last_t=jnp.asarray(jnp.nan, dtype),
             zeno=jnp.asarray(0, jnp.int32), nfe=jnp.asarray(0, jnp.int32))
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
-            return y0, state._replace(cond=cond0), jnp.asarray(0, jnp.int32)
+            return y0, _pack(state._replace(cond=cond0), dtype), jnp.asarray(0, jnp.int32)
         y1, state, status, _ = self.rounds(loop, args, t0, y0, state)
         y1, status = self._consistent(loop, args, t0, y1, status)
         state = state._replace(g=jnp.asarray(self.crossings(t0, y1, args), dtype))
-        return y1, state, status
+        return y1, _pack(state, dtype), status
 
-    def attach(self, carry: Carry, state: EventState, status) -> Carry:
+    def attach(self, carry: Carry, state: PackedEvents, status) -> Carry:
         """The first carry with the events' state and the status of the events at t0."""
         ic = carry.counters
         st = jnp.where(status != 0, status, ic[Counter.STATUS]).astype(jnp.int32)
         return carry._replace(counters=_put(ic, Counter.STATUS, st), events=state)
 
     def after_step(self, loop: Loop, args, grid, carry: Carry, acc, record) -> Carry:
-        """Detect, locate and run the events of the step just settled (see module docstring)."""
-        ev: EventState = carry.events
-        sc, rows = carry.scalars, carry.rows
-        t1, y1 = sc[Slot.T], rows[0]
-        g1 = jnp.asarray(self.crossings(t1, y1, args), loop.dtype)
-        c1 = self.conditions(t1, y1, args)
-        changed = self._side(g1) != self._side(ev.g)
-        due = ev.q_live & (loop.fwd(ev.q_time - t1) <= 0)
-        hit = acc & (jnp.any(changed) | jnp.any(due) | jnp.any(~ev.cond & c1))
+        """Detect, locate and run the events of the step just settled (see module docstring).
 
-        def quiet():
+        Only the flag ``hit`` crosses into the ``lax.cond``: each branch evaluates the
+        crossing functions and conditions again from the carry (a few operations), since
+        every value passed into a branch is a kernel of its own in XLA's CPU program."""
+
+        def detect():
+            ev = self._view(carry.events)
+            t1, y1 = carry.scalars[Slot.T], carry.rows[0]
+            g1 = jnp.asarray(self.crossings(t1, y1, args), loop.dtype)
+            c1 = self.conditions(t1, y1, args)
+            changed = self._side(g1) != self._side(ev.g)
+            due = ev.q_live & (loop.fwd(ev.q_time - t1) <= 0)
+            return ev, g1, c1, changed, due
+
+        _, g1, c1, changed, due = detect()
+        hit = acc & (jnp.any(changed) | jnp.any(due) | jnp.any(~self._view(carry.events).cond & c1))
+
+        def quiet():  # the new g, conditions and live queue written into the packed vector
+            ev, g1, c1, _, _ = detect()
             live = ev.q_live & ~(acc & self._cancelled(ev.q_event, c1))
-            new = ev._replace(g=jnp.where(acc, g1, ev.g), cond=jnp.where(acc, c1, ev.cond),
-                              q_live=live)
-            return carry._replace(events=new)
+            v, dtype = carry.events.vec, loop.dtype
+            m, n_e = g1.shape[0], self.n_events
+            vec = jnp.concatenate([v[:4], jnp.where(acc, g1, ev.g).astype(dtype),
+                                   jnp.where(acc, c1, ev.cond).astype(dtype),
+                                   v[4 + m + n_e:v.shape[0] - live.shape[0]], live.astype(dtype)])
+            return carry._replace(events=carry.events._replace(vec=vec))
 
         def handle():
+            _, g1, _, changed, due = detect()
             return self._handle(loop, args, grid, carry, record, (g1, changed), due)
 
         return lax.cond(hit, handle, quiet)
 
     def finish(self, carry: Carry, raw: RawSolution) -> RawSolution:
         """``raw`` with the fired events and the final time and state."""
-        ev: EventState = carry.events
-        return raw._replace(nfe=raw.nfe + ev.nfe, event_times=ev.rec_t, event_index=ev.rec_k,
+        ev = self._view(carry.events)
+        return raw._replace(nfe=raw.nfe + ev.nfe, event_times=ev.rec[:, 0],
+                            event_index=ev.rec[:, 1].astype(jnp.int32),
                             event_count=ev.count, t_end=carry.scalars[Slot.T], y_end=carry.rows[0])
 
     # -- pieces ------------------------------------------------------------------------
+    def _view(self, packed: PackedEvents) -> EventState:
+        return _unpack(packed, self.n_events, self.queue_size)
+
     def _consistent(self, loop: Loop, args, t, y, status):
         """``(y, status)`` with a DAE's algebraic states solved again at ``t`` (no-op for an ODE).
 
@@ -247,7 +294,7 @@ class EventSpec:
 
     def _handle(self, loop: Loop, args, grid, carry: Carry, record, crossed, due):
         g1, changed = crossed
-        ev: EventState = carry.events
+        ev = self._view(carry.events)
         sc, rows = carry.scalars, carry.rows
         t0, t1 = grid.t, sc[Slot.T]
         extra = 1  # f at t* (below)
@@ -296,8 +343,9 @@ class EventSpec:
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
-        return carry._replace(scalars=sc, rows=rows,
-                              counters=_put(ic, Counter.STATUS, st.astype(jnp.int32)), events=ev)
+        counters = jnp.where(jnp.arange(ic.shape[0]) == Counter.STATUS, st.astype(jnp.int32), ic)
+        return carry._replace(scalars=sc, rows=rows, counters=counters,
+                              events=_pack(ev, loop.dtype))
 
     def rounds(self, loop: Loop, args, t, y, ev: EventState):
         """Run the events at time ``t`` from state ``y``: rounds of firing (conditions that
@@ -366,8 +414,8 @@ class EventSpec:
                 full = go & (ev.count >= self.capacity)
                 slot = jnp.minimum(ev.count, self.capacity - 1)
                 rec = go & ~full
-                ev = ev._replace(rec_t=_put(ev.rec_t, slot, jnp.where(rec, t, ev.rec_t[slot])),
-                                 rec_k=_put(ev.rec_k, slot, jnp.where(rec, k, ev.rec_k[slot])),
+                entry = jnp.stack([jnp.asarray(t, loop.dtype), k.astype(loop.dtype)])
+                ev = ev._replace(rec=_put(ev.rec, slot, jnp.where(rec, entry, ev.rec[slot])),
                                  count=ev.count + rec.astype(jnp.int32))
                 status = jnp.where(full, Status.EVENT_LIMIT, status)
                 return y, ev, status, stopped | (go & stop_f[k]), left
@@ -389,10 +437,28 @@ class EventSpec:
             y, cprev, cnow, ev, status, depth, fired = c
             return (status == 0) & (depth < self.max_cascade) & pending(cprev, cnow, ev)
 
+        # The loop carries [y], [status, depth, fired, cprev, cnow] and the packed events:
+        # a few buffers, so that the body compiles to a few kernels.
+        dtype = loop.dtype
+
+        def packed(c):
+            y, cprev, cnow, ev, status, depth, fired = c
+            flags = jnp.concatenate([jnp.stack([status, depth, fired]).astype(dtype),
+                                     cprev.astype(dtype), cnow.astype(dtype)])
+            return y, flags, _pack(ev, dtype)
+
+        def unpacked(c):
+            y, flags, pev = c
+            i32 = jnp.int32
+            return (y, flags[3:3 + n_e] != 0, flags[3 + n_e:] != 0, self._view(pev),
+                    flags[0].astype(i32), flags[1].astype(i32), flags[2] != 0)
+
         cnow = self.conditions(t, y, args)
         init = (y, ev.cond, cnow, ev, jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32),
                 jnp.asarray(False))
-        y, cprev, cnow, ev, status, depth, fired = lax.while_loop(cond, body, init)
+        out = lax.while_loop(lambda c: cond(unpacked(c)), lambda c: packed(body(unpacked(c))),
+                             packed(init))
+        y, cprev, cnow, ev, status, depth, fired = unpacked(out)
         # queued executions of non-persistent events whose condition is false now are dropped
         ev = ev._replace(q_live=ev.q_live & ~self._cancelled(ev.q_event, cnow))
         status = jnp.where((status == 0) & pending(cprev, cnow, ev), Status.EVENT_CASCADE, status)

@@ -292,6 +292,14 @@ def _unpack(vec, dtypes):
     return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
 
 
+def _replaced(x, entries: dict):
+    """``x`` with the leading-axis entries ``{index: value}`` replaced (selects on an iota)."""
+    index = lax.broadcasted_iota(jnp.int32, x.shape, 0)
+    for i, v in entries.items():
+        x = jnp.where(index == int(i), v, x)
+    return x
+
+
 class Loop:
     """The pieces of the integration loop for one trace: start, one step, dense values.
 
@@ -462,16 +470,18 @@ class Loop:
         dense rows are kept."""
         lay = self.layout
         fstate, nfe = self.stepper.init(self.fn, t, y, args)
-        put = lax.dynamic_update_slice  # (not a scatter: cheaper to compile)
-        sc = put(sc, jnp.asarray(t, sc.dtype)[None], (Slot.T,))
-        rows = put(rows, y[None].astype(rows.dtype), (0, 0))
+        # Written by selects on the row/slot index, not by dynamic updates: selects fuse with
+        # what computes the new values (one kernel per buffer; each update would be its own).
+        new_sc = {Slot.T: jnp.asarray(t, sc.dtype)}
+        new_rows = {0: y.astype(rows.dtype)}
         if lay.hist_rows:
-            rows = put(rows, jnp.asarray(fstate.rows, rows.dtype), (1, 0))
-            sc = put(sc, jnp.asarray(fstate.scalars, sc.dtype), (Slot.CONTROLLER + lay.n_cs,))
+            new_rows.update(enumerate(jnp.asarray(fstate.rows, rows.dtype), start=1))
+            new_sc.update(enumerate(jnp.asarray(fstate.scalars, sc.dtype),
+                                    start=Slot.CONTROLLER + lay.n_cs))
         elif lay.fsal:
             block = fstate[None] if fstate.ndim == 1 else fstate
-            rows = put(rows, block.astype(rows.dtype), (1, 0))
-        return sc, rows, nfe
+            new_rows.update(enumerate(block.astype(rows.dtype), start=1))
+        return _replaced(sc, new_sc), _replaced(rows, new_rows), nfe
 
     def grid(self, sc, target) -> Grid:
         """The attempted :class:`Grid` step from the packed scalars ``sc``.
