@@ -214,7 +214,7 @@ class EventSpec:
             cond=cond0 & self._flags("initial"),
             q_time=jnp.zeros((q,), dtype), q_event=jnp.zeros((q,), jnp.int32),
             q_rows=jnp.zeros((q, n), dtype), q_live=jnp.zeros((q,), bool),
-            rec=jnp.tile(jnp.asarray([jnp.nan, -1], dtype), (self.capacity, 1)),
+            rec=jnp.tile(jnp.asarray([jnp.nan, -1], dtype), (self.capacity + 1, 1)),
             count=jnp.asarray(0, jnp.int32), last_t=jnp.asarray(jnp.nan, dtype),
             zeno=jnp.asarray(0, jnp.int32), nfe=jnp.asarray(0, jnp.int32))
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
@@ -268,8 +268,9 @@ class EventSpec:
     def finish(self, carry: Carry, raw: RawSolution) -> RawSolution:
         """``raw`` with the fired events and the final time and state."""
         ev = self._view(carry.events)
-        return raw._replace(nfe=raw.nfe + ev.nfe, event_times=ev.rec[:, 0],
-                            event_index=ev.rec[:, 1].astype(jnp.int32),
+        rec = ev.rec[:self.capacity]  # (the last row is scratch)
+        return raw._replace(nfe=raw.nfe + ev.nfe, event_times=rec[:, 0],
+                            event_index=rec[:, 1].astype(jnp.int32),
                             event_count=ev.count, t_end=carry.scalars[Slot.T], y_end=carry.rows[0])
 
     # -- pieces ------------------------------------------------------------------------
@@ -412,10 +413,11 @@ class EventSpec:
                     row = jnp.where(trig_f[k], row, self.assignments(t, y, args)[k])
                 y = jnp.where(go & mask[k], row, y)
                 full = go & (ev.count >= self.capacity)
-                slot = jnp.minimum(ev.count, self.capacity - 1)
                 rec = go & ~full
+                # (the last row is scratch: what is not recorded is written there)
+                slot = jnp.where(rec, ev.count, self.capacity)
                 entry = jnp.stack([jnp.asarray(t, loop.dtype), k.astype(loop.dtype)])
-                ev = ev._replace(rec=_put(ev.rec, slot, jnp.where(rec, entry, ev.rec[slot])),
+                ev = ev._replace(rec=_put(ev.rec, slot, entry),
                                  count=ev.count + rec.astype(jnp.int32))
                 status = jnp.where(full, Status.EVENT_LIMIT, status)
                 return y, ev, status, stopped | (go & stop_f[k]), left
