@@ -26,7 +26,8 @@ this module):
   :class:`~.loop.RawSolution`.
 
 Firing: an event fires when its condition goes from false to true; those
-firing at one time run in order of priority (larger first), then file order;
+firing at one time run in order of priority (larger first, the priorities evaluated
+again on the current state after each execution, as SBML asks), then file order;
 each run's right-hand sides are the values when it triggered (``values =
 trigger``) or when it runs (``values = execution``); a delayed event
 (``delay > 0``) is queued (fixed capacity) with its trigger-time values, and
@@ -72,7 +73,8 @@ class EventState(NamedTuple):
     ``g``/``cond``: the crossing values and conditions at the current time;
     ``q_time``, ``q_event``, ``q_rows``, ``q_live``: the queue of delayed
     executions (time, event, trigger-time state row, occupied); ``rec``: the fired
-    events, rows ``(time, event index)``; ``count``: how many; ``last_t``/``zeno``: the
+    events, rows ``(time, event index)`` (``capacity + 1`` rows, the last one scratch:
+    an execution not recorded writes there); ``count``: how many; ``last_t``/``zeno``: the
     last firing time and how many firings in a row happened there; ``nfe``: rhs
     evaluations spent by events.
     """
