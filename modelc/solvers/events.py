@@ -300,14 +300,18 @@ class EventSpec:
         ev = self._view(carry.events)
         sc, rows = carry.scalars, carry.rows
         t0, t1 = grid.t, sc[Slot.T]
-        extra = 1  # f at t* (below)
+        extra = 0  # rhs evaluations here
         if loop.land:  # no dense output: the cubic Hermite interpolant of the step
             y0 = record.y
             f0, f1 = loop.f(t0, y0, args), loop.f(t1, rows[0], args)
             value = hermite(t0, y0, f0, t1, rows[0], f1)
             extra += 2
+
+            def slope(t):
+                return jax.jvp(value, (t,), (jnp.ones_like(t),))[1]
         else:
             value = loop.dense(args, sc, rows, hoisted=True)
+            slope = loop.dense_slope(args, sc, rows)
         theta, located, idx = locate((self.crossings, self._side), loop, args, value, (t0, t1),
                                      (ev.g, g1), changed)
         hs = _sg(t1 - t0)
@@ -317,7 +321,13 @@ class EventSpec:
         t_loc = jnp.where(from_root, t_root, jnp.where(jnp.isfinite(t_due), loop.fwd(t_due), t1))
         t_loc = _sg(t_loc)
         y_loc = value(t_loc)
-        f_loc = loop.f(t_loc, y_loc, args)
+        # dy/dt at t*: the interpolant's slope (only derivatives use it: an rhs evaluation
+        # fewer to trace and compile), the rhs where the dense output is built lazily
+        if slope is None:
+            f_loc = loop.f(t_loc, y_loc, args)
+            extra += 1
+        else:
+            f_loc = _sg(slope(t_loc))
         # The event time with the implicit-function derivative (value unchanged).
         g_val, g_dot = jax.jvp(lambda t, y: jnp.asarray(self.crossings(t, y, args), loop.dtype),
                                (t_loc, y_loc), (jnp.ones_like(t_loc), f_loc))

@@ -616,6 +616,23 @@ class Loop:
 
         return value
 
+    def dense_slope(self, args, sc, yz):
+        """``slope(ti)``: the time derivative of the last step's dense polynomial (no rhs
+        evaluation: the event code's ``f`` at a located time, which only its derivatives
+        use), or None where the method builds its dense output lazily or has none."""
+        if self.land or self.lazy:
+            return None
+        stepper, nrow = self.stepper, self.layout.nrow
+        rhs = self.fn if isinstance(stepper, SplitStepper) else self.f
+        poly = stepper.dense_from_carry(rhs, args, sc[Slot.T_PREV], None, yz[nrow:])[0]
+
+        def slope(ti):
+            def at(s):
+                return stepper.eval_dense_poly(poly, (s - sc[Slot.T_PREV]) * sc[Slot.INV_HS])
+            return jax.jvp(at, (ti,), (jnp.ones_like(ti),))[1]
+
+        return slope
+
     def s_at(self, i):
         """Output time ``ts[i]`` (clamped index)."""
         return lax.dynamic_slice(self.ts, (jnp.minimum(i, self.nts - 1),), (1,))[0]
