@@ -3,8 +3,10 @@ of the event path taken out in turn, against the same model without the event.
 
 Run with ``python benchmarks/events_compile.py [--repeats 5]``. Each row is the median of
 ``repeats`` fresh trace + XLA compiles (``jax.clear_caches()`` before each), the variants
-interleaved in every round; the last column is the growth over the model without the event
-(the acceptance of issue 17 is at most +30%). The pieces are replaced by stand-ins that keep
+interleaved in every round: wall-clock seconds, the growth over the model without the
+event (the acceptance of issue 17 is at most +30%), the CPU seconds of this process (all
+threads; steadier than wall-clock on a loaded machine) and their growth, and the fusions
+(kernels XLA emits and compiles one by one) in the optimized program. The pieces are replaced by stand-ins that keep
 the shapes but do not compute the right answer (the solutions are not checked here):
 
 * ``no location``: the root finder (``event_location.locate``) returns the step's end;
@@ -17,6 +19,7 @@ the shapes but do not compute the right answer (the solutions are not checked he
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -76,12 +79,19 @@ def _install(patch: dict):
     event_module.EventSpec.after_step = patch.get("after_step", after)
 
 
-def _compile_seconds(model, ts) -> float:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _compile_seconds(model, ts):
+    """``(wall s, CPU s, fusions)`` of one fresh trace + compile."""
     jax.clear_caches()
     fn = jax.jit(lambda: model.solver(rtol=RTOL, atol=ATOL)({}, {}, ts))
-    start = time.perf_counter()
-    fn.lower().compile()
-    return time.perf_counter() - start
+    start, cpu = time.perf_counter(), _cpu()
+    compiled = fn.lower().compile()
+    wall, cpu = time.perf_counter() - start, _cpu() - cpu
+    return wall, cpu, compiled.as_text().count(" fusion(")
 
 
 def main(argv=None):
@@ -102,12 +112,17 @@ def main(argv=None):
                 times[name].append(_compile_seconds(ball, ts))
     finally:
         _install({})
-    base = statistics.median(times["without the event"])
+    def med(values, k):
+        return statistics.median(v[k] for v in values)
+
+    base = times["without the event"]
     print(f"jax {jax.__version__}, {jax.devices()[0].platform}; bouncing ball, tsit5, rtol {RTOL}; "
           f"median of {args.repeats} fresh compiles each, interleaved")
     for name, values in times.items():
-        med = statistics.median(values)
-        print(f"{name:20s} {med:7.2f} s   growth {100 * (med / base - 1):+5.0f}%")
+        wall, cpu = med(values, 0), med(values, 1)
+        print(f"{name:20s} {wall:7.2f} s   growth {100 * (wall / med(base, 0) - 1):+5.0f}%   "
+              f"CPU {cpu:6.2f} s   growth {100 * (cpu / med(base, 1) - 1):+5.0f}%   "
+              f"fusions {values[0][2]}")
 
 
 if __name__ == "__main__":

@@ -63,30 +63,36 @@ def locate(functions, loop: Loop, args, value, span, ends, changed):
     tol = tol / jnp.where(hs == 0, 1.0, jnp.abs(hs))
     zero, one = jnp.zeros((), dtype), jnp.ones((), dtype)
 
-    def cond(c):
-        a, b, _, _, _, _, i = c
-        return jnp.any(changed) & (b - a > tol) & (i < 100)
+    m = jnp.shape(g0)[0]
+    # The carry is one vector [a, b, stale end, width two steps ago, iteration, g(a), g(b)]
+    # (one loop buffer: the body compiles to a few kernels, not one per carried value).
 
-    def body(c):
-        a, b, ga, gb, stale, width2, i = c
+    def cond(v):
+        return any_changed & (v[1] - v[0] > tol) & (v[4] < 100)
+
+    def body(v):
+        a, b, stale, width2, i = v[0], v[1], v[2], v[3], v[4]
+        ga, gb = v[5:5 + m], v[5 + m:]
         w = b - a
+        odd = jnp.mod(i, 2) == 1
         crossing = side(gb) != before  # which functions change side in [a, b]
         denom = jnp.where(gb == ga, 1.0, gb - ga)
         rf = jnp.where(crossing & (gb != ga), (a * gb - b * ga) / denom, b)
         rf = jnp.min(rf)
-        slow = (i % 2 == 1) & (w > 0.5 * width2)
+        slow = odd & (w > 0.5 * width2)
         c_ = jnp.where(slow | ~((rf > a) & (rf < b)), 0.5 * (a + b), rf)
         gc = g_at(c_)
         after = jnp.any(side(gc) != before)
         # Illinois: halve the values kept at an end that stays twice in a row.
         ga_new = jnp.where(after, jnp.where(stale == 1, 0.5 * ga, ga), gc)
         gb_new = jnp.where(after, gc, jnp.where(stale == 2, 0.5 * gb, gb))
-        width2 = jnp.where(i % 2 == 1, w, width2)
-        return (jnp.where(after, a, c_), jnp.where(after, c_, b), ga_new, gb_new,
-                jnp.where(after, 1, 2).astype(jnp.int32), width2, i + 1)
+        head = jnp.stack([jnp.where(after, a, c_), jnp.where(after, c_, b),
+                          jnp.where(after, 1.0, 2.0), jnp.where(odd, w, width2), i + 1])
+        return jnp.concatenate([head.astype(dtype), ga_new, gb_new])
 
-    init = (zero, one, _sg(g0), _sg(g1), jnp.asarray(0, jnp.int32), 2 * one,
-            jnp.asarray(0, jnp.int32))
-    a, b, ga, gb, *_ = lax.while_loop(cond, body, init)
+    any_changed = jnp.any(changed)
+    init = jnp.concatenate([jnp.stack([zero, one, zero, 2 * one, zero]), _sg(g0), _sg(g1)])
+    v = lax.while_loop(cond, body, init)
+    b, gb = v[1], v[5 + m:]
     j = jnp.argmax(side(gb) != before)
-    return jnp.where(jnp.any(changed), b, one), jnp.any(changed), j
+    return jnp.where(any_changed, b, one), any_changed, j

@@ -26,7 +26,8 @@ this module):
   :class:`~.loop.RawSolution`.
 
 Firing: an event fires when its condition goes from false to true; those
-firing at one time run in order of priority (larger first), then file order;
+firing at one time run in order of priority (larger first, the priorities evaluated
+again on the current state after each execution, as SBML asks), then file order;
 each run's right-hand sides are the values when it triggered (``values =
 trigger``) or when it runs (``values = execution``); a delayed event
 (``delay > 0``) is queued (fixed capacity) with its trigger-time values, and
@@ -69,13 +70,15 @@ _UNROLL = 4  # candidates executed in an unrolled Python loop (more: a fori_loop
 
 
 class EventState(NamedTuple):
-    """The events' part of the loop carry.
+    """The events' state, unpacked (what the event code reads and writes; the loop carries it
+    packed, :class:`PackedEvents`).
 
     ``g``/``cond``: the crossing values and conditions at the current time;
     ``q_time``, ``q_event``, ``q_rows``, ``q_live``: the queue of delayed
-    executions (time, event, trigger-time state row, occupied); ``rec_t``,
-    ``rec_k``, ``count``: the fired events; ``last_t``/``zeno``: the last
-    firing time and how many firings in a row happened there; ``nfe``: rhs
+    executions (time, event, trigger-time state row, occupied); ``rec``: the fired
+    events, rows ``(time, event index)`` (``capacity + 1`` rows, the last one scratch:
+    an execution not recorded writes there); ``count``: how many; ``last_t``/``zeno``: the
+    last firing time and how many firings in a row happened there; ``nfe``: rhs
     evaluations spent by events.
     """
 
@@ -85,12 +88,42 @@ class EventState(NamedTuple):
     q_event: Any
     q_rows: Any
     q_live: Any
-    rec_t: Any
-    rec_k: Any
+    rec: Any
     count: Any
     last_t: Any
     zeno: Any
     nfe: Any
+
+
+class PackedEvents(NamedTuple):
+    """:class:`EventState` as the loop carries it: ``vec`` = ``[count, last_t, zeno, nfe, g,
+    cond, q_time, q_event, q_live]`` in the float dtype, ``q_rows`` and ``rec``. Few buffers
+    keep the compiled program small: XLA emits about one kernel per carried array that a
+    loop body or branch writes, and each kernel costs compile time."""
+
+    vec: Any
+    q_rows: Any
+    rec: Any
+
+
+def _pack(ev: EventState, dtype) -> PackedEvents:
+    head = jnp.stack([ev.count, ev.last_t, ev.zeno, ev.nfe]).astype(dtype)
+    vec = jnp.concatenate([head, ev.g.astype(dtype), ev.cond.astype(dtype),
+                           ev.q_time.astype(dtype), ev.q_event.astype(dtype),
+                           ev.q_live.astype(dtype)])
+    return PackedEvents(vec, ev.q_rows, ev.rec)
+
+
+def _unpack(p: PackedEvents, n_events: int, queue: int) -> EventState:
+    v = p.vec
+    m = v.shape[0] - 4 - n_events - 3 * queue
+    cut = [4, 4 + m, 4 + m + n_events, 4 + m + n_events + queue, 4 + m + n_events + 2 * queue]
+    i32 = jnp.int32
+    return EventState(g=v[cut[0]:cut[1]], cond=v[cut[1]:cut[2]] != 0,
+                      q_time=v[cut[2]:cut[3]], q_event=v[cut[3]:cut[4]].astype(i32),
+                      q_live=v[cut[4]:] != 0, q_rows=p.q_rows, rec=p.rec,
+                      count=v[0].astype(i32), last_t=v[1], zeno=v[2].astype(i32),
+                      nfe=v[3].astype(i32))
 
 
 def _put(x, i, value):
@@ -98,20 +131,16 @@ def _put(x, i, value):
     return lax.dynamic_update_index_in_dim(x, jnp.asarray(value, x.dtype), i, 0)
 
 
-def _order(active, priority, which):
-    """Positions of the candidates in execution order: active ones first, by priority
-    (larger first), then event index, then position (a rank by pairwise comparison:
-    a handful of candidates, no sort)."""
-    n = active.shape[0]
-    pos = jnp.arange(n)
-    key = (~active[:, None] & active[None, :]) | (
-        (active[:, None] == active[None, :]) & (
-            (priority[:, None] < priority[None, :])
-            | ((priority[:, None] == priority[None, :])
-               & ((which[:, None] > which[None, :])
-                  | ((which[:, None] == which[None, :]) & (pos[:, None] > pos[None, :]))))))
-    rank = jnp.sum(key, axis=1)  # how many go before each candidate
-    return jnp.argmax(rank[None, :] == pos[:, None], axis=1)
+def _next(pending, priority, which):
+    """The candidate that runs next among the ``pending`` ones: the largest priority, then
+    the smallest event index, then the smallest position (SBML: the priorities are those of
+    the current state, evaluated again after every execution; NaN priorities: file order)."""
+    n = pending.shape[0]
+    top = jnp.max(jnp.where(pending, priority, -jnp.inf))
+    best = pending & (priority >= top)
+    score = jnp.where(jnp.where(jnp.any(best), best, pending), which * n + jnp.arange(n),
+                      jnp.iinfo(jnp.int32).max)
+    return jnp.argmin(score)
 
 
 @dataclass(frozen=True)
@@ -190,52 +219,69 @@ class EventSpec:
             cond=cond0 & self._flags("initial"),
             q_time=jnp.zeros((q,), dtype), q_event=jnp.zeros((q,), jnp.int32),
             q_rows=jnp.zeros((q, n), dtype), q_live=jnp.zeros((q,), bool),
-            rec_t=jnp.full((self.capacity,), jnp.nan, dtype),
-            rec_k=jnp.full((self.capacity,), -1, jnp.int32),
+            rec=jnp.tile(jnp.asarray([jnp.nan, -1], dtype), (self.capacity + 1, 1)),
             count=jnp.asarray(0, jnp.int32), last_t=jnp.asarray(jnp.nan, dtype),
             zeno=jnp.asarray(0, jnp.int32), nfe=jnp.asarray(0, jnp.int32))
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
-            return y0, state._replace(cond=cond0), jnp.asarray(0, jnp.int32)
+            return y0, _pack(state._replace(cond=cond0), dtype), jnp.asarray(0, jnp.int32)
         y1, state, status, _ = self._rounds(loop, args, t0, y0, state)
         y1, status = self._consistent(loop, args, t0, y1, status)
         state = state._replace(g=jnp.asarray(self.crossings(t0, y1, args), dtype))
-        return y1, state, status
+        return y1, _pack(state, dtype), status
 
-    def attach(self, carry: Carry, state: EventState, status) -> Carry:
+    def attach(self, carry: Carry, state: PackedEvents, status) -> Carry:
         """The first carry with the events' state and the status of the events at t0."""
         ic = carry.counters
         st = jnp.where(status != 0, status, ic[Counter.STATUS]).astype(jnp.int32)
         return carry._replace(counters=_put(ic, Counter.STATUS, st), events=state)
 
     def after_step(self, loop: Loop, args, grid, carry: Carry, acc, record) -> Carry:
-        """Detect, locate and run the events of the step just settled (see module docstring)."""
-        ev: EventState = carry.events
-        sc, rows = carry.scalars, carry.rows
-        t1, y1 = sc[Slot.T], rows[0]
-        g1 = jnp.asarray(self.crossings(t1, y1, args), loop.dtype)
-        c1 = self.conditions(t1, y1, args)
-        changed = self._side(g1) != self._side(ev.g)
-        due = ev.q_live & (loop.fwd(ev.q_time - t1) <= 0)
-        hit = acc & (jnp.any(changed) | jnp.any(due) | jnp.any(~ev.cond & c1))
+        """Detect, locate and run the events of the step just settled (see module docstring).
 
-        def quiet():
+        Only the flag ``hit`` crosses into the ``lax.cond``: each branch evaluates the
+        crossing functions and conditions again from the carry (a few operations), since
+        every value passed into a branch is a kernel of its own in XLA's CPU program."""
+
+        def detect():
+            ev = self._view(carry.events)
+            t1, y1 = carry.scalars[Slot.T], carry.rows[0]
+            g1 = jnp.asarray(self.crossings(t1, y1, args), loop.dtype)
+            c1 = self.conditions(t1, y1, args)
+            changed = self._side(g1) != self._side(ev.g)
+            due = ev.q_live & (loop.fwd(ev.q_time - t1) <= 0)
+            return ev, g1, c1, changed, due
+
+        _, g1, c1, changed, due = detect()
+        hit = acc & (jnp.any(changed) | jnp.any(due) | jnp.any(~self._view(carry.events).cond & c1))
+
+        def quiet():  # the new g, conditions and live queue written into the packed vector
+            ev, g1, c1, _, _ = detect()
             live = ev.q_live & ~(acc & self._cancelled(ev.q_event, c1))
-            new = ev._replace(g=jnp.where(acc, g1, ev.g), cond=jnp.where(acc, c1, ev.cond),
-                              q_live=live)
-            return carry._replace(events=new)
+            v, dtype = carry.events.vec, loop.dtype
+            m, n_e = g1.shape[0], self.n_events
+            vec = jnp.concatenate([v[:4], jnp.where(acc, g1, ev.g).astype(dtype),
+                                   jnp.where(acc, c1, ev.cond).astype(dtype),
+                                   v[4 + m + n_e:v.shape[0] - live.shape[0]], live.astype(dtype)])
+            return carry._replace(events=carry.events._replace(vec=vec))
 
         def handle():
+            _, g1, _, changed, due = detect()
             return self._handle(loop, args, grid, carry, record, (g1, changed), due)
 
         return lax.cond(hit, handle, quiet)
 
     def finish(self, carry: Carry, raw: RawSolution) -> RawSolution:
         """``raw`` with the fired events and the final time and state."""
-        ev: EventState = carry.events
-        return raw._replace(nfe=raw.nfe + ev.nfe, event_times=ev.rec_t, event_index=ev.rec_k,
+        ev = self._view(carry.events)
+        rec = ev.rec[:self.capacity]  # (the last row is scratch)
+        return raw._replace(nfe=raw.nfe + ev.nfe, event_times=rec[:, 0],
+                            event_index=rec[:, 1].astype(jnp.int32),
                             event_count=ev.count, t_end=carry.scalars[Slot.T], y_end=carry.rows[0])
 
     # -- pieces ------------------------------------------------------------------------
+    def _view(self, packed: PackedEvents) -> EventState:
+        return _unpack(packed, self.n_events, self.queue_size)
+
     def _consistent(self, loop: Loop, args, t, y, status):
         """``(y, status)`` with a DAE's algebraic states solved again at ``t`` (no-op for an ODE).
 
@@ -254,17 +300,21 @@ class EventSpec:
 
     def _handle(self, loop: Loop, args, grid, carry: Carry, record, crossed, due):
         g1, changed = crossed
-        ev: EventState = carry.events
+        ev = self._view(carry.events)
         sc, rows = carry.scalars, carry.rows
         t0, t1 = grid.t, sc[Slot.T]
-        extra = 1  # f at t* (below)
+        extra = 0  # rhs evaluations here
         if loop.land:  # no dense output: the cubic Hermite interpolant of the step
             y0 = record.y
             f0, f1 = loop.f(t0, y0, args), loop.f(t1, rows[0], args)
             value = hermite(t0, y0, f0, t1, rows[0], f1)
             extra += 2
+
+            def slope(t):
+                return jax.jvp(value, (t,), (jnp.ones_like(t),))[1]
         else:
             value = loop.dense(args, sc, rows, hoisted=True)
+            slope = loop.dense_slope(args, sc, rows)
         theta, located, idx = locate((self.crossings, self._side), loop, _sg(args), value, (t0, t1),
                                      (ev.g, g1), changed)
         hs = _sg(t1 - t0)
@@ -274,7 +324,13 @@ class EventSpec:
         t_loc = jnp.where(from_root, t_root, jnp.where(jnp.isfinite(t_due), loop.fwd(t_due), t1))
         t_loc = _sg(t_loc)
         y_loc = value(t_loc)
-        f_loc = loop.f(t_loc, y_loc, args)
+        # dy/dt at t*: the interpolant's slope (only derivatives use it: an rhs evaluation
+        # fewer to trace and compile), the rhs where the dense output is built lazily
+        if slope is None:
+            f_loc = loop.f(t_loc, y_loc, args)
+            extra += 1
+        else:
+            f_loc = _sg(slope(t_loc))
         # The event time with the implicit-function derivative (value unchanged).
         g_val, g_dot = jax.jvp(lambda t, y: jnp.asarray(self.crossings(t, y, args), loop.dtype),
                                (t_loc, y_loc), (jnp.ones_like(t_loc), f_loc))
@@ -306,8 +362,9 @@ class EventSpec:
         ev = ev._replace(nfe=ev.nfe + nfe)
         ic = carry.counters
         st = jnp.where((status != 0) & (ic[Counter.STATUS] == 0), status, ic[Counter.STATUS])
-        return carry._replace(scalars=sc, rows=rows,
-                              counters=_put(ic, Counter.STATUS, st.astype(jnp.int32)), events=ev)
+        counters = jnp.where(jnp.arange(ic.shape[0]) == Counter.STATUS, st.astype(jnp.int32), ic)
+        return carry._replace(scalars=sc, rows=rows, counters=counters,
+                              events=_pack(ev, loop.dtype))
 
     def _rounds(self, loop: Loop, args, t, y, ev: EventState):
         """:meth:`rounds`, reverse-differentiable in the discrete adjoint's replay
@@ -336,7 +393,6 @@ class EventSpec:
         def body(c):
             y, cprev, cnow, ev, status, depth, fired = c
             trig = ~cprev & cnow
-            pri = jnp.asarray(self.priorities(t, y, args), loop.dtype)
             dly = jnp.asarray(self.delays(t, y, args), loop.dtype) if q_n else None
             rows_now = self.assignments(t, y, args)
             later = trig & delayed_f & (dly > 0) if q_n else jnp.zeros_like(trig)
@@ -361,15 +417,18 @@ class EventSpec:
             active = jnp.concatenate([now, due])
             which = jnp.concatenate([jnp.arange(n_e, dtype=jnp.int32), ev.q_event])
             rows = jnp.concatenate([rows_now, ev.q_rows])
-            order = _order(active, pri[which], which) if n_e + q_n > 1 else jnp.zeros((1,), jnp.int32)
-
             persistent_f = self._flags("persistent")
 
             def execute(p, c):
-                y, ev, status, stopped = c
-                i = order[p]
+                y, ev, status, stopped, left = c
+                if n_e + q_n > 1:  # SBML: priorities of the current state pick the next one
+                    pri = jnp.asarray(self.priorities(t, y, args), loop.dtype)
+                    i = _next(left, pri[which], which)
+                else:
+                    i = 0
                 k = which[i]
-                go = active[i] & (status == 0)
+                go = left[i] & (status == 0)
+                left = left & (jnp.arange(n_e + q_n) != i)
                 if not all(self.persistent):
                     # SBML: a non-persistent event whose condition an earlier execution at this
                     # time made false is cancelled (its condition is checked on the current state)
@@ -379,21 +438,22 @@ class EventSpec:
                     row = jnp.where(trig_f[k], row, self.assignments(t, y, args)[k])
                 y = jnp.where(go & mask[k], row, y)
                 full = go & (ev.count >= self.capacity)
-                slot = jnp.minimum(ev.count, self.capacity - 1)
                 rec = go & ~full
-                ev = ev._replace(rec_t=_put(ev.rec_t, slot, jnp.where(rec, t, ev.rec_t[slot])),
-                                 rec_k=_put(ev.rec_k, slot, jnp.where(rec, k, ev.rec_k[slot])),
+                # (the last row is scratch: what is not recorded is written there)
+                slot = jnp.where(rec, ev.count, self.capacity)
+                entry = jnp.stack([jnp.asarray(t, loop.dtype), k.astype(loop.dtype)])
+                ev = ev._replace(rec=_put(ev.rec, slot, entry),
                                  count=ev.count + rec.astype(jnp.int32))
                 status = jnp.where(full, Status.EVENT_LIMIT, status)
-                return y, ev, status, stopped | (go & stop_f[k])
+                return y, ev, status, stopped | (go & stop_f[k]), left
 
-            c = (y, ev, status, jnp.asarray(False))
+            c = (y, ev, status, jnp.asarray(False), active)
             if n_e + q_n <= _UNROLL:  # a few candidates: unrolled (cheaper to compile)
                 for p in range(n_e + q_n):
                     c = execute(p, c)
             else:
                 c = lax.fori_loop(0, n_e + q_n, execute, c)
-            y, ev, status, stopped = c
+            y, ev, status, stopped, _ = c
             ev = ev._replace(q_live=ev.q_live & ~due)
             cprev, cnow = cnow, self.conditions(t, y, args)
             ev = ev._replace(q_live=ev.q_live & ~self._cancelled(ev.q_event, cnow))
@@ -404,10 +464,28 @@ class EventSpec:
             y, cprev, cnow, ev, status, depth, fired = c
             return (status == 0) & (depth < self.max_cascade) & pending(cprev, cnow, ev)
 
+        # The loop carries [y], [status, depth, fired, cprev, cnow] and the packed events:
+        # a few buffers, so that the body compiles to a few kernels.
+        dtype = loop.dtype
+
+        def packed(c):
+            y, cprev, cnow, ev, status, depth, fired = c
+            flags = jnp.concatenate([jnp.stack([status, depth, fired]).astype(dtype),
+                                     cprev.astype(dtype), cnow.astype(dtype)])
+            return y, flags, _pack(ev, dtype)
+
+        def unpacked(c):
+            y, flags, pev = c
+            i32 = jnp.int32
+            return (y, flags[3:3 + n_e] != 0, flags[3 + n_e:] != 0, self._view(pev),
+                    flags[0].astype(i32), flags[1].astype(i32), flags[2] != 0)
+
         cnow = self.conditions(t, y, args)
         init = (y, ev.cond, cnow, ev, jnp.asarray(0, jnp.int32), jnp.asarray(0, jnp.int32),
                 jnp.asarray(False))
-        y, cprev, cnow, ev, status, depth, fired = lax.while_loop(cond, body, init)
+        out = lax.while_loop(lambda c: cond(unpacked(c)), lambda c: packed(body(unpacked(c))),
+                             packed(init))
+        y, cprev, cnow, ev, status, depth, fired = unpacked(out)
         # queued executions of non-persistent events whose condition is false now are dropped
         ev = ev._replace(q_live=ev.q_live & ~self._cancelled(ev.q_event, cnow))
         status = jnp.where((status == 0) & pending(cprev, cnow, ev), Status.EVENT_CASCADE, status)

@@ -292,6 +292,14 @@ def _unpack(vec, dtypes):
     return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
 
 
+def _replaced(x, entries: dict):
+    """``x`` with the leading-axis entries ``{index: value}`` replaced (selects on an iota)."""
+    index = lax.broadcasted_iota(jnp.int32, x.shape, 0)
+    for i, v in entries.items():
+        x = jnp.where(index == int(i), v, x)
+    return x
+
+
 class Loop:
     """The pieces of the integration loop for one trace: start, one step, dense values.
 
@@ -464,16 +472,18 @@ class Loop:
         dense rows are kept."""
         lay = self.layout
         fstate, nfe = self.stepper.init(self.fn, t, y, args)
-        put = lax.dynamic_update_slice  # (not a scatter: cheaper to compile)
-        sc = put(sc, jnp.asarray(t, sc.dtype)[None], (Slot.T,))
-        rows = put(rows, y[None].astype(rows.dtype), (0, 0))
+        # Written by selects on the row/slot index, not by dynamic updates: selects fuse with
+        # what computes the new values (one kernel per buffer; each update would be its own).
+        new_sc = {Slot.T: jnp.asarray(t, sc.dtype)}
+        new_rows = {0: y.astype(rows.dtype)}
         if lay.hist_rows:
-            rows = put(rows, jnp.asarray(fstate.rows, rows.dtype), (1, 0))
-            sc = put(sc, jnp.asarray(fstate.scalars, sc.dtype), (Slot.CONTROLLER + lay.n_cs,))
+            new_rows.update(enumerate(jnp.asarray(fstate.rows, rows.dtype), start=1))
+            new_sc.update(enumerate(jnp.asarray(fstate.scalars, sc.dtype),
+                                    start=Slot.CONTROLLER + lay.n_cs))
         elif lay.fsal:
             block = fstate[None] if fstate.ndim == 1 else fstate
-            rows = put(rows, block.astype(rows.dtype), (1, 0))
-        return sc, rows, nfe
+            new_rows.update(enumerate(block.astype(rows.dtype), start=1))
+        return _replaced(sc, new_sc), _replaced(rows, new_rows), nfe
 
     def grid(self, sc, target) -> Grid:
         """The attempted :class:`Grid` step from the packed scalars ``sc``.
@@ -610,6 +620,23 @@ class Loop:
             return select(ti == sc[Slot.T], yz[0], stepper.eval_dense_poly(p, theta))
 
         return value
+
+    def dense_slope(self, args, sc, yz):
+        """``slope(ti)``: the time derivative of the last step's dense polynomial (no rhs
+        evaluation: the event code's ``f`` at a located time, which only its derivatives
+        use), or None where the method builds its dense output lazily or has none."""
+        if self.land or self.lazy:
+            return None
+        stepper, nrow = self.stepper, self.layout.nrow
+        rhs = self.fn if isinstance(stepper, SplitStepper) else self.f
+        poly = stepper.dense_from_carry(rhs, args, sc[Slot.T_PREV], None, yz[nrow:])[0]
+
+        def slope(ti):
+            def at(s):
+                return stepper.eval_dense_poly(poly, (s - sc[Slot.T_PREV]) * sc[Slot.INV_HS])
+            return jax.jvp(at, (ti,), (jnp.ones_like(ti),))[1]
+
+        return slope
 
     def s_at(self, i):
         """Output time ``ts[i]`` (clamped index)."""

@@ -52,3 +52,13 @@ def test_fixed_step_methods_locate_the_bounce_on_the_hermite_interpolant(ball, m
     # the free fall is a parabola: the Hermite cubic of rk4 is exact, euler's steps are O(h)
     tol = 1e-9 if method == "rk4" else 5e-3
     np.testing.assert_allclose(fired, impacts(n=1)[0], atol=tol)
+
+
+@pytest.mark.slow  # a compile with another capacity
+def test_more_bounces_than_max_events_end_with_event_limit_and_keep_the_recorded_ones():
+    m = modelc.parse(BALL, "ball.model")
+    with pytest.warns(RuntimeWarning, match="more events fired"):
+        sol = m.solve(t=(0, 3), points=5, method="tsit5", rtol=1e-10, atol=1e-12, max_events=3)
+    assert sol.status == modelc.Status.EVENT_LIMIT and not sol.ok
+    times, _ = impacts(n=3)
+    np.testing.assert_allclose([tk for tk, _ in sol.events], times, atol=1e-8)
