@@ -61,7 +61,7 @@ def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
         carry = events.attach(carry, ev0, status0)
         # The replay needs the count of fired events, not their record: one slot each
         # (writes past it are clamped there), so checkpoints do not hold max_events rows.
-        ev = carry.events._replace(rec_t=carry.events.rec_t[:1], rec_k=carry.events.rec_k[:1])
+        ev = carry.events._replace(rec=carry.events.rec[:1])
         return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32), ev)
 
     def step(dl, f, i, linear=False):
