@@ -58,6 +58,9 @@ __all__ = ["DelaySpec", "Buffer", "DelayArgs", "History", "DelayLoop", "DEFAULT_
 #: largest lag; ``history_capacity`` raises it (memory ``2 * capacity * columns`` numbers).
 DEFAULT_CAPACITY = 4096
 
+#: Event jumps whose propagated discontinuities the steps land on (the newest ones).
+JUMPS = 8
+
 
 class DelaySpec(NamedTuple):
     """The static description of a model's delays (hashable: part of the loop's spec).
@@ -66,13 +69,16 @@ class DelaySpec(NamedTuple):
     ``constant``: which of them depend on parameters only (those bound the step
     and place discontinuity stops); ``columns``: the state indices the delayed
     expressions read (the history stores only these); ``capacity``: the ring's
-    length in step ends.
+    length in step ends; ``observed``: the observables of a model with a delay in
+    one, ``observed(t, y, args, history)``, evaluated by the loop at each output
+    time (None: the observables are computed after the solve).
     """
 
     lags: Callable
     constant: tuple
     columns: tuple
     capacity: int = DEFAULT_CAPACITY
+    observed: Callable | None = None  # observables(t, y, args, history), written at outputs
 
 
 class Buffer(NamedTuple):
@@ -84,7 +90,10 @@ class Buffer(NamedTuple):
     and the initial value of the stored columns (the value before ``t0``);
     ``stops``: the discontinuity times (``inf`` for unused entries);
     ``hmax``: the step bound (the smallest positive constant lag, or ``inf``);
-    ``evals``: rhs evaluations of the right-hand ``f`` on stops (FSAL steppers, int32).
+    ``evals``: rhs evaluations of the right-hand ``f`` on stops (FSAL steppers, int32);
+    ``jumps``: with events, the times of the last :data:`JUMPS` state jumps (``inf``
+    unused): each carries the constant lags' discontinuity stops like ``t0`` (None
+    without events).
     """
 
     ts: Any
@@ -96,6 +105,7 @@ class Buffer(NamedTuple):
     stops: Any
     hmax: Any
     evals: Any = 0
+    jumps: Any = None
 
 
 class DelayArgs(NamedTuple):
@@ -108,7 +118,8 @@ class DelayArgs(NamedTuple):
 
 def _hermite(t_a, y_a, f_a, t_b, y_b, f_b, q):
     """The cubic Hermite interpolant of ``(y_a, f_a)`` at ``t_a`` and ``(y_b, f_b)``
-    at ``t_b``, at ``q`` (a Taylor line ``y_a + f_a (q - t_a)`` when ``t_a == t_b``)."""
+    at ``t_b``, at ``q`` (a Taylor line ``y_b + f_b (q - t_b)`` when ``t_a == t_b``: the
+    one point held, or the two sides of an event's jump, of which ``b`` is the later)."""
     h = t_b - t_a
     degenerate = h == 0
     hs = select(degenerate, jnp.ones_like(h), h)
@@ -116,7 +127,7 @@ def _hermite(t_a, y_a, f_a, t_b, y_b, f_b, q):
     s2, s3 = s * s, s * s * s
     cubic = ((2 * s3 - 3 * s2 + 1) * y_a + (s3 - 2 * s2 + s) * hs * f_a
              + (3 * s2 - 2 * s3) * y_b + (s3 - s2) * hs * f_b)
-    return select(degenerate, y_a + f_a * (q - t_a), cubic)
+    return select(degenerate, y_b + f_b * (q - t_b), cubic)
 
 
 class History:
@@ -198,10 +209,12 @@ class DelayLoop:
         fsal_row: the stepper carries ``f(t, y)`` as its single state row (FSAL),
             so ``f`` at a step end costs nothing.
         dtype: the float type of the solve.
+        events: the model has events (the buffer keeps their jumps, :meth:`jump`).
     """
 
-    def __init__(self, spec: DelaySpec, rhs, order: int, fsal_row: bool, dtype):
-        self.spec, self.rhs, self.dtype = spec, rhs, dtype
+    def __init__(self, spec: DelaySpec, rhs, order: int, fsal_row: bool, dtype,
+                 events: bool = False):
+        self.spec, self.rhs, self.dtype, self.events = spec, rhs, dtype, events
         self.order, self.fsal_row = max(int(order), 1), fsal_row
         self.cols = jnp.asarray(spec.columns, jnp.int32)
         self.extra_nfe = 0  # rhs evaluations per step attempt for f at its end (set by after_step)
@@ -224,7 +237,8 @@ class DelayLoop:
         empty = Buffer(jnp.full((cap,), jnp.inf, dtype), jnp.zeros((cap, k), dtype),
                        jnp.zeros((cap, k), dtype), jnp.zeros((), jnp.int32), t0,
                        y0[self.cols], jnp.zeros((0,), dtype), jnp.asarray(jnp.inf, dtype),
-                       jnp.zeros((), jnp.int32))
+                       jnp.zeros((), jnp.int32),
+                       jnp.full((JUMPS,), jnp.inf, dtype) if self.events else None)
         f0 = jnp.asarray(self.f(t0, y0, DelayArgs(args, empty)), dtype)
         lags = jnp.atleast_1d(jnp.asarray(self.spec.lags(t0, y0, args), dtype))
         const = [i for i, c in enumerate(self.spec.constant) if c]
@@ -257,7 +271,10 @@ class DelayLoop:
         tiny = 64 * jnp.finfo(self.dtype).eps * jnp.maximum(jnp.abs(t), 1.0)
         if b.stops.shape[0] == 0:
             return h_cap, hit_cap, goal, jnp.zeros((), bool)
-        stop = jnp.min(jnp.where(b.stops > t + tiny, b.stops, jnp.inf))
+        stops = b.stops
+        if b.jumps is not None:  # each event jump carries the lags' stops like t0
+            stops = jnp.concatenate([stops, (b.jumps[:, None] + (stops - b.t0)[None, :]).ravel()])
+        stop = jnp.min(jnp.where(stops > t + tiny, stops, jnp.inf))
         rem = stop - t
         to_stop = (rem <= h_cap * fudge) & ~(hit_cap & (rem >= h_cap))
         return (select(to_stop, rem, h_cap), to_stop | hit_cap, select(to_stop, stop, goal),
@@ -306,3 +323,22 @@ class DelayLoop:
         b = b._replace(evals=b.evals + jnp.asarray(evals, jnp.int32))
         return jax.tree_util.tree_map(lambda new, old: select(acc, new, old),
                                       self.append(b, t_new, y1, f1), b)
+
+    def jump(self, b: Buffer, t_e, y_e, args) -> Buffer:
+        """The history after events at ``t_e`` (within the step just recorded, whose end
+        is the newest point) set the state to ``y_e``: the newest point becomes the left
+        limit at ``t_e`` (the stored cubic's value and slope there, so the history before
+        ``t_e`` is unchanged), and ``(t_e, y_e, f)`` with the right-hand ``f`` follows it at
+        the same time. A query at ``t_e`` then reads the value after the jump (the right
+        limit, as the solution's value at an event time is the one after it) and a query
+        before ``t_e`` the one before; ``t_e`` joins :attr:`Buffer.jumps`. One rhs
+        evaluation (counted in ``evals``)."""
+        q = jnp.asarray(t_e, self.dtype)
+        y_pre, f_pre = jax.jvp(History(b, left=True), (q,), (jnp.ones_like(q),))
+        newest = jnp.mod(b.count - 1, b.ts.shape[0])
+        b = b._replace(ts=b.ts.at[newest].set(q), ys=b.ys.at[newest].set(y_pre),
+                       fs=b.fs.at[newest].set(f_pre))
+        f_post = jnp.asarray(self.f(q, y_e, DelayArgs(args, b), left=False), self.dtype)
+        b = self.append(b, q, y_e, f_post)
+        jumps = None if b.jumps is None else jnp.concatenate([b.jumps[1:], q[None]])
+        return b._replace(jumps=jumps, evals=b.evals + 1)
