@@ -13,7 +13,9 @@ gets, instead of ``rhs(t, state, parameter)``,
 
   and ``expr`` is printed with every state replaced by its delayed value and ``t``
   by ``delaytime0`` (lets are inlined first, so a let inside ``expr`` is
-  evaluated at the delayed time too);
+  evaluated at the delayed time too); a ``der(x)`` inside ``expr`` is ``x``'s
+  right-hand side at the delayed time times ``history.started(delaytime0)`` (0
+  before t0, where the history is constant, 1 after);
 - ``delay_lags(t, state, parameter)``: the vector of the lags ``tau`` of every
   delay term of the model (derivatives, observables and events);
 - ``DELAY_COLUMNS`` (the states the delayed expressions read, which is all the
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..ir import TIME, Delay, Model
+from ..ir import TIME, Delay, DerValue, Model
 from ..passes.inline import inline_lets, let_values
 from .emit import function, stack
 from .events import event_functions
@@ -92,17 +94,31 @@ def delay_terms(ex: Expressions) -> DelayTerms:
     exprs = _all_expressions(model)
     terms = sorted({a for e in exprs for a in e.atoms(Delay)}, key=sympy.default_sort_key)
     state_index = {s.name: i for i, s in enumerate(model.states)}
-    used = sorted({state_index[s.name] for term in terms for s in term.args[0].free_symbols
+    rates = {d.state: d.expr for d in inline_lets(model).derivatives}
+    started = {}  # term -> the symbol of "q is after t0" of a term with der(x) inside
+    args = {}
+    for j, term in enumerate(terms):
+        arg = term.args[0]
+        if arg.atoms(DerValue):
+            name = names.fresh(f"delaystarted{j}")
+            printer.add_names({name: name})
+            started[term] = sympy.Symbol(name, real=True)
+            arg = arg.xreplace({r: rates.get(r.args[0].name, sympy.Integer(0)) * started[term]
+                                for r in arg.atoms(DerValue)})
+        args[term] = arg
+    used = sorted({state_index[s.name] for term in terms for s in args[term].free_symbols
                    if s.name in state_index})
     column = {i: c for c, i in enumerate(used)}
     constant_names = {p.name for p in model.parameters} | {name for name, _ in model.constants}
     lines, lowered, lags, constant = {}, {}, [], []
     for j, term in enumerate(terms):
-        arg, tau = term.args
+        arg, tau = args[term], term.args[1]
         when = names.fresh(f"delaytime{j}")
         values = names.fresh(f"delayed{j}")
         printer.add_names({when: when, values: values})
         text = [f"{when} = t - ({printer.doprint(tau)})", f"{values} = history({when})"]
+        if term in started:  # der(x) at the delayed time: x's rhs there, 0 before t0
+            text.append(f"{started[term].name} = history.started({when})")
         swap = {TIME: sympy.Symbol(when, real=True)}
         for s in sorted(arg.free_symbols, key=lambda s: s.name):
             if s.name in state_index:
@@ -131,7 +147,8 @@ def history_compute(ex: Expressions, d: DelayTerms, name: str, doc: str, outputs
     body = ex.unpack_states(uses) + ex.unpack_parameters(uses) + ex.unpack_constants(uses)
     if optional:
         body += ["if history is None:  # outside the integration loop: no history",
-                 f"    history = lambda q: jnp.full(({len(d.columns)},), jnp.nan, dtype=state.dtype)"]
+                 f"    history = lambda q: jnp.full(({len(d.columns)},), jnp.nan, dtype=state.dtype)",
+                 "    history.started = lambda q: jnp.nan"]
     for t in used:
         body += d.lines[t]
     replacements, reduced = ex.reduce(lowered)

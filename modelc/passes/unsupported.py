@@ -18,11 +18,13 @@ module and its entry in `modelc.api.PASSES`.
 
 from __future__ import annotations
 
+import sympy
 from sympy import sympify
 
 from ..errors import Diagnostic, ModelError
 from ..ir import Delay, DerValue, Model
 from .constraints import MAX_RATE_SYSTEM
+from .inline import inline_lets
 
 __all__ = ["require_solver_support", "NOT_YET", "NotYetSolvable", "in_events_of"]
 
@@ -59,9 +61,11 @@ def require_solver_support(model: Model) -> Model:
                              f"the constraint so that `{c.state}` has one solution")
                   for c in model.constraints]
     diags += _delay_diagnostics(model)
+    rates = {d.state for d in model.derivatives} - {c.state for c in model.constraints}
     for what, span, expr in _statements(model):
-        if expr.atoms(DerValue):
-            names = ", ".join(sorted(str(a) for a in expr.atoms(DerValue)))
+        left = {a for a in expr.atoms(DerValue) if not _delayed_rate(a, expr, rates)}
+        if left:
+            names = ", ".join(sorted(str(a) for a in left))
             diags.append(Diagnostic(span, f"{what} uses {names}, the rate of change of a state determined by a "
                                     f"constraint that is solved numerically; modelc derives it by differentiating "
                                     f"the constraints only when no `der` equation or constraint uses such a rate "
@@ -74,6 +78,14 @@ def require_solver_support(model: Model) -> Model:
     return model
 
 
+def _delayed_rate(value, expr, rates) -> bool:
+    """Whether ``der(x)`` ``value`` stands only inside ``delay(...)`` of ``expr``, ``x`` a state
+    with an equation (the delay's code reads ``x``'s rhs at the delayed time)."""
+    if value.args[0].name not in rates:
+        return False
+    return not expr.xreplace({d: sympy.Integer(0) for d in expr.atoms(Delay)}).has(value)
+
+
 def in_events_of(event) -> list:
     """The expressions of an event: its condition, delay, priority and assignments."""
     return [event.condition, event.options.delay, event.options.priority,
@@ -84,6 +96,8 @@ def _delay_diagnostics(model: Model) -> list[Diagnostic]:
     """The uses of ``delay(...)`` the solvers do not run: outside a scalar ODE model, or
     nested in another delay."""
     diags = []
+    # der(x) inside a delay reads x's rhs at the delayed time: a delay there nests
+    delayed_rates = {d.state for d in inline_lets(model).derivatives if d.expr.atoms(Delay)}
     scalar = not (model.fields or model.externals or model.has_arrays)
     for what, span, expr in _statements(model):
         if not expr.atoms(Delay):
@@ -92,7 +106,9 @@ def _delay_diagnostics(model: Model) -> list[Diagnostic]:
             diags.append(Diagnostic(span, f"{what} uses `delay(...)`: delays run in scalar ODE "
                                     f"models only; in field, array or external models {NOT_YET}",
                                     "remove the delay, or write the model with scalar states"))
-        elif any(a.args[0].atoms(Delay) or a.args[1].atoms(Delay) for a in expr.atoms(Delay)):
+        elif any(a.args[0].atoms(Delay) or a.args[1].atoms(Delay)
+                 or any(r.args[0].name in delayed_rates for r in a.args[0].atoms(DerValue))
+                 for a in expr.atoms(Delay)):
             diags.append(Diagnostic(span, f"{what} nests `delay(...)` inside a delay: {NOT_YET}",
                                     "write delay(delay(x, a), b) as delay(x, a + b) when a is constant"))
     if scalar and model.constraints and any(expr.atoms(Delay) for _, _, expr in _statements(model)):

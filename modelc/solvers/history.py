@@ -151,6 +151,20 @@ class History:
     def __init__(self, buffer: Buffer, left=False, now=None):
         self.buffer, self.left, self.now = buffer, left, now
 
+    def _before(self, q, m):
+        """Whether ``q`` reads the constant history before ``t0`` (``m``: held points at or
+        before ``q``, on this side): at ``t0`` itself the left side does."""
+        b = self.buffer
+        return (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0)) | ((q == b.t0) & self.left)
+
+    def started(self, q):
+        """1 where ``q`` reads the solution, 0 where it reads the constant history before
+        ``t0`` (the factor of a delayed ``der(x)``: the history's rate is 0 there)."""
+        b = self.buffer
+        q = jnp.asarray(q, b.ts.dtype)
+        m = select(self.left, jnp.sum(b.ts < q, dtype=jnp.int32), jnp.sum(b.ts <= q, dtype=jnp.int32))
+        return select(self._before(q, m), jnp.zeros_like(q), jnp.ones_like(q))
+
     def __call__(self, q):
         b = self.buffer
         cap = b.ts.shape[0]
@@ -170,7 +184,7 @@ class History:
         value = _hermite(b.ts[a], b.ys[a], b.fs[a], b.ts[c], b.ys[c], b.fs[c], q)
         # At t0 itself the solution's branch (right) or the constant history (left); the
         # initial value once the ring has dropped t0 (the values agree).
-        before = (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0)) | ((q == b.t0) & self.left)
+        before = self._before(q, m)
         lost = (m == 0) & (q > b.t0)  # older than the oldest point still held
         if self.now is not None:  # past the newest step end: towards the current state
             newest = jnp.mod(b.count - 1, cap)
@@ -188,8 +202,20 @@ def initial_history_rhs(rhs, y0, columns):
     """``rhs(t, y, args)`` of a delay model's ``rhs(t, y, args, history)`` with the
     history before ``t0`` (every delayed value is the initial one): exact at ``t0``,
     for probes such as ``method="auto"``'s stiffness estimate."""
-    y_init = jnp.asarray(y0)[jnp.asarray(columns, jnp.int32)]
-    return lambda t, y, args: rhs(t, y, args, lambda q: y_init.astype(y.dtype))
+    return lambda t, y, args: rhs(t, y, args, _Initial(jnp.asarray(y0)[jnp.asarray(columns, jnp.int32)]
+                                                       .astype(y.dtype)))
+
+
+class _Initial(NamedTuple):
+    """The history before ``t0``: every query reads the initial value (not yet started)."""
+
+    y_init: Any
+
+    def __call__(self, q):
+        return self.y_init
+
+    def started(self, q):
+        return jnp.zeros_like(jnp.asarray(q, self.y_init.dtype))
 
 
 def _stop_multipliers(n_lags: int, order: int) -> np.ndarray:
