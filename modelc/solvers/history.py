@@ -303,8 +303,11 @@ class DelayLoop:
         stop = jnp.min(jnp.where(stops > t + tiny, stops, jnp.inf))
         rem = stop - t
         to_stop = (rem <= h_cap * fudge) & ~(hit_cap & (rem >= h_cap))
+        at_stop = to_stop
+        if self.events:  # an output time on a stop is a stop too (x' may jump there)
+            at_stop = to_stop | (hit_cap & (jnp.abs(stop - goal) <= tiny))
         return (select(to_stop, rem, h_cap), to_stop | hit_cap, select(to_stop, stop, goal),
-                to_stop)
+                at_stop)
 
     def short_of(self, t, y, h, args, b: Buffer):
         """Whether a step from ``(t, y)`` over ``h`` needs a time the ring no longer
@@ -342,13 +345,41 @@ class DelayLoop:
         gap = jnp.zeros_like(err).at[self.cols].set(cubic - mid[self.cols])
         return jnp.maximum(jnp.abs(err), jnp.abs(gap))
 
-    def record(self, b: Buffer, t_new, y1, f1, acc, evals=0) -> Buffer:
+    def record(self, b: Buffer, t_new, y1, f1, acc, evals=0, left=None) -> Buffer:
         """The buffer after a step attempt: the end ``(t_new, y1, f1)`` of an accepted
         step written, a rejected one leaving it as it was; ``evals`` rhs evaluations
-        added to the count."""
+        added to the count. ``left = (at_stop, f_left)`` (models with events): on a
+        discontinuity stop the end is written twice at one time, first with the left-hand
+        slope ``f_left`` (the step's own), then with ``f1`` (the right-hand one): after an
+        event's jump in ``x``, ``x'`` jumps one lag later, and each side's cubic needs its
+        own slope there."""
         b = b._replace(evals=b.evals + jnp.asarray(evals, jnp.int32))
-        return jax.tree_util.tree_map(lambda new, old: select(acc, new, old),
-                                      self.append(b, t_new, y1, f1), b)
+        new = (self.append(b, t_new, y1, f1) if left is None
+               else self._append_stop(b, t_new, y1, f1, *left))
+        return jax.tree_util.tree_map(lambda new, old: select(acc, new, old), new, b)
+
+    def _append_stop(self, b: Buffer, t, y, f_right, at_stop, f_left) -> Buffer:
+        """``b`` with the step end ``(t, y)`` written once (``f_right``), or on a stop twice
+        (``f_left``, then ``f_right``: a slope jump kept on both sides)."""
+        cap = b.ts.shape[0]
+        first = select(at_stop, f_left, f_right)
+        b = self.append(b, t, y, first)
+        nxt = jnp.mod(b.count, cap)
+        t = jnp.asarray(t, b.ts.dtype)
+        return b._replace(ts=b.ts.at[nxt].set(select(at_stop, t, b.ts[nxt])),
+                          ys=b.ys.at[nxt].set(select(at_stop, y[self.cols], b.ys[nxt])),
+                          fs=b.fs.at[nxt].set(select(at_stop, f_right[self.cols], b.fs[nxt])),
+                          count=b.count + at_stop.astype(jnp.int32))
+
+    def left_slope(self, args, b: Buffer, t_new, y1, f_row, f1, at_stop):
+        """``(f_left, evals)``: the left-hand ``f`` at a step's end: the FSAL row (the
+        step's last stage read the history's left branch), or on a stop one rhs
+        evaluation with the left branch (``f1`` elsewhere)."""
+        if f_row is not None:
+            return f_row, 0
+        left = lax.cond(at_stop, lambda: jnp.asarray(self.f(t_new, y1, DelayArgs(args, b), left=True),
+                                                     self.dtype), lambda: f1)
+        return left, at_stop.astype(jnp.int32)
 
     def jump(self, b: Buffer, t_e, y_e, args) -> Buffer:
         """The history after events at ``t_e`` (within the step just recorded, whose end

@@ -447,7 +447,12 @@ class Loop:
                                                                    f1, mid))
         carry1, acc = self.settle(grid, carry, new, record)
         stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
-        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals))
+        left = None
+        if self.events is not None:  # an event's jump makes x' jump on later stops: both sides
+            f_left, left_evals = delays.left_slope(args, b, t_new, record.y1, f_row, f1, at_stop)
+            left, stop_evals = (at_stop, f_left), stop_evals + left_evals
+        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals,
+                                                       left))
         if self.events is not None:  # events read the history; their jumps are recorded in it
             carry1 = self._delay_events(args, grid, carry1, acc, record)
         # The ring no longer holds what this step reads: end here, the step not taken.
