@@ -440,17 +440,18 @@ class Loop:
         f1 = delays.end_slope(args, b, t_new, record.y1, f_row, at_stop)
         if f_row is not None:  # on a stop: the next step starts from the right-hand f
             new = new.at[1].set(f1)
+        stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
+        left, f_end = None, f1
+        if self.events is not None:  # an event's jump makes x' jump on later stops: both sides
+            f_end, left_evals = delays.left_slope(args, b, t_new, record.y1, f_row, f1, at_stop)
+            left, stop_evals = (at_stop, f_end), stop_evals + left_evals
         if record.err is not None and not self.land and not self.lazy:
             p = self.stepper.dense_from_carry(self.f, hargs, grid.t, None, new[lay.nrow:])[0]
             mid = self.stepper.eval_dense_poly(p, jnp.asarray(0.5, self.dtype))
+            # (the step's own cubic: the left-hand slope at its end)
             record = record._replace(err=delays.with_history_error(record.err, b, h, record.y1,
-                                                                   f1, mid))
+                                                                   f_end, mid))
         carry1, acc = self.settle(grid, carry, new, record)
-        stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
-        left = None
-        if self.events is not None:  # an event's jump makes x' jump on later stops: both sides
-            f_left, left_evals = delays.left_slope(args, b, t_new, record.y1, f_row, f1, at_stop)
-            left, stop_evals = (at_stop, f_left), stop_evals + left_evals
         carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals,
                                                        left))
         if self.events is not None:  # events read the history; their jumps are recorded in it
