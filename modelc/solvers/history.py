@@ -36,6 +36,12 @@ carry and calls :class:`DelayLoop`:
   and keeps its order; they are taken under ``stop_gradient`` like every step
   size (the grid is a constant of the derivative).
 
+* **events** -- after events changed the state at ``t_e``, :meth:`DelayLoop.jump`
+  keeps both sides at one time (the left limit, then the value after the
+  event: a query at ``t_e`` reads the latter), the jump carries the lags' stops
+  like ``t0``, and every stop is written with both slopes (``x'`` jumps one lag
+  after ``x`` did).
+
 Only increasing time is supported for delays (``integrate`` refuses others).
 """
 
