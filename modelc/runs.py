@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from functools import partial
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -26,7 +27,7 @@ from .state_map import states_dict
 from .solvers import cost
 from .solvers.adjoint import BacksolveAdjoint
 
-from .solvers.history import DEFAULT_CAPACITY, DelaySpec, initial_history_rhs
+from .solvers.history import DEFAULT_CAPACITY, DelaySpec, History, initial_history_rhs
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
            "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats",
@@ -40,13 +41,33 @@ def event_spec(module, max_events: int = DEFAULT_MAX_EVENTS):
     """The `modelc.solvers.EventSpec` of a generated module with events, else None."""
     if not hasattr(module, "EVENT_NAMES"):
         return None
+    functions = (module.event_crossings, module.event_conditions, module.event_assignments,
+                 module.event_priorities, module.event_delays)
+    if hasattr(module, "DELAY_COLUMNS"):  # a delay model: the loop passes DelayArgs
+        columns = tuple(module.DELAY_COLUMNS)
+        history = getattr(module, "EVENT_HISTORY", False)
+        functions = tuple(_HistoryEventFunction(f, columns, history) for f in functions)
     return solvers.EventSpec(
-        module.event_crossings, module.event_conditions, module.event_assignments,
-        module.event_priorities, module.event_delays, targets=module.EVENT_TARGETS,
+        *functions, targets=module.EVENT_TARGETS,
         stop=module.EVENT_STOP, persistent=module.EVENT_PERSISTENT,
         trigger_values=module.EVENT_TRIGGER_VALUES, initial=module.EVENT_INITIAL,
         delayed=module.EVENT_DELAYED, names=module.EVENT_NAMES,
         strict=module.EVENT_CROSSING_STRICT, capacity=int(max_events))
+
+
+class _HistoryEventFunction(NamedTuple):
+    """An event function of a delay model as the loop calls it, ``f(t, y, DelayArgs)``:
+    the generated one with the history (``reads``: it takes one) at its time."""
+
+    function: Callable
+    columns: tuple
+    reads: bool
+
+    def __call__(self, t, y, a):
+        if not self.reads:
+            return self.function(t, y, a.args)
+        cols = jnp.asarray(self.columns, jnp.int32)
+        return self.function(t, y, a.args, History(a.buffer, False, (t, y[cols])))
 
 
 class RunCache:
@@ -107,8 +128,10 @@ def run_function(model, opts: SolveOptions, has_dt0: bool, externals: dict | Non
                                 atol=atol, dt0=dt0, max_steps=max_steps, jac=jacobian,
                                 controller=controller, split=prob.split,
                                 progress=time_progress if progress else None, events=events,
-                                delays=delay_spec(module, opts.history_capacity))
-        obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
+                                delays=delay_spec(module, opts.history_capacity, observed=True))
+        obs = raw.observed  # delays in observables: evaluated in the loop, from the history
+        if obs is None:
+            obs = jax.vmap(prob.observables, in_axes=(0, 0, None))(raw.ts, raw.ys, prob.args)
         extra = None
         if prob.unpack is not None or field:
             extra = states_of(module, prob, raw.ts, raw.ys, p)
@@ -290,13 +313,16 @@ def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals):
                                        int(jnp.size(prob.y0)), work=work)
 
 
-def delay_spec(module, capacity: int | None = None):
+def delay_spec(module, capacity: int | None = None, observed: bool = False):
     """The `modelc.solvers.history.DelaySpec` of a generated module with delays
-    (``DELAY_COLUMNS``, ``DELAY_CONSTANT``, ``delay_lags``), else None."""
+    (``DELAY_COLUMNS``, ``DELAY_CONSTANT``, ``delay_lags``), else None; ``observed``:
+    a module whose observables read the history (``OBSERVABLES_HISTORY``) has the loop
+    evaluate them at the output times."""
     if not hasattr(module, "DELAY_COLUMNS"):
         return None
+    obs = module.observables if observed and getattr(module, "OBSERVABLES_HISTORY", False) else None
     return DelaySpec(module.delay_lags, tuple(module.DELAY_CONSTANT), tuple(module.DELAY_COLUMNS),
-                     capacity or DEFAULT_CAPACITY)
+                     capacity or DEFAULT_CAPACITY, obs)
 
 
 def _remembered_work(model, dtype, externals, measure):

@@ -15,7 +15,7 @@ def test_check_accepts_an_event_model(tmp_path, capsys):
 
 def test_check_accepts_a_model_the_solvers_cannot_run_yet_with_a_note(tmp_path, capsys):
     path = tmp_path / "lag.model"
-    path.write_text("parameter tau = 1\nstate x = 1\nder(x) = -x\nobserve lagged = delay(x, tau)\n")
+    path.write_text("parameter tau = 1\nstate x = 1\nder(x) = -delay(delay(x, tau), tau)\n")
     assert main(["check", str(path)]) == 0
     out, err = capsys.readouterr()
     assert "ok (the model is valid; 1 construct(s) cannot be solved yet" in out

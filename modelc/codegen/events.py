@@ -52,9 +52,12 @@ def _strictness(events) -> dict:
     return found
 
 
-def event_functions(ex: Expressions) -> str:
-    """The event section of a scalar module (empty text for a model without events)."""
+def event_functions(ex: Expressions, compute=None) -> str:
+    """The event section of a scalar module (empty text for a model without events);
+    ``compute`` (default ``ex.compute``) prints each function (a delay model's reads the
+    history, `modelc.codegen.delays`)."""
     model: Model = ex.model
+    compute = compute or ex.compute
     events = model.events
     if not events:
         return ""
@@ -107,16 +110,16 @@ def event_functions(ex: Expressions) -> str:
         return f"jnp.broadcast_to(state, ({len(events)}, {n}))"
 
     parts = ["\n".join(meta)]
-    parts.append(ex.compute("event_crossings", _ARGS,
+    parts.append(compute("event_crossings", _ARGS,
                             "The crossing functions of the event conditions (a condition can change "
                             "only where one changes sign).", crossings, result=vector))
-    parts.append(ex.compute("event_conditions", _ARGS, "Each event's condition, in the order of "
+    parts.append(compute("event_conditions", _ARGS, "Each event's condition, in the order of "
                             "EVENT_NAMES.", [e.condition for e in events], result=booleans))
-    parts.append(ex.compute("event_assignments", _ARGS,
+    parts.append(compute("event_assignments", _ARGS,
                             "Row k: the state after event k's assignments (right-hand sides from "
                             "`state`).", flat, result=assignments if flat else empty_rows))
-    parts.append(ex.compute("event_priorities", _ARGS, "Each event's priority (larger runs first).",
+    parts.append(compute("event_priorities", _ARGS, "Each event's priority (larger runs first).",
                             [sympy.sympify(e.options.priority) for e in events], result=vector))
-    parts.append(ex.compute("event_delays", _ARGS, "Each event's delay from trigger to execution.",
+    parts.append(compute("event_delays", _ARGS, "Each event's delay from trigger to execution.",
                             [sympy.sympify(e.options.delay) for e in events], result=vector))
     return "\n\n".join(parts)

@@ -89,7 +89,7 @@ def generate_scalar_module(model: Model, source_hash: str = "", dynamics=None) -
 
 def _delay_module(ex: Expressions, source_hash: str) -> str:
     """The module of a model with delays: ``rhs(t, state, parameter, history)`` and the
-    lags (`modelc.codegen.delays`); no symbolic Jacobian (the solvers differentiate
+    lags, the observables and events (`modelc.codegen.delays`); no symbolic Jacobian (the solvers differentiate
     the rhs through the history), no semilinear split, no noise form."""
     model = ex.model
     parts = [
@@ -97,9 +97,7 @@ def _delay_module(ex: Expressions, source_hash: str) -> str:
         ex.parameter_vector(),
         _with_constants(ex),
         _initial_state(ex),
-        delay_functions(ex),
-        ex.compute("observables", _ARGS, "The observables, in the order of OBSERVABLE_NAMES.",
-                   [o.expr for o in model.observes]),
+        delay_functions(ex),  # rhs, observables and event functions reading the history
         "LINEAR_KIND = None\nLINEAR_CONSTANT = True",
         "NOISE_FORM = False",
     ]

@@ -5,7 +5,9 @@
 equations, lets, observables, events and constraints becomes ``x``'s
 right-hand side, itself with its ``der(y)`` values resolved first (the checker
 has ruled out cycles). A state that only events change has the right-hand side
-0. ``der(y)`` of a state that a constraint determines is left in place: the
+0. ``der(x)`` inside ``delay(...)`` is left in place (it is the rate at the delayed
+time, 0 before t0: `modelc.codegen.delays`). ``der(y)`` of a state that a constraint
+determines is left in place: the
 constraints pass (`modelc.passes.constraints`) replaces it by the time
 derivative of ``y``'s solution when it eliminates the constraint.
 """
@@ -16,7 +18,7 @@ from dataclasses import replace
 
 import sympy
 
-from ..ir import DerValue, Model
+from ..ir import Delay, DerValue, Model
 
 __all__ = ["substitute_derivative_values", "map_expressions", "has_atoms"]
 
@@ -39,7 +41,18 @@ def substitute_derivative_values(model: Model) -> Model:
         if not mapping:
             break
         rhs = {name: expr.xreplace(mapping) for name, expr in rhs.items()}
-    return map_expressions(model, lambda e: e.xreplace(_mapping(rhs, [e])))
+    return map_expressions(model, lambda e: _outside_delays(e, rhs))
+
+
+def _outside_delays(expr, rhs: dict):
+    """``expr`` with its ``der(x)`` values replaced, except inside ``delay(...)``: there
+    ``der(x)`` is the history's rate of change at the delayed time (0 before t0, where the
+    history is constant), which `modelc.codegen.delays` lowers."""
+    if not isinstance(expr, sympy.Basic) or not expr.atoms(DerValue):
+        return expr
+    delays = {d: sympy.Dummy() for d in expr.atoms(Delay)}
+    return expr.xreplace(delays).xreplace(_mapping(rhs, [expr.xreplace(delays)])).xreplace(
+        {v: k for k, v in delays.items()})
 
 
 def _mapping(rhs: dict[str, sympy.Expr], exprs) -> dict:

@@ -18,6 +18,9 @@ module and its entry in `modelc.api.PASSES`.
 
 from __future__ import annotations
 
+import sympy
+from sympy import sympify
+
 from ..errors import Diagnostic, ModelError
 from ..ir import Delay, DerValue, Model
 from .constraints import MAX_RATE_SYSTEM
@@ -42,19 +45,13 @@ def require_solver_support(model: Model) -> Model:
             numerical path in a model of array states, externals or fields.
     """
     # Events run in every solver (modelc.solvers.events) in scalar models, DAEs included
-    # (the constraints are solved again after each event, modelc.solvers.dae); in models
-    # with fields or external functions, or together with delays (the loop does not
-    # combine those paths yet), they are refused here.
+    # (the constraints are solved again after each event, modelc.solvers.dae) and together
+    # with delays (modelc.solvers.history records the jump); in models with fields or
+    # external functions they are refused here.
     diags = [Diagnostic(e.span, f"event `{e.name}`: events in models with fields or external "
                         f"functions are parsed and checked, but {NOT_YET}",
                         "remove the event, or write the model without fields/externals")
              for e in model.events if model.fields or model.has_arrays]
-    combined = _events_combined_with(model)
-    if combined and not (model.fields or model.has_arrays):
-        diags += [Diagnostic(e.span, f"event `{e.name}`: events in a model with {combined} are "
-                             f"parsed and checked, but {NOT_YET}",
-                             "solve piecewise (stop at the event time and restart), or write the "
-                             "model without the event") for e in model.events]
     # Constraints (DAE engineer, issue 17): only models of scalar states run them numerically.
     if model.has_arrays or model.fields:
         diags += [Diagnostic(c.span, f"constraint for `{c.state}`: SymPy could not solve it for "
@@ -64,9 +61,11 @@ def require_solver_support(model: Model) -> Model:
                              f"the constraint so that `{c.state}` has one solution")
                   for c in model.constraints]
     diags += _delay_diagnostics(model)
+    rates = {d.state for d in model.derivatives} - {c.state for c in model.constraints}
     for what, span, expr in _statements(model):
-        if expr.atoms(DerValue):
-            names = ", ".join(sorted(str(a) for a in expr.atoms(DerValue)))
+        left = {a for a in expr.atoms(DerValue) if not _delayed_rate(a, expr, rates)}
+        if left:
+            names = ", ".join(sorted(str(a) for a in left))
             diags.append(Diagnostic(span, f"{what} uses {names}, the rate of change of a state determined by a "
                                     f"constraint that is solved numerically; modelc derives it by differentiating "
                                     f"the constraints only when no `der` equation or constraint uses such a rate "
@@ -79,15 +78,12 @@ def require_solver_support(model: Model) -> Model:
     return model
 
 
-def _events_combined_with(model: Model) -> str:
-    """What an event model also has that the loop does not combine with events yet:
-    ``delay(...)`` ("" if nothing)."""
-    if not model.events:
-        return ""
-    if any(expr.atoms(Delay) for _, _, expr in _statements(model)) or any(
-            x.atoms(Delay) for e in model.events for x in in_events_of(e)):
-        return "`delay(...)`"
-    return ""
+def _delayed_rate(value, expr, rates) -> bool:
+    """Whether ``der(x)`` ``value`` stands only inside ``delay(...)`` of ``expr``, ``x`` a state
+    with an equation (the delay's code reads ``x``'s rhs at the delayed time)."""
+    if value.args[0].name not in rates:
+        return False
+    return not expr.xreplace({d: sympy.Integer(0) for d in expr.atoms(Delay)}).has(value)
 
 
 def in_events_of(event) -> list:
@@ -97,10 +93,11 @@ def in_events_of(event) -> list:
 
 
 def _delay_diagnostics(model: Model) -> list[Diagnostic]:
-    """The uses of ``delay(...)`` the solvers do not run: outside a scalar ODE model,
-    in an observable (directly or through a let), or nested in another delay."""
+    """The uses of ``delay(...)`` the solvers do not run: outside a scalar ODE model, or
+    nested in another delay."""
     diags = []
-    flat = inline_lets(model)
+    # der(x) inside a delay reads x's rhs at the delayed time: a delay there nests
+    delayed_rates = {d.state for d in inline_lets(model).derivatives if d.expr.atoms(Delay)}
     scalar = not (model.fields or model.externals or model.has_arrays)
     for what, span, expr in _statements(model):
         if not expr.atoms(Delay):
@@ -109,7 +106,9 @@ def _delay_diagnostics(model: Model) -> list[Diagnostic]:
             diags.append(Diagnostic(span, f"{what} uses `delay(...)`: delays run in scalar ODE "
                                     f"models only; in field, array or external models {NOT_YET}",
                                     "remove the delay, or write the model with scalar states"))
-        elif any(a.args[0].atoms(Delay) or a.args[1].atoms(Delay) for a in expr.atoms(Delay)):
+        elif any(a.args[0].atoms(Delay) or a.args[1].atoms(Delay)
+                 or any(r.args[0].name in delayed_rates for r in a.args[0].atoms(DerValue))
+                 for a in expr.atoms(Delay)):
             diags.append(Diagnostic(span, f"{what} nests `delay(...)` inside a delay: {NOT_YET}",
                                     "write delay(delay(x, a), b) as delay(x, a + b) when a is constant"))
     if scalar and model.constraints and any(expr.atoms(Delay) for _, _, expr in _statements(model)):
@@ -117,21 +116,19 @@ def _delay_diagnostics(model: Model) -> list[Diagnostic]:
                              f"with `delay(...)` {NOT_YET} together",
                              f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or remove "
                              "the delay") for c in model.constraints]
-    for o, inlined in zip(model.observes, flat.observes):
-        if scalar and inlined.expr.atoms(Delay):
-            diags.append(Diagnostic(o.span, f"observable `{o.name}` uses `delay(...)` (directly or "
-                                    f"through a let): delays in observables are checked, but {NOT_YET}",
-                                    "add a state for the delayed quantity, e.g. `der(lagged) = ...`, "
-                                    "or read the solution at t - tau after the solve"))
     return diags
 
 
 def _statements(model: Model):
-    """``(description, span, expression)`` for each equation, let and observable."""
+    """``(description, span, expression)`` for each equation, let, observable and event
+    expression."""
     for d in model.derivatives + model.field_derivatives:
         yield f"der({d.state})", d.span, d.expr
     for le in model.lets:
         yield f"let `{le.name}`", le.span, le.expr
     for o in model.observes:
         yield f"observable `{o.name}`", o.span, o.expr
+    for e in model.events:
+        for x in in_events_of(e):
+            yield f"event `{e.name}`", e.span, sympify(x)
 

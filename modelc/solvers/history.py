@@ -36,6 +36,12 @@ carry and calls :class:`DelayLoop`:
   and keeps its order; they are taken under ``stop_gradient`` like every step
   size (the grid is a constant of the derivative).
 
+* **events** -- after events changed the state at ``t_e``, :meth:`DelayLoop.jump`
+  keeps both sides at one time (the left limit, then the value after the
+  event: a query at ``t_e`` reads the latter), the jump carries the lags' stops
+  like ``t0``, and every stop is written with both slopes (``x'`` jumps one lag
+  after ``x`` did).
+
 Only increasing time is supported for delays (``integrate`` refuses others).
 """
 
@@ -58,6 +64,9 @@ __all__ = ["DelaySpec", "Buffer", "DelayArgs", "History", "DelayLoop", "DEFAULT_
 #: largest lag; ``history_capacity`` raises it (memory ``2 * capacity * columns`` numbers).
 DEFAULT_CAPACITY = 4096
 
+#: Event jumps whose propagated discontinuities the steps land on (the newest ones).
+JUMPS = 8
+
 
 class DelaySpec(NamedTuple):
     """The static description of a model's delays (hashable: part of the loop's spec).
@@ -66,13 +75,16 @@ class DelaySpec(NamedTuple):
     ``constant``: which of them depend on parameters only (those bound the step
     and place discontinuity stops); ``columns``: the state indices the delayed
     expressions read (the history stores only these); ``capacity``: the ring's
-    length in step ends.
+    length in step ends; ``observed``: the observables of a model with a delay in
+    one, ``observed(t, y, args, history)``, evaluated by the loop at each output
+    time (None: the observables are computed after the solve).
     """
 
     lags: Callable
     constant: tuple
     columns: tuple
     capacity: int = DEFAULT_CAPACITY
+    observed: Callable | None = None  # observables(t, y, args, history), written at outputs
 
 
 class Buffer(NamedTuple):
@@ -84,7 +96,10 @@ class Buffer(NamedTuple):
     and the initial value of the stored columns (the value before ``t0``);
     ``stops``: the discontinuity times (``inf`` for unused entries);
     ``hmax``: the step bound (the smallest positive constant lag, or ``inf``);
-    ``evals``: rhs evaluations of the right-hand ``f`` on stops (FSAL steppers, int32).
+    ``evals``: rhs evaluations of the right-hand ``f`` on stops (FSAL steppers, int32);
+    ``jumps``: with events, the times of the last :data:`JUMPS` state jumps (``inf``
+    unused): each carries the constant lags' discontinuity stops like ``t0`` (None
+    without events).
     """
 
     ts: Any
@@ -96,6 +111,7 @@ class Buffer(NamedTuple):
     stops: Any
     hmax: Any
     evals: Any = 0
+    jumps: Any = None
 
 
 class DelayArgs(NamedTuple):
@@ -108,7 +124,8 @@ class DelayArgs(NamedTuple):
 
 def _hermite(t_a, y_a, f_a, t_b, y_b, f_b, q):
     """The cubic Hermite interpolant of ``(y_a, f_a)`` at ``t_a`` and ``(y_b, f_b)``
-    at ``t_b``, at ``q`` (a Taylor line ``y_a + f_a (q - t_a)`` when ``t_a == t_b``)."""
+    at ``t_b``, at ``q`` (a Taylor line ``y_b + f_b (q - t_b)`` when ``t_a == t_b``: the
+    one point held, or the two sides of an event's jump, of which ``b`` is the later)."""
     h = t_b - t_a
     degenerate = h == 0
     hs = select(degenerate, jnp.ones_like(h), h)
@@ -116,7 +133,7 @@ def _hermite(t_a, y_a, f_a, t_b, y_b, f_b, q):
     s2, s3 = s * s, s * s * s
     cubic = ((2 * s3 - 3 * s2 + 1) * y_a + (s3 - 2 * s2 + s) * hs * f_a
              + (3 * s2 - 2 * s3) * y_b + (s3 - s2) * hs * f_b)
-    return select(degenerate, y_a + f_a * (q - t_a), cubic)
+    return select(degenerate, y_b + f_b * (q - t_b), cubic)
 
 
 class History:
@@ -140,6 +157,20 @@ class History:
     def __init__(self, buffer: Buffer, left=False, now=None):
         self.buffer, self.left, self.now = buffer, left, now
 
+    def _before(self, q, m):
+        """Whether ``q`` reads the constant history before ``t0`` (``m``: held points at or
+        before ``q``, on this side): at ``t0`` itself the left side does."""
+        b = self.buffer
+        return (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0)) | ((q == b.t0) & self.left)
+
+    def started(self, q):
+        """1 where ``q`` reads the solution, 0 where it reads the constant history before
+        ``t0`` (the factor of a delayed ``der(x)``: the history's rate is 0 there)."""
+        b = self.buffer
+        q = jnp.asarray(q, b.ts.dtype)
+        m = select(self.left, jnp.sum(b.ts < q, dtype=jnp.int32), jnp.sum(b.ts <= q, dtype=jnp.int32))
+        return select(self._before(q, m), jnp.zeros_like(q), jnp.ones_like(q))
+
     def __call__(self, q):
         b = self.buffer
         cap = b.ts.shape[0]
@@ -159,7 +190,7 @@ class History:
         value = _hermite(b.ts[a], b.ys[a], b.fs[a], b.ts[c], b.ys[c], b.fs[c], q)
         # At t0 itself the solution's branch (right) or the constant history (left); the
         # initial value once the ring has dropped t0 (the values agree).
-        before = (q < b.t0) | (b.count == 0) | ((q == b.t0) & (m == 0)) | ((q == b.t0) & self.left)
+        before = self._before(q, m)
         lost = (m == 0) & (q > b.t0)  # older than the oldest point still held
         if self.now is not None:  # past the newest step end: towards the current state
             newest = jnp.mod(b.count - 1, cap)
@@ -177,8 +208,20 @@ def initial_history_rhs(rhs, y0, columns):
     """``rhs(t, y, args)`` of a delay model's ``rhs(t, y, args, history)`` with the
     history before ``t0`` (every delayed value is the initial one): exact at ``t0``,
     for probes such as ``method="auto"``'s stiffness estimate."""
-    y_init = jnp.asarray(y0)[jnp.asarray(columns, jnp.int32)]
-    return lambda t, y, args: rhs(t, y, args, lambda q: y_init.astype(y.dtype))
+    return lambda t, y, args: rhs(t, y, args, _Initial(jnp.asarray(y0)[jnp.asarray(columns, jnp.int32)]
+                                                       .astype(y.dtype)))
+
+
+class _Initial(NamedTuple):
+    """The history before ``t0``: every query reads the initial value (not yet started)."""
+
+    y_init: Any
+
+    def __call__(self, q):
+        return self.y_init
+
+    def started(self, q):
+        return jnp.zeros_like(jnp.asarray(q, self.y_init.dtype))
 
 
 def _stop_multipliers(n_lags: int, order: int) -> np.ndarray:
@@ -198,10 +241,12 @@ class DelayLoop:
         fsal_row: the stepper carries ``f(t, y)`` as its single state row (FSAL),
             so ``f`` at a step end costs nothing.
         dtype: the float type of the solve.
+        events: the model has events (the buffer keeps their jumps, :meth:`jump`).
     """
 
-    def __init__(self, spec: DelaySpec, rhs, order: int, fsal_row: bool, dtype):
-        self.spec, self.rhs, self.dtype = spec, rhs, dtype
+    def __init__(self, spec: DelaySpec, rhs, order: int, fsal_row: bool, dtype,
+                 events: bool = False):
+        self.spec, self.rhs, self.dtype, self.events = spec, rhs, dtype, events
         self.order, self.fsal_row = max(int(order), 1), fsal_row
         self.cols = jnp.asarray(spec.columns, jnp.int32)
         self.extra_nfe = 0  # rhs evaluations per step attempt for f at its end (set by after_step)
@@ -224,7 +269,8 @@ class DelayLoop:
         empty = Buffer(jnp.full((cap,), jnp.inf, dtype), jnp.zeros((cap, k), dtype),
                        jnp.zeros((cap, k), dtype), jnp.zeros((), jnp.int32), t0,
                        y0[self.cols], jnp.zeros((0,), dtype), jnp.asarray(jnp.inf, dtype),
-                       jnp.zeros((), jnp.int32))
+                       jnp.zeros((), jnp.int32),
+                       jnp.full((JUMPS,), jnp.inf, dtype) if self.events else None)
         f0 = jnp.asarray(self.f(t0, y0, DelayArgs(args, empty)), dtype)
         lags = jnp.atleast_1d(jnp.asarray(self.spec.lags(t0, y0, args), dtype))
         const = [i for i, c in enumerate(self.spec.constant) if c]
@@ -257,11 +303,17 @@ class DelayLoop:
         tiny = 64 * jnp.finfo(self.dtype).eps * jnp.maximum(jnp.abs(t), 1.0)
         if b.stops.shape[0] == 0:
             return h_cap, hit_cap, goal, jnp.zeros((), bool)
-        stop = jnp.min(jnp.where(b.stops > t + tiny, b.stops, jnp.inf))
+        stops = b.stops
+        if b.jumps is not None:  # each event jump carries the lags' stops like t0
+            stops = jnp.concatenate([stops, (b.jumps[:, None] + (stops - b.t0)[None, :]).ravel()])
+        stop = jnp.min(jnp.where(stops > t + tiny, stops, jnp.inf))
         rem = stop - t
         to_stop = (rem <= h_cap * fudge) & ~(hit_cap & (rem >= h_cap))
+        at_stop = to_stop
+        if self.events:  # an output time on a stop is a stop too (x' may jump there)
+            at_stop = to_stop | (hit_cap & (jnp.abs(stop - goal) <= tiny))
         return (select(to_stop, rem, h_cap), to_stop | hit_cap, select(to_stop, stop, goal),
-                to_stop)
+                at_stop)
 
     def short_of(self, t, y, h, args, b: Buffer):
         """Whether a step from ``(t, y)`` over ``h`` needs a time the ring no longer
@@ -299,10 +351,57 @@ class DelayLoop:
         gap = jnp.zeros_like(err).at[self.cols].set(cubic - mid[self.cols])
         return jnp.maximum(jnp.abs(err), jnp.abs(gap))
 
-    def record(self, b: Buffer, t_new, y1, f1, acc, evals=0) -> Buffer:
+    def record(self, b: Buffer, t_new, y1, f1, acc, evals=0, left=None) -> Buffer:
         """The buffer after a step attempt: the end ``(t_new, y1, f1)`` of an accepted
         step written, a rejected one leaving it as it was; ``evals`` rhs evaluations
-        added to the count."""
+        added to the count. ``left = (at_stop, f_left)`` (models with events): on a
+        discontinuity stop the end is written twice at one time, first with the left-hand
+        slope ``f_left`` (the step's own), then with ``f1`` (the right-hand one): after an
+        event's jump in ``x``, ``x'`` jumps one lag later, and each side's cubic needs its
+        own slope there."""
         b = b._replace(evals=b.evals + jnp.asarray(evals, jnp.int32))
-        return jax.tree_util.tree_map(lambda new, old: select(acc, new, old),
-                                      self.append(b, t_new, y1, f1), b)
+        new = (self.append(b, t_new, y1, f1) if left is None
+               else self._append_stop(b, t_new, y1, f1, *left))
+        return jax.tree_util.tree_map(lambda new, old: select(acc, new, old), new, b)
+
+    def _append_stop(self, b: Buffer, t, y, f_right, at_stop, f_left) -> Buffer:
+        """``b`` with the step end ``(t, y)`` written once (``f_right``), or on a stop twice
+        (``f_left``, then ``f_right``: a slope jump kept on both sides)."""
+        cap = b.ts.shape[0]
+        first = select(at_stop, f_left, f_right)
+        b = self.append(b, t, y, first)
+        nxt = jnp.mod(b.count, cap)
+        t = jnp.asarray(t, b.ts.dtype)
+        return b._replace(ts=b.ts.at[nxt].set(select(at_stop, t, b.ts[nxt])),
+                          ys=b.ys.at[nxt].set(select(at_stop, y[self.cols], b.ys[nxt])),
+                          fs=b.fs.at[nxt].set(select(at_stop, f_right[self.cols], b.fs[nxt])),
+                          count=b.count + at_stop.astype(jnp.int32))
+
+    def left_slope(self, args, b: Buffer, t_new, y1, f_row, f1, at_stop):
+        """``(f_left, evals)``: the left-hand ``f`` at a step's end: the FSAL row (the
+        step's last stage read the history's left branch), or on a stop one rhs
+        evaluation with the left branch (``f1`` elsewhere)."""
+        if f_row is not None:
+            return f_row, 0
+        left = lax.cond(at_stop, lambda: jnp.asarray(self.f(t_new, y1, DelayArgs(args, b), left=True),
+                                                     self.dtype), lambda: f1)
+        return left, at_stop.astype(jnp.int32)
+
+    def jump(self, b: Buffer, t_e, y_e, args) -> Buffer:
+        """The history after events at ``t_e`` (within the step just recorded, whose end
+        is the newest point) set the state to ``y_e``: the newest point becomes the left
+        limit at ``t_e`` (the stored cubic's value and slope there, so the history before
+        ``t_e`` is unchanged), and ``(t_e, y_e, f)`` with the right-hand ``f`` follows it at
+        the same time. A query at ``t_e`` then reads the value after the jump (the right
+        limit, as the solution's value at an event time is the one after it) and a query
+        before ``t_e`` the one before; ``t_e`` joins :attr:`Buffer.jumps`. One rhs
+        evaluation (counted in ``evals``)."""
+        q = jnp.asarray(t_e, self.dtype)
+        y_pre, f_pre = jax.jvp(History(b, left=True), (q,), (jnp.ones_like(q),))
+        newest = jnp.mod(b.count - 1, b.ts.shape[0])
+        b = b._replace(ts=b.ts.at[newest].set(q), ys=b.ys.at[newest].set(y_pre),
+                       fs=b.fs.at[newest].set(f_pre))
+        f_post = jnp.asarray(self.f(q, y_e, DelayArgs(args, b), left=False), self.dtype)
+        b = self.append(b, q, y_e, f_post)
+        jumps = None if b.jumps is None else jnp.concatenate([b.jumps[1:], q[None]])
+        return b._replace(jumps=jumps, evals=b.evals + 1)

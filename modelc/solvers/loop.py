@@ -50,7 +50,7 @@ from jax import lax
 from .controllers import (AbstractController, ConstantStepController, StepAttempt, StepStart,
                           Tolerance)
 from .expint import SplitRHS
-from .history import DelayArgs, DelayLoop
+from .history import DelayArgs, DelayLoop, History
 from .implicit import ImplicitStepper, StiffRHS, make_jacobian
 from .ops import select
 from .phi import CommonStep, SplitKind
@@ -155,6 +155,9 @@ class RawSolution(NamedTuple):
     event_count: Any = None
     t_end: Any = None
     y_end: Any = None
+    # Delays in observables only (history.DelaySpec.observed): the observables at ``ts``,
+    # evaluated from the history inside the loop (None otherwise).
+    observed: Any = None
 
 
 class LoopSpec(NamedTuple):
@@ -329,7 +332,8 @@ class Loop:
         self.delays = None
         if spec.delays is not None:
             self.delays = DelayLoop(spec.delays, rhs, stepper.order,
-                                    isinstance(stepper, FSALStepper), dtype)
+                                    isinstance(stepper, FSALStepper), dtype,
+                                    events=spec.events is not None)
             self.f = f = lambda t, y, a: jnp.asarray(self.delays.f(t, y, a), dtype)  # noqa: E731
         self.t0, self.t1 = ts[0], ts[-1]
         # Signed time; step magnitudes are positive, hs = d * h is the signed step.
@@ -446,19 +450,41 @@ class Loop:
         f1 = delays.end_slope(args, b, t_new, record.y1, f_row, at_stop)
         if f_row is not None:  # on a stop: the next step starts from the right-hand f
             new = new.at[1].set(f1)
+        stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
+        left, f_end = None, f1
+        if self.events is not None:  # an event's jump makes x' jump on later stops: both sides
+            f_end, left_evals = delays.left_slope(args, b, t_new, record.y1, f_row, f1, at_stop)
+            left, stop_evals = (at_stop, f_end), stop_evals + left_evals
         if record.err is not None and not self.land and not self.lazy:
             p = self.stepper.dense_from_carry(self.f, hargs, grid.t, None, new[lay.nrow:])[0]
             mid = self.stepper.eval_dense_poly(p, jnp.asarray(0.5, self.dtype))
+            # (the step's own cubic: the left-hand slope at its end)
             record = record._replace(err=delays.with_history_error(record.err, b, h, record.y1,
-                                                                   f1, mid))
+                                                                   f_end, mid))
         carry1, acc = self.settle(grid, carry, new, record)
-        stop_evals = 0 if f_row is None else at_stop.astype(jnp.int32)  # the right-hand f
-        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals))
+        carry1 = carry1._replace(history=delays.record(b, t_new, record.y1, f1, acc, stop_evals,
+                                                       left))
+        if self.events is not None:  # events read the history; their jumps are recorded in it
+            carry1 = self._delay_events(args, grid, carry1, acc, record)
         # The ring no longer holds what this step reads: end here, the step not taken.
         short = delays.short_of(grid.t, carry.rows[0], h, args, b)
         ic = carry.counters.at[Counter.STATUS].set(jnp.int32(Status.HISTORY_OVERFLOW))
         return jax.tree_util.tree_map(lambda x, y: select(short, x, y),
                                       carry._replace(counters=ic), carry1)
+
+    def _delay_events(self, args, grid: Grid, carry: Carry, acc, record) -> Carry:
+        """Events after a delay step (the step's end already in the history): the event
+        functions and the restarted stepper read ``DelayArgs``; when the events moved the
+        time back to an event time or changed the state, the history records the jump
+        (:meth:`~.history.DelayLoop.jump`)."""
+        t1, y1 = carry.scalars[Slot.T], carry.rows[0]
+        after = self.events.after_step(self, DelayArgs(args, carry.history), grid, carry, acc,
+                                       record)
+        t_e, y_e = after.scalars[Slot.T], after.rows[0]
+        moved = (t_e != t1) | jnp.any(y_e != y1)
+        b = lax.cond(moved, lambda: self.delays.jump(after.history, t_e, y_e, args),
+                     lambda: after.history)
+        return after._replace(history=b)
 
     def call_args(self, args, carry: Carry):
         """The ``args`` the steppers' rhs takes: ``args`` itself, or with delays
@@ -655,7 +681,10 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
     args = inputs.args
     loop = Loop(spec, inputs, dtype)
     if spec.events is not None:  # events at t0 (initial = false) act before the first step
-        y0, ev0, ev_status = spec.events.start(loop, y0, args)
+        eargs = args  # with delays, the event functions read the history (t0 only here)
+        if loop.delays is not None:
+            eargs = DelayArgs(args, loop.delays.start(loop.t0, y0, args)[0])
+        y0, ev0, ev_status = spec.events.start(loop, y0, eargs)
     carry0, nfe_start, layout = loop.start(y0, args, None if spec.auto_dt0 else inputs.dt0)
     if spec.events is not None:
         carry0 = spec.events.attach(carry0, ev0, ev_status)
@@ -667,6 +696,15 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
     loop = loop.laid_out(layout, nominal)
     nts, fwd, s_at, max_steps = loop.nts, loop.fwd, loop.s_at, spec.max_steps
     ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
+    observed = None if spec.delays is None else spec.delays.observed
+    if observed is not None:  # delays in observables: written from the history at each output
+        cols = loop.delays.cols
+
+        def observe(t, y, history):
+            return jnp.asarray(observed(t, y, args, History(history, False, (t, y[cols]))), dtype)
+
+        o0 = observe(loop.t0, y0, carry0.history)
+        ys = (ys, jnp.full((nts, o0.shape[0]), jnp.nan, dtype).at[0].set(o0))
 
     # Inner loop: steps until the next output time is reached.  Only small buffers
     # live here (XLA CPU then runs the body sequentially, without scheduling cost).
@@ -695,7 +733,14 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
 
         def wbody(w):
             i, ys = w
-            return i + 1, lax.dynamic_update_slice(ys, value(s_at(i))[None], (i, jnp.int32(0)))
+            ti = s_at(i)
+            yi = value(ti)
+            if observed is None:
+                return i + 1, lax.dynamic_update_slice(ys, yi[None], (i, jnp.int32(0)))
+            ys, obs = ys
+            oi = observe(ti, yi, carry.history)
+            return i + 1, (lax.dynamic_update_slice(ys, yi[None], (i, jnp.int32(0))),
+                           lax.dynamic_update_slice(obs, oi[None], (i, jnp.int32(0))))
 
         idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
         if spec.progress is not None:
@@ -706,7 +751,10 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
     carry, idx, ys, nd = lax.while_loop(out_cond, out_body, init)
     if carry.history is not None:  # delays: the right-hand f evaluated on stops
         nfe_start = nfe_start + carry.history.evals
-    raw = _finish(loop, carry.counters, (idx, ys, nd), nfe_start)
+    obs = None
+    if observed is not None:
+        ys, obs = ys
+    raw = _finish(loop, carry.counters, (idx, ys, nd), nfe_start)._replace(observed=obs)
     return raw if spec.events is None else spec.events.finish(carry, raw)
 
 

@@ -13,10 +13,10 @@ from .reference import linear_exact
 
 
 @pytest.mark.parametrize("text, line, words", [
-    ("parameter tau = 1\nstate x = 1\nder(x) = -x\nobserve lagged = delay(x, tau)\n", 4,
-     "observable `lagged` uses `delay(...)`"),
-    ("state x = 1\nlet lagged = delay(x, 1)\nder(x) = -x\nobserve o = 2*lagged\n", 4,
-     "observable `o` uses `delay(...)` (directly or through a let)"),
+    ("state x = 1, z = 0\nder(x) = -x\nevent e when t > 1: z = delay(delay(x, 1), 1)\n", 3,
+     "event `e` nests `delay(...)`"),
+    ("state x = 1\nder(x) = -delay(x, 1)\nobserve o = delay(der(x), 1)\n", 3,
+     "observable `o` nests `delay(...)`"),
     ("state x = 1\nder(x) = -delay(delay(x, 1), 1)\n", 2, "der(x) nests `delay(...)`"),
     ("state x = 1\nder(x) = -delay(x, delay(x, 1))\n", 2, "der(x) nests `delay(...)`"),
 ])

@@ -76,3 +76,13 @@ def test_whole_extended_suite():
     bad = [f"{r.case} {r.status}: {r.reason}" for r in results
            if r.status not in ("passed", "not-yet-solvable") and r.case != "01398"]
     assert not bad, "\n".join(bad)
+
+
+@pytest.mark.skipif(not (EXTENDED / "01454").is_dir(), reason=f"no extended cases at {EXTENDED}")
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["01454", "01400", "01518", "01536"])
+def test_delays_in_observables_and_events_pass(case):
+    # delay in an assignment rule (observable), of der(x) (0 before t0), in an event's
+    # trigger with an event delay, in an event assignment
+    passed, details = simulate_case(EXTENDED / case)
+    assert passed, details.reason
