@@ -19,7 +19,7 @@ import jax.numpy as jnp
 from . import solvers
 from .array_model import check_array_y0, given_parameters, problem
 from .errors import SolveError
-from .options import SolveOptions, cast, check_output_times, model_values
+from .options import SolveOptions, cast, check_output_times, model_values, prepare_solve
 from .progress import time_progress
 from .solution import COUNTERS
 from .solvers import cost
@@ -249,6 +249,21 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
                           lambda: _remembered_work(model, dtype, externals, measure))
     return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
                                        int(jnp.size(prob.y0)), work=work)
+
+
+def choose_once(model, rtol: float, bound=None) -> tuple[str, str]:
+    """``method="auto"`` for `CompiledModel.solver`: chosen once, when the function is
+    built (outside any ``jit``), for the file's span, parameters and initial state at
+    ``rtol``, by `choose_method`. A model that cannot be probed then (an array state
+    whose value only ``y0`` gives, externals bound only at call time) gets tsit5, and
+    the reason says so."""
+    if model.external_names and bound is None:
+        return "tsit5", "tsit5: no externals bound when the solver was built, so auto could not probe"
+    try:
+        opts, (ts, _), params, y0 = prepare_solve(model, method="auto", rtol=rtol)
+        return choose_method(model, ts, params, y0, opts.rtol, opts.dtype, bound)
+    except SolveError as exc:
+        return "tsit5", f"tsit5: auto could not probe the file's problem ({exc})"
 
 
 def delay_spec(module, capacity: int | None = None):
