@@ -24,7 +24,7 @@ from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_POINTS,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
                       prepare_solve)
 from .runs import (DEFAULT_MAX_EVENTS, RunCache, choose_method, choose_once, constraint_stats,
-                   run_function, solver_function)
+                   run_function, solver_function, trial_runner)
 from .solution import Solution
 
 __all__ = ["CompiledModel", "DEFAULT_RTOL", "DEFAULT_ATOL", "DEFAULT_POINTS",
@@ -250,7 +250,9 @@ class CompiledModel:
             dtype=dtype, controller=controller, phi=phi, history_capacity=history_capacity)
         auto = {}
         if opts.method == "auto":
-            method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals)
+            trial = trial_runner(self, opts, ts, params, y0, externals, _max_events(max_events))
+            method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals,
+                                           trial)
             opts, auto = replace(opts, method=method), {"auto": reason}
         dt0 = opts.step(abs(ts[-1] - ts[0]))
         run = run_function(self, opts, dt0 is not None, externals, progress=bool(progress),

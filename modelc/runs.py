@@ -11,10 +11,12 @@ states, fields on their grid). Each model keeps its jitted functions in a
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from functools import partial
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import solvers
 from .array_model import check_array_y0, given_parameters, problem
@@ -26,6 +28,7 @@ from .solvers import cost
 from .solvers.adjoint import BacksolveAdjoint
 
 from .solvers.history import DEFAULT_CAPACITY, DelaySpec, initial_history_rhs
+from .solvers.trial import decide_by_trial, uncertain
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
            "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats",
@@ -214,11 +217,13 @@ DAE_CHOICE = ("the model's constraints are solved numerically (a differential-al
 """``method="auto"``'s reason for a DAE."""
 
 
-def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
+def choose_method(model, ts, params, y0, rtol, dtype, externals=None, trial=None):
     """``method="auto"``: an explicit, a stiff or an exponential method, and why
     (`modelc.solvers.choose_method`). The stiffness probe is one jitted function of
     the values, stored like the solve (`_exported_or_jit`), so a warm process does not
-    trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`)."""
+    trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`).
+    With ``trial`` (`trial_runner`), an uncertain prediction is settled by a short
+    trial of the close candidates (`modelc.solvers.trial`)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
     externals = dict(externals or {})
@@ -247,8 +252,36 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
 
     work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals,
                           lambda: _remembered_work(model, dtype, externals, measure))
-    return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
-                                       int(jnp.size(prob.y0)), work=work)
+    span, n = (ts[0], ts[-1]), int(jnp.size(prob.y0))
+    name, reason = solvers.choose_from_spectra(found, span, rtol, prob.split, n, work=work)
+    if trial is None:
+        return name, reason
+    close, fraction = uncertain(found, span, rtol, prob.split, n, work)
+    if len(close) < 2:
+        return name, reason
+    name, sentence = decide_by_trial(close, fraction, work, trial)
+    return name, f"{reason}; {sentence}"
+
+
+def trial_runner(model, opts: SolveOptions, ts, params, y0, externals=None,
+                 max_events: int = DEFAULT_MAX_EVENTS):
+    """``run(method, fraction) -> counters and ok`` for `choose_method`'s trial: the
+    model's ordinary jitted run (`run_function`, the same compiled program the solve
+    then uses) with ``method``, over output times ``ts`` scaled towards ``ts[0]`` by
+    ``fraction`` (the same shape, so nothing is compiled again for the real solve)."""
+    ts = np.asarray(ts, dtype=float)
+
+    def run(method, fraction):
+        o = replace(opts, method=method)
+        dt0 = o.step(abs(ts[-1] - ts[0]) * fraction)
+        scaled = jnp.asarray(ts[0] + (ts - ts[0]) * fraction, o.dtype)
+        raw, _, _ = run_function(model, o, dt0 is not None, externals, max_events=max_events)(
+            cast(y0, o.dtype), cast(params, o.dtype), scaled, o.rtol, o.atol, dt0)
+        status = solvers.Status(int(raw.status))
+        return {**{k: int(getattr(raw, k)) for k in COUNTERS},
+                "ok": status in (solvers.Status.SUCCESS, solvers.Status.STOPPED)}
+
+    return run
 
 
 def choose_once(model, rtol: float, bound=None) -> tuple[str, str]:
