@@ -25,9 +25,12 @@ from .stiffness import ROLES, predicted
 
 __all__ = ["TRIAL_FACTOR", "TRIAL_STEPS", "uncertain", "decide_by_trial"]
 
-TRIAL_FACTOR = 3.0
+TRIAL_FACTOR = 2.0
 """The prediction is uncertain when the second-best candidate's predicted work is
-within this factor of the best's."""
+within this factor of the best's. Not 3: on a small non-stiff system rodas5's
+predicted work is about 3x tsit5's by construction (the same accuracy-limited
+steps, about 3x the work per step), and a trial there would only compile rodas5
+for nothing on nearly every small model."""
 TRIAL_STEPS = 100.0
 """The trial's span: where the best prediction expects about this many steps."""
 
