@@ -202,12 +202,12 @@ def flights_cost(pairs: int, size: int = 10):
     mf = modelc.parse(text.replace("event bounce when h < 0: v = -e*v, h = 0", ""), "free.model",
                       cache_modules=False)
     t1 = 20.0
-    fe = jax.jit(me.solver(rtol=RTOL, atol=ATOL, full_output=True))
+    fe = jax.jit(me.solver(method="tsit5", rtol=RTOL, atol=ATOL, full_output=True))
     ts = jnp.array([0.0, t1])
     _, info = fe({}, {}, ts)
     n = int(info["event_count"])
     times = np.asarray(info["event_times"])[:n]
-    ff = jax.jit(mf.solver(rtol=RTOL, atol=ATOL, full_output=True))
+    ff = jax.jit(mf.solver(method="tsit5", rtol=RTOL, atol=ATOL, full_output=True))
     bounds = np.concatenate([[0.0], times, [t1]])
     v0 = float(np.sqrt(2 * G * H0))
     flights = [({"h": H0, "v": 0.0}, jnp.array([0.0, times[0]]))]
@@ -228,7 +228,7 @@ def flights_cost(pairs: int, size: int = 10):
           f"vs {t_fl / steps * 1e6:.1f} us")
 
     def compile_of(m):
-        return lambda: jax.jit(lambda: m.solver(rtol=RTOL, atol=ATOL)({}, {}, ts))
+        return lambda: jax.jit(lambda: m.solver(method="tsit5", rtol=RTOL, atol=ATOL)({}, {}, ts))
     c_ev, c_fr = compile_seconds(compile_of(me), 3), compile_seconds(compile_of(mf), 3)
     print(f"compile: ball with the event {c_ev:.2f} s, without {c_fr:.2f} s: "
           f"growth {100 * (c_ev / c_fr - 1):.0f}% (acceptance <= 30%)")

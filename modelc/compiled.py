@@ -23,8 +23,8 @@ from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_POINTS,
                       SOLVER_DEFAULT_METHOD,
                       DEFAULT_RTOL, SolveOptions, cast, check_method_fits, model_values,
                       prepare_solve)
-from .runs import (DEFAULT_MAX_EVENTS, RunCache, choose_method, constraint_stats, run_function,
-                   solver_function)
+from .runs import (DEFAULT_MAX_EVENTS, RunCache, choose_method, choose_once, constraint_stats,
+                   run_function, solver_function, trial_runner)
 from .solution import Solution
 
 __all__ = ["CompiledModel", "DEFAULT_RTOL", "DEFAULT_ATOL", "DEFAULT_POINTS",
@@ -250,7 +250,9 @@ class CompiledModel:
             dtype=dtype, controller=controller, phi=phi, history_capacity=history_capacity)
         auto = {}
         if opts.method == "auto":
-            method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals)
+            trial = trial_runner(self, opts, ts, params, y0, externals, _max_events(max_events))
+            method, reason = choose_method(self, ts, params, y0, opts.rtol, opts.dtype, externals,
+                                           trial)
             opts, auto = replace(opts, method=method), {"auto": reason}
         dt0 = opts.step(abs(ts[-1] - ts[0]))
         run = run_function(self, opts, dt0 is not None, externals, progress=bool(progress),
@@ -357,6 +359,11 @@ class CompiledModel:
         diffusion sampler (ddim, dpm_solver_*, deis_*) ``ts[0]`` and ``ts[-1]`` give the
         span and the values are at the sampler's ``steps + 1`` step times (or at
         ``ts`` itself with ``schedule="given"``); ``info`` then holds ``ts`` and ``nfe``.
+        ``method="auto"`` (the default) chooses once, when the function is built and
+        outside any ``jit``: the method `solve` would choose for the file's span,
+        parameters and initial state at ``rtol`` (`modelc.runs.choose_once`); the
+        returned function runs that one method, named by its attribute ``method``
+        (``f.auto`` says why; for a named method ``f.auto`` is None).
         For a model with events ``info`` also holds ``event_times``, ``event_index``
         (arrays of length ``max_events``, NaN and -1 past ``event_count``) and
         ``event_count``; outputs after a ``stop`` event are NaN; the default ``adjoint``
@@ -371,8 +378,14 @@ class CompiledModel:
                                     schedule=schedule, max_steps=max_steps,
                                     controller=controller, phi=phi,
                                     history_capacity=history_capacity)
+        reason = None
+        if opts.method == "auto":   # chosen once, now: the returned function runs one method
+            chosen, reason = choose_once(self, opts.rtol, bound)
+            opts = replace(opts, method=chosen)
         check_method_fits(self.module, self.name, opts.method)
-        return solver_function(self, opts, bound, full_output, adjoint, _max_events(max_events))
+        f = solver_function(self, opts, bound, full_output, adjoint, _max_events(max_events))
+        f.method, f.auto = opts.method, reason
+        return f
 
     @cached_property
     def jacobian(self):

@@ -149,13 +149,24 @@ def ensemble(model, params=None, y0=None, *, t=None, saveat=None, method=None, r
             if shown:
                 _progress(min(lo + chunk, n), n, time.perf_counter() - start)
     raw, obs, *extra = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *outs)
-    unpacked = {"unpacked": extra[0], "separate": arrays} if extra else {}  # array models
+    unpacked = _unpacked(model, extra[0]) if extra else {}  # array and field models
     return Solution.from_raw(raw, state_names=model.state_names, method=opts.method,
                              observables=obs, observable_names=model.observable_names,
                              start=s, batched=True, t=ts,
                              stats=dict(members=n, devices=ndev, chunk_size=chunk, **auto,
                                         **constraint_stats(model.module, opts.method)),
                              **unpacked)
+
+
+def _unpacked(model, extra) -> dict:
+    """`Solution.from_raw`'s ``unpacked``, ``separate`` and ``grid`` from the members'
+    ``extra`` (`modelc.runs.run_function`): array states, or fields and their grid (the
+    nodes of member 0 when every member has the same, else one row per member)."""
+    if not model.is_field_model:
+        return {"unpacked": extra, "separate": model.array_state_names}
+    fields, grid = extra
+    grid = {axis: nodes[0] if np.all(nodes == nodes[:1]) else nodes for axis, nodes in grid.items()}
+    return {"unpacked": fields, "separate": model.field_names, "grid": grid}
 
 
 def _choose_for_members(model, members, n, chunk, mesh, ts, rtol, dtype, externals):
@@ -232,16 +243,16 @@ def _pad(x, size):
 def _batched_run(model, opts, has_dt0, mesh, externals=None):
     """The model's run (`modelc.runs.run_function`) ``vmap``-ed over members and
     ``jit``-ted with the batch sharding; it returns ``(raw, observables)``, and for array
-    models the unpacked states too."""
+    and field models the unpacked states (with the grid) too."""
     key = ("ensemble", opts.method, opts.max_steps, has_dt0,
            tuple(d.id for d in mesh.devices.flat))
-    arrays = model.is_array_model
+    unpack = model.is_array_model or model.is_field_model
 
     def build():
         run = run_function(model, opts, has_dt0, externals)
 
-        def single(*args):  # XLA drops the unused field unpacking of scalar/field models
-            return run(*args) if arrays else run(*args)[:2]
+        def single(*args):  # array states and fields unpacked; nothing more for scalar models
+            return run(*args) if unpack else run(*args)[:2]
 
         batched = jax.vmap(single, in_axes=(0, 0, None, None, None, None))
         return jax.jit(batched, out_shardings=distributed.batch_sharding(mesh))

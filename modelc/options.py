@@ -37,9 +37,9 @@ __all__ = ["SolveOptions", "PreparedSolve", "TimeGrid", "prepare_solve", "output
 DEFAULT_METHOD = "auto"
 """``solve``, ``ensemble`` and ``modelc simulate`` without a method (nor one on the file's
 ``simulate`` line): tsit5, rodas5 or etdrk43 by predicted cost (`modelc.solvers.stiffness`)."""
-SOLVER_DEFAULT_METHOD = "tsit5"
-"""``CompiledModel.solver`` without a method: a pure function for ``jit``, where ``auto``
-would compile every candidate (``lax.switch``); pass ``method="auto"`` for that."""
+SOLVER_DEFAULT_METHOD = "auto"
+"""``CompiledModel.solver`` without a method: ``auto``, chosen once when the function is
+built (`modelc.runs.choose_once`), so the pure function compiles one method under ``jit``."""
 DEFAULT_RTOL = 1e-6
 DEFAULT_ATOL = 1e-8
 DEFAULT_POINTS = 1001

@@ -11,16 +11,18 @@ states, fields on their grid). Each model keeps its jitted functions in a
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import replace
 from functools import partial
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from . import solvers
 from .array_model import check_array_y0, given_parameters, problem
 from .errors import SolveError
-from .options import SolveOptions, cast, check_output_times, model_values
+from .options import SolveOptions, cast, check_output_times, model_values, prepare_solve
 from .progress import time_progress
 from .solution import COUNTERS
 from .state_map import states_dict
@@ -28,6 +30,7 @@ from .solvers import cost
 from .solvers.adjoint import BacksolveAdjoint
 
 from .solvers.history import DEFAULT_CAPACITY, DelaySpec, History, initial_history_rhs
+from .solvers.trial import decide_by_trial, uncertain
 
 __all__ = ["RunCache", "run_function", "solver_function", "states_of", "choose_method",
            "bound_externals", "integrator", "DAE_CHOICE", "constraint_stats",
@@ -239,27 +242,29 @@ DAE_CHOICE = ("the model's constraints are solved numerically (a differential-al
 """``method="auto"``'s reason for a DAE."""
 
 
-def choose_method(model, ts, params, y0, rtol, dtype, externals=None):
+def choose_method(model, ts, params, y0, rtol, dtype, externals=None, trial=None):
     """``method="auto"``: an explicit, a stiff or an exponential method, and why
     (`modelc.solvers.choose_method`). The stiffness probe is one jitted function of
     the values, stored like the solve (`_exported_or_jit`), so a warm process does not
-    trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`)."""
+    trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`).
+    With ``trial`` (`trial_runner`), an uncertain prediction is settled by a short
+    trial of the close candidates (`modelc.solvers.trial`)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
-    key = _choice_key(model, ts, params, y0, rtol, dtype, externals)
+    key = _choice_key(model, ts, params, y0, rtol, dtype, externals, trial is not None)
     if key is not None:   # the same inputs in a later process: the stored choice, no probe
         from .exported import remembered_value
 
         method, reason = remembered_value(key, lambda: list(
-            _probe_and_choose(model, ts, params, y0, rtol, dtype, externals)))
+            _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial)))
         return method, reason
-    return _probe_and_choose(model, ts, params, y0, rtol, dtype, externals)
+    return _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial)
 
 
-def _choice_key(model, ts, params, y0, rtol, dtype, externals) -> str | None:
+def _choice_key(model, ts, params, y0, rtol, dtype, externals, tried) -> str | None:
     """The key of ``auto``'s choice for these concrete inputs (model, span, values, rtol,
-    dtype), or None when it is not stored: the persistent cache off, externals, traced
-    values."""
+    dtype, whether a trial may decide), or None when it is not stored: the persistent
+    cache off, externals, traced values."""
     from . import xla_cache
 
     source_hash = getattr(model.module, "SOURCE_HASH", None)
@@ -272,7 +277,7 @@ def _choice_key(model, ts, params, y0, rtol, dtype, externals) -> str | None:
 
     import numpy as np
 
-    digest = hashlib.sha256(f"{source_hash};auto-choice;{jnp.dtype(dtype)}".encode())
+    digest = hashlib.sha256(f"{source_hash};auto-choice;{jnp.dtype(dtype)};trial={tried}".encode())
     for group in ((ts[0], ts[-1], rtol), params, y0):
         items = sorted(group.items()) if isinstance(group, dict) else enumerate(group)
         for name, value in items:
@@ -281,7 +286,7 @@ def _choice_key(model, ts, params, y0, rtol, dtype, externals) -> str | None:
     return digest.hexdigest()
 
 
-def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals):
+def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial):
     """`choose_method` without the stored choice: probe the spectra, predict the work."""
     externals = dict(externals or {})
     module, jacobian, split = model.module, model.jacobian, model.split
@@ -309,8 +314,51 @@ def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals):
 
     work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals,
                           lambda: _remembered_work(model, dtype, externals, measure))
-    return solvers.choose_from_spectra(found, (ts[0], ts[-1]), rtol, prob.split,
-                                       int(jnp.size(prob.y0)), work=work)
+    span, n = (ts[0], ts[-1]), int(jnp.size(prob.y0))
+    name, reason = solvers.choose_from_spectra(found, span, rtol, prob.split, n, work=work)
+    if trial is None:
+        return name, reason
+    close, fraction = uncertain(found, span, rtol, prob.split, n, work)
+    if len(close) < 2:
+        return name, reason
+    name, sentence = decide_by_trial(close, fraction, work, trial)
+    return name, f"{reason}; {sentence}"
+
+
+def trial_runner(model, opts: SolveOptions, ts, params, y0, externals=None,
+                 max_events: int = DEFAULT_MAX_EVENTS):
+    """``run(method, fraction) -> counters and ok`` for `choose_method`'s trial: the
+    model's ordinary jitted run (`run_function`, the same compiled program the solve
+    then uses) with ``method``, over output times ``ts`` scaled towards ``ts[0]`` by
+    ``fraction`` (the same shape, so nothing is compiled again for the real solve)."""
+    ts = np.asarray(ts, dtype=float)
+
+    def run(method, fraction):
+        o = replace(opts, method=method)
+        dt0 = o.step(abs(ts[-1] - ts[0]) * fraction)
+        scaled = jnp.asarray(ts[0] + (ts - ts[0]) * fraction, o.dtype)
+        raw, _, _ = run_function(model, o, dt0 is not None, externals, max_events=max_events)(
+            cast(y0, o.dtype), cast(params, o.dtype), scaled, o.rtol, o.atol, dt0)
+        status = solvers.Status(int(raw.status))
+        return {**{k: int(getattr(raw, k)) for k in COUNTERS},
+                "ok": status in (solvers.Status.SUCCESS, solvers.Status.STOPPED)}
+
+    return run
+
+
+def choose_once(model, rtol: float, bound=None) -> tuple[str, str]:
+    """``method="auto"`` for `CompiledModel.solver`: chosen once, when the function is
+    built (outside any ``jit``), for the file's span, parameters and initial state at
+    ``rtol``, by `choose_method`. A model that cannot be probed then (an array state
+    whose value only ``y0`` gives, externals bound only at call time) gets tsit5, and
+    the reason says so."""
+    if model.external_names and bound is None:
+        return "tsit5", "tsit5: no externals bound when the solver was built, so auto could not probe"
+    try:
+        opts, (ts, _), params, y0 = prepare_solve(model, method="auto", rtol=rtol)
+        return choose_method(model, ts, params, y0, opts.rtol, opts.dtype, bound)
+    except SolveError as exc:
+        return "tsit5", f"tsit5: auto could not probe the file's problem ({exc})"
 
 
 def delay_spec(module, capacity: int | None = None, observed: bool = False):

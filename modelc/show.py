@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy
 
-from .ir import Model, ReactionNetwork
+from .ir import Model, ReactionNetwork, is_external_call
 from .passes.inline import inline_lets
 from .printing import model_text
 
@@ -48,7 +48,7 @@ def describe(model: Model) -> str:
         lines.append("\nrewritten for floating-point accuracy (same values, no 0/0 or cancellation):")
         lines += [f"  {note}" for note in model.safe_forms]
     lines += describe_split(model)
-    if model.noise_form is not None:
+    if _is_probability_flow(model, flat):
         form = model.noise_form
         lines.append("\ndiffusion form der(x) = a(t)*x + b(t)*g (samplers ddim, dpm_solver_*, deis_*):")
         lines.append(f"  a = {model_text(form.drift)}")
@@ -57,6 +57,15 @@ def describe(model: Model) -> str:
     if opts:
         lines.append("\nsimulate: " + ", ".join(f"{k} = {v}" for k, v in opts.items()))
     return "\n".join(lines)
+
+
+def _is_probability_flow(model: Model, flat: Model) -> bool:
+    """Whether ``model`` is a diffusion probability-flow ODE: it has the noise form
+    (`modelc.passes.noise_form`) and its ``g`` is an external function (the noise
+    prediction), as the samplers expect. Any ODE linear in its state has the form
+    (``g`` free of the state); the section is not shown for those."""
+    return model.noise_form is not None and any(
+        is_external_call(f) for d in flat.derivatives for f in d.expr.atoms(sympy.Function))
 
 
 def describe_events(model: Model) -> list[str]:

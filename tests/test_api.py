@@ -195,3 +195,27 @@ def test_gradient_counts_only_the_given_parameters():
     assert "modelc_linear_map" not in str(jax.make_jaxpr(jax.grad(one))(0.1))
     assert "modelc_linear_map" in str(jax.make_jaxpr(jax.grad(every))(ks))
     np.testing.assert_allclose(jax.grad(one)(0.1), -np.exp(-1.0), rtol=1e-8)
+
+
+def test_solver_default_is_auto_chosen_once(examples_dir):
+    """`m.solver()` chooses once, at build time, what `solve` chooses for the file's
+    problem; the function runs that one method under jit and says which (`.method`)."""
+    rob = modelc.load(examples_dir / "robertson.model")
+    f = rob.solver(rtol=1e-8, atol=1e-10)
+    assert f.method == "rodas5" and f.auto.startswith("stiff")
+    assert rob.solve(rtol=1e-8, atol=1e-10).stats["method"] == "rodas5"
+    ts = jnp.array([0.0, 1.0, 10.0])
+    got = jax.jit(f)({}, {}, ts)
+    want = rob.solve(saveat=np.asarray(ts), method="rodas5", rtol=1e-8, atol=1e-10)
+    for name in rob.state_names:
+        np.testing.assert_allclose(got[name], want[name], rtol=1e-9, atol=1e-14)
+    named = rob.solver(method="kvaerno5")
+    assert named.method == "kvaerno5" and named.auto is None
+
+
+def test_solver_auto_without_bound_externals_falls_back_to_tsit5():
+    m = modelc.parse("external g(x)\nstate x = 1\nder(x) = g(x)\n", cache_modules=False)
+    f = m.solver()
+    assert f.method == "tsit5" and "externals" in f.auto
+    out = f({}, {}, jnp.array([0.0, 1.0]), externals={"g": lambda x: -x})
+    np.testing.assert_allclose(out["x"], [1.0, np.exp(-1.0)], rtol=1e-5)

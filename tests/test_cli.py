@@ -203,3 +203,23 @@ def test_fit_binds_externals_and_reads_npz_data(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0, out
     assert "k = 2" in out or "k = 1.99999" in out
+
+
+def test_simulate_prints_the_events_that_fired(examples_dir, capsys):
+    """The bouncing ball: the first ten events with their times, then how many more.
+    Bounce k (k >= 1) is at t1 (1 + 2 e + ... + 2 e^(k-1)), t1 = sqrt(2 h0 / g)."""
+    assert main(["simulate", str(examples_dir / "bouncing_ball.model")]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("events:"))
+    count = int(re.match(r"events: (\d+) fired: ", line).group(1))
+    times = [float(x) for x in re.findall(r"bounce at t = ([0-9.e+-]+)", line)]
+    assert len(times) == 10 and line.endswith(f"... ({count - 10} more)")
+    t1, e = (2 / 9.81) ** 0.5, 0.8
+    exact = [t1 * (1 + 2 * sum(e ** j for j in range(1, k))) for k in range(1, 11)]
+    np.testing.assert_allclose(times, exact, rtol=1e-5)
+
+
+def test_events_line_for_few_and_no_events():
+    from modelc.cli.simulate import events_line
+
+    assert events_line(()) == "events: none fired"
+    assert events_line(((0.5, "dose"), (1.5, "dose"))) == "events: 2 fired: dose at t = 0.5, dose at t = 1.5"

@@ -46,3 +46,15 @@ def test_latex_names_constants():
     model, _ = compile_source(FOLDED)
     latex = describe_simplification(model.simplification, latex=True)
     assert "_k" not in latex and r"\kappa_{" in latex
+
+
+def test_diffusion_form_only_for_probability_flow_models():
+    """A model linear in its state has the noise form (g free of the state), but only
+    one whose g is an external noise prediction is shown as a diffusion model."""
+    linear, _ = compile_source("parameter k = 2\nstate x = 1\nder(x) = -k*x + sin(t)\n")
+    assert linear.noise_form is not None
+    assert "diffusion form" not in describe(linear)
+    flow, _ = compile_source("parameter beta = 2\nexternal eps(x, t)\nstate x: array\n"
+                             "der(x) = -beta/2*x + beta*eps(x, t)\n")
+    text = describe(flow)
+    assert "diffusion form" in text and "a = -beta/2" in text

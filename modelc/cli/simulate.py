@@ -193,7 +193,22 @@ def _summary(model, sol, elapsed: float) -> str:
             + f", {elapsed:.2f} s")
     if "constraints" in stats:  # how each constraint was solved (docs/dae.md)
         line += "\nconstraints: " + ", ".join(f"{state} {how}" for state, how in stats["constraints"].items())
+    if getattr(model, "event_names", ()):
+        line += "\n" + events_line(sol.events)
     return line + (f"\nmethod auto: {stats['auto']}" if "auto" in stats else "")
+
+
+EVENTS_SHOWN = 10
+
+
+def events_line(events, shown: int = EVENTS_SHOWN) -> str:
+    """The events that fired, ``(time, name)`` in order, on one line: the first ``shown``
+    and how many more."""
+    if not events:
+        return "events: none fired"
+    listed = ", ".join(f"{name} at t = {t:.6g}" for t, name in events[:shown])
+    more = f", ... ({len(events) - shown} more)" if len(events) > shown else ""
+    return f"events: {len(events)} fired: {listed}{more}"
 
 
 def _write(sol, out: Path) -> None:

@@ -9,7 +9,16 @@ code would give ``inf`` or NaN. The rules:
   importer writes infinity as ``10^400``, which stays exact and overflows to
   inf only at run time); a longer one is rounded to a double, as the run time
   would compute it, and reported where it overflows one (`power`, `rounded`);
+- a decimal literal is the double nearest to it, as the generated code reads it
+  (`literal`: ``1e308`` is the double 1.00000000000000001e308, ``1e-999`` is 0);
+  integers stay exact;
 - floating-point numbers stay within double range (``1e999`` is reported);
+- a constant expression that SymPy leaves unevaluated (``1e308^pi``,
+  ``sin(18446744073709551617)``) is evaluated from its exact operands
+  (`evaluated`): beyond double range or not real, it is reported (the generated
+  code would raise or compute inf/NaN in Python floats); one that uses an integer
+  no double holds (beyond 2^53) is folded to its correctly rounded double, so
+  that ``sin(2^64 + 1)`` is the sine of that integer, not of the double 2^64;
 - ``zoo`` and signed infinities are reported (``1/0``, ``log(0)``); NaN is
   kept, because the run time computes NaN for ``0/0`` as well;
 - a constant that is not real, in a model without complex fields, is
@@ -23,10 +32,13 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import sympy
 from lark import Token, Tree
 
-__all__ = ["EXACT_BITS", "power", "problem", "rounded", "flatten_sums"]
+from .numeric import numeric_value
+
+__all__ = ["EXACT_BITS", "evaluated", "literal", "power", "problem", "rounded", "flatten_sums"]
 
 # Exact rationals keep numerator and denominator within this many bits (about 1,200
 # digits); longer ones are rounded to the nearest double.
@@ -44,7 +56,12 @@ def _bits(r: sympy.Rational) -> int:
 def power(base: sympy.Basic, exponent: sympy.Basic) -> sympy.Basic:
     """``base**exponent`` with exact results bounded: a huge rational power is rounded
     to a double (a stand-in beyond double range when it overflows one, which `problem`
-    then reports)."""
+    then reports). A product's rational factor is raised on its own (SymPy would
+    distribute the power over ``(10^40/x)^(2^64)`` and multiply out the integer)."""
+    if base.is_Mul and exponent.is_Integer:
+        coefficient, rest = base.as_coeff_Mul()
+        if coefficient.is_Rational and coefficient != 1:
+            return power(coefficient, exponent) * rest**exponent
     if not (base.is_Rational and exponent.is_Integer) or base == 0 or abs(base) == 1:
         return base**exponent
     if _bits(base) * abs(int(exponent)) <= EXACT_BITS:
@@ -67,6 +84,50 @@ def rounded(value: sympy.Basic) -> sympy.Basic:
         return sympy.Float(int(value.p) / int(value.q))   # correctly rounded
     except OverflowError:
         return _OVERFLOW if value > 0 else -_OVERFLOW
+
+
+def literal(text: str) -> sympy.Number:
+    """The value of a number literal: an integer exactly, a decimal as the double nearest
+    to it (a stand-in beyond double range when it overflows one, which `problem` reports)."""
+    if text.isdigit():
+        return sympy.Integer(int(text))
+    value = float(text)
+    if math.isinf(value):
+        return _OVERFLOW
+    return sympy.Float(value)
+
+
+_EXACT_INTEGER = 2**53   # every integer up to this is a double
+
+
+def _inexact_integer(expr: sympy.Basic) -> bool:
+    return any(isinstance(a, sympy.Rational) and max(abs(int(a.p)), int(a.q)) > _EXACT_INTEGER
+               for a in expr.atoms(sympy.Rational))
+
+
+def evaluated(value: sympy.Basic, real: bool) -> sympy.Basic:
+    """A constant expression that is not a number, checked by evaluating it from its exact
+    operands (`numeric_value`): ±stand-in beyond double range, ``I`` (reported as not
+    real) when it is complex in a ``real`` model, its correctly rounded double when it
+    uses an integer beyond 2^53; else ``value`` unchanged (also when it cannot be
+    evaluated)."""
+    if not isinstance(value, sympy.Expr) or value.is_Number or not value.args:
+        return value
+    number = numeric_value(value)
+    if number is None:
+        return value
+    if isinstance(number, mpmath.mpc):
+        if not real or abs(number.imag) <= 1e-15 * abs(number.real):
+            return value
+        return sympy.I
+    if not mpmath.isfinite(number):
+        return value
+    if abs(number) > _DOUBLE_MAX:
+        return _OVERFLOW if number > 0 else -_OVERFLOW
+    return sympy.Float(float(number)) if _inexact_integer(value) else value
+
+
+_DOUBLE_MAX = 1.7976931348623157e308
 
 
 def _beyond_double(value: sympy.Basic) -> bool:

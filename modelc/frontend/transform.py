@@ -145,8 +145,13 @@ class ModelTransformer(Transformer_NonRecursive):
         is complex in a real model (see `constants.problem`) becomes a diagnostic."""
         try:
             value = constants.rounded(fn(*args))
+            if constant:
+                value = constants.evaluated(value, self._real_names is None)
         except RecursionError:
             raise
+        except ZeroDivisionError:   # mpmath on a Float zero (1.0/0.0^pi)
+            self._error(span, f"`{self._text(span)}` is a division by zero", _CONSTANT_HINT)
+            return PLACEHOLDER
         except Exception as exc:  # SymPy raises many kinds (TypeError, ValueError, ...)
             self._error(span, f"cannot build {what}: {exc}", "check the arguments' values and types")
             return PLACEHOLDER
@@ -171,8 +176,7 @@ class ModelTransformer(Transformer_NonRecursive):
             self._error(span, f"the number `{text[:20]}...` has {len(text)} characters",
                         "write it with an exponent, e.g. 1.5e30")
             return PLACEHOLDER
-        build = (lambda: sympy.Integer(int(text))) if text.isdigit() else (lambda: sympy.Float(text))
-        return self._build(span, f"the number `{text[:20]}`", build, constant=True)
+        return self._build(span, f"the number `{text[:20]}`", constants.literal, text, constant=True)
 
     def name(self, meta, children) -> Value:
         tok = children[0]

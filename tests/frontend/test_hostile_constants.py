@@ -22,6 +22,10 @@ x = sympy.Symbol("x", real=True)
     ("parameter p = 1e999", "1e999", "overflows"),
     ("parameter p = -1.5e400", "1.5e400", "overflows"),
     ("parameter p = 1e300*1e300", "1e300*1e300", "overflows"),
+    # unevaluated by SymPy, overflowing in the generated code's Python floats
+    ("parameter p = tanh(10)^-(log10(1e308^pi))", "1e308^pi", "overflows"),
+    ("parameter p = pi^9999999999999999999999999999999999999999", "pi^9999999999999999999999999999999999999999",
+     "overflows"),
     # division by zero and poles: no sign, so no value the run time would agree with
     ("parameter p = 1/0", "1/0", "division by zero"),
     ("der(y) = y/0", "y/0", "division by zero"),
@@ -33,6 +37,11 @@ x = sympy.Symbol("x", real=True)
     ("parameter p = log(-1)", "log(-1)", "not a real number"),
     ("parameter p = (-8)^(1/3)", "(-8)^(1/3)", "not a real number"),
     ("parameter p = asin(2)", "asin(2)", "not a real number"),
+    ("parameter p = (-2)^log(4.25)", "(-2)^log(4.25)", "not a real number"),
+    ("parameter p = (18446744073709551617*sin(1e308) - 1e19)^pi", "(18446744073709551617*sin(1e308) - 1e19)^pi",
+     "not a real number"),
+    ("parameter p = 1.5/0.0^pi", "1.5/0.0^pi", "division by zero"),
+    ("parameter p = log10(1e-999)", "log10(1e-999)", "not a finite number"),
     ("der(y) = I*y", "I", "imaginary unit"),
     ("let v = 2 + 3*I", "I", "imaginary unit"),
 ])
@@ -53,6 +62,15 @@ def test_bad_constant_is_one_error_at_its_span(line, culprit, words):
      sympy.Float(mpmath.exp(10**7 * mpmath.log1p(mpmath.mpf(10) ** -6)), 30)),
     ("0/0", sympy.nan),                                # NaN, as the run time computes
     ("sqrt(4)", sympy.Integer(2)),
+    # a decimal is the double nearest to it; functions of it are of that double
+    ("1e-999", sympy.Float(0.0)),
+    ("sin(1e308)", sympy.Float(mpmath.sin(mpmath.mpf(1e308)), 30)),   # 0.4534, as libm
+    ("cos(1e-8 + 1e308)", sympy.Float(mpmath.cos(mpmath.mpf(1e308)), 30)),
+    # an integer beyond 2^53 is exact: its sine is the sine of that integer
+    ("sin(18446744073709551617)", sympy.Float(mpmath.sin(2**64 + 1), 30)),   # -0.8285
+    ("exp(pi)*cos(18446744073709551617)", sympy.Float(mpmath.exp(mpmath.pi) * mpmath.cos(2**64 + 1), 30)),
+    ("cos(9999999999999999999999999999999999999999)",
+     sympy.Float(mpmath.cos(mpmath.mpf(10**40 - 1, prec=200)), 30)),
 ])
 def test_constants_fold_as_the_run_time_computes(text, value):
     got = expr(text)
@@ -62,6 +80,13 @@ def test_constants_fold_as_the_run_time_computes(text, value):
         assert abs(float(got) - float(value)) <= 1e-12 * max(1.0, abs(float(value)))
     else:
         assert got == value
+
+
+def test_a_huge_power_of_a_product_is_not_multiplied_out():
+    # (10^40/x)^(2^64): SymPy distributed the power and multiplied out the integer (a
+    # hang); the factor is rounded as a double would be, (10^40)^-(2^64) = 0
+    assert expr("(9999999999999999999999999999999999999999/x)^(-(18446744073709551617))") == 0
+    assert expr("(3/x)^2") == 9 / x**2
 
 
 def test_complex_constants_are_kept_in_complex_field_models():

@@ -154,3 +154,61 @@ def test_the_eager_probe_agrees_with_the_compiled_one():
     compiled = [float(v) for v in stiffness.probe_spectra(robertson, None, None, 0.0, 1e5, y0, k)]
     assert math.isinf(eager[1]) and math.isinf(compiled[1])
     assert eager[0] <= compiled[0] <= eager[0] * 3 ** (1 / 32) * (1 + 1e-9)
+
+
+def test_a_clear_prediction_runs_no_trial_and_a_close_one_lists_the_close_candidates():
+    """Robertson-like radii: rodas5 far ahead, no trial; equal steps for tsit5 and rodas5
+    at small n: rodas5's ~3x work per step puts both within the factor."""
+    from modelc.solvers import trial
+
+    work = cost.heuristic_work(3, None)
+    close, _ = trial.uncertain((3.7e3, math.inf), (0.0, 1e5), 1e-6, None, 3, work)
+    assert close == ["rodas5"]
+    close, fraction = trial.uncertain((1.0, math.inf), (0.0, 10.0), 1e-6, None, 3,
+                                      cost.Work(100.0, 300.0, 10.0, 10.0, 100.0, 0.0, 3))
+    assert close[0] == "tsit5" and "rodas5" in close and 0 < fraction <= 1
+
+
+def test_the_trial_decides_by_counted_work_extrapolated_to_the_span():
+    """A fake run: the candidate the prediction put second does less counted work in
+    the trial, so it is chosen; a failed trial counts as infinite work; ties keep the
+    predicted order (the list's). Deterministic: counters, never wall time."""
+    from modelc.solvers import trial
+
+    work = cost.Work(100.0, 300.0, 50.0, 20.0, 100.0, 0.0, 3)
+    counters = {"tsit5": dict(nfe=600, steps=100, njev=0, nlu=0, ok=True),
+                "rodas5": dict(nfe=60, steps=10, njev=10, nlu=10, ok=True)}
+    calls = []
+
+    def run(name, fraction):
+        calls.append((name, fraction))
+        return counters[name]
+
+    name, sentence = trial.decide_by_trial(["tsit5", "rodas5"], 0.1, work, run)
+    assert name == "rodas5" and calls == [("tsit5", 0.1), ("rodas5", 0.1)]
+    assert "tsit5 6e+05" in sentence and sentence.endswith("using rodas5")
+    counters["rodas5"] = dict(counters["rodas5"], ok=False)
+    assert trial.decide_by_trial(["tsit5", "rodas5"], 0.1, work, run)[0] == "tsit5"
+    same = dict(nfe=60, steps=10, njev=0, nlu=0, ok=True)   # equal counted work for tsit5
+    assert trial.decide_by_trial(["tsit5", "etdrk43"], 0.5, cost.Work(1.0, 0, 0, 0, 1.0, 0, 3),
+                                 lambda name, f: same)[0] == "tsit5"
+
+
+@pytest.mark.slow
+def test_a_trial_overrules_an_uncertain_prediction(examples_dir, monkeypatch, tmp_path):
+    """Van der Pol, mu = 100 on [0, 20] at rtol 1e-6: the probe at t0 predicts tsit5
+    (1.2e6 flops) a little ahead of rodas5 (1.9e6); the trial over the first 5% measures
+    rodas5 cheaper, and over the whole span rodas5 does ~18x less counted work."""
+    monkeypatch.setenv("MODELC_CACHE_DIR", str(tmp_path))   # the work is measured, not remembered
+    m = modelc.parse((examples_dir / "vanderpol.model").read_text(), cache_modules=False)
+    seen = []
+    measure = cost.measure_work
+    monkeypatch.setattr(cost, "measure_work", lambda *a: seen.append(measure(*a)) or seen[-1])
+    kw = dict(t=(0, 20), params={"mu": 100.0}, rtol=1e-6, max_steps=200_000)
+    auto = m.solve(method="auto", **kw)
+    reason = auto.stats["auto"]
+    assert "least work: using tsit5" in reason and "uncertain" in reason
+    assert auto.ok and auto.stats["method"] == "rodas5"
+    (work,) = seen
+    explicit = m.solve(method="tsit5", **kw)
+    assert cost.counted_work("rodas5", auto.stats, work) * 5 < cost.counted_work("tsit5", explicit.stats, work)
