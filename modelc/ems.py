@@ -278,8 +278,9 @@ def _run(stats: ModelStatistics, steps: int, spacing: str, order: int):
 def _steps_spacing(steps, schedule):
     from .sampling import DEFAULT_SAMPLER_STEPS
 
-    if schedule is not None and schedule not in ("logsnr", "time"):
-        raise SolveError(f"method 'dpm_solver_v3': schedule={schedule!r}; choose 'logsnr' or "
+    if schedule is not None and (not isinstance(schedule, str) or schedule not in ("logsnr", "time")):
+        shown = schedule if isinstance(schedule, str) else "<array>"
+        raise SolveError(f"method 'dpm_solver_v3': schedule={shown!r}; choose 'logsnr' or "
                          "'time' (step times are snapped to the statistics grid)")
     steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
