@@ -31,7 +31,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from .errors import SolveError
-from .solvers.dpm_v3 import Statistics, estimate_statistics, step_indexes, v3_trajectory
+from .solvers.dpm_v3 import (Statistics, V3Options, estimate_statistics, step_indexes,
+                             v3_trajectory)
 
 __all__ = ["ModelStatistics", "estimate_model_statistics", "load_statistics", "solve_v3",
            "v3_solver", "DEFAULT_ORDER", "FORMAT"]
@@ -269,20 +270,18 @@ def _run(stats: ModelStatistics, steps: int, spacing: str, order: int):
         def tile(row):
             return jnp.tile(jnp.asarray(row, x.dtype), reps)
 
-        xs, _ = v3_trajectory(eps, schedule, x, st, idx, tile, order)
+        xs, _ = v3_trajectory(eps, schedule, x, st, idx, tile, V3Options(order=order))
         return jnp.asarray(st.t[idx], x.dtype), xs
 
     return run
 
 
 def _steps_spacing(steps, schedule):
-    from .sampling import DEFAULT_SAMPLER_STEPS
-
+    """``(steps, spacing)`` checked (``steps`` given: the caller applies its default)."""
     if schedule is not None and (not isinstance(schedule, str) or schedule not in ("logsnr", "time")):
         shown = schedule if isinstance(schedule, str) else "<array>"
         raise SolveError(f"method 'dpm_solver_v3': schedule={shown!r}; choose 'logsnr' or "
                          "'time' (step times are snapped to the statistics grid)")
-    steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise SolveError(f"steps must be a positive integer, got {steps!r}")
     return int(steps), schedule or "logsnr"

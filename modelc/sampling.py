@@ -32,6 +32,7 @@ def solve_with_sampler(model, t, saveat, method, params, y0, dtype, externals, s
     _check_statistics(method, statistics)
     if method == "dpm_solver_v3":
         from .ems import solve_v3
+        steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
         return solve_v3(model, t, saveat, params, y0, resolve_dtype(dtype), externals, steps,
                         schedule, dt0, statistics)
     if method == "searched":
@@ -112,6 +113,7 @@ def sampler_solver(model, method, steps, schedule, bound, full_output, statistic
     _check_statistics(method, statistics)
     if method == "dpm_solver_v3":
         from .ems import v3_solver
+        steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
         return v3_solver(model, steps, schedule, statistics, bound, full_output)
     if method == "searched":
         from .searched_schedule import searched_solver

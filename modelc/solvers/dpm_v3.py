@@ -51,7 +51,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["Statistics", "estimate_statistics", "step_indexes", "v3_trajectory", "MAX_V3_ORDER"]
+__all__ = ["Statistics", "V3Options", "estimate_statistics", "step_indexes", "v3_trajectory",
+           "MAX_V3_ORDER"]
 
 MAX_V3_ORDER = 3
 """The highest predictor order (the corrector adds one, by divided differences)."""
@@ -80,6 +81,25 @@ def _cumulative(a, lam, b=None):
     w = np.exp(a - top) * (1.0 if b is None else b)
     parts = 0.5 * np.diff(lam)[:, None] * (w[1:] + w[:-1])
     return np.concatenate([np.zeros_like(w[:1]), np.cumsum(parts, axis=0)]) * np.exp(top)
+
+
+class V3Options(NamedTuple):
+    """The sampler's choices.
+
+    Attributes:
+        order: the predictor's order (1 to 3; lower while the history fills and, with
+            ``lower_order_final``, on the last steps).
+        corrector: the corrector after each evaluation but the last (through the new
+            value and the predictor's nodes: order + 1).
+        lower_order_final: the predictor's order at most the steps left.
+        pseudo_corrector: the corrector's derivatives from divided differences (the
+            paper's "pseudo-order"; by default those of the interpolating polynomial).
+    """
+
+    order: int = 2
+    corrector: bool = True
+    lower_order_final: bool = True
+    pseudo_corrector: bool = False
 
 
 class _Tables(NamedTuple):
@@ -119,10 +139,8 @@ def step_indexes(stats: Statistics, steps: int, spacing: str = "logsnr") -> np.n
         raise ValueError(f"spacing {spacing!r}; choose 'logsnr' or 'time'")
     idx = np.rint(want).astype(int)
     idx[0], idx[-1] = 0, k
-    for i in range(1, steps + 1):  # keep them distinct (coarse grids, dense steps)
-        idx[i] = max(idx[i], idx[i - 1] + 1)
-    for i in range(steps - 1, -1, -1):
-        idx[i] = min(idx[i], idx[i + 1] - 1)
+    for i in range(1, steps):  # distinct, and room left for the steps after i
+        idx[i] = min(max(idx[i], idx[i - 1] + 1), k - steps + i)
     return idx
 
 
@@ -181,8 +199,7 @@ def _high_order(tab: _Tables, stats: Statistics):
 
 
 def v3_trajectory(eps: Callable, schedule, x, stats: Statistics, idx, tile: Callable,
-                  order: int = 3, corrector: bool = True, lower_order_final: bool = True,
-                  pseudo_corrector: bool = False):
+                  options: V3Options = V3Options()):
     """DPM-Solver-v3 from ``stats.t[idx[0]]`` to ``stats.t[idx[-1]]``.
 
     Args:
@@ -192,17 +209,13 @@ def v3_trajectory(eps: Callable, schedule, x, stats: Statistics, idx, tile: Call
         stats: the `Statistics` (NumPy).
         idx: increasing grid indexes of the step times (`step_indexes`).
         tile: ``(D,) -> flat state`` (the per-dimension statistics for every sample).
-        order: the predictor's order (1 to 3; lower while the history fills and, with
-            ``lower_order_final``, on the last steps).
-        corrector: the corrector after each evaluation but the last (through the new
-            value and the predictor's nodes: order + 1).
-        pseudo_corrector: the corrector's derivatives from divided differences (the
-            paper's "pseudo-order"; by default those of the interpolating polynomial).
+        options: `V3Options` (order, corrector).
 
     Returns:
         ``(xs, nfe)``: ``x`` at every step time (``(steps + 1, *x.shape)``) and the
         evaluations (= steps).
     """
+    order, corrector, lower_order_final, pseudo_corrector = options
     if order not in range(1, MAX_V3_ORDER + 1):
         raise ValueError(f"order {order}; choose 1, 2 or 3")
     idx = [int(i) for i in idx]

@@ -7,6 +7,7 @@ f = (sigma eps - l x) / alpha = -mu l does not vary over the samples (s = 0) and
 b = df/dlambda = 2 mu sd^2 e^{2 lambda} / (1 + sd^2 e^{2 lambda})^2. The flow is
 x_t = alpha_t mu + (x_T - alpha_T mu) s_t / s_T."""
 
+import functools
 import sys
 from pathlib import Path
 
@@ -20,7 +21,8 @@ import modelc
 from modelc.ems import ModelStatistics, estimate_model_statistics, load_statistics
 from modelc.errors import SolveError
 from modelc.solvers.diffusion import vp_linear
-from modelc.solvers.dpm_v3 import Statistics, estimate_statistics, step_indexes, v3_trajectory
+from modelc.solvers.dpm_v3 import (Statistics, V3Options, estimate_statistics, step_indexes,
+                                   v3_trajectory)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEDULE = vp_linear()
@@ -44,6 +46,7 @@ def flow(t):
     return a * MU + (X_T - a_T * MU) * jnp.sqrt(s2(t) / s2(T0))
 
 
+@functools.cache
 def grid(k):
     lam = np.linspace(float(SCHEDULE.lam(T0)), float(SCHEDULE.lam(T1)), k + 1)
     return np.array(jax.vmap(SCHEDULE.t_of_lambda)(jnp.asarray(lam))), lam
@@ -64,7 +67,7 @@ def flat_eps(x, t):
 
 def end_error(stats, steps, **options):
     xs, nfe = v3_trajectory(flat_eps, SCHEDULE, jnp.reshape(X_T, (-1,)), stats,
-                            step_indexes(stats, steps), tile, **options)
+                            step_indexes(stats, steps), tile, V3Options(**options))
     assert nfe == steps
     return float(jnp.max(jnp.abs(jnp.reshape(xs[-1], (N, 2)) - flow(T1))))
 
@@ -73,28 +76,28 @@ def end_error(stats, steps, **options):
 def test_statistics_of_a_gaussian_are_recovered(probes):
     """l exactly (Hutchinson: eps is linear, so Rademacher probes are exact too), s = 0,
     b to the accuracy of dl/dlambda's differences."""
-    t, lam = grid(200)
+    t, lam = grid(100)
     xs = jax.vmap(flow)(jnp.asarray(t))
     st = estimate_statistics(eps, SCHEDULE, xs, t, probes)
     l_exact, b_exact = exact(lam)
     assert_allclose(st.lam, lam, rtol=0, atol=1e-9)
     assert_allclose(st.l, l_exact, rtol=0, atol=1e-12)
     assert_allclose(st.s, 0.0, rtol=0, atol=1e-12)
-    assert_allclose(st.b, b_exact, rtol=0, atol=2e-5 * np.max(np.abs(b_exact)))
+    assert_allclose(st.b, b_exact, rtol=0, atol=1e-4 * np.max(np.abs(b_exact)))
 
 
 def test_exact_statistics_make_the_first_order_step_exact():
     """With the exact EMS g is constant: order 1 with 3 steps is exact up to the
     trapezoid rule on the statistics grid (second order in its spacing)."""
     errs = []
-    for k in (200, 400):
+    for k in (100, 200):
         t, lam = grid(k)
         l_exact, b_exact = exact(lam)
         st = Statistics(t, lam, l_exact, np.zeros_like(l_exact), b_exact)
         errs.append(end_error(st, 3, order=1, corrector=False))
-    assert errs[0] < 1e-3 and 3.0 < errs[0] / errs[1] < 5.0, errs
+    assert errs[0] < 3e-3 and 3.0 < errs[0] / errs[1] < 5.0, errs
     # without the statistics (l = 1, s = b = 0: data prediction) three steps are far off
-    t, lam = grid(200)
+    t, lam = grid(100)
     one = np.ones((lam.size, 2))
     assert end_error(Statistics(t, lam, one, 0 * one, 0 * one), 3, order=1) > 30 * errs[0]
 
@@ -116,8 +119,8 @@ def test_convergence_orders(order, corrector, expected):
 
 
 def test_step_indexes_are_distinct_and_span_the_grid():
-    t, lam = grid(10)
-    st = Statistics(t, lam, *(np.zeros((11, 2)),) * 3)
+    lam = np.linspace(-5.0, 5.0, 11)
+    st = Statistics(1.0 / (1.0 + np.exp(lam)), lam, *(np.zeros((11, 2)),) * 3)
     for steps in (1, 3, 7, 10):
         for spacing in ("logsnr", "time"):
             idx = step_indexes(st, steps, spacing)
