@@ -24,6 +24,15 @@ Run with ``python benchmarks/diffusion_search.py [--part gmm transfer trained]
   searched ones included (search on 64 noise samples against tsit5 at
   1e-10), beside an adaptive tsit5 reference (rtol = atol = 1e-4, about 200
   evaluations) and the distance between two data samples of that size.
+* ``v3``: DPM-Solver-v3 (``method="dpm_solver_v3"``, predictor order 2 with
+  its corrector) with empirical model statistics estimated by
+  `modelc.ems.estimate_model_statistics` on ``--ems-samples`` noise samples
+  (seed 2; grid of 200 log-SNR intervals): its error on the mixture at every
+  budget beside the fixed samplers (the same rows as ``gmm``) and the
+  variant with the degenerate statistics ``l = 1, s = b = 0`` (the same
+  predictor-corrector without the statistics), the estimation cost, and the
+  sliced Wasserstein distance on the trained two-moons model at 5, 10 and 20
+  evaluations.
 Schedules are written to ``--save-dir`` (default: a temporary folder).
 """
 
@@ -45,6 +54,7 @@ sys.path.insert(0, str(ROOT / "examples" / "diffusion_2d"))
 from diffusion_gmm import MODEL, T_END, T_START, mixture_eps, noise
 
 import modelc
+from modelc.ems import ModelStatistics, estimate_model_statistics
 from modelc.schedule_search import reference_samples, search
 from modelc.searched_schedule import load_schedule
 
@@ -56,9 +66,12 @@ SPAN = (T_START, T_END)
 
 
 def end_points(m, x, eps, method, budget=None, schedule=None, **options):
-    """Samples at the end of the span and the eps evaluations used."""
+    """Samples at the end of the span and the eps evaluations used (``schedule``: the
+    searched schedule, or dpm_solver_v3's statistics)."""
     if method == "searched":
         options["schedule"] = schedule
+    elif method == "dpm_solver_v3":
+        options.update(steps=budget, statistics=schedule)
     elif budget is not None:
         options.update(steps=max(1, budget // PER_STEP.get(method, 1)), schedule="logsnr")
     sol = m.solve(t=SPAN, y0={"x": x}, externals={"eps": eps}, method=method, **options)
@@ -180,10 +193,71 @@ def part_trained(args, save_dir):
                                                 for b in budgets))
 
 
+def degenerate(stats: ModelStatistics) -> ModelStatistics:
+    """The statistics ``l = 1, s = b = 0``: DPM-Solver-v3's update without the EMS."""
+    one = np.ones_like(stats.l)
+    return ModelStatistics(stats.t, stats.lam, one, 0 * one, 0 * one, {"degenerate": True})
+
+
+def v3_rows(m, x, eps, stats, budgets, distance):
+    """``{row name: {budget: (distance(samples), nfe)}}`` for v3 with and without the EMS."""
+    rows = {}
+    for name, st in (("dpm_solver_v3", stats), ("v3, l=1 s=b=0", degenerate(stats))):
+        rows[name] = {}
+        for b in budgets:
+            samples, nfe = end_points(m, x, eps, "dpm_solver_v3", b, st)
+            rows[name][b] = (distance(samples), nfe)
+    return rows
+
+
+def print_ems_cost(stats, label):
+    c = stats.info["cost"]
+    print(f"{label}: statistics on {stats.info['samples']} samples, grid "
+          f"{stats.info['grid']}: {c['trajectory_evaluations']} + "
+          f"{c['statistics_evaluations']} eps evaluations per sample, {c['seconds']:.1f} s; "
+          f"|s| <= {np.max(np.abs(stats.s)):.2f}, l in [{np.min(stats.l):.3f}, "
+          f"{np.max(stats.l):.3f}]")
+
+
+def part_v3(m, args, save_dir):
+    """DPM-Solver-v3 with estimated statistics, beside the fixed samplers."""
+    from moons import MODEL as MOONS_MODEL
+    from moons import eps as moons_eps
+    from moons import sliced_wasserstein, two_moons
+
+    eps = mixture_eps()
+    x = noise(args.samples, seed=0)
+    ref = np.asarray(reference_samples(m, {"x": x}, {"eps": eps}, SPAN)[0])
+    stats = estimate_model_statistics(m, eps, args.ems_samples, sample_shape=(2,), seed=2,
+                                      t=SPAN)
+    stats.save(save_dir / "gmm_ems.npz")
+    errors = fixed_errors(m, x, ref, eps, args.budgets)
+    rows = {meth: {b: errors[meth, b] for b in args.budgets} for meth in FIXED}
+    rows.update(v3_rows(m, x, eps, stats, args.budgets, lambda s: mean_error(s, ref)))
+    print(f"\nGMM (8 modes, std 0.05), DPM-Solver-v3: mean error on {args.samples} samples")
+    print_table(rows, args.budgets)
+    best = {b: min(errors[meth, b][0] for meth in FIXED) for b in args.budgets}
+    print(f"{'best fixed / v3':<18}" + "".join(
+        f"{best[b] / rows['dpm_solver_v3'][b][0]:>13.2f}" for b in args.budgets))
+    print_ems_cost(stats, "GMM")
+    mm = modelc.load(MOONS_MODEL)
+    held = two_moons(args.samples, seed=123)
+    mstats = estimate_model_statistics(mm, moons_eps, args.ems_samples, sample_shape=(2,),
+                                       seed=2, t=SPAN)
+    mstats.save(save_dir / "moons_ems.npz")
+    budgets = (5, 10, 20)
+    mrows = v3_rows(mm, x, moons_eps, mstats, budgets, lambda s: sliced_wasserstein(s, held))
+    print(f"\ntrained two-moons MLP, DPM-Solver-v3: sliced Wasserstein distance to "
+          f"{args.samples} held-out points")
+    print_table(mrows, budgets, "{:.4f}")
+    print_ems_cost(mstats, "two moons")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", nargs="+", default=["gmm", "transfer", "trained"],
-                        choices=["gmm", "transfer", "trained"])
+    parser.add_argument("--part", nargs="+", default=["gmm", "transfer", "trained", "v3"],
+                        choices=["gmm", "transfer", "trained", "v3"])
+    parser.add_argument("--ems-samples", type=int, default=256)
     parser.add_argument("--budgets", nargs="+", type=int, default=list(BUDGETS))
     parser.add_argument("--samples", type=int, default=2000)
     parser.add_argument("--fit", type=int, default=64)
@@ -198,6 +272,8 @@ def main():
         part_transfer(m, args, save_dir, gains)
     if "trained" in args.part:
         part_trained(args, save_dir)
+    if "v3" in args.part:
+        part_v3(m, args, save_dir)
 
 
 if __name__ == "__main__":

@@ -188,7 +188,7 @@ class CompiledModel:
               y0=None, points=None, dt0=None, max_steps=DEFAULT_MAX_STEPS, dtype=None,
               controller=None, externals=None, steps=None, schedule=None,
               phi="auto", progress=False, max_events=DEFAULT_MAX_EVENTS,
-              history_capacity=None) -> Solution:
+              history_capacity=None, statistics=None) -> Solution:
         """Integrate the model and return a `Solution`. Every argument is checked first
         (`modelc.options`): a bad one is a `SolveError` that names it.
 
@@ -210,7 +210,8 @@ class CompiledModel:
                 a(t)*x + b(t)*eps(x, t)``: ddim, dpm_solver_1, dpm_solver_2,
                 dpm_solver_3, dpm_solver_pp_2m, deis_1, deis_2, deis_3, deis_rho_1,
                 deis_rho_2, deis_rho_3 (``steps``, default 20; the solution holds
-                the step times, ``saveat`` is refused).
+                the step times, ``saveat`` is refused); searched (``schedule=`` a
+                searched schedule) and dpm_solver_v3 (``statistics=``).
             rtol, atol: tolerances of adaptive methods.
             params, y0: values by name; missing ones come from the file.
             points: number of evenly spaced outputs when ``saveat`` is not given.
@@ -237,13 +238,18 @@ class CompiledModel:
             history_capacity: for a model with ``delay(...)``, the step ends its history
                 keeps (default 4096); more steps within the largest lag end the solve
                 with status ``HISTORY_OVERFLOW`` (docs/delays.md).
+            statistics: ``method="dpm_solver_v3"`` only: the empirical model statistics
+                (`modelc.ems.estimate_model_statistics`, or the path of a saved ``.npz``).
         """
         externals = self.check_externals(externals)
         if method in SAMPLERS or (method is None and self.simulate_defaults.get("method") in SAMPLERS):
             from .sampling import solve_with_sampler
 
             return solve_with_sampler(self, t, saveat, method or self.simulate_defaults["method"],
-                                      params, y0, dtype, externals, steps, schedule, dt0)
+                                      params, y0, dtype, externals, steps, schedule, dt0,
+                                      statistics)
+        if statistics is not None:
+            raise SolveError(f"statistics= is for method 'dpm_solver_v3', not {method!r}")
         opts, (ts, start), params, y0 = prepare_solve(
             self, t=t, saveat=saveat, points=points, params=params, y0=y0, method=method,
             rtol=rtol, atol=atol, dt0=dt0, steps=steps, schedule=schedule, max_steps=max_steps,
@@ -335,7 +341,7 @@ class CompiledModel:
                atol: float = DEFAULT_ATOL, *, dt0=None, max_steps: int = DEFAULT_MAX_STEPS,
                full_output: bool = False, controller=None, adjoint=None, externals=None,
                steps=None, schedule=None, phi="auto", max_events=DEFAULT_MAX_EVENTS,
-               history_capacity=None):
+               history_capacity=None, statistics=None):
         """A pure JAX function ``f(y0, params, ts, externals=None) -> {state: values at ts}``.
 
         ``y0`` and ``params`` are dicts keyed by name (missing entries take the
@@ -358,7 +364,8 @@ class CompiledModel:
         (ts[-1] - ts[0]) / steps``) and ``schedule`` as in `solve`. With a
         diffusion sampler (ddim, dpm_solver_*, deis_*) ``ts[0]`` and ``ts[-1]`` give the
         span and the values are at the sampler's ``steps + 1`` step times (or at
-        ``ts`` itself with ``schedule="given"``); ``info`` then holds ``ts`` and ``nfe``.
+        ``ts`` itself with ``schedule="given"``); ``info`` then holds ``ts`` and ``nfe``;
+        ``statistics`` as in `solve` (dpm_solver_v3).
         ``method="auto"`` (the default) chooses once, when the function is built and
         outside any ``jit``: the method `solve` would choose for the file's span,
         parameters and initial state at ``rtol`` (`modelc.runs.choose_once`); the
@@ -373,7 +380,9 @@ class CompiledModel:
         if method in SAMPLERS:
             from .sampling import sampler_solver
 
-            return sampler_solver(self, method, steps, schedule, bound, full_output)
+            return sampler_solver(self, method, steps, schedule, bound, full_output, statistics)
+        if statistics is not None:
+            raise SolveError(f"statistics= is for method 'dpm_solver_v3', not {method!r}")
         opts = SolveOptions.resolve(method=method, rtol=rtol, atol=atol, dt0=dt0, steps=steps,
                                     schedule=schedule, max_steps=max_steps,
                                     controller=controller, phi=phi,

@@ -95,6 +95,9 @@ _SAMPLERS = (
     _info("deis_rho_2", "sampler", True, False, False, "DEIS, order 2 (rho-AB)"),
     _info("deis_rho_3", "sampler", True, False, False, "DEIS, order 3 (rho-AB)"),
     _info("searched", "sampler", True, False, False, "a searched per-step schedule (schedule=)"),
+    _info("dpm_solver_v3", "sampler", True, False, False,
+          "DPM-Solver-v3, multistep predictor-corrector with empirical model statistics "
+          "(statistics=)"),
 )
 
 METHOD_INFO: dict[str, MethodInfo] = {m.name: m for m in (*_ODE_METHODS, *_SAMPLERS)}

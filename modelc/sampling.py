@@ -25,9 +25,16 @@ __all__ = ["solve_with_sampler", "sampler_solver", "DEFAULT_SAMPLER_STEPS"]
 DEFAULT_SAMPLER_STEPS = 20
 
 
-def solve_with_sampler(model, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0):
+def solve_with_sampler(model, t, saveat, method, params, y0, dtype, externals, steps, schedule, dt0,
+                       statistics=None):
     """`CompiledModel.solve` with a diffusion sampler (`modelc.array_model.sample_problem`);
-    ``externals`` already checked."""
+    ``externals`` already checked; ``statistics`` for dpm_solver_v3 only."""
+    _check_statistics(method, statistics)
+    if method == "dpm_solver_v3":
+        from .ems import solve_v3
+        steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
+        return solve_v3(model, t, saveat, params, y0, resolve_dtype(dtype), externals, steps,
+                        schedule, dt0, statistics)
     if method == "searched":
         from .searched_schedule import solve_searched
         return solve_searched(model, t, saveat, params, y0, resolve_dtype(dtype), externals, steps,
@@ -91,8 +98,23 @@ def _sampler_function(model, method, steps, spacing, externals):
     return model.runs.get(("sample", method, steps, spacing), externals, lambda: jax.jit(run))
 
 
-def sampler_solver(model, method, steps, schedule, bound, full_output):
+def _check_statistics(method, statistics):
+    """``statistics=`` belongs to dpm_solver_v3, which needs it."""
+    if method == "dpm_solver_v3" and statistics is None:
+        raise SolveError("method 'dpm_solver_v3' needs statistics=: estimate them with "
+                         "modelc.ems.estimate_model_statistics(model, eps) (or give the path "
+                         "of saved ones)")
+    if method != "dpm_solver_v3" and statistics is not None:
+        raise SolveError(f"statistics= is for method 'dpm_solver_v3', not {method!r}")
+
+
+def sampler_solver(model, method, steps, schedule, bound, full_output, statistics=None):
     """`CompiledModel.solver` for a diffusion sampler (see its docstring)."""
+    _check_statistics(method, statistics)
+    if method == "dpm_solver_v3":
+        from .ems import v3_solver
+        steps = DEFAULT_SAMPLER_STEPS if steps is None else steps
+        return v3_solver(model, steps, schedule, statistics, bound, full_output)
     if method == "searched":
         from .searched_schedule import searched_solver
         return searched_solver(model, steps, schedule, bound, full_output)

@@ -46,7 +46,7 @@ SAMPLER_NAMES = {"ddim": "ddim", "dpm_solver_1": "dpm1", "dpm_solver_2": "dpm2",
                  "dpm_solver_3": "dpm3", "dpm_solver_pp_2m": "dpmpp2m",
                  "deis_1": "deis1", "deis_2": "deis2", "deis_3": "deis3",
                  "deis_rho_1": "deisrho1", "deis_rho_2": "deisrho2", "deis_rho_3": "deisrho3",
-                 "searched": "searched"}
+                 "searched": "searched", "dpm_solver_v3": "dpmv3"}
 """The documented method names of ``m.solve(method=...)`` and their short names here."""
 
 
