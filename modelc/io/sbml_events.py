@@ -94,7 +94,29 @@ def translate_events(imp) -> None:
             assigned = _assignment(imp, event, ea)
             if assigned is not None:
                 out.assignments.append(assigned)
+        out.assignments = _keep_amounts(imp, out.assignments)
         imp.events.append(out)
+
+
+def _keep_amounts(imp, assignments):
+    """An event that changes a compartment keeps the amounts of its species (SBML): a
+    species held as a concentration (one with a rate rule) becomes ``c C_old / C_new``,
+    with ``c`` the concentration the event assigns, else its current one."""
+    sizes = {sid: tree for sid, tree in assignments
+             if imp.symbols[sid].kind == "compartment"}
+    if not sizes:
+        return assignments
+    given = dict(assignments)
+    out = list(assignments)
+    for sym in imp.symbols.values():
+        comp = sym.extra.get("compartment")
+        if (sym.kind != "species" or sym.unit != "concentration" or sym.role != "state"
+                or "amount" in sym.extra or comp is None or comp.sbml_id not in sizes):
+            continue
+        conc = given.get(sym.sbml_id, ("sym", sym.sbml_id))
+        rescaled = ("div", ("mul", [conc, ("sym", comp.sbml_id)]), sizes[comp.sbml_id])
+        out = [(sid, tree) for sid, tree in out if sid != sym.sbml_id] + [(sym.sbml_id, rescaled)]
+    return out
 
 
 def _assignment(imp, event, ea):

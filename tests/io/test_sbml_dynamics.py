@@ -69,6 +69,25 @@ def test_event_on_compartment_keeps_amounts(tmp_path):
     assert result.quantities["A"].role == "observe" and result.quantities["A"].compartment == "C"
 
 
+def test_event_on_compartment_rescales_a_rate_rule_concentration(tmp_path):
+    # SBML case 01506: d[S]/dt = 0.4 (a rate rule on the concentration), dC/dt = 0.2; at
+    # t = 0.45 an event sets [S] = 0.2 and C = 0.2 at once. The concentration is assigned
+    # in the old compartment (amount 0.2*0.59), then C changes and the amount stays:
+    # [S] = 0.2*0.59/0.2 = 0.59 just after, 0.59 + 0.4 (t - 0.45) later.
+    doc = Doc()
+    doc.compartment("C", 0.5, constant=False)
+    doc.species("S", conc=0.0)
+    doc.rate_rule("S", "0.4")
+    doc.rate_rule("C", "0.2")
+    doc.event("E0", "time >= 0.45", {"S": "0.2", "C": "0.2"})
+    result, _ = translated(doc, tmp_path)
+    assert "event E0 when t >= 0.45: C = 0.2, S = 0.2*C/0.2" in body(result.text)
+    sol = modelc.parse(result.text, cache_modules=False).solve(
+        t=(0, 1), saveat=np.array([0.4, 0.5, 1.0]), **OPTIONS)
+    np.testing.assert_allclose(sol["S"], [0.16, 0.61, 0.81], rtol=1e-9)
+    np.testing.assert_allclose(sol["C"], [0.58, 0.21, 0.31], rtol=1e-9)
+
+
 def test_delay_and_rate_of(tmp_path):
     doc = _network()
     doc.parameter("tau", 0.5)
