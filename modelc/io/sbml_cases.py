@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["CaseSettings", "CaseResult", "read_settings", "read_results", "sbml_file",
-           "simulate_case", "solve_case", "check_case", "CaseSolve", "worst_ratio",
+           "simulate_case", "solve_case", "check_case", "case_options", "CaseSolve", "worst_ratio",
            "SOLVER_OPTIONS"]
 
 #: How cases are solved: tight tolerances (atol also at most 1e-3 of the case's
@@ -176,8 +176,7 @@ class CaseSolve:
 
 def solve_case(case_dir, translation, **solver_options) -> CaseSolve:
     """Compile a translated case (`modelc.io.sbml.translate_sbml`) and solve it on the
-    case's output times with `SOLVER_OPTIONS` (overridden by ``solver_options``): rodas5
-    for numerically solved constraints, fixed rk4 steps for a model without states."""
+    case's output times with `case_options`."""
     import modelc
 
     case_dir = Path(case_dir)
@@ -186,24 +185,33 @@ def solve_case(case_dir, translation, **solver_options) -> CaseSolve:
     header, expected = read_results(case_dir / f"{case}-results.csv")
     model = modelc.parse(translation.text, f"{case}.model")
     ts = settings.times
-    options = {**SOLVER_OPTIONS, **solver_options}
-    options = {**options, "atol": max(min(options["atol"], 1e-3 * settings.absolute), 1e-20)}
-    if getattr(model.module, "ALGEBRAIC_STATES", ()):
-        # constraints solved numerically (a DAE, once the dae branch is merged): the
-        # explicit default cannot run them; Rodas5 with the mass matrix can
-        options = {**options, "method": "rodas5"}
-    elif not model.state_names:
-        # Nothing to integrate (only parameters and assignment rules): an adaptive
-        # step on an empty state never passes its error test, so take fixed steps.
-        options = {**options, "method": "rk4", "dt0": float(ts[-1]) or 1.0}
-    if model.event_names:
-        # SBML cases fire events on every crossing of a fast oscillation: record more of them
-        # than the API's default (max_events, a fixed-capacity array per solve)
-        options = {**options, "max_events": 20_000}
+    options = case_options(model, settings, stiff=translation.stiff, **solver_options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # the status is reported below
         sol = model.solve(t=(0.0, float(ts[-1])), saveat=ts, **options)
     return CaseSolve(settings, header, expected, model, sol)
+
+
+def case_options(model, settings: CaseSettings, stiff: bool = False, **solver_options) -> dict:
+    """The solve options of a compiled case: `SOLVER_OPTIONS` (overridden by
+    ``solver_options``) with atol at most 1e-3 of the case's absolute tolerance; rodas5
+    for numerically solved constraints or a ``stiff`` translation (simulated fast
+    reactions), fixed rk4 steps for a model without states, and room for 20,000 events."""
+    options = {**SOLVER_OPTIONS, **solver_options}
+    options = {**options, "atol": max(min(options["atol"], 1e-3 * settings.absolute), 1e-20)}
+    if stiff or getattr(model.module, "ALGEBRAIC_STATES", ()):
+        # constraints solved numerically (a DAE): the explicit default cannot run them;
+        # Rodas5 with the mass matrix can
+        options = {**options, "method": "rodas5"}
+    elif not model.state_names:
+        # Nothing to integrate (only parameters and assignment rules): an adaptive
+        # step on an empty state never passes its error test, so take fixed steps.
+        options = {**options, "method": "rk4", "dt0": float(settings.times[-1]) or 1.0}
+    if model.event_names:
+        # SBML cases fire events on every crossing of a fast oscillation: record more of them
+        # than the API's default (max_events, a fixed-capacity array per solve)
+        options = {**options, "max_events": 20_000}
+    return options
 
 
 def _run(case_dir: Path, case: str, translation, options) -> CaseResult:

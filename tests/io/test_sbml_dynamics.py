@@ -151,6 +151,45 @@ def test_fast_reaction_is_an_equilibrium(tmp_path):
     np.testing.assert_allclose(sol["B"], 4 * total / 5, rtol=1e-9)
 
 
+def _switched_fast_reaction() -> Doc:
+    # SBML case 00988: B -> A slowly (rate 1), A -> B fast with law k2*A, k2 = 0 until A
+    # reaches 0.99, then 1 for 0.1 time units (two events). With k2 = 0 the law is 0 for
+    # every A, so no constraint can say what A is: the fast reaction is simulated
+    # (FAST_SCALE times faster) and A = t, then ~0 (equilibrium), then t - 1.09.
+    doc = Doc(3, 1)
+    doc.compartment("comp", 1.0)
+    doc.species("A", amount=0.0, comp="comp", hosu=True)
+    doc.species("B", amount=2.0, comp="comp", hosu=True)
+    doc.parameter("k1", 1.0)
+    doc.parameter("k2", 0.0, constant=False)
+    doc.reaction("slow", [("B", 1)], [("A", 1)], "k1")
+    doc.reaction("fast", [("A", 1)], [("B", 1)], "k2*A").setFast(True)
+    doc.event("E0", "A >= 0.99", {"k2": "1"})
+    doc.event("E1", "A >= 0.99", {"k2": "0"}, delay="0.1")
+    return doc
+
+
+def test_fast_reaction_with_several_equilibria_is_simulated(tmp_path):
+    result, _ = translated(_switched_fast_reaction(), tmp_path)
+    lines = body(result.text)
+    assert result.stiff and not any(ln.startswith("constraint") for ln in lines)
+    assert "let v_fast = 100000000*k2*A" in lines       # FAST_SCALE times the law
+    assert "reaction fast: A -> B, rate = v_fast" in lines
+
+
+@pytest.mark.slow
+def test_fast_reaction_switched_by_events_follows_the_analytic_solution(tmp_path):
+    from modelc.io.sbml_cases import SOLVER_OPTIONS
+
+    result, _ = translated(_switched_fast_reaction(), tmp_path)
+    ts = np.array([0.5, 1.05, 1.5, 2.0])
+    sol = modelc.parse(result.text, cache_modules=False).solve(
+        t=(0, 2), saveat=ts, **{**SOLVER_OPTIONS, "method": "rodas5"})
+    assert sol.ok
+    np.testing.assert_allclose(sol["A"], [0.5, 0.0, 0.41, 0.91], atol=1e-6)
+    np.testing.assert_allclose(sol["A"] + sol["B"], 2.0, rtol=1e-9)
+
+
 def test_conversion_factors_and_assigned_stoichiometry(tmp_path):
     doc = Doc()
     doc.compartment("C", 1.0)
