@@ -1,6 +1,6 @@
 """Time to import SBML and to the first solution, for large SBML files, against libRoadRunner.
 
-    python benchmarks/sbml_import_time.py [--reactions 1000] [--case DIR]
+    python benchmarks/sbml_import_time.py [--reactions 1000] [--case DIR | --no-case]
 
 Two files: the largest case of the SBML Test Suite (by file size, over ``cases/`` and
 ``extended/cases`` next to this repository, or ``--case``), solved on its output times
@@ -103,6 +103,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reactions", type=int, default=1000)
     parser.add_argument("--case", help="a suite case folder (default: the largest SBML file)")
+    parser.add_argument("--no-case", action="store_true", help="time the network only")
     parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -110,7 +111,7 @@ def main(argv=None) -> int:
         worker = modelc_worker if kind == "modelc" else roadrunner_worker
         print(json.dumps(worker(path, case if case != "-" else "")))
         return 0
-    case = Path(args.case) if args.case else largest_case()
+    case = None if args.no_case else Path(args.case) if args.case else largest_case()
     with tempfile.TemporaryDirectory() as folder:
         network = Path(folder) / f"network_{args.reactions}.xml"
         network.write_text(sbml_text(args.reactions // 2), encoding="utf-8")
