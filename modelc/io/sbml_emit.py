@@ -20,8 +20,8 @@ _KIND_WORDS = {"compartment": "compartment size", "parameter": "parameter",
 def emit_model(imp) -> str:
     """The model text of an `_Importer` whose symbols and trees are complete."""
     _resolve_rates(imp)
-    roots = [tree for _, tree in imp.trees()
-             if not any(tree is s.value for s in imp.symbols.values())]
+    values = {id(s.value) for s in imp.symbols.values() if s.value is not None}
+    roots = [tree for _, tree in imp.trees() if id(tree) not in values]
     imp.shared, imp.shared_lets = share_calls(roots, imp.translator.call_results, imp.namer.fresh)
     network = _network(imp)
     out: list[str] = []
