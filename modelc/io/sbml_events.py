@@ -263,7 +263,12 @@ def _several_equilibria(imp, law) -> bool:
         return uses_time(node) or any(
             imp.symbols[i].role != "parameter" for i in symbols_of(node) if i in imp.symbols)
 
+    seen: set[int] = set()   # shared subtrees (inlined function calls) are visited once
+
     def walk(node) -> bool:
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
         if node[0] == "if":
             return True
         if node[0] == "mul" and sum(varies(f) for f in node[1]) >= 2:
