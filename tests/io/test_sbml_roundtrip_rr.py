@@ -9,6 +9,7 @@ compared with modelc's solution under the case's own tolerances. Needs the suite
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,6 +26,7 @@ def _script():
     spec = importlib.util.spec_from_file_location("sbml_roundtrip_rr",
                                                   ROOT / "benchmarks" / "sbml_roundtrip_rr.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module      # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
