@@ -101,7 +101,7 @@ def sbml_text(n: int, seed: int = 0) -> str:
             p = model.createParameter()
             p.setId(name), p.setValue(float(k)), p.setConstant(True)
         rx = model.createReaction()
-        rx.setId(f"r{j}"), rx.setReversible(rev)
+        rx.setId(f"r{j}"), rx.setReversible(rev), rx.setFast(False)   # required in L3v1
         for i in lhs:
             ref = rx.createReactant()
             ref.setSpecies(f"S{i}"), ref.setStoichiometry(1.0), ref.setConstant(True)

@@ -104,7 +104,9 @@ class ExportedRun:
         if fn is self.jitted:
             return fn(*args)
         try:
-            return fn(*args)
+            # wait for the result here: a failure of the stored program surfaces only when
+            # its output is ready (asynchronous dispatch), after this handler otherwise
+            return jax.block_until_ready(fn(*args))
         except jax.errors.JaxRuntimeError as err:  # e.g. a kernel this process has not registered
             logger.warning("modelc: the stored solve did not run (%s); tracing it instead", err)
             self.loaded[sig] = self.jitted

@@ -64,6 +64,10 @@ def event_functions(ex: Expressions, compute=None) -> str:
     index = {s.name: i for i, s in enumerate(model.states)}
     targets = tuple(tuple(index[a.target] for a in e.assignments) for e in events)
     strict = _strictness(events)
+    if not strict:
+        # every condition is constant (`3 != 0`, or a state a constraint fixes): one
+        # constant crossing function, which never changes sign, keeps the arrays non-empty
+        strict = {sympy.Integer(1): True}
     crossings = list(strict)
     meta = [
         f"EVENT_NAMES = {tuple(e.name for e in events)!r}",

@@ -107,6 +107,7 @@ class _Importer:
         self.shared: dict = {}          # id(subtree) -> let name (see sbml_share)
         self.shared_lets: list = []     # (name, tree)
         self.fast_reactions: set[str] = set()
+        self.relaxed_fast: set[str] = set()   # fast reactions simulated, FAST_SCALE x faster
         self.translator = MathTranslator({
             fd.getId(): fd.getMath() for fd in self.model.getListOfFunctionDefinitions()
         })
@@ -134,7 +135,8 @@ class _Importer:
         if self.problems:
             raise ModelError(self.problems, self.xml)
         return SbmlTranslation(text, self.names(), self.quantities(),
-                               self.doc.getLevel(), self.doc.getVersion())
+                               self.doc.getLevel(), self.doc.getVersion(),
+                               stiff=bool(self.relaxed_fast))
 
     def refuse(self, element, message: str, hint: str = "") -> None:
         what = _describe(element)

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["CaseSettings", "CaseResult", "read_settings", "read_results", "sbml_file",
-           "simulate_case", "SOLVER_OPTIONS"]
+           "simulate_case", "solve_case", "check_case", "case_options", "CaseSolve", "worst_ratio",
+           "SOLVER_OPTIONS"]
 
 #: How cases are solved: tight tolerances (atol also at most 1e-3 of the case's
 #: absolute tolerance). Tsit5 compiles faster than dopri8 and is as accurate here.
@@ -161,29 +162,66 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else ""
 
 
-def _run(case_dir: Path, case: str, translation, options) -> CaseResult:
+@dataclass
+class CaseSolve:
+    """One case solved by modelc: its settings, the expected results (``header``, rows)
+    and the compiled model with its solution on the case's output times."""
+
+    settings: CaseSettings
+    header: list[str]
+    expected: np.ndarray
+    model: object
+    solution: object
+
+
+def solve_case(case_dir, translation, **solver_options) -> CaseSolve:
+    """Compile a translated case (`modelc.io.sbml.translate_sbml`) and solve it on the
+    case's output times with `case_options`."""
     import modelc
 
+    case_dir = Path(case_dir)
+    case = case_dir.name
     settings = read_settings(case_dir / f"{case}-settings.txt")
     header, expected = read_results(case_dir / f"{case}-results.csv")
     model = modelc.parse(translation.text, f"{case}.model")
     ts = settings.times
+    options = case_options(model, settings, stiff=translation.stiff, **solver_options)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # the status is reported below
+        sol = model.solve(t=(0.0, float(ts[-1])), saveat=ts, **options)
+    return CaseSolve(settings, header, expected, model, sol)
+
+
+def case_options(model, settings: CaseSettings, stiff: bool = False, **solver_options) -> dict:
+    """The solve options of a compiled case: `SOLVER_OPTIONS` (overridden by
+    ``solver_options``) with atol at most 1e-3 of the case's absolute tolerance; rodas5
+    for numerically solved constraints or a ``stiff`` translation (simulated fast
+    reactions), fixed rk4 steps for a model without states, and room for 20,000 events."""
+    options = {**SOLVER_OPTIONS, **solver_options}
     options = {**options, "atol": max(min(options["atol"], 1e-3 * settings.absolute), 1e-20)}
-    if getattr(model.module, "ALGEBRAIC_STATES", ()):
-        # constraints solved numerically (a DAE, once the dae branch is merged): the
-        # explicit default cannot run them; Rodas5 with the mass matrix can
+    if stiff or getattr(model.module, "ALGEBRAIC_STATES", ()):
+        # constraints solved numerically (a DAE): the explicit default cannot run them;
+        # Rodas5 with the mass matrix can
         options = {**options, "method": "rodas5"}
     elif not model.state_names:
         # Nothing to integrate (only parameters and assignment rules): an adaptive
         # step on an empty state never passes its error test, so take fixed steps.
-        options = {**options, "method": "rk4", "dt0": float(ts[-1]) or 1.0}
+        options = {**options, "method": "rk4", "dt0": float(settings.times[-1]) or 1.0}
     if model.event_names:
         # SBML cases fire events on every crossing of a fast oscillation: record more of them
         # than the API's default (max_events, a fixed-capacity array per solve)
         options = {**options, "max_events": 20_000}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)   # the status is reported below
-        sol = model.solve(t=(0.0, float(ts[-1])), saveat=ts, **options)
+    return options
+
+
+def _run(case_dir: Path, case: str, translation, options) -> CaseResult:
+    return check_case(case, translation, solve_case(case_dir, translation, **options))
+
+
+def check_case(case: str, translation, solved: CaseSolve) -> CaseResult:
+    """Apply the suite's rule to every requested variable of a solved case."""
+    settings, header, expected = solved.settings, solved.header, solved.expected
+    model, sol, ts = solved.model, solved.solution, solved.settings.times
     worst: dict[str, float] = {}
     reasons = []
     for var in settings.variables:
@@ -193,12 +231,12 @@ def _run(case_dir: Path, case: str, translation, options) -> CaseResult:
             continue
         got = _value(translation, model, sol, var, settings)
         want = expected[:, column]
-        ratio = _worst_ratio(got, want, settings)
+        ratio = worst_ratio(got, want, settings)
         worst[var] = ratio
         if not ratio <= 1.0:
             i = _worst_index(got, want, settings)
             reasons.append(f"{var} off at t={ts[i]:g}: got {got[i]:.8g}, expected {want[i]:.8g}")
-    time_ratio = _worst_ratio(np.asarray(sol.t), expected[:, 0], settings)
+    time_ratio = worst_ratio(np.asarray(sol.t), expected[:, 0], settings)
     if not time_ratio <= 1.0:
         reasons.append("output times differ from the results file")
     if not sol.ok:
@@ -251,7 +289,10 @@ def _point_ratios(got, want, settings) -> np.ndarray:
     return np.where(bad, np.inf, ratio)
 
 
-def _worst_ratio(got, want, settings) -> float:
+def worst_ratio(got, want, settings) -> float:
+    """The largest ``|got - want| / (absolute + relative |want|)`` over the points (the
+    suite's rule passes at <= 1; NaN must match NaN and infinities the same infinity; a
+    length mismatch is ``inf``). ``settings`` gives ``absolute`` and ``relative``."""
     if len(got) != len(want):
         return math.inf
     return float(np.max(_point_ratios(got, want, settings), initial=0.0))

@@ -7,7 +7,7 @@ import math
 import re
 
 from .names import RESERVED
-from .sbml_events import constant_value, conversion_factor, describe_options
+from .sbml_events import FAST_SCALE, constant_value, conversion_factor, describe_options
 from .sbml_math import ZERO, Refused, calls_of, format_number, num, substitute, symbols_of
 from .sbml_share import share_calls
 
@@ -20,8 +20,8 @@ _KIND_WORDS = {"compartment": "compartment size", "parameter": "parameter",
 def emit_model(imp) -> str:
     """The model text of an `_Importer` whose symbols and trees are complete."""
     _resolve_rates(imp)
-    roots = [tree for _, tree in imp.trees()
-             if not any(tree is s.value for s in imp.symbols.values())]
+    values = {id(s.value) for s in imp.symbols.values() if s.value is not None}
+    roots = [tree for _, tree in imp.trees() if id(tree) not in values]
     imp.shared, imp.shared_lets = share_calls(roots, imp.translator.call_results, imp.namer.fresh)
     network = _network(imp)
     out: list[str] = []
@@ -240,6 +240,8 @@ def _reactions(imp, out, network) -> None:
         sym = imp.symbols[rid]
         out.append("")
         fast = " (fast: in equilibrium)" if rid in imp.fast_reactions else ""
+        if rid in imp.relaxed_fast:
+            fast = f" (fast: its law {FAST_SCALE:g} times faster, relaxing to equilibrium)"
         out.append(f"# reaction {rid}{fast}: {_equation(imp, reaction)}")
         out.append(f"let {sym.name} = {imp.text(sym.rule)}")
         if rid in network.reactions:

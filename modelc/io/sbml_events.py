@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .sbml_math import ONE, ZERO, num, symbols_of
-from .sbml_tree import nary
+from .sbml_tree import children, nary, uses_time
 
 __all__ = ["Event", "collect_event_targets", "translate_events", "match_algebraic_rules",
            "translate_fast_reactions"]
@@ -94,7 +94,29 @@ def translate_events(imp) -> None:
             assigned = _assignment(imp, event, ea)
             if assigned is not None:
                 out.assignments.append(assigned)
+        out.assignments = _keep_amounts(imp, out.assignments)
         imp.events.append(out)
+
+
+def _keep_amounts(imp, assignments):
+    """An event that changes a compartment keeps the amounts of its species (SBML): a
+    species held as a concentration (one with a rate rule) becomes ``c C_old / C_new``,
+    with ``c`` the concentration the event assigns, else its current one."""
+    sizes = {sid: tree for sid, tree in assignments
+             if imp.symbols[sid].kind == "compartment"}
+    if not sizes:
+        return assignments
+    given = dict(assignments)
+    out = list(assignments)
+    for sym in imp.symbols.values():
+        comp = sym.extra.get("compartment")
+        if (sym.kind != "species" or sym.unit != "concentration" or sym.role != "state"
+                or "amount" in sym.extra or comp is None or comp.sbml_id not in sizes):
+            continue
+        conc = given.get(sym.sbml_id, ("sym", sym.sbml_id))
+        rescaled = ("div", ("mul", [conc, ("sym", comp.sbml_id)]), sizes[comp.sbml_id])
+        out = [(sid, tree) for sid, tree in out if sid != sym.sbml_id] + [(sym.sbml_id, rescaled)]
+    return out
 
 
 def _assignment(imp, event, ea):
@@ -192,16 +214,11 @@ def translate_fast_reactions(imp) -> None:
         return
     species = [sid for sid in dict.fromkeys(s for _, coefs in fast for s in coefs)
                if imp.symbols[sid].role == "state"]
-    matrix = []
-    for sid in species:
-        row = []
-        for reaction, coefs in fast:
-            value = constant_value(coefs.get(sid, ZERO), imp)
-            if value is None:
-                imp.refuse(reaction, "a fast reaction with a stoichiometry that may change")
-                return
-            row.append(value)
-        matrix.append(row)
+    matrix = [[constant_value(coefs.get(sid, ZERO), imp) for _, coefs in fast] for sid in species]
+    if any(v is None for row in matrix for v in row) or any(
+            _several_equilibria(imp, imp.symbols[r.getId()].rule) for r, _ in fast):
+        _relax_fast_reactions(imp, [r for r, _ in fast])
+        return
     import sympy
 
     laws = sympy.Matrix(matrix).T.nullspace() if matrix else []
@@ -230,6 +247,47 @@ def translate_fast_reactions(imp) -> None:
         imp.constraints.append((imp.model, ("sub", ("sym", total.sbml_id), ("add", terms))))
     for sid in species:
         imp.symbols[sid].extra.update(no_der=True, algebraic=True, fast=True)
+
+
+#: A fast reaction that the importer simulates (see `_relax_fast_reactions`) runs this
+#: many times faster than its kinetic law says.
+FAST_SCALE = 1e8
+
+
+def _several_equilibria(imp, law) -> bool:
+    """Whether ``law = 0`` may have several branches or vanish identically for a while: a
+    piecewise law, or a product of two or more factors that change (states, rules, time).
+    Its equilibrium is then the one the fast reaction's own dynamics reaches, which a
+    constraint solved from the current branch cannot follow."""
+    def varies(node) -> bool:
+        return uses_time(node) or any(
+            imp.symbols[i].role != "parameter" for i in symbols_of(node) if i in imp.symbols)
+
+    seen: set[int] = set()   # shared subtrees (inlined function calls) are visited once
+
+    def walk(node) -> bool:
+        if id(node) in seen:
+            return False
+        seen.add(id(node))
+        if node[0] == "if":
+            return True
+        if node[0] == "mul" and sum(varies(f) for f in node[1]) >= 2:
+            return True
+        return any(walk(c) for c in children(node))
+
+    return walk(law)
+
+
+def _relax_fast_reactions(imp, reactions) -> None:
+    """Fast reactions whose equilibrium a constraint cannot find (several branches, a law
+    that vanishes while a parameter is 0, a stoichiometry that changes) are simulated as
+    ordinary reactions `FAST_SCALE` times faster: the species relax to the equilibrium the
+    reaction's dynamics reaches within about ``1/(FAST_SCALE |dv/dx|)``. The model is
+    then stiff (`SbmlTranslation.stiff`)."""
+    for reaction in reactions:
+        sym = imp.symbols[reaction.getId()]
+        sym.rule = nary("mul", [num(FAST_SCALE), sym.rule])
+        imp.relaxed_fast.add(reaction.getId())
 
 
 def constant_value(tree, imp):

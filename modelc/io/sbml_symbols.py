@@ -57,6 +57,8 @@ class SbmlTranslation:
         quantities: SBML id -> `Quantity`, for every compartment, species and
             global parameter that has a value.
         level, version: of the SBML document.
+        stiff: fast reactions are simulated, much faster than the rest
+            (`modelc.io.sbml_events.FAST_SCALE`): solve with a stiff method.
     """
 
     text: str
@@ -64,3 +66,4 @@ class SbmlTranslation:
     quantities: dict[str, Quantity]
     level: int
     version: int
+    stiff: bool = False

@@ -69,6 +69,25 @@ def test_event_on_compartment_keeps_amounts(tmp_path):
     assert result.quantities["A"].role == "observe" and result.quantities["A"].compartment == "C"
 
 
+def test_event_on_compartment_rescales_a_rate_rule_concentration(tmp_path):
+    # SBML case 01506: d[S]/dt = 0.4 (a rate rule on the concentration), dC/dt = 0.2; at
+    # t = 0.45 an event sets [S] = 0.2 and C = 0.2 at once. The concentration is assigned
+    # in the old compartment (amount 0.2*0.59), then C changes and the amount stays:
+    # [S] = 0.2*0.59/0.2 = 0.59 just after, 0.59 + 0.4 (t - 0.45) later.
+    doc = Doc()
+    doc.compartment("C", 0.5, constant=False)
+    doc.species("S", conc=0.0)
+    doc.rate_rule("S", "0.4")
+    doc.rate_rule("C", "0.2")
+    doc.event("E0", "time >= 0.45", {"S": "0.2", "C": "0.2"})
+    result, _ = translated(doc, tmp_path)
+    assert "event E0 when t >= 0.45: C = 0.2, S = 0.2*C/0.2" in body(result.text)
+    sol = modelc.parse(result.text, cache_modules=False).solve(
+        t=(0, 1), saveat=np.array([0.4, 0.5, 1.0]), **OPTIONS)
+    np.testing.assert_allclose(sol["S"], [0.16, 0.61, 0.81], rtol=1e-9)
+    np.testing.assert_allclose(sol["C"], [0.58, 0.21, 0.31], rtol=1e-9)
+
+
 def test_delay_and_rate_of(tmp_path):
     doc = _network()
     doc.parameter("tau", 0.5)
@@ -130,6 +149,45 @@ def test_fast_reaction_is_an_equilibrium(tmp_path):
     total = 1.0 + 0.3 * sol.t / 2.0
     np.testing.assert_allclose(sol["A"], total / 5, rtol=1e-9)
     np.testing.assert_allclose(sol["B"], 4 * total / 5, rtol=1e-9)
+
+
+def _switched_fast_reaction() -> Doc:
+    # SBML case 00988: B -> A slowly (rate 1), A -> B fast with law k2*A, k2 = 0 until A
+    # reaches 0.99, then 1 for 0.1 time units (two events). With k2 = 0 the law is 0 for
+    # every A, so no constraint can say what A is: the fast reaction is simulated
+    # (FAST_SCALE times faster) and A = t, then ~0 (equilibrium), then t - 1.09.
+    doc = Doc(3, 1)
+    doc.compartment("comp", 1.0)
+    doc.species("A", amount=0.0, comp="comp", hosu=True)
+    doc.species("B", amount=2.0, comp="comp", hosu=True)
+    doc.parameter("k1", 1.0)
+    doc.parameter("k2", 0.0, constant=False)
+    doc.reaction("slow", [("B", 1)], [("A", 1)], "k1")
+    doc.reaction("fast", [("A", 1)], [("B", 1)], "k2*A").setFast(True)
+    doc.event("E0", "A >= 0.99", {"k2": "1"})
+    doc.event("E1", "A >= 0.99", {"k2": "0"}, delay="0.1")
+    return doc
+
+
+def test_fast_reaction_with_several_equilibria_is_simulated(tmp_path):
+    result, _ = translated(_switched_fast_reaction(), tmp_path)
+    lines = body(result.text)
+    assert result.stiff and not any(ln.startswith("constraint") for ln in lines)
+    assert "let v_fast = 100000000*k2*A" in lines       # FAST_SCALE times the law
+    assert "reaction fast: A -> B, rate = v_fast" in lines
+
+
+@pytest.mark.slow
+def test_fast_reaction_switched_by_events_follows_the_analytic_solution(tmp_path):
+    from modelc.io.sbml_cases import SOLVER_OPTIONS
+
+    result, _ = translated(_switched_fast_reaction(), tmp_path)
+    ts = np.array([0.5, 1.05, 1.5, 2.0])
+    sol = modelc.parse(result.text, cache_modules=False).solve(
+        t=(0, 2), saveat=ts, **{**SOLVER_OPTIONS, "method": "rodas5"})
+    assert sol.ok
+    np.testing.assert_allclose(sol["A"], [0.5, 0.0, 0.41, 0.91], atol=1e-6)
+    np.testing.assert_allclose(sol["A"] + sol["B"], 2.0, rtol=1e-9)
 
 
 def test_conversion_factors_and_assigned_stoichiometry(tmp_path):
