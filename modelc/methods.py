@@ -50,7 +50,7 @@ def _info(name, family, fixed, split, constant, summary, alias_of=None):
 
 
 _ODE_METHODS = (
-    _info("tsit5", "explicit", False, False, False, "Tsitouras 5(4), FSAL; the default of solver()"),
+    _info("tsit5", "explicit", False, False, False, "Tsitouras 5(4), FSAL"),
     _info("dopri5", "explicit", False, False, False, "Dormand-Prince 5(4), FSAL"),
     _info("dopri8", "explicit", False, False, False, "Dormand-Prince 8(5,3), for tight tolerances"),
     _info("bosh3", "explicit", False, False, False, "Bogacki-Shampine 3(2), for loose tolerances"),
@@ -59,7 +59,8 @@ _ODE_METHODS = (
     _info("rodas5", "rosenbrock", False, False, False, "Rosenbrock 5(4) for stiff problems"),
     _info("kvaerno5", "esdirk", False, False, False, "ESDIRK 5(4), simplified Newton, stiff"),
     _info("auto", "auto", False, False, False,
-          "the default of solve/simulate: tsit5, rodas5 or etdrk43, whichever has the least "
+          "the default of solve/simulate/solver() (solver(): chosen once when built): tsit5, "
+          "rodas5 or etdrk43, whichever has the least "
           "predicted work (steps from the spectrum, work per step from XLA's cost analysis)"),
     _info("etd1", "exponential", True, True, False, "exponential Euler, fixed step"),
     _info("etdrk2", "exponential", True, True, False, "exponential RK of order 2, fixed step"),
