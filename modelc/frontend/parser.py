@@ -25,6 +25,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from .. import ir
 from ..errors import Diagnostic, ModelError, Span
+from ..gcpause import relaxed_collection
 from ..resources import grammar_path
 from .check import check, simulate_options
 from .check_events import build_events
@@ -91,6 +92,7 @@ def _parse_tree(text: str):
 # ---- public API ---------------------------------------------------------------------
 
 
+@relaxed_collection   # `modelc check` of a large file (modelc.gcpause)
 def parse_source(text: str, file: str = "<string>") -> ir.Model:
     """Parse and check the text of a model file.
 
