@@ -15,7 +15,11 @@ run is a fresh Python process with its own modelc cache folder:
 The API process times ``import modelc`` + ``modelc.load(file)`` and the first
 ``m.solve(t=(0, 10))`` (default method, ``auto``), and counts JAX's persistent
 cache hits; the CLI run times ``python -m modelc simulate FILE --t 0 10`` from
-outside (a whole process). The total excludes Python's own start.
+outside (a whole process). The total excludes Python's own start; its
+``load`` column is the time the CLI's summary line reports (load + solve, after
+the imports). ``CPU`` is
+CPU time, every thread: for the API after ``import modelc`` (load + first
+solve), for the CLI the whole process less a bare Python start's.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,13 +49,14 @@ def api_worker(path: str) -> dict:
     import modelc
 
     imported = time.perf_counter()
+    cpu = time.process_time()
     m = modelc.load(path)
     loaded = time.perf_counter()
     sol = m.solve(t=(0.0, 10.0))
     jax.block_until_ready(sol.t)
     solved = time.perf_counter()
     return {"import": imported - start, "load": loaded - imported, "solve": solved - loaded,
-            "total": solved - start, "ok": bool(sol.ok),
+            "total": solved - start, "cpu": time.process_time() - cpu, "ok": bool(sol.ok),
             "hits": events.get("/jax/compilation_cache/cache_hits", 0),
             "misses": events.get("/jax/compilation_cache/cache_misses", 0)}
 
@@ -62,15 +69,25 @@ def _api(path: str, cache: str, xla: bool) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _cli(path: str, cache: str) -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cli(path: str, cache: str) -> dict:
+    """The whole ``modelc simulate`` process: wall clock and CPU time (every thread),
+    less a bare Python start's."""
     env = dict(os.environ, MODELC_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "modelc", "simulate", path, "--t", "0", "10"], env=env,
-                   capture_output=True, check=True)
-    total = time.perf_counter() - start
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
+    out = subprocess.run([sys.executable, "-m", "modelc", "simulate", path, "--t", "0", "10"],
+                         env=env, capture_output=True, check=True, text=True)
+    total, cpu = time.perf_counter() - start, _children_cpu() - cpu
+    start, bare = time.perf_counter(), _children_cpu()
     subprocess.run([sys.executable, "-c", "pass"], check=True)   # Python's own start
-    return total - (time.perf_counter() - start)
+    # the summary line's own time: load + solve, after the imports (as "load" + "solve")
+    after_imports = float(re.search(r", ([0-9.]+) s$", out.stdout.splitlines()[0]).group(1))
+    return {"total": total - (time.perf_counter() - start), "cpu": cpu - (_children_cpu() - bare),
+            "load": after_imports}
 
 
 def measure(path: str) -> dict:
@@ -81,8 +98,8 @@ def measure(path: str) -> dict:
         rows["api warm"] = _api(path, cache, True)
         rows["api warm, MODELC_XLA_CACHE=0"] = _api(path, cache, False)
     with tempfile.TemporaryDirectory() as cache:
-        rows["cli cold"] = {"total": _cli(path, cache)}
-        rows["cli warm"] = {"total": _cli(path, cache)}
+        rows["cli cold"] = _cli(path, cache)
+        rows["cli warm"] = _cli(path, cache)
     return rows
 
 
@@ -97,7 +114,7 @@ def main() -> None:
     from network_scaling import model_text
 
     print(f"{'model':<10} {'run':<32} {'import':>7} {'load':>7} {'solve':>7} {'total':>7} "
-          f"{'hits':>5} {'misses':>6}")
+          f"{'CPU':>7} {'hits':>5} {'misses':>6}")
     with tempfile.TemporaryDirectory() as folder:
         models = [("lorenz", str(ROOT / "examples" / "lorenz.model"))]
         for n in args.sizes:
@@ -108,7 +125,7 @@ def main() -> None:
             rows = measure(path)
             for run, r in rows.items():
                 cols = " ".join(f"{r[k]:7.2f}" if k in r else f"{'':>7}"
-                                for k in ("import", "load", "solve", "total"))
+                                for k in ("import", "load", "solve", "total", "cpu"))
                 print(f"{name:<10} {run:<32} {cols} {r.get('hits', ''):>5} {r.get('misses', ''):>6}",
                       flush=True)
             cold, warm = rows["api cold"]["total"], rows["api warm"]["total"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import cache
+from .gcpause import relaxed_collection
 from .symcache import unbounded_cache
 
 if TYPE_CHECKING:   # imported in parse() when needed: checking a model needs no JAX
@@ -170,6 +171,7 @@ def _options_key(reduce_conservation: bool, simplify: bool, assume_positive, spl
 
 # SymPy's 1,000-entry caches thrash on models of thousands of terms (modelc.symcache).
 @unbounded_cache
+@relaxed_collection   # and the cyclic collector's passes over a growing heap (modelc.gcpause)
 def compile_source(text: str, file: str = "<string>", *, reduce_conservation: bool = False,
                    simplify: bool = True, assume_positive=(), split=True,
                    constraints="auto") -> tuple[object, str]:

@@ -197,9 +197,10 @@ class Reaction:
         """The net rate: the explicit law, or mass action ``kf*prod(R^c) - kr*prod(P^c)``."""
         if self.explicit:
             return self.forward
-        rate = self.forward * _monomial(self.reactants)
+        # one Mul (and Add) of all the factors: SymPy flattens and sorts once (issue 16)
+        rate = sympy.Mul(self.forward, *_factors(self.reactants))
         if self.reverse is not None:
-            rate -= self.reverse * _monomial(self.products)
+            rate = sympy.Add(rate, sympy.Mul(sympy.S.NegativeOne, self.reverse, *_factors(self.products)))
         return rate
 
     def change(self, species: str) -> int:
@@ -207,8 +208,9 @@ class Reaction:
         return dict(self.products).get(species, 0) - dict(self.reactants).get(species, 0)
 
 
-def _monomial(side: tuple[tuple[str, int], ...]) -> sympy.Expr:
-    return sympy.Mul(*(symbol(name) ** coeff for name, coeff in side))
+def _factors(side: tuple[tuple[str, int], ...]) -> list[sympy.Expr]:
+    """The species of one side raised to their coefficients (the mass-action monomial's factors)."""
+    return [symbol(name) if coeff == 1 else symbol(name) ** coeff for name, coeff in side]
 
 
 @dataclass(frozen=True)

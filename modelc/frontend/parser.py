@@ -25,6 +25,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from .. import ir
 from ..errors import Diagnostic, ModelError, Span
+from ..gcpause import relaxed_collection
 from ..resources import grammar_path
 from .check import check, simulate_options
 from .check_events import build_events
@@ -91,6 +92,7 @@ def _parse_tree(text: str):
 # ---- public API ---------------------------------------------------------------------
 
 
+@relaxed_collection   # `modelc check` of a large file (modelc.gcpause)
 def parse_source(text: str, file: str = "<string>") -> ir.Model:
     """Parse and check the text of a model file.
 
@@ -164,9 +166,11 @@ def _transform(
     tree, text: str, file: str, line_offset: int = 0, lines: list[str] | None = None,
     externals: dict | None = None,
 ) -> tuple[Program | None, list[Diagnostic]]:
+    # (each search walks the whole tree; neither can find anything without its word)
     if externals is None:
-        externals = _externals(tree, line_offset)
-    transformer = EventTransformer(file, text, line_offset, lines, real_names=_real_names(tree),
+        externals = _externals(tree, line_offset) if "external" in text else {}
+    real_names = _real_names(tree) if "complex" in text else None
+    transformer = EventTransformer(file, text, line_offset, lines, real_names=real_names,
                                    externals=externals)
     try:
         program = transformer.transform(tree)

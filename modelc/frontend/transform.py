@@ -12,10 +12,12 @@ independent problems in one file are all reported.
 from __future__ import annotations
 
 import difflib
+import inspect
 from typing import Callable, NamedTuple
 
 import sympy
 from lark import Token, Transformer_NonRecursive, v_args
+from lark.exceptions import GrammarError, VisitError
 
 from .. import ir
 from ..errors import Diagnostic, Span
@@ -48,6 +50,24 @@ class Value(NamedTuple):
 def merged_refs(*vals: Value) -> tuple[Ref, ...]:
     """The names used by all of ``vals``, in order."""
     return tuple(ref for v in vals for ref in v.refs)
+
+
+_RULES: dict = {}
+
+
+def _rule(cls: type, data: str):
+    """``(visit_wrapper, function)`` of the ``v_args`` method of ``cls`` for rule ``data``,
+    or None where lark's own dispatch is needed (memoised per class and rule)."""
+    key = (cls, data)
+    if key not in _RULES:
+        try:
+            raw = inspect.getattr_static(cls, data)
+        except AttributeError:
+            raw = None
+        func = getattr(raw, "base_func", None)
+        wrapper = getattr(raw, "visit_wrapper", None)
+        _RULES[key] = (wrapper, func) if inspect.isfunction(func) and wrapper else None
+    return _RULES[key]
 
 
 def _unescape(text: str) -> str:
@@ -97,6 +117,22 @@ class ModelTransformer(Transformer_NonRecursive):
         """The `Program` of ``tree`` (its chains of sums flattened first, see
         `constants.flatten_sums`)."""
         return super().transform(constants.flatten_sums(tree))
+
+    def _call_userfunc(self, tree, new_children=None):
+        """lark's dispatch of a node to its rule's method, without the wrapper objects
+        that lark's ``v_args`` builds on every call (a quarter of the transform's time on
+        a large file); an exception is wrapped in `VisitError` as lark does."""
+        rule = _rule(type(self), tree.data)
+        if rule is None:   # no method (lark's __default__) or not wrapped by v_args
+            return super()._call_userfunc(tree, new_children)
+        visit_wrapper, func = rule
+        children = new_children if new_children is not None else tree.children
+        try:
+            return visit_wrapper(func.__get__(self), tree.data, children, tree.meta)
+        except GrammarError:
+            raise
+        except Exception as exc:
+            raise VisitError(tree.data, tree, exc) from exc
 
     # ---- spans and diagnostics -------------------------------------------------
 

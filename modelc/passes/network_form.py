@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import sympy
 
 from ..ir import TIME, DerValue, Model, symbol
-from .safe_forms import safe_forms
+from .safe_forms import safe_form
 from .templates import Template, find_templates, slot_symbol
 
 __all__ = ["NetworkForm", "TemplateSlots", "network_form", "use_structured", "STRUCTURED_MIN_REACTIONS"]
@@ -112,7 +112,7 @@ def network_form(model: Model) -> NetworkForm | None:
         rate = _inlined(rate, model)
         if rate.has(DerValue):
             return None
-        rates.append(safe_forms(rate)[0])
+        rates.append(safe_form(rate))
     templates = find_templates(rates)
     position = {symbol(name): i for i, name in enumerate(states)}
     position[TIME] = n

@@ -130,3 +130,21 @@ def test_stoichiometry_matrix_and_graph():
     assert g.has_edge(("reaction", "r3"), ("species", "C")) and g.has_edge(("species", "C"), ("reaction", "r3"))
     assert g.nodes[("reaction", "r4")]["reversible"]
     assert sum(1 for _, data in g.nodes(data=True) if data["bipartite"] == 0) == 5
+
+
+def test_mass_action_rate_is_the_product_form():
+    """``Reaction.rate`` (built as one Mul/Add) equals kf*prod(R^c) - kr*prod(P^c) built
+    term by term, structurally (the same SymPy tree), for every kind of side."""
+    import itertools
+
+    from modelc.errors import Span
+
+    k, kr = S("k"), S("kr")
+    sides = [(), (("A", 1),), (("A", 2),), (("A", 1), ("B", 1)), (("A", sympy.Rational(1, 2)), ("B", 3))]
+    for reactants, products in itertools.product(sides, sides):
+        for reverse in (None, kr, sympy.Float(2.5)):
+            expected = k * sympy.Mul(*(S(a) ** c for a, c in reactants))
+            if reverse is not None:
+                expected -= reverse * sympy.Mul(*(S(a) ** c for a, c in products))
+            rate = ir.Reaction("r", reactants, products, k, reverse, False, Span("f", 1, 1)).rate
+            assert sympy.srepr(rate) == sympy.srepr(expected)
