@@ -242,28 +242,33 @@ DAE_CHOICE = ("the model's constraints are solved numerically (a differential-al
 """``method="auto"``'s reason for a DAE."""
 
 
-def choose_method(model, ts, params, y0, rtol, dtype, externals=None, trial=None):
+def choose_method(model, ts, params, y0, rtol, dtype, externals=None, trial=None,
+                  exponential: bool = True):
     """``method="auto"``: an explicit, a stiff or an exponential method, and why
     (`modelc.solvers.choose_method`). The stiffness probe is one jitted function of
     the values, stored like the solve (`_exported_or_jit`), so a warm process does not
     trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`).
     With ``trial`` (`trial_runner`), an uncertain prediction is settled by a short
-    trial of the close candidates (`modelc.solvers.trial`)."""
+    trial of the close candidates (`modelc.solvers.trial`). ``exponential=False`` leaves
+    the exponential candidate out (a reverse-mode adjoint does not run through etdrk43's
+    dense output)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
-    key = _choice_key(model, ts, params, y0, rtol, dtype, externals, trial is not None)
+    key = _choice_key(model, ts, params, y0, rtol, dtype, externals,
+                      (trial is not None, exponential))
     if key is not None:   # the same inputs in a later process: the stored choice, no probe
         from .exported import remembered_value
 
         method, reason = remembered_value(key, lambda: list(
-            _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial)))
+            _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial, exponential)))
         return method, reason
-    return _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial)
+    return _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial, exponential)
 
 
-def _choice_key(model, ts, params, y0, rtol, dtype, externals, tried) -> str | None:
+def _choice_key(model, ts, params, y0, rtol, dtype, externals, flags) -> str | None:
     """The key of ``auto``'s choice for these concrete inputs (model, span, values, rtol,
-    dtype, whether a trial may decide), or None when it is not stored: the persistent
+    dtype, ``flags``: whether a trial may decide and an exponential method may be
+    chosen), or None when it is not stored: the persistent
     cache off, externals, traced values."""
     from . import xla_cache
 
@@ -277,7 +282,7 @@ def _choice_key(model, ts, params, y0, rtol, dtype, externals, tried) -> str | N
 
     import numpy as np
 
-    digest = hashlib.sha256(f"{source_hash};auto-choice;{jnp.dtype(dtype)};trial={tried}".encode())
+    digest = hashlib.sha256(f"{source_hash};auto-choice;{jnp.dtype(dtype)};flags={flags}".encode())
     for group in ((ts[0], ts[-1], rtol), params, y0):
         items = sorted(group.items()) if isinstance(group, dict) else enumerate(group)
         for name, value in items:
@@ -286,7 +291,7 @@ def _choice_key(model, ts, params, y0, rtol, dtype, externals, tried) -> str | N
     return digest.hexdigest()
 
 
-def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial):
+def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial, exponential=True):
     """`choose_method` without the stored choice: probe the spectra, predict the work."""
     externals = dict(externals or {})
     module, jacobian, split = model.module, model.jacobian, model.split
@@ -315,10 +320,11 @@ def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial):
     work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals,
                           lambda: _remembered_work(model, dtype, externals, measure))
     span, n = (ts[0], ts[-1]), int(jnp.size(prob.y0))
-    name, reason = solvers.choose_from_spectra(found, span, rtol, prob.split, n, work=work)
+    split = prob.split if exponential else None
+    name, reason = solvers.choose_from_spectra(found, span, rtol, split, n, work=work)
     if trial is None:
         return name, reason
-    close, fraction = uncertain(found, span, rtol, prob.split, n, work)
+    close, fraction = uncertain(found, span, rtol, split, n, work)
     if len(close) < 2:
         return name, reason
     name, sentence = decide_by_trial(close, fraction, work, trial)
@@ -346,17 +352,18 @@ def trial_runner(model, opts: SolveOptions, ts, params, y0, externals=None,
     return run
 
 
-def choose_once(model, rtol: float, bound=None) -> tuple[str, str]:
+def choose_once(model, rtol: float, bound=None, exponential: bool = True) -> tuple[str, str]:
     """``method="auto"`` for `CompiledModel.solver`: chosen once, when the function is
     built (outside any ``jit``), for the file's span, parameters and initial state at
     ``rtol``, by `choose_method`. A model that cannot be probed then (an array state
     whose value only ``y0`` gives, externals bound only at call time) gets tsit5, and
-    the reason says so."""
+    the reason says so. ``exponential=False``: for a reverse-mode adjoint (`choose_method`)."""
     if model.external_names and bound is None:
         return "tsit5", "tsit5: no externals bound when the solver was built, so auto could not probe"
     try:
         opts, (ts, _), params, y0 = prepare_solve(model, method="auto", rtol=rtol)
-        return choose_method(model, ts, params, y0, opts.rtol, opts.dtype, bound)
+        return choose_method(model, ts, params, y0, opts.rtol, opts.dtype, bound,
+                             exponential=exponential)
     except SolveError as exc:
         return "tsit5", f"tsit5: auto could not probe the file's problem ({exc})"
 

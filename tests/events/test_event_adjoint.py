@@ -52,13 +52,13 @@ def test_adjoint_grad_after_a_bounce_equals_the_closed_form_and_forward_mode(bal
 def test_adjoint_grad_of_the_dosing_model_equals_finite_differences_and_forward_mode():
     m = modelc.load("examples/dosing.model")  # a dose at t0 (initial = false), then every tau
     ts = jnp.array([0.0, 12.0, 30.0])  # an output at the second dose's time
-    fs = m.solver(rtol=1e-10, atol=1e-12)
+    fs = m.solver(method="tsit5", rtol=1e-10, atol=1e-12)
 
     def central(f):
         return lambda ke, tau: jnp.sum(f({}, {"ke": ke, "tau": tau}, ts)["central"])
 
     def grad(adjoint):
-        f = m.solver(rtol=1e-10, atol=1e-12, adjoint=adjoint)
+        f = m.solver(method="tsit5", rtol=1e-10, atol=1e-12, adjoint=adjoint)
         return np.asarray(jax.jit(jax.grad(central(f), argnums=(0, 1)))(0.15, 12.0))
 
     c = jax.jit(central(fs))
@@ -132,3 +132,13 @@ def test_the_jump_correction_is_zero_in_value_and_the_jacobian_in_derivative():
     np.testing.assert_allclose(grad[0], 2 * (p * p + p + 1))
     np.testing.assert_allclose(grad[1], [p ** 3, p ** 3])
     np.testing.assert_allclose(grad[2], np.sum(3 * np.asarray(y) * p * p + t * (2 * p + 1)))
+
+
+def test_auto_with_a_reverse_mode_adjoint_leaves_the_exponential_method_out():
+    """The dosing model is linear between doses, so auto picks etdrk43 for it; the
+    checkpointed adjoint does not run through etdrk43's dense output, so `solver()`
+    with that adjoint chooses among the others (and the gradient runs)."""
+    m = modelc.load("examples/dosing.model")
+    assert m.solver(rtol=1e-10, atol=1e-12).method == "etdrk43"
+    f = m.solver(rtol=1e-10, atol=1e-12, adjoint=CHECKPOINT)
+    assert f.method in ("tsit5", "rodas5")
