@@ -110,7 +110,16 @@ class ExportedRun:
         except jax.errors.JaxRuntimeError as err:  # e.g. a kernel this process has not registered
             logger.warning("modelc: the stored solve did not run (%s); tracing it instead", err)
             self.loaded[sig] = self.jitted
+            self._forget(sig)
             return self.jitted(*args)
+
+    def _forget(self, sig: str) -> None:
+        """Remove the stored program for ``sig`` (it loads but does not run), so the next
+        process exports it afresh instead of failing and tracing every time."""
+        try:
+            self._path(sig).unlink(missing_ok=True)
+        except OSError as err:   # a read-only cache: each process falls back as this one did
+            logger.info("modelc: the stored solve could not be removed (%s)", err)
 
     def _path(self, sig: str) -> Path:
         digest = hashlib.sha256("\0".join((self.key, runtime_fingerprint(), sig)).encode())

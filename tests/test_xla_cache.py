@@ -95,3 +95,27 @@ def test_a_damaged_export_is_replaced(tmp_path):
     again = _solve_in_new_process(tmp_path)
     assert again["x"] == first["x"] and again["traced"] > 0     # traced and exported afresh
     assert path.read_bytes() != b"garbage"
+
+
+def test_a_stored_program_that_fails_to_run_is_removed_and_traced(monkeypatch, tmp_path):
+    """A stored executable that loads but fails at run time (e.g. a kernel this process
+    has not registered): the jitted run answers, and the file is removed so the next
+    process exports it afresh."""
+    import jax.numpy as jnp
+
+    from modelc import exported
+
+    monkeypatch.setattr(exported, "cache_dir", lambda: tmp_path)
+    run = exported.ExportedRun(jax.jit(lambda x: 2 * x), "key")
+    x = jnp.arange(3.0)
+    sig = exported._signature((x,))
+    path = run._path(sig)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"stored")
+
+    def broken(*args):
+        raise jax.errors.JaxRuntimeError("NOT_FOUND: Function wrapped_slice not found")
+
+    run.loaded[sig] = broken
+    assert list(run(x)) == [0.0, 2.0, 4.0]
+    assert not path.exists() and run.loaded[sig] is run.jitted
