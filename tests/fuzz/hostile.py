@@ -110,8 +110,11 @@ def _apply(fn, value, kind=None):
             return None
         if isinstance(value, mpmath.mpc) and abs(value) > 1e30:
             return UNKNOWN   # mpmath's exp of a huge complex computes ln 2 to its size
-        if fn is mpmath.exp and abs(value) > 1e6:   # beyond any double: settle without exp
-            return None if value > 0 else mpmath.mpf(0)
+        if fn is mpmath.exp and abs(value) > 1e6:
+            if isinstance(value, mpmath.mpc):   # beyond any double: settle without exp
+                return None if value.real > 0 else mpmath.mpf(0)
+            # exact (mpmath's exponent is unbounded): log(exp(-1e19)) is -1e19, not log(0)
+            return mpmath.exp(value) if abs(value) < 1e40 else UNKNOWN
         if fn in (mpmath.sin, mpmath.cos) and abs(value) > 2**53:
             # Beyond 2^53 one rounding moves the argument by more than a period: only an
             # argument that is exact (an integer the compiler keeps exactly, or a decimal
