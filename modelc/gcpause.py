@@ -14,40 +14,30 @@ still freed (peak memory on that network: 190 MB -> 195 MB).
 
 from __future__ import annotations
 
-import functools
 import gc
-import threading
+
+from .outermost import outermost
 
 __all__ = ["relaxed_collection", "COMPILE_THRESHOLDS"]
 
 COMPILE_THRESHOLDS = (100_000, 50, 100)
 """``gc.set_threshold`` while compiling: a young pass every 100,000 net allocations."""
 
-_lock = threading.RLock()
-_depth = 0
-_saved: tuple = ()
+_saved: list = []   # the thresholds to restore while relaxed
 
 
-def relaxed_collection(fn):
-    """Decorator: ``fn`` runs with the collector's thresholds at `COMPILE_THRESHOLDS`
-    (never below the user's own; a threshold of 0, collection off, is kept); nested and concurrent calls share one
-    setting, restored when the outermost call returns."""
+def _relax() -> None:
+    saved = gc.get_threshold()
+    _saved[:] = saved
+    if saved[0]:   # 0: automatic collection is off already
+        gc.set_threshold(*(max(a, b) for a, b in zip(COMPILE_THRESHOLDS, saved)))
 
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        global _depth, _saved
-        with _lock:
-            if _depth == 0:
-                _saved = gc.get_threshold()
-                if _saved[0]:   # 0: automatic collection is off already
-                    gc.set_threshold(*(max(a, b) for a, b in zip(COMPILE_THRESHOLDS, _saved)))
-            _depth += 1
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            with _lock:
-                _depth -= 1
-                if _depth == 0:
-                    gc.set_threshold(*_saved)
 
-    return wrapper
+def _restore() -> None:
+    gc.set_threshold(*_saved)
+
+
+relaxed_collection = outermost(_relax, _restore)
+"""Decorator: the function runs with the collector's thresholds at `COMPILE_THRESHOLDS`
+(never below the user's own; a threshold of 0, collection off, is kept); nested and
+concurrent calls share one setting, restored when the outermost call returns."""

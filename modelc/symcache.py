@@ -20,12 +20,11 @@ changed and compilation runs with SymPy's caches as they are.
 from __future__ import annotations
 
 import functools
-import threading
+
+from .outermost import outermost
 
 __all__ = ["unbounded_cache"]
 
-_lock = threading.RLock()
-_depth = 0
 _saved: list = []   # (closure cell, SymPy's lru_cache, wrapper) while swapped
 
 
@@ -53,23 +52,6 @@ def _swap_out() -> None:
         wrapper.cache_info, wrapper.cache_clear = original.cache_info, original.cache_clear
 
 
-def unbounded_cache(fn):
-    """Decorator: ``fn`` runs with SymPy's caches unbounded (see the module doc); nested
-    and concurrent calls share one swap, undone when the outermost call returns."""
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        global _depth
-        with _lock:
-            if _depth == 0:
-                _swap_in()
-            _depth += 1
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            with _lock:
-                _depth -= 1
-                if _depth == 0:
-                    _swap_out()
-
-    return wrapper
+unbounded_cache = outermost(_swap_in, _swap_out)
+"""Decorator: the function runs with SymPy's caches unbounded (see the module doc);
+nested and concurrent calls share one swap, undone when the outermost call returns."""
