@@ -37,3 +37,27 @@ def decay():
     import modelc
 
     return modelc.parse(DECAY)
+
+
+def _array_shapes(jaxpr, found):
+    """Every array shape in ``jaxpr`` and its sub-jaxprs (loops, conds, custom rules)."""
+    for var in list(jaxpr.invars) + list(jaxpr.constvars):
+        found.add(tuple(getattr(var.aval, "shape", ())))
+    for eqn in jaxpr.eqns:
+        for var in eqn.outvars:
+            found.add(tuple(getattr(var.aval, "shape", ())))
+        for value in eqn.params.values():
+            for item in value if isinstance(value, (tuple, list)) else (value,):
+                inner = getattr(item, "jaxpr", item)
+                if hasattr(inner, "eqns"):
+                    _array_shapes(inner, found)
+    return found
+
+
+@pytest.fixture
+def traced_shapes():
+    """``shapes(fn, *args)``: the set of array shapes in the traced program of ``fn``
+    (to check that a solve forms no dense n x n matrix)."""
+    import jax
+
+    return lambda fn, *args: _array_shapes(jax.make_jaxpr(fn)(*args).jaxpr, set())

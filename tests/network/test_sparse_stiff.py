@@ -31,33 +31,18 @@ def test_sparse_solve_equals_dense(method, monkeypatch):
     np.testing.assert_allclose(sparse, dense, rtol=1e-7, atol=1e-12)
 
 
-def _shapes(jaxpr, found):
-    """Every array shape in ``jaxpr`` and its sub-jaxprs (loops, conds, custom rules)."""
-    for var in list(jaxpr.invars) + list(jaxpr.constvars):
-        found.add(tuple(getattr(var.aval, "shape", ())))
-    for eqn in jaxpr.eqns:
-        for var in eqn.outvars:
-            found.add(tuple(getattr(var.aval, "shape", ())))
-        for value in eqn.params.values():
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                inner = getattr(item, "jaxpr", item)
-                if hasattr(inner, "eqns"):
-                    _shapes(inner, found)
-    return found
-
-
-def test_no_dense_jacobian_when_sparse(monkeypatch):
+def test_no_dense_jacobian_when_sparse(monkeypatch, traced_shapes):
     n = 40
     monkeypatch.setattr(implicit, "SPARSE_MIN_N", 10)
     model = modelc.parse(mass_action_text(n), "nodense.model")
     solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
     ts = jnp.linspace(0.0, 1.0, 3)
-    shapes = _shapes(jax.make_jaxpr(solve)({}, {}, ts).jaxpr, set())
+    shapes = traced_shapes(solve, {}, {}, ts)
     assert (n, n) not in shapes
     monkeypatch.setattr(implicit, "SPARSE_MIN_N", 10**9)   # the dense path does form it
     model = modelc.parse(mass_action_text(n), "nodense.model")
     solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
-    assert (n, n) in _shapes(jax.make_jaxpr(solve)({}, {}, ts).jaxpr, set())
+    assert (n, n) in traced_shapes(solve, {}, {}, ts)
 
 
 @pytest.mark.parametrize("krylov", ["bicgstab", "gmres"])
@@ -87,13 +72,13 @@ def test_krylov_failure_is_nan(krylov, monkeypatch):
 
 
 @pytest.mark.slow
-def test_thousand_species_rodas5_without_dense_jacobian():
+def test_thousand_species_rodas5_without_dense_jacobian(traced_shapes):
     n = 1000
     model = modelc.parse(mass_action_text(n), "net1000.model")
     assert model.jacobian.pattern.n == n
     solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
     ts = jnp.linspace(0.0, 10.0, 3)
-    assert (n, n) not in _shapes(jax.make_jaxpr(solve)({}, {}, ts).jaxpr, set())
+    assert (n, n) not in traced_shapes(solve, {}, {}, ts)
     sol = model.solve(t=(0.0, 10.0), method="rodas5", rtol=1e-6, atol=1e-9, points=3)
     assert int(sol.status) == 0
     assert np.isfinite([float(sol[f"S{i}"][-1]) for i in range(n)]).all()

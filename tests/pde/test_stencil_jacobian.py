@@ -99,24 +99,12 @@ def test_spectral_and_scalar_models_have_no_stencil_jacobian():
     assert modelc.load("examples/lorenz.model").jacobian is not None   # its symbolic one
 
 
-def _shapes(jaxpr, found):
-    for eqn in jaxpr.eqns:
-        for var in eqn.outvars:
-            found.add(tuple(getattr(var.aval, "shape", ())))
-        for value in eqn.params.values():
-            for item in value if isinstance(value, (tuple, list)) else (value,):
-                inner = getattr(item, "jaxpr", item)
-                if hasattr(inner, "eqns"):
-                    _shapes(inner, found)
-    return found
-
-
-def test_rodas5_on_a_grid_forms_no_dense_matrix():
+def test_rodas5_on_a_grid_forms_no_dense_matrix(traced_shapes):
     model = modelc.parse(GRAY_SCOTT.format(nx=12, ny=10), "nodense_fd.model", simplify=False)
     n = 2 * 12 * 10
     assert n >= implicit.SPARSE_MIN_N
     solve = model.solver(method="rodas5", rtol=1e-6, atol=1e-9)
-    shapes = _shapes(jax.make_jaxpr(solve)({}, {}, jnp.linspace(0.0, 1.0, 3)).jaxpr, set())
+    shapes = traced_shapes(solve, {}, {}, jnp.linspace(0.0, 1.0, 3))
     assert (n, n) not in shapes
 
 
