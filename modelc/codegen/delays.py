@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import sympy
 
+from ..exprwalk import contains_type
 from ..ir import TIME, Delay, DerValue, Model
 from ..passes.inline import inline_lets, let_values
 from .emit import function, stack
@@ -66,7 +67,15 @@ def _all_expressions(model: Model) -> list:
 def has_delays(model: Model) -> bool:
     """Whether a derivative, observable or event of ``model`` (or a let one of them
     uses) contains ``delay(...)``."""
+    if not contains_type(_raw_expressions(model), Delay):   # one cheap walk, lets not inlined
+        return False
     return any(e.atoms(Delay) for e in _all_expressions(model))
+
+
+def _raw_expressions(model: Model) -> list:
+    """The model's lets, derivatives, observables and event expressions as written."""
+    return ([le.expr for le in model.lets] + [d.expr for d in model.derivatives]
+            + [o.expr for o in model.observes] + event_expressions(model))
 
 
 @dataclass

@@ -26,6 +26,7 @@ from dataclasses import replace
 import sympy
 from sympy.codegen.cfunctions import expm1, hypot, log1p
 
+from ..exprwalk import contains
 from ..ir import Model
 from ..special import exprel
 
@@ -39,6 +40,10 @@ def safe_model(model: Model) -> Model:
     if model.fields or model.has_arrays:
         return model
     notes: list[str] = []
+    exprs = [le.expr for le in model.lets] + [d.expr for d in model.derivatives] + [
+        o.expr for o in model.observes] + [e for _, e in model.constants]
+    if not contains(exprs, _may_rewrite):   # one cheap walk: most networks have nothing to rewrite
+        return replace(model, safe_forms=())
 
     def rewrite(label, expr):
         out, used = safe_forms(expr)
@@ -62,6 +67,13 @@ _RULES = {
     log1p: "log(1 + g) -> log1p(g)",
     hypot: "sqrt(a^2 + b^2) -> hypot(a, b)",
 }
+
+
+def _may_rewrite(node) -> bool:
+    """Whether a rule could apply at or below ``node``: every rule needs an ``exp``, an
+    ``expm1``, a ``log`` or a square root."""
+    return isinstance(node, (sympy.exp, expm1, sympy.log)) or (
+        isinstance(node, sympy.Pow) and node.exp == sympy.S.Half)
 
 
 def safe_form(expr: sympy.Expr) -> sympy.Expr:

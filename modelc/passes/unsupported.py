@@ -22,6 +22,7 @@ import sympy
 from sympy import sympify
 
 from ..errors import Diagnostic, ModelError
+from ..exprwalk import contains_type
 from ..ir import Delay, DerValue, Model
 from .constraints import MAX_RATE_SYSTEM
 from .inline import inline_lets
@@ -60,9 +61,13 @@ def require_solver_support(model: Model) -> Model:
                              f"write `{c.state}` explicitly, e.g. as `let {c.state} = ...`, or rewrite "
                              f"the constraint so that `{c.state}` has one solution")
                   for c in model.constraints]
-    diags += _delay_diagnostics(model)
+    if not contains_type((expr for _, _, expr in _statements(model)), Delay, DerValue):
+        statements = []   # no delay and no der(x) value: nothing below to refuse (one cheap walk)
+    else:
+        diags += _delay_diagnostics(model)
+        statements = list(_statements(model))
     rates = {d.state for d in model.derivatives} - {c.state for c in model.constraints}
-    for what, span, expr in _statements(model):
+    for what, span, expr in statements:
         left = {a for a in expr.atoms(DerValue) if not _delayed_rate(a, expr, rates)}
         if left:
             names = ", ".join(sorted(str(a) for a in left))
