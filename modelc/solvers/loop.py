@@ -295,21 +295,6 @@ def _unpack(vec, dtypes):
     return [vec[i].astype(dt) for i, dt in enumerate(dtypes)]
 
 
-def _all_finite(y):
-    """Whether every entry of the vector ``y`` is finite: for a few entries an ``and`` of
-    theirs, which XLA fuses into the kernels that use it (a reduction is a kernel of its
-    own, about 10 ms of XLA compile on CPU)."""
-    if y.ndim != 1 or y.shape[0] > _UNROLLED_MAX:
-        return jnp.all(jnp.isfinite(y))
-    ok = jnp.isfinite(y[0])
-    for i in range(1, y.shape[0]):
-        ok = ok & jnp.isfinite(y[i])
-    return ok
-
-
-_UNROLLED_MAX = 8
-
-
 def _replaced(x, entries: dict):
     """``x`` with the leading-axis entries ``{index: value}`` replaced (selects on an iota)."""
     index = lax.broadcasted_iota(jnp.int32, x.shape, 0)
@@ -614,7 +599,7 @@ class Loop:
         if self.land:
             dt_next = dt  # keep the nominal step, not the shortened one
         t_new = select(hit, goal, t + hs)
-        y1_ok = _all_finite(y1)
+        y1_ok = jnp.all(jnp.isfinite(y1))
         floor = jnp.maximum(10 * self.finfo.eps * jnp.abs(t), self.finfo.smallest_normal)
         if self.user_dtmin is not None:
             floor = jnp.maximum(floor, self.user_dtmin)
