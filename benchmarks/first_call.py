@@ -6,7 +6,8 @@ Issue 16's goal: the first call (trace + XLA compile + run) through the public
 ``m.solver`` path at most 0.4x diffrax Tsit5's first call of the same problem
 (t = 0..20, 2,001 outputs, PID controller at rtol = atol = 1e-8), median of
 interleaved fresh compiles (``jax.clear_caches()`` before each; JAX's persistent
-cache off). Also printed, per round: modelc's phases -- trace (``jit.trace``),
+cache off; ``gc.collect()`` before each, so that neither side pays for collecting
+the garbage the other left). Also printed, per round: modelc's phases -- trace (``jit.trace``),
 lowering to StableHLO, XLA compile, the run -- and the size of the program
 (jaxpr equations, counted through nested jaxprs), to see what dominates.
 """
@@ -14,6 +15,7 @@ lowering to StableHLO, XLA compile, the run -- and the size of the program
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -48,6 +50,7 @@ def count_eqns(jaxpr) -> int:
 def modelc_first_call(m, ts) -> dict:
     """One fresh first call through ``m.solver``, split into its phases."""
     jax.clear_caches()
+    gc.collect()
     start = time.perf_counter()
     f = jax.jit(m.solver(method="tsit5", rtol=RTOL, atol=ATOL))
     traced = f.trace({}, {}, ts)
@@ -66,6 +69,7 @@ def modelc_first_call(m, ts) -> dict:
 def modelc_plain_first_call(m, ts) -> float:
     """The first call as a user writes it: ``jax.jit(m.solver(...))(y0, params, ts)``."""
     jax.clear_caches()
+    gc.collect()
     start = time.perf_counter()
     jax.block_until_ready(jax.jit(m.solver(method="tsit5", rtol=RTOL, atol=ATOL))({}, {}, ts))
     return time.perf_counter() - start
@@ -74,6 +78,7 @@ def modelc_plain_first_call(m, ts) -> float:
 def diffrax_first_call(make, ts) -> dict:
     """One fresh first call of diffrax's Tsit5 (``jax.jit(solve)()``)."""
     jax.clear_caches()
+    gc.collect()
     start = time.perf_counter()
     f = make()
     traced = f.trace()

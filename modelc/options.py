@@ -118,8 +118,8 @@ def _tolerance(value, name: str):
 
 def resolve_dtype(dtype):
     """The solve's float type: float64 (the default with x64 on) or float32."""
-    if dtype is None:
-        return jnp.asarray(0.0).dtype
+    if dtype is None:  # no array made: an eager op would compile a kernel (issue 16)
+        return jnp.dtype(jnp.result_type(float))
     try:
         resolved = jnp.dtype(dtype)
     except (TypeError, ValueError):

@@ -603,7 +603,10 @@ class Loop:
         floor = jnp.maximum(10 * self.finfo.eps * jnp.abs(t), self.finfo.smallest_normal)
         if self.user_dtmin is not None:
             floor = jnp.maximum(floor, self.user_dtmin)
-        underflow = (~accept) & (dt_next < floor)
+        # A rejected attempt of a nominal step under the floor ends the solve (the nominal
+        # dt, not the proposal dt_next: the controller's exp and log then feed only the
+        # packed scalars, and XLA fuses them there instead of a kernel each)
+        underflow = (~accept) & (dt < floor)
         status = select((accept | underflow) & ~y1_ok, Status.NONFINITE_STATE,
                         select(underflow, Status.STEP_SIZE_UNDERFLOW, ic[Counter.STATUS]))
         acc = accept & y1_ok
@@ -694,7 +697,7 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         # phi-functions of h L are evaluated once, before the loop (phi.step_phis).
         nominal = loop.fwd(carry0.scalars[Slot.DT])
     loop = loop.laid_out(layout, nominal)
-    nts, fwd, s_at, max_steps = loop.nts, loop.fwd, loop.s_at, spec.max_steps
+    nts, fwd, s_at = loop.nts, loop.fwd, loop.s_at
     ys = jnp.full((nts, y0.shape[0]), jnp.nan, dtype).at[0].set(y0)
     observed = None if spec.delays is None else spec.delays.observed
     if observed is not None:  # delays in observables: written from the history at each output
@@ -706,23 +709,31 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         o0 = observe(loop.t0, y0, carry0.history)
         ys = (ys, jnp.full((nts, o0.shape[0]), jnp.nan, dtype).at[0].set(o0))
 
-    # Inner loop: steps until the next output time is reached.  Only small buffers
-    # live here (XLA CPU then runs the body sequentially, without scheduling cost).
-    def step_body(c):
-        return loop.step_body(args, c)
+    # Inner loop: steps until the next output time ``s_at(idx)`` is reached.  Only small
+    # buffers live here (XLA CPU then runs the body sequentially, without scheduling
+    # cost); it carries the index, not the time, so that the time is sliced where it is
+    # used (in the condition; in the body only for fixed steps), not in a kernel of its own.
+    def step_cond(c):
+        carry, idx = c
+        return loop.step_cond((carry, s_at(idx)))
 
-    # Outer loop: one iteration per output-bearing step.
-    # A healthy run has at most one output-bearing step per step plus one per output;
-    # more iterations mean no progress (a NaN output time): the budget is a hard bound.
+    def step_body(c):
+        carry, idx = c
+        return loop.step_body(args, (carry, s_at(idx)))[0], idx
+
+    # Outer loop: one iteration per output-bearing step.  Each iteration takes a step or
+    # writes an output (the stepping loop ends at or after the next output time), or the
+    # loop ends; only a NaN output time (never reached) would make no progress.
     def out_cond(c):
-        carry, idx, _, nd = c
+        carry, idx = c[0], c[1]
         ic = carry.counters
-        return ((ic[Counter.STATUS] == 0) & (idx < nts) & (nd < max_steps + nts)
-                & (ic[Counter.ACCEPTED] + ic[Counter.REJECTED] < max_steps))
+        target = s_at(idx)
+        return ((ic[Counter.STATUS] == 0) & (idx < nts) & (target == target)
+                & (ic[Counter.ACCEPTED] + ic[Counter.REJECTED] < loop.max_steps))
 
     def out_body(c):
-        carry, idx, ys, nd = c
-        carry, _ = lax.while_loop(loop.step_cond, step_body, (carry, s_at(idx)))
+        carry, idx, ys = c[:3]
+        carry, _ = lax.while_loop(step_cond, step_body, (carry, idx))
         # Everything is sliced/evaluated inside the write loop so XLA fuses it there
         # (no extra kernels in this body).
         value = loop.dense(loop.call_args(args, carry), carry.scalars, carry.rows)
@@ -745,10 +756,14 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         idx, ys = lax.while_loop(wcond, wbody, (idx, ys))
         if spec.progress is not None:
             jax.debug.callback(spec.progress, carry.scalars[Slot.T], s_at(0), s_at(nts - 1))
-        return carry, idx, ys, nd + 1
+        if not loop.lazy:
+            return carry, idx, ys
+        return carry, idx, ys, c[3] + 1  # lazy dense output: its evaluations, counted
 
-    init = (carry0, jnp.asarray(1, jnp.int32), ys, jnp.asarray(0, jnp.int32))
-    carry, idx, ys, nd = lax.while_loop(out_cond, out_body, init)
+    init = (carry0, jnp.asarray(1, jnp.int32), ys) + ((jnp.asarray(0, jnp.int32),)
+                                                      if loop.lazy else ())
+    carry, idx, ys, *nd = lax.while_loop(out_cond, out_body, init)
+    nd = nd[0] if nd else 0
     if carry.history is not None:  # delays: the right-hand f evaluated on stops
         nfe_start = nfe_start + carry.history.evals
     obs = None
