@@ -84,20 +84,7 @@ def test_thousand_species_rodas5_without_dense_jacobian(traced_shapes):
     assert np.isfinite([float(sol[f"S{i}"][-1]) for i in range(n)]).all()
 
 
-def _whiles(jaxpr) -> int:
-    """``while`` loops in a jaxpr, nested ones included (each Krylov solve is one)."""
-    total = 0
-    for eqn in jaxpr.eqns:
-        total += eqn.primitive.name == "while"
-        for value in eqn.params.values():
-            for sub in value if isinstance(value, (tuple, list)) else (value,):
-                inner = getattr(sub, "jaxpr", sub)
-                if hasattr(inner, "eqns"):
-                    total += _whiles(inner)
-    return total
-
-
-def test_krylov_rodas5_rolls_its_stages_by_default(monkeypatch):
+def test_krylov_rodas5_rolls_its_stages_by_default(monkeypatch, primitive_count):
     """With an iterative (Krylov) solve of W, the default rolls Rodas5's 8 stages: one solve in
     the program instead of 8 (the compile time of issue 16), the unrolled results to rounding."""
     from modelc.solvers import integrate
@@ -113,7 +100,7 @@ def test_krylov_rodas5_rolls_its_stages_by_default(monkeypatch):
         return jax.jit(lambda: integrate(model.module.rhs, y0, ts, p, method=Rodas5(roll=roll),
                                          rtol=1e-8, atol=1e-12, jac=model.jacobian))
 
-    whiles = {roll: _whiles(run(roll).trace().jaxpr.jaxpr) for roll in (None, True, False)}
+    whiles = {roll: primitive_count(run(roll), "while") for roll in (None, True, False)}
     assert whiles[None] == whiles[True]
     assert whiles[False] - whiles[True] >= 7 - 1   # 8 solves unrolled; 1 solve + the stage loop
     rolled, unrolled = run(None)(), run(False)()
