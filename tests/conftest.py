@@ -39,19 +39,34 @@ def decay():
     return modelc.parse(DECAY)
 
 
-def _array_shapes(jaxpr, found):
-    """Every array shape in ``jaxpr`` and its sub-jaxprs (loops, conds, custom rules)."""
-    for var in list(jaxpr.invars) + list(jaxpr.constvars):
-        found.add(tuple(getattr(var.aval, "shape", ())))
+def _equations(jaxpr):
+    """Every equation of ``jaxpr`` and of its sub-jaxprs (loops, conds, custom rules)."""
     for eqn in jaxpr.eqns:
-        for var in eqn.outvars:
-            found.add(tuple(getattr(var.aval, "shape", ())))
+        yield eqn
         for value in eqn.params.values():
             for item in value if isinstance(value, (tuple, list)) else (value,):
                 inner = getattr(item, "jaxpr", item)
                 if hasattr(inner, "eqns"):
-                    _array_shapes(inner, found)
+                    yield from _equations(inner)
+
+
+def _array_shapes(jaxpr, found):
+    """Every array shape in ``jaxpr`` and its sub-jaxprs (loops, conds, custom rules)."""
+    for var in list(jaxpr.invars) + list(jaxpr.constvars):
+        found.add(tuple(getattr(var.aval, "shape", ())))
+    for eqn in _equations(jaxpr):
+        for var in eqn.outvars:
+            found.add(tuple(getattr(var.aval, "shape", ())))
     return found
+
+
+@pytest.fixture
+def primitive_count():
+    """``count(fn, name)``: how many ``name`` primitives the traced program of the jitted
+    ``fn`` (no arguments) holds, nested jaxprs included (a ``while`` per loop, a ``sin``
+    per rhs evaluation of a test rhs that marks itself with one)."""
+    return lambda fn, name: sum(eqn.primitive.name == name
+                                for eqn in _equations(fn.trace().jaxpr.jaxpr))
 
 
 @pytest.fixture

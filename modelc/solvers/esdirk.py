@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -33,6 +34,8 @@ from . import implicit_tableaus as itb
 from .stepper import FSALStepper
 from .ops import rms, select
 from .implicit import ImplicitStepper, factor_w, hermite_q, solve_w
+from .rolled import use_rolled
+from .sparse import SparseMatrix
 
 
 class Newton(NamedTuple):
@@ -60,6 +63,7 @@ class ESDIRK(ImplicitStepper, FSALStepper):
     dense_degree: ClassVar[int] = 3
     kappa: float = 0.01
     max_iters: int = 10
+    roll: bool | None = None  # reverse mode's exact stage steps rolled: True, False, None = by size
 
     def init(self, rhs, t0, y0, args):
         """The first stage of each step is ``f(t, y)`` (carried; 1 evaluation here)."""
@@ -67,18 +71,26 @@ class ESDIRK(ImplicitStepper, FSALStepper):
 
     def step(self, rhs, t, y, dt, args, state):
         """One step; returns ``(y1, err, (y0, Q), f1, (nfe, njev, nlu))``."""
+        ks, ok, nfe = self._newton_stages(rhs, t, y, dt, args, state)
+        return self._finish(y, dt, ks, ok) + ((nfe, 1, 1),)
+
+    def _finish(self, y, dt, ks, ok):
+        """``(y1, err, (y0, Q), f1)`` from the stage derivatives ``ks`` (``y`` and an
+        infinite error unless ``ok``)."""
+        tab = self.tableau
+        y1 = select(ok, y + lax.mul(dt, jnp.asarray(tab.b, y.dtype) @ ks), y)
+        err = select(ok, lax.mul(dt, jnp.asarray(tab.e, y.dtype) @ ks), jnp.inf)
+        f1 = ks[-1]
+        return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1
+
+    def _newton_stages(self, rhs, t, y, dt, args, state):
+        """The stage derivatives of one step by simplified Newton: ``(ks, ok, nfe)``."""
         tab = self.tableau
         hg = dt * tab.gamma
-        inv_hg = 1.0 / hg
-        w = factor_w(rhs.jac(t, y, args), inv_hg)
+        w = factor_w(rhs.jac(t, y, args), 1.0 / hg)
         ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
-        newton = Newton(w, hg, inv_hg, rhs.atol + rhs.rtol * jnp.abs(y))
-        ks, ok, nfe = self._stages(rhs, (t, y, dt, args), ks, newton)
-        y1 = y + lax.mul(dt, jnp.asarray(tab.b, y.dtype) @ ks)
-        err = select(ok, lax.mul(dt, jnp.asarray(tab.e, y.dtype) @ ks), jnp.inf)
-        y1 = select(ok, y1, y)
-        f1 = ks[-1]
-        return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, (nfe, 1, 1)
+        newton = Newton(w, hg, 1.0 / hg, rhs.atol + rhs.rtol * jnp.abs(y))
+        return self._stages(rhs, (t, y, dt, args), ks, newton)
 
     def differentiable_step(self, rhs, t, y, dt, args, state):
         """:meth:`step` for reverse mode (the discrete adjoint).
@@ -87,36 +99,33 @@ class ESDIRK(ImplicitStepper, FSALStepper):
         every stage takes one more Newton step with its exact Jacobian, so its
         derivative is the implicit-function one, ``(I/(h gamma) - J)^-1
         (dg/(h gamma) + df/dp)`` (the converged residual carries no tangent).
+        Those exact steps run as a loop over the tableau's rows (rolled, one
+        Jacobian, factorisation and solve in the program) under the rule of
+        :func:`~.rolled.use_rolled` (``roll``; else the rhs's size or a Krylov solve of
+        a sparse ``W``), unrolled in Python otherwise.
         """
         sg = lax.stop_gradient
         tab = self.tableau
-        y1c, errc, _, _, work = self.step(rhs, sg(t), sg(y), sg(dt), sg(args), sg(state))
-        # Converged stage derivatives, recomputed from the same constants.
+        ks_c, ok, nfe = self._newton_stages(rhs, sg(t), sg(y), sg(dt), sg(args), sg(state))
         hg, dtype = dt * tab.gamma, y.dtype
-        ks_c = self._converged_stages(rhs, sg(t), sg(y), sg(dt), sg(args), sg(state))
         a, c = jnp.asarray(tab.a, dtype), jnp.asarray(tab.c, dtype)
-        ks = jnp.zeros_like(ks_c).at[0].set(state)
-        for i in range(1, tab.stages):
+
+        def exact(i, ks):   # stage i's exact Newton step from its converged value
             g = y + lax.mul(dt, a[i] @ ks)
             z_c = sg(g + hg * ks_c[i])
             ti = t + c[i] * dt
             w = factor_w(rhs.jac(ti, z_c, args), 1.0 / hg)
             z = z_c + solve_w(w, rhs(ti, z_c, args) - (z_c - g) / hg)
-            ks = ks.at[i].set((z - g) / hg)
-        ok = jnp.isfinite(errc).all()
-        y1 = select(ok, y + lax.mul(dt, jnp.asarray(tab.b, dtype) @ ks), y)
-        err = select(ok, lax.mul(dt, jnp.asarray(tab.e, dtype) @ ks), jnp.inf)
-        f1 = ks[-1]
-        return y1, err, (y, hermite_q(dt, y, y1, ks[0], f1)), f1, work
+            return ks.at[i].set((z - g) / hg)
 
-    def _converged_stages(self, rhs, t, y, dt, args, state):
-        """The stage derivatives ``ks`` of :meth:`step` (constants)."""
-        tab = self.tableau
-        hg = dt * tab.gamma
-        w = factor_w(rhs.jac(t, y, args), 1.0 / hg)
-        ks = jnp.zeros((tab.stages, y.shape[0]), y.dtype).at[0].set(state)
-        newton = Newton(w, hg, 1.0 / hg, rhs.atol + rhs.rtol * jnp.abs(y))
-        return self._stages(rhs, (t, y, dt, args), ks, newton)[0]
+        ks = jnp.zeros_like(ks_c).at[0].set(state)
+        sparse_w = isinstance(jax.eval_shape(rhs.jac, t, y, args), SparseMatrix)
+        if use_rolled(self.roll, rhs, t, y, args, iterative_solve=sparse_w):
+            ks = lax.fori_loop(1, tab.stages, exact, ks)
+        else:
+            for i in range(1, tab.stages):
+                ks = exact(i, ks)
+        return self._finish(y, dt, ks, ok) + ((nfe, 1, 1),)
 
     def _stages(self, rhs, point, ks, newton: Newton):
         """All implicit stages of the step from ``point = (t, y, dt, args)`` in one

@@ -43,11 +43,16 @@ def rhs_size(rhs, t, y, args) -> int:
     return len(jax.make_jaxpr(rhs)(t, y, args).eqns)
 
 
-def use_rolled(roll, rhs, t, y, args) -> bool:
+def use_rolled(roll, rhs, t, y, args, iterative_solve: bool = False) -> bool:
     """Whether to roll the stages of a step: ``roll`` when a bool, else whether the rhs
-    has at least :data:`ROLL_MIN_RHS_EQNS` equations. Static: decided at trace time."""
+    has at least :data:`ROLL_MIN_RHS_EQNS` equations or (stiff steppers) the stage's
+    linear solve is iterative (``iterative_solve``: the Krylov solve of a sparse ``W``,
+    :mod:`.sparse`, a ``while_loop`` of about 260 equations and 30 XLA fusions per copy,
+    which an unrolled Rodas5 step holds 8 times). Static: decided at trace time."""
     if roll is not None:
         return bool(roll)
+    if iterative_solve:
+        return True
     try:
         return rhs_size(rhs, t, y, args) >= ROLL_MIN_RHS_EQNS
     except (TypeError, ValueError):  # args that do not abstract (not arrays): unrolled, as before
@@ -85,20 +90,24 @@ def rosenbrock_stages(rhs, t, y, dt, args, tab, solve, derivatives):
     :mod:`.rosenbrock`: ``K[i] = W^-1 (f(t + c_i dt, y + a[i] @ K) + M C[i] @ K / dt +
     d_i dt df/dt)``, with ``derivatives = (f0, df/dt)`` or ``(f0, df/dt, mass_times)``
     at ``(t, y)`` (``f0`` is stage 0's rhs; ``mass_times(v) = M v`` for ``M y' = f``, the
-    identity when not given) and ``solve(b) = W^-1 b``."""
+    identity when not given) and ``solve(b) = W^-1 b``.
+
+    Stage 0 runs in the loop too (its rhs is ``f0``, picked by a ``lax.cond`` on the
+    stage index, so no further rhs is evaluated): the program holds one solve, not two --
+    with the Krylov solve of a sparse ``W`` that is a fifth of the step's program."""
     f0, dfdt, *mass = derivatives
     mass_times = mass[0] if mass else (lambda v: v)
     s = tab.stages
     A, C, c, d = (_table(m, y.dtype) for m in (tab.a, tab.C, tab.c, tab.d))
     inv_dt = 1.0 / dt
     K = jnp.zeros((s,) + y.shape, y.dtype)
-    K = K.at[0].set(solve(lax.add(f0, lax.mul(d[0] * dt, dfdt))))
 
     def stage(i, K):
         yi = lax.add(y, jnp.tensordot(A[i], K, axes=1))
-        b = lax.add(rhs(t + c[i] * dt, yi, args),
-                    mass_times(lax.mul(inv_dt, jnp.tensordot(C[i], K, axes=1))))
+        fi = lax.cond(i == 0, lambda: f0.astype(K.dtype),
+                      lambda: rhs(t + c[i] * dt, yi, args).astype(K.dtype))
+        b = lax.add(fi, mass_times(lax.mul(inv_dt, jnp.tensordot(C[i], K, axes=1))))
         b = lax.add(b, lax.mul(d[i] * dt, dfdt))
         return K.at[i].set(solve(b))
 
-    return lax.fori_loop(1, s, stage, K)
+    return lax.fori_loop(0, s, stage, K)

@@ -21,6 +21,7 @@ from . import implicit_tableaus as itb
 from .ops import combine
 from .implicit import ImplicitStepper, f_and_dfdt, factor_w, solve_w
 from .rolled import rosenbrock_stages, use_rolled
+from .sparse import SparseW
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Rosenbrock(ImplicitStepper):
         lu = factor_w(rhs.jac(t, y, args), 1.0 / (dt * tab.gamma), self.mass_diagonal(y))
         inv_dt = 1.0 / dt
         # --- rolled stages (issue 16 item 4): one rhs and one solve in the program ---
-        if use_rolled(self.roll, rhs, t, y, args):
+        if use_rolled(self.roll, rhs, t, y, args, iterative_solve=isinstance(lu, SparseW)):
             # mass_times: the mass-matrix hook of M y' = f (dae branch), the identity for ODEs
             mass_times = getattr(self, "mass_times", lambda v: v)
             K = rosenbrock_stages(rhs, t, y, dt, args, tab, lambda b: solve_w(lu, b),

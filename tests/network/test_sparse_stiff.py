@@ -82,3 +82,28 @@ def test_thousand_species_rodas5_without_dense_jacobian(traced_shapes):
     sol = model.solve(t=(0.0, 10.0), method="rodas5", rtol=1e-6, atol=1e-9, points=3)
     assert int(sol.status) == 0
     assert np.isfinite([float(sol[f"S{i}"][-1]) for i in range(n)]).all()
+
+
+def test_krylov_rodas5_rolls_its_stages_by_default(monkeypatch, primitive_count):
+    """With an iterative (Krylov) solve of W, the default rolls Rodas5's 8 stages: one solve in
+    the program instead of 8 (the compile time of issue 16), the unrolled results to rounding."""
+    from modelc.solvers import integrate
+    from modelc.solvers.rosenbrock import Rodas5
+
+    monkeypatch.setattr(implicit, "SPARSE_MIN_N", 10)
+    model = modelc.parse(mass_action_text(40), "roll.model")
+    p = model.module.parameter_vector({})
+    y0 = model.module.initial_state(p, {})
+    ts = jnp.linspace(0.0, 2.0, 3)
+
+    def run(roll):
+        return jax.jit(lambda: integrate(model.module.rhs, y0, ts, p, method=Rodas5(roll=roll),
+                                         rtol=1e-8, atol=1e-12, jac=model.jacobian))
+
+    whiles = {roll: primitive_count(run(roll), "while") for roll in (None, True, False)}
+    assert whiles[None] == whiles[True]
+    assert whiles[False] - whiles[True] >= 7 - 1   # 8 solves unrolled; 1 solve + the stage loop
+    rolled, unrolled = run(None)(), run(False)()
+    assert int(rolled.status) == int(unrolled.status) == 0
+    assert int(rolled.steps) == int(unrolled.steps)
+    np.testing.assert_allclose(rolled.ys, unrolled.ys, rtol=1e-9, atol=1e-13)
