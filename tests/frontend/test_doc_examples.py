@@ -17,6 +17,7 @@ import sympy
 
 import modelc
 from modelc import ir
+from modelc.errors import ModelError
 from modelc.frontend.parser import parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,3 +137,46 @@ def test_the_delay_model_of_docs_delays_md_compiles():
     (text,) = _whole_models(ROOT / "docs" / "delays.md")
     assert modelc.parse(text, "delays.md").state_names == ("x",)
     assert parse_source(text).lets[0].expr == ir.Delay(S("x"), S("tau"))
+
+
+# The inline examples in the prose of docs/language.md's events section, with what it says
+# of each: (model text, the start of the error message, or None where it must parse).
+_P = "parameter a = 1\nstate x = 1, y = 0\nder(x) = -x\n"
+PROSE = [
+    (_P + "der(y) = 0\nevent e when x < 0.5: x = 0, stop\n", "`stop` ends the solve"),
+    ("state x = 1, stop = 1\nder(x) = -x\nevent e when x < 0.5: stop = 0\n", None),
+    ("state x = 1, y = 0\nder(x) = der(y)\nder(y) = der(x)\n",
+     "`der(x)` depends on itself: der(x) -> der(y) -> der(x)"),
+    ("state x = 1, z = 0\nder(x) = -x\n", "state `z` has no equation"),
+    (_P + "der(y) = der(a)\n", "`der(a)`: `a` is a parameter"),
+    (_P + "der(y) = der(t)\n", "`der(t)`: `t` is time"),
+    (_P + "der(y) = der(x + 1)\n", "`der(...)` in an expression takes the name of one state"),
+    (_P + "der(y) = 0\nevent e when 1: y = 1\n", "`1` is a number, not a condition"),
+    (_P + "der(y) = 0\nevent e when x < 0.5: a = 1\n", "the event assigns `a`, which is a parameter"),
+    (_P + "der(y) = 0\nevent e when x < 0.5, delay = 1, delay = 2: y = 1\n",
+     "event option `delay` is given twice"),
+    (_P + "der(y) = 0\nevent e when x < 0.5, delay = -1: y = 1\n", "an event's delay is negative"),
+    (_P + "der(y) = delay(x, -1)\n", "delay(expr, tau) is negative"),
+    ("parameter delay = 1, initial = 2, values = 3\nstate x = 1\nder(x) = -delay*initial*values*x\n",
+     None),
+    (_P + "der(y) = 0\nevent a when x < 0.5: y = 1\n", None),  # event names are labels
+    ("parameter k = 1\nspecies A = 1, B = 0\nreaction 0.5 A -> B, k\n", None),
+]
+
+
+@pytest.mark.parametrize("text,error", PROSE)
+def test_the_events_section_prose_examples(text, error):
+    if error is None:
+        parse_source(text, "m.model")
+        return
+    with pytest.raises(ModelError) as info:
+        parse_source(text, "m.model")
+    first = info.value.diagnostics[0].message
+    assert first.startswith(error), first
+
+
+def test_constraints_pair_as_the_text_says():
+    """`constraint p + q = u` and `constraint p = 2*u` pair `q` and `p`."""
+    m = parse_source("state u = 1, p = 0, q = 0\nder(u) = -u\nconstraint p + q = u\n"
+                     "constraint p = 2*u\n")
+    assert [c.state for c in m.constraints] == ["q", "p"]
