@@ -26,7 +26,7 @@ from .options import (DEFAULT_ATOL, DEFAULT_MAX_STEPS, DEFAULT_POINTS,
 from .runs import (DEFAULT_MAX_EVENTS, RunCache, choose_method, choose_once, constraint_stats,
                    run_function, solver_function, trial_runner)
 from .solution import Solution
-from .solvers.adjoint import ForwardAdjoint
+from .solvers.adjoint import BacksolveAdjoint
 
 __all__ = ["CompiledModel", "DEFAULT_RTOL", "DEFAULT_ATOL", "DEFAULT_POINTS",
            "EXTERNAL_CACHE_SIZE"]
@@ -390,8 +390,9 @@ class CompiledModel:
                                     history_capacity=history_capacity)
         reason = None
         if opts.method == "auto":   # chosen once, now: the returned function runs one method
-            reverse = adjoint is not None and not isinstance(adjoint, ForwardAdjoint)
-            chosen, reason = choose_once(self, opts.rtol, bound, exponential=not reverse)
+            # the continuous adjoint does not integrate the split methods backwards
+            backsolve = isinstance(adjoint, BacksolveAdjoint)
+            chosen, reason = choose_once(self, opts.rtol, bound, exponential=not backsolve)
             opts = replace(opts, method=chosen)
         check_method_fits(self.module, self.name, opts.method)
         f = solver_function(self, opts, bound, full_output, adjoint, _max_events(max_events))

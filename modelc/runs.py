@@ -250,8 +250,8 @@ def choose_method(model, ts, params, y0, rtol, dtype, externals=None, trial=None
     trace the model for it either. A DAE gets rodas5 without probing (`DAE_CHOICE`).
     With ``trial`` (`trial_runner`), an uncertain prediction is settled by a short
     trial of the close candidates (`modelc.solvers.trial`). ``exponential=False`` leaves
-    the exponential candidate out (a reverse-mode adjoint does not run through etdrk43's
-    dense output)."""
+    the exponential candidate out (`modelc.BacksolveAdjoint` does not integrate a split
+    exponential method backwards; the discrete and forward adjoints run through all)."""
     if getattr(model.module, "ALGEBRAIC_STATES", ()):
         return "rodas5", DAE_CHOICE
     key = _choice_key(model, ts, params, y0, rtol, dtype, externals,
@@ -357,7 +357,7 @@ def choose_once(model, rtol: float, bound=None, exponential: bool = True) -> tup
     built (outside any ``jit``), for the file's span, parameters and initial state at
     ``rtol``, by `choose_method`. A model that cannot be probed then (an array state
     whose value only ``y0`` gives, externals bound only at call time) gets tsit5, and
-    the reason says so. ``exponential=False``: for a reverse-mode adjoint (`choose_method`)."""
+    the reason says so. ``exponential=False``: for `modelc.BacksolveAdjoint` (`choose_method`)."""
     if model.external_names and bound is None:
         return "tsit5", "tsit5: no externals bound when the solver was built, so auto could not probe"
     try:

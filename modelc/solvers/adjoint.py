@@ -509,8 +509,10 @@ def backsolve_vjp(run, spec, adjoint, inputs, rebuild, dl, ct_ys):
     """Cotangents ``(ct_y0, ct_dl)`` of ``ys`` from the adjoint ODE, solved backwards
     (``inputs.args`` unused: ``rebuild(dl)`` gives the args)."""
     if spec.split is not None:
-        raise ValueError("BacksolveAdjoint does not support the split exponential methods; "
-                         "use CheckpointAdjoint (the default)")
+        raise ValueError("BacksolveAdjoint does not support the split exponential methods "
+                         "(etd1, etdrk2, etdrk4, etdrk4b, lawson4, etdab2-4, etdrk43: they do not "
+                         "run backwards in time); use CheckpointAdjoint (the discrete adjoint) "
+                         "or ForwardAdjoint, which run through all of them, or exprb32/exprb43")
     rhs, y0, ts, rtol, atol = spec.rhs, inputs.y0, inputs.ts, inputs.rtol, inputs.atol
     ys = run(spec, inputs._replace(args=rebuild(dl))).ys
     flat, unravel = ravel_pytree(dl)

@@ -9,7 +9,7 @@ whose operator is, by the ``phi`` option,
   to the unit vectors (one ``vmap``), and the augmented Pade ``expm`` of
   :func:`~modelc.solvers.phi.phi_dense_apply` (exact to rounding;
   ``O(n^3)`` per combination, fine for a few hundred unknowns); differentiable
-  in forward and reverse mode through :func:`expm_reversible`;
+  in forward and reverse mode through :func:`~.phi.expm_reversible`;
 * ``"krylov"``: :class:`KrylovOperator`, Arnoldi on the same augmented matrix
   ``[[hL, W], [0, J]]`` (Al-Mohy & Higham 2011) applied to the last unit
   vector, so one Krylov space serves all the phi-functions of a combination;
@@ -39,10 +39,10 @@ import jax.numpy as jnp
 from jax import lax
 
 from .linear import linear_map
-from .phi import (DenseOperator, collect_terms, combine_in_identity_basis, expm, identity_from_basis,
-                  identity_to_basis)
+from .phi import (DenseOperator, collect_terms, combine_in_identity_basis, expm, expm_reversible,
+                  identity_from_basis, identity_to_basis)
 
-__all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_matrix", "expm_reversible",
+__all__ = ["KrylovOperator", "phi_krylov_apply", "matrix_free_linear", "dense_matrix",
            "PHI_METHODS", "DENSE_LIMIT"]
 
 PHI_METHODS = ("auto", "dense", "krylov")
@@ -54,32 +54,6 @@ KRYLOV_TOL = 1e-12
 """Relative error target of one substep (against the norm of the vector it propagates)."""
 _MAX_SUBSTEPS = 500
 _HALVINGS = 30
-
-
-@jax.custom_jvp
-def expm_reversible(a):
-    """:func:`~modelc.solvers.phi.expm` differentiable in both modes (its squaring
-    loop has a run-time trip count, which ``jax.grad`` cannot reverse): the tangent
-    is the Frechet derivative ``L(a, e) = expm([[a, e], [0, a]])[:n, n:]``, one
-    :func:`~.linear.linear_map` whose transpose is ``L(a^T, g)`` (Al-Mohy &
-    Higham 2009), so ``jax.jvp`` evaluates it and ``jax.grad`` transposes it."""
-    return expm(a)
-
-
-def _frechet(a, e):
-    """``L(a, e)``: the derivative of ``expm`` at ``a`` in the direction ``e``."""
-    n = a.shape[0]
-    big = jnp.zeros((2 * n, 2 * n), a.dtype)
-    big = big.at[:n, :n].set(a).at[n:, n:].set(a).at[:n, n:].set(e)
-    return expm(big)[:n, n:]
-
-
-@expm_reversible.defjvp
-def _expm_jvp(primals, tangents):
-    (a,), (da,) = primals, tangents
-    (dout,) = linear_map(lambda a, e: [_frechet(a, e)], lambda a, g: [_frechet(a.T, g)],
-                         [a], [jnp.asarray(da, a.dtype)])
-    return expm(a), dout
 
 
 def dense_matrix(apply: Callable, n: int, dtype) -> Any:

@@ -17,7 +17,9 @@
   Higham's (2005) degree-13 Pade approximant with scaling and squaring, the
   squarings in a ``fori_loop``: one code path, so it compiles several times
   faster inside a solver loop than ``jax.scipy.linalg.expm`` (which traces
-  all five Pade degrees).
+  all five Pade degrees).  Its derivative (:func:`expm_reversible`, the default
+  everywhere) is a custom one, so reverse mode (the discrete adjoint) works
+  through the run-time squaring loop.
 
 Operators (:class:`DiagonalOperator`, :class:`DenseOperator`,
 :class:`ScalarOperator`) share one method, ``combine(h, terms)``, computing
@@ -35,11 +37,14 @@ import enum
 import math
 from typing import Any, Callable, NamedTuple
 
+import jax
 import jax.numpy as jnp
 from jax import lax
 
-__all__ = ["CommonStep", "phi_diagonal", "phi_dense_apply", "expm", "DiagonalOperator", "DenseOperator",
-           "ScalarOperator", "SplitKind", "make_operator", "collect_terms", "step_combiner"]
+from .linear import linear_map
+
+__all__ = ["CommonStep", "phi_diagonal", "phi_dense_apply", "expm", "expm_reversible", "DiagonalOperator",
+           "DenseOperator", "ScalarOperator", "SplitKind", "make_operator", "collect_terms", "step_combiner"]
 
 class CommonStep(NamedTuple):
     """A ``nominal`` step that the caller guarantees equals the step taken (the loop's
@@ -98,7 +103,8 @@ def phi_dense_apply(a, ws, exp=None):
     """``sum_k phi_k(a) ws[k]`` for a square matrix ``a`` and vectors ``ws[0..p]``.
 
     ``ws[k]`` may be None (zero).  One ``expm`` of size ``n + p`` (``exp``:
-    another matrix exponential, default :func:`expm`); the ``phi_0`` term is
+    another matrix exponential, default :func:`expm_reversible`, which
+    ``jax.grad`` can differentiate); the ``phi_0`` term is
     folded in as ``e^a w_0 = w_0 + phi_1(a) (a w_0)``.
     """
     n = a.shape[0]
@@ -115,7 +121,7 @@ def phi_dense_apply(a, ws, exp=None):
     big = big.at[:n, :n].set(a)
     big = big.at[:n, n:].set(jnp.stack(w[:0:-1], axis=1))
     big = big.at[n:, n:].set(jnp.eye(p, k=1, dtype=a.dtype))
-    return base + (exp or expm)(big)[:n, -1]
+    return base + (exp or expm_reversible)(big)[:n, -1]
 
 
 _PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0,
@@ -128,9 +134,18 @@ _THETA13 = 5.371920351148152
 def expm(a):
     """Matrix exponential: scaling so that ``||a / 2^s||_1 <= theta_13``, the
     degree-13 Pade approximant (one linear solve), then ``s`` squarings."""
+    return _expm_scaled(a, _squarings(a))
+
+
+def _squarings(a):
+    """The number ``s`` of squarings :func:`expm` takes for ``a`` (an int32 scalar)."""
     norm = jnp.max(jnp.sum(jnp.abs(a), axis=0))
     s = jnp.ceil(jnp.log2(jnp.maximum(norm, 1e-300) / _THETA13))
-    s = jnp.where(jnp.isfinite(s), jnp.clip(s, 0, 1000), 0).astype(jnp.int32)
+    return jnp.where(jnp.isfinite(s), jnp.clip(s, 0, 1000), 0).astype(jnp.int32)
+
+
+def _expm_scaled(a, s):
+    """``r_13(a / 2^s)^(2^s)``: the Pade approximant, squared ``s`` times."""
     a = a * jnp.exp2(-s.astype(a.dtype))
     b = _PADE13
     eye = jnp.eye(a.shape[0], dtype=a.dtype)
@@ -146,6 +161,35 @@ def expm(a):
     # right-hand side are 20-70x slower than inv and a matmul at n ~ 36
     r = jnp.linalg.inv(v - u) @ (v + u)
     return lax.fori_loop(0, s, lambda i, x: x @ x, r)
+
+
+@jax.custom_jvp
+def expm_reversible(a):
+    """:func:`expm` differentiable in both modes.  Its squaring loop has a run-time
+    trip count, which ``jax.grad`` cannot reverse ("Reverse-mode differentiation does
+    not work for lax.while_loop"), so the tangent is stated as one
+    :func:`~.linear.linear_map`: evaluated by forward mode through the approximant
+    (``s`` squarings, ``s`` fixed by ``a``) and transposed by the same forward mode
+    at ``a^T``.  That transpose is exact, not an approximation: the Frechet
+    derivative of a primary matrix function with real coefficients satisfies
+    ``<L(a, e), g> = <e, L(a^T, g)>`` (Frobenius product; ``L(a, e) = int_0^1
+    e^{s a} e e^{(1-s) a} ds`` for ``exp``), and the computed ``r_13(a/2^s)^(2^s)`` is
+    such a function (a rational one, the same ``s`` used both ways)."""
+    return expm(a)
+
+
+def _frechet(a, s, e):
+    """``[L(a, e)]``: the derivative of ``r_13(a/2^s)^(2^s)`` at ``a`` in the direction ``e``."""
+    return [jax.jvp(lambda x: _expm_scaled(x, s), (a,), (e,))[1]]
+
+
+@expm_reversible.defjvp
+def _expm_jvp(primals, tangents):
+    (a,), (da,) = primals, tangents
+    s = lax.stop_gradient(_squarings(a))
+    (dout,) = linear_map(_frechet, lambda x, k, g: _frechet(x.T, k, g), [a, s],
+                         [jnp.asarray(da, a.dtype)])
+    return _expm_scaled(a, s), dout
 
 
 def _weighted(coeffs, phis):
@@ -279,7 +323,8 @@ def collect_terms(terms) -> list:
 
 
 class DenseOperator(NamedTuple):
-    """``L`` a dense ``(n, n)`` matrix (``exp``: the matrix exponential, default :func:`expm`)."""
+    """``L`` a dense ``(n, n)`` matrix (``exp``: the matrix exponential, default
+    :func:`expm_reversible`)."""
 
     matrix: Any
     exp: Any = None

@@ -134,11 +134,31 @@ def test_the_jump_correction_is_zero_in_value_and_the_jacobian_in_derivative():
     np.testing.assert_allclose(grad[2], np.sum(3 * np.asarray(y) * p * p + t * (2 * p + 1)))
 
 
-def test_auto_with_a_reverse_mode_adjoint_leaves_the_exponential_method_out():
-    """The dosing model is linear between doses, so auto picks etdrk43 for it; the
-    checkpointed adjoint does not run through etdrk43's dense output, so `solver()`
-    with that adjoint chooses among the others (and the gradient runs)."""
+def _dosed_central_dke(t, dose, tau, ka, ke):
+    """d central(t) / d ke in closed form: doses at 0, tau, 2 tau, ... each add
+    ``D ka / (ka - ke) (e^{-ke s} - e^{-ka s})`` (``s`` the time since the dose)."""
+    s = t - tau * np.arange(int(t // tau) + 1)
+    return float(np.sum(dose * ka * ((np.exp(-ke * s) - np.exp(-ka * s)) / (ka - ke) ** 2
+                                     - s * np.exp(-ke * s) / (ka - ke))))
+
+
+def test_auto_with_the_discrete_adjoint_keeps_the_exponential_method():
+    """The dosing model is linear between doses (a dense-matrix L), so auto picks etdrk43
+    for it, also under the checkpointed adjoint, which runs through it (the matrix
+    exponential's custom derivative, modelc/solvers/phi.py). The continuous adjoint,
+    which does not integrate split methods backwards, leaves it out."""
     m = modelc.load("examples/dosing.model")
     assert m.solver(rtol=1e-10, atol=1e-12).method == "etdrk43"
-    f = m.solver(rtol=1e-10, atol=1e-12, adjoint=CHECKPOINT)
-    assert f.method in ("tsit5", "rodas5")
+    assert m.solver(rtol=1e-10, atol=1e-12, adjoint=CHECKPOINT).method == "etdrk43"
+    assert m.solver(rtol=1e-10, atol=1e-12, adjoint=modelc.BacksolveAdjoint()).method != "etdrk43"
+
+
+@pytest.mark.slow  # a gradient compile through etdrk43 and the events
+def test_discrete_adjoint_through_etdrk43_and_doses_equals_the_closed_form():
+    """jax.grad of the central amount after three doses w.r.t. the elimination rate, by
+    the checkpointed adjoint through etdrk43 (auto's choice), equals the closed form."""
+    f = modelc.load("examples/dosing.model").solver(method="etdrk43", rtol=1e-10, atol=1e-12,
+                                                    adjoint=CHECKPOINT)
+    ts = jnp.array([0.0, 30.0])
+    grad = jax.grad(lambda ke: f({}, {"ke": ke}, ts)["central"][-1])(0.15)
+    np.testing.assert_allclose(grad, _dosed_central_dke(30.0, 100.0, 12.0, 1.2, 0.15), rtol=1e-7)

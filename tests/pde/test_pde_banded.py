@@ -284,7 +284,7 @@ def test_krylov_phi_reverse_mode_matches_dense_and_forward_mode():
     """jax.grad of <c, sum_k phi_k(h D A) w_k> by Krylov (substep transpose) with respect
     to D (inside the matvec) and the vectors equals the dense Pade gradient, and the
     reverse and forward derivatives are transposes of each other."""
-    from modelc.solvers.krylov import expm_reversible
+    from modelc.solvers.phi import expm_reversible
     rng = np.random.default_rng(5)
     n = 70
     a = jnp.asarray(n**2 * (np.eye(n, k=1) + np.eye(n, k=-1) - 2 * np.eye(n)))
