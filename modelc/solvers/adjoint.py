@@ -295,7 +295,7 @@ def _adjoint_jvp(run, spec, adjoint, inputs, ty0, at: ArgsTangent):
     transpose_fn.for_vmap = lambda axis: partial(transpose_fn, axis_name=axis)
 
     dl = [x for x, d in zip(leaves, is_diff) if d]
-    tdl = [jnp.zeros_like(x) if _is_zero(t) else jnp.asarray(t, x.dtype)
+    tdl = [jnp.zeros_like(x) if _is_zero(t) else jnp.asarray(t, jnp.result_type(x))
            for t, x, d in zip(tleaves, leaves, is_diff) if d]
     ty0 = jnp.zeros_like(y0) if _is_zero(ty0) else jnp.asarray(ty0, y0.dtype)
     (tys,) = linear_map(fwd_fn, transpose_fn, [*const, *nd, y0, *dl], [ty0, *tdl])

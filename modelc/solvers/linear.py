@@ -69,10 +69,23 @@ def _transpose_rule(cts, *args, fun, transpose, n_res, out_avals, lin_avals):
 def _jvp_rule(primals, tangents, *, fun, transpose, n_res, out_avals, lin_avals):
     params = dict(fun=fun, transpose=transpose, n_res=n_res, out_avals=out_avals,
                   lin_avals=lin_avals)
-    # Tangents of the residuals are not propagated (the adjoint inputs are constants).
+    # d fun(res, lin) = fun(res, dlin) + (d fun / d res)(dres): the second term (second
+    # derivatives, e.g. forward over forward) by forward mode through fun itself.
     lin_t = [ad.instantiate_zeros(t) for t in tangents[n_res:]]
     out = linear_map_p.bind(*primals, **params)
-    return out, linear_map_p.bind(*primals[:n_res], *lin_t, **params)
+    tangent = linear_map_p.bind(*primals[:n_res], *lin_t, **params)
+    moving = [i for i, t in enumerate(tangents[:n_res]) if type(t) is not ad.Zero]
+    if moving:
+        def of_moving(*values):
+            res = list(primals[:n_res])
+            for i, value in zip(moving, values):
+                res[i] = value
+            return list(fun(*res, *primals[n_res:]))
+
+        _, extra = jax.jvp(of_moving, tuple(primals[i] for i in moving),
+                           tuple(tangents[i] for i in moving))
+        tangent = [a + b for a, b in zip(tangent, extra)]
+    return out, tangent
 
 
 def _batch_rule(args, dims, *, fun, transpose, n_res, out_avals, lin_avals):

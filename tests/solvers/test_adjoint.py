@@ -249,3 +249,20 @@ def test_automatic_adjoint_is_forward_for_few_perturbed_scalars():
     assert not uses_discrete_adjoint(0)  # k = 1: y0 (n scalars) not perturbed
     assert uses_discrete_adjoint(1)  # k = n
     assert uses_discrete_adjoint((0, 1))
+
+
+@pytest.mark.parametrize("adjoint", [pytest.param(CheckpointAdjoint(), marks=pytest.mark.slow),
+                                     BacksolveAdjoint(), ForwardAdjoint()],
+                         ids=["checkpoint", "backsolve", "forward"])
+def test_second_derivative_through_every_adjoint(adjoint):
+    """y' = -k y, y(0) = 1: d^2 y(1)/dk^2 = e^{-k}, forward over reverse and forward over
+    forward (the adjoints' linear map carries its residuals' tangents: it gave 0 before),
+    with k a Python float (an args leaf without a dtype)."""
+    def final(k):
+        sol = integrate(lambda t, y, k: -k * y, jnp.array([1.0]), jnp.array([0.0, 1.0]), k,
+                        method="tsit5", rtol=1e-11, atol=1e-12, adjoint=adjoint)
+        return sol.ys[-1, 0]
+
+    exact = np.exp(-0.7)
+    np.testing.assert_allclose(jax.jacfwd(jax.grad(final))(0.7), exact, rtol=1e-8)
+    np.testing.assert_allclose(jax.jacfwd(jax.jacfwd(final))(0.7), exact, rtol=1e-8)
