@@ -22,7 +22,7 @@ def hermite(t0, y0, f0, t1, y1, f1):
     hs = t1 - t0
 
     def value(t):
-        s = (t - t0) / hs
+        s = (t - t0) / jnp.where(hs == 0, 1.0, hs)  # (a zero-length step: the events of t0)
         h00 = (1 + 2 * s) * (1 - s) ** 2
         h10 = s * (1 - s) ** 2
         h01 = s * s * (3 - 2 * s)

@@ -62,11 +62,13 @@ from jax import lax
 from .event_adjoint import fold_time, linearized_rounds
 from .event_location import hermite, locate
 from .loop import Carry, Counter, Loop, RawSolution, Slot, Status
+from .ops import select
 
 __all__ = ["EventSpec", "EventState"]
 
 _sg = lax.stop_gradient
 _UNROLL = 4  # candidates executed in an unrolled Python loop (more: a fori_loop)
+_HEAD = 5  # [count, last_t, zeno, nfe, pending] lead the packed vector (PackedEvents)
 
 
 class EventState(NamedTuple):
@@ -93,11 +95,12 @@ class EventState(NamedTuple):
     last_t: Any
     zeno: Any
     nfe: Any
+    pending: Any = False
 
 
 class PackedEvents(NamedTuple):
-    """:class:`EventState` as the loop carries it: ``vec`` = ``[count, last_t, zeno, nfe, g,
-    cond, q_time, q_event, q_live]`` in the float dtype, ``q_rows`` and ``rec``. Few buffers
+    """:class:`EventState` as the loop carries it: ``vec`` = ``[count, last_t, zeno, nfe,
+    pending, g, cond, q_time, q_event, q_live]`` in the float dtype, ``q_rows`` and ``rec``. Few buffers
     keep the compiled program small: XLA emits about one kernel per carried array that a
     loop body or branch writes, and each kernel costs compile time."""
 
@@ -107,7 +110,7 @@ class PackedEvents(NamedTuple):
 
 
 def _pack(ev: EventState, dtype) -> PackedEvents:
-    head = jnp.stack([ev.count, ev.last_t, ev.zeno, ev.nfe]).astype(dtype)
+    head = jnp.stack([ev.count, ev.last_t, ev.zeno, ev.nfe, ev.pending]).astype(dtype)
     vec = jnp.concatenate([head, ev.g.astype(dtype), ev.cond.astype(dtype),
                            ev.q_time.astype(dtype), ev.q_event.astype(dtype),
                            ev.q_live.astype(dtype)])
@@ -116,14 +119,14 @@ def _pack(ev: EventState, dtype) -> PackedEvents:
 
 def _unpack(p: PackedEvents, n_events: int, queue: int) -> EventState:
     v = p.vec
-    m = v.shape[0] - 4 - n_events - 3 * queue
-    cut = [4, 4 + m, 4 + m + n_events, 4 + m + n_events + queue, 4 + m + n_events + 2 * queue]
+    m = v.shape[0] - _HEAD - n_events - 3 * queue
+    cut = [_HEAD + k for k in (0, m, m + n_events, m + n_events + queue, m + n_events + 2 * queue)]
     i32 = jnp.int32
     return EventState(g=v[cut[0]:cut[1]], cond=v[cut[1]:cut[2]] != 0,
                       q_time=v[cut[2]:cut[3]], q_event=v[cut[3]:cut[4]].astype(i32),
                       q_live=v[cut[4]:] != 0, q_rows=p.q_rows, rec=p.rec,
                       count=v[0].astype(i32), last_t=v[1], zeno=v[2].astype(i32),
-                      nfe=v[3].astype(i32))
+                      nfe=v[3].astype(i32), pending=v[4] != 0)
 
 
 def _put(x, i, value):
@@ -208,8 +211,13 @@ class EventSpec:
         return jnp.where(jnp.asarray(self.strict, dtype=bool), g > 0, g >= 0)
 
     # -- hooks -----------------------------------------------------------------------
-    def start(self, loop: Loop, y0, args):
-        """``(y0 after the events at t0, EventState, status)`` before the first step."""
+    def start(self, loop: Loop, y0, args, in_loop=False):
+        """``(y0 after the events at t0, EventState, status)`` before the first step.
+
+        ``in_loop``: the events of ``t0`` are left to the loop's first iteration
+        (:meth:`after_step` with the carry before the step: one trace of the event code for
+        ``t0`` and later times); ``y0`` is returned as given and the state marks them
+        pending."""
         dtype, t0 = loop.dtype, loop.t0
         cond0 = self.conditions(t0, y0, args)
         q = self.queue_size
@@ -224,6 +232,9 @@ class EventSpec:
             zeno=jnp.asarray(0, jnp.int32), nfe=jnp.asarray(0, jnp.int32))
         if all(self.initial):  # nothing can fire at t0 (traced only when needed)
             return y0, _pack(state._replace(cond=cond0), dtype), jnp.asarray(0, jnp.int32)
+        if in_loop:  # fired by the first iteration: ~cond & cond0 are the t0 triggers
+            pending = jnp.any(cond0 & ~self._flags("initial"))
+            return y0, _pack(state._replace(pending=pending), dtype), jnp.asarray(0, jnp.int32)
         y1, state, status, _ = self._rounds(loop, args, t0, y0, state)
         y1, status = self._consistent(loop, args, t0, y1, status)
         state = state._replace(g=jnp.asarray(self.crossings(t0, y1, args), dtype))
@@ -235,8 +246,19 @@ class EventSpec:
         st = jnp.where(status != 0, status, ic[Counter.STATUS]).astype(jnp.int32)
         return carry._replace(counters=_put(ic, Counter.STATUS, st), events=state)
 
-    def after_step(self, loop: Loop, args, grid, carry: Carry, acc, record) -> Carry:
+    def pending(self, carry: Carry):
+        """Whether the events of ``t0`` are still to run (``start(..., in_loop=True)``)."""
+        return carry.events.vec[4] != 0
+
+    def after_step(self, loop: Loop, args, grid, carry: Carry, acc, record, before=None) -> Carry:
         """Detect, locate and run the events of the step just settled (see module docstring).
+
+        ``before``: the carry before the step, given where the events of ``t0`` run in the
+        loop (``start(..., in_loop=True)``): while they are pending the step is discarded
+        and they run at ``T = t0`` through the same code as every later event (no crossing
+        to locate: ``t* = T``); the step size chosen before them is kept, as after every
+        event (sizing it again from the new state would trace the controller's first-step
+        heuristic a second time).
 
         Only the flag ``hit`` crosses into the ``lax.cond``: each branch evaluates the
         crossing functions and conditions again from the carry (a few operations), since
@@ -251,17 +273,25 @@ class EventSpec:
             due = ev.q_live & (loop.fwd(ev.q_time - t1) <= 0)
             return ev, g1, c1, changed, due
 
+        at_t0 = None
+        if before is not None:
+            at_t0 = self.pending(carry)
+            carry = jax.tree_util.tree_map(lambda a, b: select(at_t0, a, b), before, carry)
+            acc = acc | at_t0
         _, g1, c1, changed, due = detect()
         hit = acc & (jnp.any(changed) | jnp.any(due) | jnp.any(~self._view(carry.events).cond & c1))
+        if at_t0 is not None:
+            hit = hit | at_t0
 
         def quiet():  # the new g, conditions and live queue written into the packed vector
             ev, g1, c1, _, _ = detect()
             live = ev.q_live & ~(acc & self._cancelled(ev.q_event, c1))
             v, dtype = carry.events.vec, loop.dtype
             m, n_e = g1.shape[0], self.n_events
-            vec = jnp.concatenate([v[:4], jnp.where(acc, g1, ev.g).astype(dtype),
+            vec = jnp.concatenate([v[:_HEAD], jnp.where(acc, g1, ev.g).astype(dtype),
                                    jnp.where(acc, c1, ev.cond).astype(dtype),
-                                   v[4 + m + n_e:v.shape[0] - live.shape[0]], live.astype(dtype)])
+                                   v[_HEAD + m + n_e:v.shape[0] - live.shape[0]],
+                                   live.astype(dtype)])
             return carry._replace(events=carry.events._replace(vec=vec))
 
         def handle():
@@ -301,6 +331,7 @@ class EventSpec:
     def _handle(self, loop: Loop, args, grid, carry: Carry, record, crossed, due):
         g1, changed = crossed
         ev = self._view(carry.events)
+        ev = ev._replace(pending=jnp.zeros((), bool))
         sc, rows = carry.scalars, carry.rows
         t0, t1 = grid.t, sc[Slot.T]
         extra = 0  # rhs evaluations here

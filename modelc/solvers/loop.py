@@ -358,6 +358,12 @@ class Loop:
         self.layout: Layout | None = None
         self.nominal = None  # the constant step, a loop invariant (run_loop sets it)
         self.events = spec.events
+        # Events of t0 (``initial = false``) run in the loop's first iteration, by the code
+        # of every later event (run_loop; delays keep running them before the loop); the
+        # first step is sized from the state before them, and the step size kept after them.
+        self.events_at_t0 = (spec.events is not None and spec.delays is None
+                             and not all(spec.events.initial))
+        self.dt0 = None if spec.auto_dt0 else jnp.asarray(inputs.dt0, dtype)
 
     def laid_out(self, layout: Layout, nominal=None) -> Loop:
         """This loop with the carry layout from :meth:`start` (and the constant step
@@ -366,10 +372,13 @@ class Loop:
         loop.layout, loop.nominal = layout, nominal
         return loop
 
-    def start(self, y0, args, dt0):
+    def start(self, y0, args, dt0, sized_from=None):
         """``(carry, nfe, layout)``: the initial :class:`Carry`, the rhs evaluations it
-        took and the :class:`Layout` it fixes."""
-        stepper, dtype, d, fwd = self.stepper, self.dtype, self.d, self.fwd
+        took and the :class:`Layout` it fixes. ``sized_from``: the state the first step is
+        sized from, if not ``y0`` (the replay of :mod:`.stepwise` runs the events of ``t0``
+        before the loop, on ``y0`` given before them, as :func:`run_loop` sizes the first
+        step from the state before them, :attr:`events_at_t0`)."""
+        stepper, dtype = self.stepper, self.dtype
         buffer, nfe_hist = None, 0
         if self.delays is not None:  # delays: the history holds t0; the rhs reads it
             buffer, nfe_hist = self.delays.start(self.t0, y0, args)
@@ -381,11 +390,13 @@ class Loop:
         fstate = None if hist is not None else fstate
         # A stepper state of several rows (etdrk43's cached phi-functions) leads with f.
         f0 = fstate if fstate is None or fstate.ndim == 1 else fstate[0]
-        # A split stepper may size its first step by N alone (L is integrated exactly).
-        f = stepper.controller_rhs(self.fn, dtype)
-        g = f if self.direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward time
-        start = StepStart(fwd(self.t0), fwd(self.t1), y0, None if f0 is None else fwd(f0))
-        dt, cstate, nfe_dt = self.controller.init(stepper, g, start, args, self.tol, dt0)
+        if sized_from is None:
+            dt, cstate, nfe_dt = self.first_step(args, self.t0, y0, f0, dt0)
+        else:
+            fs = stepper.init(self.fn, self.t0, sized_from, args)[0]
+            fs = None if isinstance(fs, MultistepState) else fs
+            dt, cstate, nfe_dt = self.first_step(args, self.t0, sized_from,
+                                                 fs if fs is None or fs.ndim == 1 else fs[0], dt0)
         ok0 = jnp.all(jnp.isfinite(y0))
         if fstate is not None:
             ok0 = ok0 & jnp.all(jnp.isfinite(fstate))
@@ -412,11 +423,25 @@ class Loop:
             rows0.append(jnp.zeros((stepper.dense_carry_rows, y0.shape[0]), dtype))
         return Carry(sc0, jnp.concatenate(rows0), ic0, buffer), nfe_init + nfe_dt, layout
 
+    def first_step(self, args, t, y, f0, dt0):
+        """``(dt, controller state, nfe)``: the controller's first step from ``(t, y)``
+        (``f0``: the FSAL derivative there, or None)."""
+        stepper, d, fwd = self.stepper, self.d, self.fwd
+        # A split stepper may size its first step by N alone (L is integrated exactly).
+        f = stepper.controller_rhs(self.fn, self.dtype)
+        g = f if self.direction == 1 else (lambda t, y, a: d * f(d * t, y, a))  # forward time
+        start = StepStart(fwd(t), fwd(self.t1), y, None if f0 is None else fwd(f0))
+        return self.controller.init(stepper, g, start, args, self.tol, dt0)
+
     def step_cond(self, c):
-        """Keep stepping: no failure, output ``target`` not reached, budget left."""
+        """Keep stepping: no failure, output ``target`` not reached (or events of ``t0``
+        still to run in the loop), budget left."""
         carry, target = c
         ic = carry.counters
-        return ((ic[Counter.STATUS] == 0) & (self.fwd(target - carry.scalars[Slot.T]) > 0)
+        go = self.fwd(target - carry.scalars[Slot.T]) > 0
+        if self.events is not None and self.events_at_t0:
+            go = go | self.events.pending(carry)
+        return ((ic[Counter.STATUS] == 0) & go
                 & (ic[Counter.ACCEPTED] + ic[Counter.REJECTED] < self.max_steps))
 
     def step_body(self, args, c):
@@ -428,10 +453,12 @@ class Loop:
         if self.delays is not None:
             return self._delay_step(args, grid, carry), target
         new, record = self.advance(args, grid, carry.rows)
-        carry, acc = self.settle(grid, carry, new, record)
+        carry1, acc = self.settle(grid, carry, new, record)
         if self.events is not None:  # detect, locate and run events (modelc.solvers.events)
-            carry = self.events.after_step(self, args, grid, carry, acc, record)
-        return carry, target
+            before = c[0] if self.events_at_t0 else None  # t0's events: this step discarded
+            carry = self.events.after_step(self, args, grid, carry1, acc, record, before)
+            return carry, target
+        return carry1, target
 
 
     def _delay_step(self, args, grid: Grid, carry: Carry) -> Carry:
@@ -687,7 +714,7 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
         eargs = args  # with delays, the event functions read the history (t0 only here)
         if loop.delays is not None:
             eargs = DelayArgs(args, loop.delays.start(loop.t0, y0, args)[0])
-        y0, ev0, ev_status = spec.events.start(loop, y0, eargs)
+        y0, ev0, ev_status = spec.events.start(loop, y0, eargs, in_loop=loop.events_at_t0)
     carry0, nfe_start, layout = loop.start(y0, args, None if spec.auto_dt0 else inputs.dt0)
     if spec.events is not None:
         carry0 = spec.events.attach(carry0, ev0, ev_status)
@@ -760,8 +787,11 @@ def run_loop(spec: LoopSpec, inputs: LoopInputs) -> RawSolution:
             return carry, idx, ys
         return carry, idx, ys, c[3] + 1  # lazy dense output: its evaluations, counted
 
-    init = (carry0, jnp.asarray(1, jnp.int32), ys) + ((jnp.asarray(0, jnp.int32),)
-                                                      if loop.lazy else ())
+    # Events of t0 run in the first iteration (Loop.events_at_t0): that iteration writes
+    # ys[0], the state after them (not an output-bearing step: the lazy count starts at -1).
+    first = 0 if loop.events_at_t0 else 1
+    init = (carry0, jnp.asarray(first, jnp.int32), ys) + ((jnp.asarray(first - 1, jnp.int32),)
+                                                          if loop.lazy else ())
     carry, idx, ys, *nd = lax.while_loop(out_cond, out_body, init)
     nd = nd[0] if nd else 0
     if carry.history is not None:  # delays: the right-hand f evaluated on stops

@@ -52,9 +52,10 @@ def stepwise(spec: LoopSpec, inputs: LoopInputs, rebuild: Callable) -> Stepwise:
 
     def start(y, dl):
         args = rebuild(dl)
+        sized_from = y if proto.events_at_t0 else None  # as run_loop, which runs them in the loop
         if events is not None:  # events at t0 (initial = false) act before the first step
             y, ev0, status0 = events.start(proto, y, args)
-        carry, _, layout = proto.start(y, args, dt0)
+        carry, _, layout = proto.start(y, args, dt0, sized_from)
         layouts[:] = [layout]
         if events is None:
             return (carry.scalars, carry.rows), (carry.counters, jnp.asarray(1, jnp.int32))
