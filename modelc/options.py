@@ -31,7 +31,8 @@ from .methods import ALL_METHOD_NAMES, METHOD_INFO, SAMPLER_NAMES
 __all__ = ["SolveOptions", "PreparedSolve", "TimeGrid", "prepare_solve", "output_times",
            "check_output_times", "check_output_size", "time_span", "named_values", "model_values", "whole_number",
            "fixed_step_request", "resolve_dtype", "rtol_floor", "check_method",
-           "check_method_fits", "cast", "DEFAULT_METHOD", "SOLVER_DEFAULT_METHOD", "DEFAULT_RTOL", "DEFAULT_ATOL",
+           "check_method_fits", "TIME_BLIND_ESTIMATE",
+           "cast", "DEFAULT_METHOD", "SOLVER_DEFAULT_METHOD", "DEFAULT_RTOL", "DEFAULT_ATOL",
            "DEFAULT_POINTS", "DEFAULT_MAX_STEPS", "DEFAULT_FIXED_STEPS", "MAX_STEPS_LIMIT"]
 
 DEFAULT_METHOD = "auto"
@@ -146,6 +147,12 @@ DAE_METHODS = ("rodas5", "auto")
 not imported: checking options needs no JAX)."""
 
 
+TIME_BLIND_ESTIMATE = ("etdrk43",)
+"""Adaptive methods whose error estimate cannot see an explicit dependence of the rhs
+on ``t`` (etdrk43's compares ``N`` at the same times: docs/expint.md); refused for
+models with ``EXPLICIT_TIME``, and left out of ``method="auto"`` for them."""
+
+
 def check_method_fits(module, model_name: str, method: str) -> None:
     """A split method needs the model's split ``rhs = L u + N``; an exponential
     Adams-Bashforth method a constant ``L``; a model with numerically solved constraints
@@ -166,6 +173,13 @@ def check_method_fits(module, model_name: str, method: str) -> None:
         raise SolveError(
             f"method {method!r} (exponential Adams-Bashforth) needs a constant linear part "
             f"L, but L of model {model_name!r} depends on t; use etdrk4 or etdrk43")
+    if method in TIME_BLIND_ESTIMATE and getattr(module, "EXPLICIT_TIME", False):
+        raise SolveError(
+            f"method {method!r} cannot solve model {model_name!r} accurately: its right-hand "
+            f"side reads t itself (a forcing term or a time-dependent coefficient), and "
+            f"{method}'s error estimate compares N at the same times, so it does not see that "
+            f"dependence (u' = L u + sin(t) took one step over [0, 1] at rtol 1e-10 and was off "
+            f"by 1e-3); use etdrk4 with steps= or dt0=, exprb43, tsit5 or rodas5")
     if info.needs_split and not has_split:
         raise SolveError(
             f"method {method!r} integrates rhs = L*u + N exactly in L, but model "

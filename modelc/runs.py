@@ -320,7 +320,8 @@ def _probe_and_choose(model, ts, params, y0, rtol, dtype, externals, trial, expo
     work = model.runs.get(("auto-work", str(jnp.dtype(dtype))), externals,
                           lambda: _remembered_work(model, dtype, externals, measure))
     span, n = (ts[0], ts[-1]), int(jnp.size(prob.y0))
-    split = prob.split if exponential else None
+    # etdrk43 is the exponential candidate; its estimate does not see an explicit t (options)
+    split = prob.split if exponential and not getattr(module, "EXPLICIT_TIME", False) else None
     name, reason = solvers.choose_from_spectra(found, span, rtol, split, n, work=work)
     if trial is None:
         return name, reason

@@ -11,7 +11,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict
 
 from .. import __version__
-from ..ir import Model
+from ..exprwalk import contains
+from ..ir import TIME, Model
+from ..passes.inline import let_values
 
 __all__ = ["INDENT", "function", "header", "scatter", "stack"]
 
@@ -51,10 +53,21 @@ def header(model: Model, source_hash: str, *, imports: Sequence[str] = ("runtime
         f"CONSTANT_NAMES = {tuple(name for name, _ in model.constants)!r}",
         f"OBSERVABLE_NAMES = {model.observe_names!r}",
         f"SIMULATE = {simulate!r}",
+        f"EXPLICIT_TIME = {explicit_time(model)!r}",
         f"COMPILER_VERSION = {__version__!r}",
         f"SOURCE_HASH = {source_hash!r}",
     ]
     return "\n".join(lines)
+
+
+def explicit_time(model: Model) -> bool:
+    """Whether the right-hand side reads ``t`` itself (directly or through a let), as a
+    forcing term or a time-dependent coefficient does (``EXPLICIT_TIME``: etdrk43's error
+    estimate cannot see such a dependence, `modelc.options.check_method_fits`)."""
+    timed = {let for let, value in let_values(model).items()
+             if contains([value], lambda node: node == TIME)}
+    return contains([d.expr for d in model.derivatives + model.field_derivatives],
+                    lambda node: node == TIME or node in timed)
 
 
 def function(name: str, args: Sequence[str], doc: str, body: Sequence[str], *,
