@@ -49,7 +49,7 @@ def _no_restart(self, args, sc, rows, t, y):
     return sc, rows, 0
 
 
-def _select_after_step(self, loop, args, grid, carry, acc, record):
+def _select_after_step(self, loop, args, grid, carry, acc, record, *rest):
     real = lax.cond
 
     def both(pred, a, b):
@@ -57,7 +57,7 @@ def _select_after_step(self, loop, args, grid, carry, acc, record):
 
     event_module.lax.cond = both
     try:
-        return _ORIGINAL[3](self, loop, args, grid, carry, acc, record)
+        return _ORIGINAL[3](self, loop, args, grid, carry, acc, record, *rest)
     finally:
         event_module.lax.cond = real
 
